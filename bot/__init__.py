@@ -1,0 +1,1 @@
+"""Muster: a Telegram bot that gets campaign volunteers out of the door."""

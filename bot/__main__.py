@@ -1,0 +1,63 @@
+"""`python -m bot` starts the bot with long polling; `python -m bot migrate` only migrates."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from pydantic import ValidationError
+from telegram import Update
+from telegram.error import InvalidToken, NetworkError
+
+from bot import logs
+from bot.app import build_application
+from bot.settings import DatabaseSettings, Settings, describe_errors
+from db import migrate
+from db.engine import create_engine
+
+USAGE = "usage: python -m bot [migrate]"
+
+
+def _fail(lines: list[str]) -> int:
+    for line in lines:
+        print(f"muster: {line}", file=sys.stderr)
+    return 2
+
+
+async def _migrate(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await migrate.upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+def main(argv: list[str]) -> int:
+    if argv not in ([], ["migrate"]):
+        return _fail([USAGE])
+    try:
+        settings = DatabaseSettings() if argv == ["migrate"] else Settings()  # type: ignore[call-arg]
+    except ValidationError as error:
+        return _fail(describe_errors(error))
+
+    if argv == ["migrate"]:
+        asyncio.run(_migrate(settings.database_url))
+        print("muster: database is up to date")
+        return 0
+
+    assert isinstance(settings, Settings)
+    logs.configure(settings.log_level, settings.bot_token.get_secret_value())
+    application = build_application(settings, create_engine(settings.database_url))
+    try:
+        # run_polling stops cleanly on SIGINT/SIGTERM: it finishes the update in hand and tells
+        # Telegram which updates were handled, so none is lost or handled twice.
+        application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    except InvalidToken:
+        return _fail(["Telegram did not accept BOT_TOKEN. Check it with @BotFather (/token)."])
+    except NetworkError as error:
+        return _fail([f"could not reach the Telegram Bot API ({error.__class__.__name__})."])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,84 @@
+"""The commands each role has: for /help and for Telegram's command menus (setMyCommands)."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
+from telegram.error import TelegramError
+
+from bot.permissions import Access, Role, access_for
+from db import roles as role_queries
+
+log = logging.getLogger(__name__)
+
+Commands = list[tuple[str, str]]
+
+VOLUNTEER: Commands = [
+    ("start", "Sign up, or see your details"),
+    ("profile", "See and change your details"),
+    ("pause", "Pause shift calls for a while"),
+    ("resume", "Start shift calls again"),
+    ("mydata", "Get a copy of everything we hold about you"),
+    ("forget", "Delete everything we hold about you"),
+    ("help", "What I can do"),
+]
+
+# Commands a role adds, shown once under the highest role that has them.
+BY_ROLE: dict[Role, Commands] = {
+    Role.ORGANISER: [],
+    Role.COORDINATOR: [
+        ("roles", "Who has which role"),
+        ("grant", "Make someone an organiser"),
+        ("revoke", "Take a role away"),
+    ],
+    Role.ADMIN: [],
+}
+
+TITLES = {
+    Role.ORGANISER: "For organisers",
+    Role.COORDINATOR: "For coordinators and admins",
+    Role.ADMIN: "For admins",
+}
+
+
+def sections(access: Access | None) -> list[tuple[str, Commands]]:
+    """Help sections for someone with ``access`` (None: a volunteer with no role)."""
+    found = [("For everyone", VOLUNTEER)]
+    if access is not None:
+        found += [
+            (TITLES[role], BY_ROLE[role]) for role in Role if access.has(role) and BY_ROLE[role]
+        ]
+    return found
+
+
+def menu(access: Access) -> Commands:
+    return [command for _, commands in sections(access) for command in commands]
+
+
+def _bot_commands(commands: Commands) -> list[BotCommand]:
+    return [BotCommand(name, description) for name, description in commands]
+
+
+async def refresh_menu(bot: Bot, access: Access) -> None:
+    """Give one person the menu of their roles, or the plain volunteer menu if they have none."""
+    scope = BotCommandScopeChat(access.telegram_id)
+    try:
+        if access.roles:
+            await bot.set_my_commands(_bot_commands(menu(access)), scope=scope)
+        else:
+            await bot.delete_my_commands(scope=scope)
+    except TelegramError as error:
+        # Telegram refuses chat scopes for people who never pressed Start; their menu is set
+        # again the next time the bot starts or their role changes.
+        log.warning("could not set a role menu: %s", error.__class__.__name__)
+
+
+async def publish_menus(bot: Bot, engine: AsyncEngine, admin_ids: frozenset[int]) -> None:
+    await bot.set_my_commands(_bot_commands(VOLUNTEER), scope=BotCommandScopeAllPrivateChats())
+    async with engine.connect() as conn:
+        people = set(admin_ids) | set(await role_queries.holders(conn))
+        accesses = [await access_for(conn, admin_ids, telegram_id) for telegram_id in people]
+    for access in accesses:
+        await refresh_menu(bot, access)

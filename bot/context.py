@@ -1,0 +1,30 @@
+"""The callback context every handler and job receives, with the application's services on it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram.ext import CallbackContext, ExtBot
+
+from bot.settings import Settings
+
+
+class MusterContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    @property
+    def settings(self) -> Settings:
+        return self.bot_data["settings"]
+
+    @property
+    def db(self) -> AsyncEngine:
+        return self.bot_data["engine"]
+
+    @property
+    def deep_links(self) -> tuple[DeepLinkHandler, ...]:
+        return self.bot_data["deep_links"]
+
+
+# A /start payload handler, given the volunteer's Telegram id and the payload: returns True when
+# it recognised the payload and answered them. Event share links and invites plug in here.
+DeepLinkHandler = Callable[[MusterContext, int, str], Awaitable[bool]]

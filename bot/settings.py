@@ -1,0 +1,97 @@
+"""Settings, read from the environment and `.env` (pydantic-settings).
+
+Every setting is documented in `.env.example` with its default. A missing or malformed one stops
+start-up with one line naming it (see :func:`describe_errors`).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{Path('data') / 'muster.db'}"
+_TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+
+
+class DatabaseSettings(BaseSettings):
+    """What `python -m bot migrate` needs: the database, and no token."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+
+
+class Settings(DatabaseSettings):
+    bot_token: SecretStr
+    timezone: str = "Europe/London"
+    admin_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_api_base_file_url: str = "https://api.telegram.org/file/bot"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        if not _TOKEN_SHAPE.match(value.get_secret_value().strip()):
+            # The message must not echo the value: it is a secret even when it is wrong.
+            raise ValueError(
+                "does not look like a bot token (it should look like 123456:ABC-DEF...)"
+            )
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone name (try Europe/London)") from None
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.replace(";", ",").split(",")]
+            try:
+                return frozenset(int(part) for part in parts if part)
+            except ValueError:
+                raise ValueError(
+                    "must be Telegram user ids separated by commas, e.g. 1234,5678"
+                ) from None
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+MISSING_TOKEN = (
+    "BOT_TOKEN is not set. Get a token from @BotFather in Telegram (send it /newbot), then put "
+    "BOT_TOKEN=<the token> in a .env file in this folder (see .env.example) or in the environment."
+)
+
+
+def describe_errors(error: ValidationError) -> list[str]:
+    """One plain line per bad setting, named as it is in the environment, never echoing secrets."""
+    lines = []
+    for item in error.errors():
+        name = str(item["loc"][0]).upper() if item["loc"] else "settings"
+        if name == "BOT_TOKEN" and item["type"] == "missing":
+            lines.append(MISSING_TOKEN)
+        elif item["type"] == "missing":
+            lines.append(f"{name} is required but not set (see .env.example).")
+        else:
+            message = str(item["msg"]).removeprefix("Value error, ")
+            lines.append(f"{name} is not valid: {message} (see .env.example).")
+    return lines

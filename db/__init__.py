@@ -1,0 +1,1 @@
+"""Schema, migrations and queries. SQLite by default; the same code runs on PostgreSQL."""

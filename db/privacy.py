@@ -1,0 +1,123 @@
+"""A volunteer's rights over their data: a copy of everything (/mydata) and erasure (/forget)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot import clock
+from db.schema import (
+    audit_log,
+    consents,
+    roles,
+    volunteer_activities,
+    volunteer_availability,
+    volunteers,
+)
+from db.volunteers import FORGOTTEN
+
+# Every column of `volunteers` that can identify a person or that they typed. Erasure clears all
+# of them; tests check that nothing personal survives in any table.
+PERSONAL_FIELDS = (
+    "telegram_id",
+    "username",
+    "name",
+    "postcode",
+    "latitude",
+    "longitude",
+    "phone",
+    "start_payload",
+    "paused_until",
+)
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+async def _rows(conn: AsyncConnection, query: Any) -> list[dict[str, Any]]:
+    return [
+        {key: _plain(value) for key, value in row._mapping.items()}
+        for row in await conn.execute(query)
+    ]
+
+
+async def export(conn: AsyncConnection, volunteer_id: int) -> dict[str, Any]:
+    """Everything stored about one volunteer, as plain JSON-ready data."""
+    person = await _rows(conn, select(volunteers).where(volunteers.c.id == volunteer_id))
+    telegram_id = person[0]["telegram_id"] if person else None
+    return {
+        "exported_at": clock.now().isoformat(),
+        "volunteer": person[0] if person else None,
+        "availability": list(
+            await conn.scalars(
+                select(volunteer_availability.c.slot).where(
+                    volunteer_availability.c.volunteer_id == volunteer_id
+                )
+            )
+        ),
+        "activities": list(
+            await conn.scalars(
+                select(volunteer_activities.c.activity).where(
+                    volunteer_activities.c.volunteer_id == volunteer_id
+                )
+            )
+        ),
+        "consents": await _rows(
+            conn, select(consents).where(consents.c.volunteer_id == volunteer_id)
+        ),
+        "roles": await _rows(conn, select(roles).where(roles.c.volunteer_id == volunteer_id)),
+        "audit_log": await _rows(
+            conn,
+            select(audit_log)
+            .where(
+                or_(
+                    audit_log.c.target_volunteer_id == volunteer_id,
+                    audit_log.c.actor_telegram_id == telegram_id,
+                )
+            )
+            .order_by(audit_log.c.id),
+        ),
+    }
+
+
+async def erase(conn: AsyncConnection, volunteer_id: int) -> None:
+    """Clear every personal field in every table, keeping an anonymous row so counts still add up.
+
+    With the Telegram id gone the bot has no way to message them again; if they press Start later
+    they are a new volunteer.
+    """
+    at = clock.now()
+    telegram_id = await conn.scalar(
+        select(volunteers.c.telegram_id).where(volunteers.c.id == volunteer_id)
+    )
+    await conn.execute(
+        update(volunteers)
+        .where(volunteers.c.id == volunteer_id)
+        .values(
+            {field: None for field in PERSONAL_FIELDS}
+            | {
+                "status": FORGOTTEN,
+                "step": None,
+                "editing": False,
+                "paused": False,
+                "forgotten_at": at,
+            }
+        )
+    )
+    for table in (volunteer_availability, volunteer_activities, roles):
+        await conn.execute(delete(table).where(table.c.volunteer_id == volunteer_id))
+    await conn.execute(
+        update(consents)
+        .where(consents.c.volunteer_id == volunteer_id, consents.c.withdrawn_at.is_(None))
+        .values(withdrawn_at=at)
+    )
+    if telegram_id is not None:
+        await conn.execute(
+            update(audit_log)
+            .where(audit_log.c.actor_telegram_id == telegram_id)
+            .values(actor_telegram_id=None)
+        )

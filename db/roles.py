@@ -1,0 +1,98 @@
+"""Queries about organiser and coordinator roles. Admins come from settings, not from here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot import clock
+from db.schema import roles, volunteers
+
+EVERY_AREA = ""
+
+
+@dataclass(frozen=True)
+class Grant:
+    volunteer_id: int
+    telegram_id: int | None
+    name: str | None
+    role: str
+    area: str
+
+
+async def grants_of(conn: AsyncConnection, telegram_id: int) -> list[Grant]:
+    rows = await conn.execute(
+        select(
+            roles.c.volunteer_id,
+            volunteers.c.telegram_id,
+            volunteers.c.name,
+            roles.c.role,
+            roles.c.area,
+        )
+        .join(volunteers, volunteers.c.id == roles.c.volunteer_id)
+        .where(volunteers.c.telegram_id == telegram_id)
+        .order_by(roles.c.role, roles.c.area)
+    )
+    return [Grant(*row) for row in rows]
+
+
+async def all_grants(conn: AsyncConnection) -> list[Grant]:
+    rows = await conn.execute(
+        select(
+            roles.c.volunteer_id,
+            volunteers.c.telegram_id,
+            volunteers.c.name,
+            roles.c.role,
+            roles.c.area,
+        )
+        .join(volunteers, volunteers.c.id == roles.c.volunteer_id)
+        .order_by(roles.c.role, roles.c.area, volunteers.c.name)
+    )
+    return [Grant(*row) for row in rows]
+
+
+async def grant(
+    conn: AsyncConnection, *, volunteer_id: int, role: str, area: str, granted_by: int
+) -> bool:
+    """Give a role; False when they already had exactly it."""
+    exists = await conn.scalar(
+        select(roles.c.id).where(
+            roles.c.volunteer_id == volunteer_id,
+            roles.c.role == role,
+            func.lower(roles.c.area) == area.lower(),
+        )
+    )
+    if exists:
+        return False
+    await conn.execute(
+        insert(roles).values(
+            volunteer_id=volunteer_id,
+            role=role,
+            area=area,
+            granted_by=granted_by,
+            granted_at=clock.now(),
+        )
+    )
+    return True
+
+
+async def revoke(conn: AsyncConnection, *, volunteer_id: int, role: str, area: str | None) -> int:
+    """Take a role away, in one area or (area None) in all; returns how many grants went."""
+    condition = (roles.c.volunteer_id == volunteer_id) & (roles.c.role == role)
+    if area is not None:
+        # Areas are typed by people: "Peckham" and "peckham" are one place.
+        condition &= func.lower(roles.c.area) == area.lower()
+    return (await conn.execute(delete(roles).where(condition))).rowcount
+
+
+async def holders(conn: AsyncConnection) -> list[int]:
+    """Telegram ids of everyone with a role, for their command menus."""
+    rows = await conn.scalars(
+        select(volunteers.c.telegram_id)
+        .join(roles, roles.c.volunteer_id == volunteers.c.id)
+        .where(volunteers.c.telegram_id.is_not(None))
+        .distinct()
+    )
+    return list(rows)

@@ -1,0 +1,176 @@
+"""Queries about volunteers and their sign-up answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot import clock
+from bot.signup import ORDER, Step
+from db.schema import consents, volunteer_activities, volunteer_availability, volunteers
+
+SIGNING_UP = "signing_up"
+ACTIVE = "active"
+FORGOTTEN = "forgotten"
+
+
+@dataclass(frozen=True)
+class Volunteer:
+    id: int
+    telegram_id: int | None
+    username: str | None
+    name: str | None
+    postcode: str | None
+    latitude: float | None
+    longitude: float | None
+    phone: str | None
+    status: str
+    step: Step | None
+    editing: bool
+    start_payload: str | None
+    paused: bool
+    paused_until: datetime | None
+    created_at: datetime
+    signed_up_at: datetime | None
+    forgotten_at: datetime | None
+    availability: frozenset[str] = field(default_factory=frozenset)
+    activities: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def signed_up(self) -> bool:
+        return self.status == ACTIVE
+
+    def is_paused(self, at: datetime) -> bool:
+        return self.paused and (self.paused_until is None or self.paused_until > at)
+
+    def choices(self, step: Step) -> frozenset[str]:
+        return self.availability if step is Step.AVAILABILITY else self.activities
+
+
+async def _load(conn: AsyncConnection, row: Any) -> Volunteer:
+    slots = await conn.scalars(
+        select(volunteer_availability.c.slot).where(volunteer_availability.c.volunteer_id == row.id)
+    )
+    acts = await conn.scalars(
+        select(volunteer_activities.c.activity).where(volunteer_activities.c.volunteer_id == row.id)
+    )
+    data = dict(row._mapping)
+    data["step"] = Step(data["step"]) if data["step"] else None
+    return Volunteer(**data, availability=frozenset(slots), activities=frozenset(acts))
+
+
+async def by_telegram_id(conn: AsyncConnection, telegram_id: int) -> Volunteer | None:
+    row = (
+        await conn.execute(select(volunteers).where(volunteers.c.telegram_id == telegram_id))
+    ).first()
+    return await _load(conn, row) if row else None
+
+
+async def by_username(conn: AsyncConnection, username: str) -> Volunteer | None:
+    row = (
+        await conn.execute(
+            select(volunteers).where(
+                func.lower(volunteers.c.username) == username.lstrip("@").lower(),
+                volunteers.c.status != FORGOTTEN,
+            )
+        )
+    ).first()
+    return await _load(conn, row) if row else None
+
+
+async def by_id(conn: AsyncConnection, volunteer_id: int) -> Volunteer | None:
+    row = (await conn.execute(select(volunteers).where(volunteers.c.id == volunteer_id))).first()
+    return await _load(conn, row) if row else None
+
+
+async def start_signup(
+    conn: AsyncConnection,
+    *,
+    telegram_id: int,
+    username: str | None,
+    notice_version: str,
+    start_payload: str | None,
+) -> Volunteer:
+    """Create the volunteer at the moment they consent, with the consent recorded beside them."""
+    at = clock.now()
+    volunteer_id = (
+        await conn.execute(
+            insert(volunteers)
+            .values(
+                telegram_id=telegram_id,
+                username=username,
+                status=SIGNING_UP,
+                step=ORDER[0].value,
+                editing=False,
+                start_payload=start_payload,
+                paused=False,
+                created_at=at,
+            )
+            .returning(volunteers.c.id)
+        )
+    ).scalar_one()
+    await conn.execute(
+        insert(consents).values(
+            volunteer_id=volunteer_id,
+            purpose="volunteering",
+            notice_version=notice_version,
+            given_at=at,
+        )
+    )
+    volunteer = await by_id(conn, volunteer_id)
+    assert volunteer is not None
+    return volunteer
+
+
+async def update_fields(conn: AsyncConnection, volunteer_id: int, **values: Any) -> None:
+    await conn.execute(update(volunteers).where(volunteers.c.id == volunteer_id).values(**values))
+
+
+async def set_step(
+    conn: AsyncConnection, volunteer_id: int, step: Step | None, *, editing: bool = False
+) -> None:
+    await update_fields(
+        conn, volunteer_id, step=step.value if step else None, editing=editing and step is not None
+    )
+
+
+async def finish_signup(conn: AsyncConnection, volunteer_id: int) -> None:
+    await update_fields(
+        conn,
+        volunteer_id,
+        status=ACTIVE,
+        step=None,
+        editing=False,
+        start_payload=None,
+        signed_up_at=clock.now(),
+    )
+
+
+async def toggle_choice(conn: AsyncConnection, volunteer_id: int, step: Step, code: str) -> None:
+    table, column = (
+        (volunteer_availability, volunteer_availability.c.slot)
+        if step is Step.AVAILABILITY
+        else (volunteer_activities, volunteer_activities.c.activity)
+    )
+    removed = await conn.execute(
+        delete(table).where(table.c.volunteer_id == volunteer_id, column == code)
+    )
+    if removed.rowcount == 0:
+        await conn.execute(insert(table).values({"volunteer_id": volunteer_id, column.key: code}))
+
+
+async def set_pause(
+    conn: AsyncConnection, volunteer_id: int, *, paused: bool, until: datetime | None
+) -> None:
+    await update_fields(conn, volunteer_id, paused=paused, paused_until=until if paused else None)
+
+
+async def count_by_status(conn: AsyncConnection) -> dict[str, int]:
+    rows = await conn.execute(
+        select(volunteers.c.status, func.count()).group_by(volunteers.c.status)
+    )
+    return {status: count for status, count in rows}

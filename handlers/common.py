@@ -1,0 +1,126 @@
+"""What every flow shares: loading the volunteer, the permission guard, /help, and the answers to
+input nobody else handles (unknown commands, expired buttons, group chats, errors)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import traceback
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+from telegram import Message, Update, User
+
+from bot import keyboards, texts
+from bot.commands import sections
+from bot.context import MusterContext
+from bot.permissions import Access, Role, access_for
+from db import volunteers
+from db.volunteers import Volunteer
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Update, MusterContext], Awaitable[None]]
+Guarded = Callable[[Update, MusterContext, Access], Awaitable[None]]
+
+
+async def load_volunteer(conn: AsyncConnection, user: User) -> Volunteer | None:
+    """The volunteer behind ``user``, keeping their @username fresh for /grant look-ups."""
+    volunteer = await volunteers.by_telegram_id(conn, user.id)
+    if volunteer is not None and volunteer.username != user.username:
+        await volunteers.update_fields(conn, volunteer.id, username=user.username)
+    return volunteer
+
+
+def requires(role: Role) -> Callable[[Guarded], Handler]:
+    """The one permission check for privileged commands: refuse everyone below ``role``."""
+
+    def wrap(callback: Guarded) -> Handler:
+        @functools.wraps(callback)
+        async def guarded(update: Update, context: MusterContext) -> None:
+            assert update.effective_user and update.effective_message
+            async with context.db.connect() as conn:
+                access = await access_for(
+                    conn, context.settings.admin_ids, update.effective_user.id
+                )
+            if not access.has(role):
+                await update.effective_message.reply_text(texts.not_allowed(role.value))
+                return
+            await callback(update, context, access)
+
+        return guarded
+
+    return wrap
+
+
+async def help_command(update: Update, context: MusterContext) -> None:
+    assert update.effective_user and update.effective_message
+    async with context.db.connect() as conn:
+        access = await access_for(conn, context.settings.admin_ids, update.effective_user.id)
+    await update.effective_message.reply_text(texts.help_text(sections(access)))
+
+
+async def unknown_command(update: Update, _context: MusterContext) -> None:
+    assert update.effective_message
+    await update.effective_message.reply_text(texts.UNKNOWN_COMMAND)
+
+
+def _offered(update: Update) -> bool:
+    """Whether the pressed data is on the message's keyboard as it is now.
+
+    Telegram sends the message in its current state, so a press whose data is not on it is either
+    forged or from a keyboard we have since taken away.
+    """
+    query = update.callback_query
+    message = query.message if query else None
+    markup = message.reply_markup if isinstance(message, Message) else None
+    if query is None or markup is None:
+        return False
+    return any(
+        button.callback_data == query.data for row in markup.inline_keyboard for button in row
+    )
+
+
+def offered_only(callback: Handler) -> Handler:
+    """Wraps every button handler: a press we did not offer gets "expired" and changes nothing."""
+
+    @functools.wraps(callback)
+    async def checked(update: Update, context: MusterContext) -> None:
+        if not _offered(update):
+            await expired_button(update, context)
+            return
+        await callback(update, context)
+
+    return checked
+
+
+async def expired_button(update: Update, _context: MusterContext) -> None:
+    """Any press no flow claimed: an old keyboard, or data we never made."""
+    assert update.callback_query
+    await update.callback_query.answer(texts.EXPIRED_BUTTON, show_alert=True)
+
+
+async def group_redirect(update: Update, context: MusterContext) -> None:
+    assert update.effective_message
+    await update.effective_message.reply_text(
+        texts.GROUP_ONLY_PRIVATE, reply_markup=keyboards.private_chat(context.bot.username)
+    )
+
+
+async def on_error(update: object, context: MusterContext) -> None:
+    # Only the kind of error and the update id: messages and names are personal data.
+    update_id = update.update_id if isinstance(update, Update) else None
+    error = context.error
+    # The traceback without the exception's message: database errors quote the values they failed
+    # on, and those can be names or phone numbers.
+    where = "".join(traceback.format_tb(error.__traceback__)) if error else ""
+    log.error("error handling update %s: %s\n%s", update_id, error.__class__.__name__, where)
+    if (
+        isinstance(update, Update)
+        and update.effective_chat
+        and update.effective_chat.type == "private"
+    ):
+        if update.callback_query:
+            await update.callback_query.answer(texts.SOMETHING_WENT_WRONG, show_alert=True)
+        else:
+            await context.bot.send_message(update.effective_chat.id, texts.SOMETHING_WENT_WRONG)

@@ -1,0 +1,64 @@
+"""/mydata (a copy of everything held) and /forget (erase it)."""
+
+from __future__ import annotations
+
+import json
+
+from telegram import InputFile, Message, Update
+
+from bot import keyboards, texts
+from bot.commands import refresh_menu
+from bot.context import MusterContext
+from bot.permissions import access_for
+from db import audit, privacy
+from handlers.common import load_volunteer
+
+
+async def mydata(update: Update, context: MusterContext) -> None:
+    assert update.effective_user and update.effective_message
+    async with context.db.begin() as conn:
+        volunteer = await load_volunteer(conn, update.effective_user)
+        if volunteer is None:
+            await update.effective_message.reply_text(texts.MYDATA_NOTHING)
+            return
+        data = await privacy.export(conn, volunteer.id)
+    document = json.dumps(data, indent=2, ensure_ascii=False).encode()
+    await update.effective_message.reply_document(
+        InputFile(document, filename="muster-my-data.json"), caption=texts.MYDATA_CAPTION
+    )
+
+
+async def forget(update: Update, context: MusterContext) -> None:
+    assert update.effective_user and update.effective_message
+    async with context.db.connect() as conn:
+        volunteer = await load_volunteer(conn, update.effective_user)
+    if volunteer is None:
+        await update.effective_message.reply_text(texts.MYDATA_NOTHING)
+        return
+    await update.effective_message.reply_text(texts.ASK_FORGET, reply_markup=keyboards.forget())
+
+
+async def forget_confirmed(update: Update, context: MusterContext) -> None:
+    query = update.callback_query
+    assert query and update.effective_user and isinstance(query.message, Message)
+    _, answer = keyboards.parse(query.data)
+    async with context.db.begin() as conn:
+        volunteer = await load_volunteer(conn, update.effective_user)
+        if volunteer is None or answer not in ("yes", "no"):
+            await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
+            return
+        if answer == "yes":
+            await privacy.erase(conn, volunteer.id)
+            await audit.record(
+                conn, actor_telegram_id=None, action="forget", target_volunteer_id=volunteer.id
+            )
+            access = await access_for(conn, context.settings.admin_ids, update.effective_user.id)
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    if answer == "no":
+        await query.message.reply_text(texts.FORGET_CANCELLED)
+        return
+    # Anything they had from a role goes from their menu too (admins keep theirs: config).
+    await refresh_menu(context.bot, access)
+    context.user_data.clear()
+    await query.message.reply_text(texts.FORGOTTEN)

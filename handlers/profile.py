@@ -1,0 +1,113 @@
+"""/profile (see and change answers), /pause and /resume."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from telegram import Message, Update
+
+from bot import clock, keyboards, texts
+from bot.context import MusterContext
+from bot.signup import Step
+from db import volunteers
+from db.volunteers import Volunteer
+from handlers.common import load_volunteer
+from handlers.questions import ask
+
+PAUSE_LENGTHS = {"week": timedelta(days=7), "month": timedelta(days=30), "open": None}
+
+
+def profile_text(volunteer: Volunteer, context: MusterContext) -> str:
+    return texts.profile(
+        name=volunteer.name,
+        postcode=volunteer.postcode,
+        has_location=volunteer.latitude is not None,
+        availability=volunteer.availability,
+        activities=volunteer.activities,
+        phone=volunteer.phone,
+        paused=volunteer.is_paused(clock.now()),
+        paused_until=volunteer.paused_until,
+        zone=context.settings.zone,
+    )
+
+
+async def send_profile(message: Message, context: MusterContext, volunteer: Volunteer) -> None:
+    await message.reply_text(
+        texts.PROFILE_HEADER + profile_text(volunteer, context) + texts.PROFILE_FOOTER,
+        reply_markup=keyboards.profile(),
+    )
+
+
+async def _signed_up(update: Update, context: MusterContext) -> Volunteer | None:
+    """The caller if they have finished sign-up; otherwise tells them what to do and gives None."""
+    assert update.effective_user and update.effective_message
+    async with context.db.begin() as conn:
+        volunteer = await load_volunteer(conn, update.effective_user)
+    if volunteer is None:
+        await update.effective_message.reply_text(texts.NOT_SIGNED_UP)
+        return None
+    if not volunteer.signed_up:
+        await update.effective_message.reply_text(texts.FINISH_SIGNUP_FIRST)
+        assert volunteer.step is not None
+        await ask(update.effective_message, context, volunteer, volunteer.step)
+        return None
+    return volunteer
+
+
+async def profile(update: Update, context: MusterContext) -> None:
+    volunteer = await _signed_up(update, context)
+    if volunteer is not None:
+        assert update.effective_message
+        await send_profile(update.effective_message, context, volunteer)
+
+
+async def edit(update: Update, context: MusterContext) -> None:
+    query = update.callback_query
+    assert query and update.effective_user and isinstance(query.message, Message)
+    _, value = keyboards.parse(query.data)
+    async with context.db.begin() as conn:
+        volunteer = await load_volunteer(conn, update.effective_user)
+        if volunteer is None or not volunteer.signed_up or value not in Step.__members__.values():
+            await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
+            return
+        step = Step(value)
+        await volunteers.set_step(conn, volunteer.id, step, editing=True)
+    await query.answer()
+    await ask(query.message, context, volunteer, step)
+
+
+async def pause(update: Update, context: MusterContext) -> None:
+    volunteer = await _signed_up(update, context)
+    if volunteer is not None:
+        assert update.effective_message
+        await update.effective_message.reply_text(texts.ASK_PAUSE, reply_markup=keyboards.pause())
+
+
+async def pause_chosen(update: Update, context: MusterContext) -> None:
+    query = update.callback_query
+    assert query and update.effective_user and isinstance(query.message, Message)
+    _, choice = keyboards.parse(query.data)
+    async with context.db.begin() as conn:
+        volunteer = await load_volunteer(conn, update.effective_user)
+        if volunteer is None or not volunteer.signed_up or choice not in PAUSE_LENGTHS:
+            await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
+            return
+        length = PAUSE_LENGTHS[choice]
+        until = clock.now() + length if length else None
+        await volunteers.set_pause(conn, volunteer.id, paused=True, until=until)
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    await query.message.reply_text(texts.paused(until, context.settings.zone))
+
+
+async def resume(update: Update, context: MusterContext) -> None:
+    volunteer = await _signed_up(update, context)
+    if volunteer is None:
+        return
+    assert update.effective_message
+    if not volunteer.is_paused(clock.now()):
+        await update.effective_message.reply_text(texts.NOT_PAUSED)
+        return
+    async with context.db.begin() as conn:
+        await volunteers.set_pause(conn, volunteer.id, paused=False, until=None)
+    await update.effective_message.reply_text(texts.RESUMED)

@@ -1,0 +1,1 @@
+"""Jobs that run on their own, on PTB's JobQueue (APScheduler)."""

@@ -1,0 +1,114 @@
+"""The harness every end-to-end test uses: a fake Bot API server, the real Application talking to
+it over HTTP with long polling, a fresh migrated database, and a clock the test controls."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram.ext import Application
+
+from bot import clock
+from bot.app import build_application
+from bot.context import DeepLinkHandler
+from bot.settings import Settings
+from db import migrate
+from db.engine import create_engine
+from tests.fake_telegram import FakeTelegram
+
+ADMIN_ID = 900_001
+# A Tuesday in November, so tests read naturally against local (GMT) time.
+START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock() -> Iterator[None]:
+    clock.set_time(START)
+    yield
+    clock.reset()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'muster.db'}"
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    url = os.environ.get("TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("TEST_POSTGRES_URL is not set")
+    return url
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    await migrate.upgrade(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def settings(fake: FakeTelegram, database_url: str) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        bot_token=SecretStr(fake.token),
+        database_url=database_url,
+        admin_ids=frozenset({ADMIN_ID}),
+        telegram_api_base_url=fake.base_url,
+        telegram_api_base_file_url=fake.base_file_url,
+    )
+
+
+@pytest.fixture
+def deep_links() -> list[DeepLinkHandler]:
+    """Payload handlers the application is built with; a test may append its own."""
+    return []
+
+
+async def start_application(
+    fake: FakeTelegram, settings: Settings, engine: AsyncEngine, deep_links: list[DeepLinkHandler]
+) -> Application:
+    application = build_application(settings, engine, deep_links=deep_links)
+    await application.initialize()
+    assert application.post_init is not None
+    await application.post_init(application)
+    assert application.updater is not None
+    await application.updater.start_polling(poll_interval=0, timeout=1)
+    await application.start()
+    # A user's action returns once the bot has fully handled it.
+    fake.after_delivery = application.update_queue.join
+    return application
+
+
+async def stop_application(application: Application) -> None:
+    assert application.updater is not None
+    await application.updater.stop()
+    await application.stop()
+    await application.shutdown()
+
+
+@pytest.fixture
+async def app(
+    fake: FakeTelegram,
+    settings: Settings,
+    engine: AsyncEngine,
+    deep_links: list[DeepLinkHandler],
+) -> AsyncIterator[Application]:
+    application = await start_application(fake, settings, engine, deep_links)
+    yield application
+    await stop_application(application)

@@ -1,0 +1,160 @@
+"""The application as a newcomer meets it: start-up, settings errors, /help, errors, shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from telegram.ext import Application
+
+from bot import texts
+from bot.settings import Settings
+from tests.conftest import ADMIN_ID
+from tests.fake_telegram import FakeTelegram
+from tests.flows import sign_up
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(**overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_", "ADMIN"))}
+    env.pop("DATABASE_URL", None)
+    env.pop("TIMEZONE", None)
+    env["PYTHONPATH"] = str(ROOT)
+    env.update(overrides)
+    return env
+
+
+async def _run_bot(cwd: Path, env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=cwd,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def test_no_token_says_how_to_get_one(tmp_path: Path) -> None:
+    process = await _run_bot(tmp_path, _env())
+    _, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode != 0
+    lines = err.decode().strip().splitlines()
+    assert len(lines) == 1
+    assert "BOT_TOKEN" in lines[0] and "@BotFather" in lines[0] and ".env" in lines[0]
+
+
+async def test_bad_settings_name_the_setting_and_never_echo_the_token(tmp_path: Path) -> None:
+    secret = "123456:AAHsecretsecretsecret"
+    process = await _run_bot(tmp_path, _env(BOT_TOKEN=secret, TIMEZONE="Mars/Olympus"))
+    _, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode != 0
+    assert "TIMEZONE" in err.decode() and "secret" not in err.decode()
+
+    process = await _run_bot(tmp_path, _env(BOT_TOKEN="not a token"))
+    _, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode != 0
+    assert "BOT_TOKEN is not valid" in err.decode() and "not a token" not in err.decode()
+
+
+async def test_migrate_command_needs_no_token(tmp_path: Path) -> None:
+    process = await _run_bot(
+        tmp_path, _env(DATABASE_URL=f"sqlite:///{tmp_path / 'm.db'}"), "migrate"
+    )
+    _, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, err.decode()
+    assert (tmp_path / "m.db").exists()
+
+
+async def _wait_for(predicate: Callable[[], bool]) -> None:
+    """Polls state in another process's making, where there is no event to wait on."""
+    async with asyncio.timeout(30):
+        while not predicate():  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+
+
+async def test_runs_stops_on_sigterm_and_handles_each_update_once(
+    tmp_path: Path, fake: FakeTelegram
+) -> None:
+    env = _env(
+        BOT_TOKEN=fake.token,
+        TELEGRAM_API_BASE_URL=fake.base_url,
+        TELEGRAM_API_BASE_FILE_URL=fake.base_file_url,
+        ADMIN_IDS=str(ADMIN_ID),
+        LOG_LEVEL="DEBUG",
+    )
+    alice = fake.user(7001, first_name="Alice")
+
+    def menus_published() -> int:
+        return sum(1 for method, _ in fake.requests if method == "setMyCommands")
+
+    for run in range(2):
+        published = menus_published()
+        process = await _run_bot(tmp_path, env)
+        # Ready once the menus are published (after migrations, in post_init).
+        await _wait_for(lambda: menus_published() > published)  # noqa: B023
+        if run == 0:
+            await alice.send("/start")
+            await _wait_for(lambda: len(alice.messages) == 1)
+        process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(process.communicate(), 10)
+        assert process.returncode == 0, err.decode()[-2000:]
+        assert fake.token not in err.decode()
+        assert fake.token.split(":")[1] not in err.decode()
+        assert "Alice" not in err.decode()  # even at DEBUG, no personal data in the logs
+    # The second run did not see /start again: it was confirmed to Telegram on the way down.
+    assert len(alice.messages) == 1
+    assert (tmp_path / "data" / "muster.db").exists()  # the default database location
+
+
+async def test_help_shows_the_commands_of_the_callers_roles(
+    app: Application, fake: FakeTelegram
+) -> None:
+    vol = fake.user(7002, first_name="Val")
+    await vol.send("/help")
+    assert "/start" in vol.last.text and "/forget" in vol.last.text
+    assert "/grant" not in vol.last.text
+    admin = fake.user(ADMIN_ID, first_name="Ada")
+    await admin.send("/help")
+    assert "/forget" in admin.last.text and "/grant" in admin.last.text
+    assert "/roles" in admin.last.text
+
+
+async def test_an_unexpected_error_gets_an_apology_and_logs_nothing_personal(
+    app: Application,
+    fake: FakeTelegram,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    name, postcode = "Wynstan", "CF10 1EP"
+    wyn = fake.user(7003, first_name=name, username="wyn")
+    await sign_up(wyn, postcode=postcode)
+
+    async def broken(*_args: object) -> None:
+        # Database errors quote the values they failed on, like this one.
+        raise RuntimeError(f"database said no to {name} {postcode}")
+
+    monkeypatch.setattr("db.volunteers.by_telegram_id", broken)
+    with caplog.at_level(logging.INFO):
+        await wyn.send("/profile")
+    assert wyn.last.text == texts.SOMETHING_WENT_WRONG
+    assert "RuntimeError" in caplog.text
+    assert "Wynstan" not in caplog.text and "CF10" not in caplog.text
+
+
+def test_settings_defaults() -> None:
+    settings = Settings(_env_file=None, bot_token="1:abc")  # type: ignore[call-arg]
+    assert settings.database_url.endswith("data/muster.db")
+    assert settings.timezone == "Europe/London"
+    assert settings.admin_ids == frozenset()
+    assert settings.telegram_api_base_url == "https://api.telegram.org/bot"
+    assert "abc" not in repr(settings)

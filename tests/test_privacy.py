@@ -1,0 +1,91 @@
+"""/mydata and /forget: a volunteer's copy of their data, and its erasure."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram.ext import Application
+
+from bot import texts
+from bot.signup import Step
+from tests.conftest import ADMIN_ID
+from tests.fake_telegram import FakeTelegram
+from tests.flows import every_row, sign_up, stored
+
+
+async def test_mydata_sends_everything_as_json(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    sam = fake.user(4001, first_name="Sam", username="sam_v")
+    await sign_up(sam, share_phone=True, when=("Saturdays", "Sundays"))
+    await sam.send("/mydata")
+    document = sam.last
+    assert document.method == "sendDocument"
+    assert document.file_name == "muster-my-data.json"
+    assert document.text == texts.MYDATA_CAPTION
+    data = json.loads(document.document)
+    assert data["volunteer"]["name"] == "Sam"
+    assert data["volunteer"]["username"] == "sam_v"
+    assert data["volunteer"]["postcode"] == "SE15 4QR"
+    assert data["volunteer"]["phone"] == "+447700900123"
+    assert data["volunteer"]["telegram_id"] == 4001
+    assert sorted(data["availability"]) == ["sat", "sun"]
+    assert data["activities"] == ["doors"]
+    assert data["consents"][0]["notice_version"] == texts.PRIVACY_NOTICE_VERSION
+
+
+async def test_mydata_for_a_stranger(app: Application, fake: FakeTelegram) -> None:
+    tia = fake.user(4002, first_name="Tia")
+    await tia.send("/mydata")
+    assert tia.last.text == texts.MYDATA_NOTHING
+
+
+async def test_forget_asks_once_then_erases_every_personal_field(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    admin = fake.user(ADMIN_ID, first_name="Ada")
+    uma = fake.user(4003, first_name="Umaima", username="uma_x")
+    await sign_up(uma, postcode="ZE2 9AD", share_phone=True)
+    await uma.send("/profile")
+    await admin.send("/grant @uma_x organiser Shetland")
+    assert "Umaima is now an organiser" in admin.last.text
+
+    await uma.send("/forget")
+    assert uma.last.text == texts.ASK_FORGET
+    await uma.press(texts.FORGET_NO)
+    assert uma.last.text == texts.FORGET_CANCELLED
+    assert (await stored(engine, 4003)) is not None
+
+    await uma.send("/forget")
+    await uma.press(texts.FORGET_YES)
+    assert uma.last.text == texts.FORGOTTEN
+    assert await stored(engine, 4003) is None
+
+    rows = await every_row(engine)
+    flat = json.dumps(rows, default=str)
+    for personal in (
+        "Umaima",
+        "uma_x",
+        "+447700900123",
+        "447700900123",
+        "ZE2 9AD",
+        "ZE29AD",
+        "4003",
+    ):
+        assert personal not in flat, personal
+    # Anonymous counts survive: one volunteer row, forgotten; consent marked withdrawn.
+    (person,) = rows["volunteers"]
+    assert person["status"] == "forgotten" and person["forgotten_at"] is not None
+    assert rows["consents"][0]["withdrawn_at"] is not None
+    assert rows["roles"] == []
+
+    # Buttons from before are dead: the old profile's "Change name" changes nothing.
+    await uma.press(texts.CHANGE[Step.NAME])
+    assert uma.callback_answers[-1]["text"] == texts.EXPIRED_BUTTON
+    assert await every_row(engine) == rows
+    # The bot no longer knows them: /mydata has nothing, and /start is a fresh sign-up.
+    await uma.send("/mydata")
+    assert uma.last.text == texts.MYDATA_NOTHING
+    await uma.send("/start")
+    assert uma.buttons() == [texts.CONSENT_YES, texts.CONSENT_NO]

@@ -1,0 +1,107 @@
+"""/profile edits, /pause and /resume."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram.ext import Application
+
+from bot import clock, texts
+from bot.signup import Step
+from tests.conftest import START
+from tests.fake_telegram import FakeTelegram
+from tests.flows import sign_up, stored
+
+
+async def test_profile_edits_every_answer(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    olu = fake.user(3001, first_name="Olu")
+    await sign_up(olu)
+    await olu.send("/profile")
+    assert "Your details" in olu.last.text
+
+    await olu.press(texts.CHANGE[Step.NAME])
+    assert olu.last.text == texts.ASK_NAME
+    await olu.send("Olu A.")
+    assert "Name: Olu A." in olu.last.text  # back on the profile
+
+    await olu.press(texts.CHANGE[Step.LOCATION])
+    await olu.send("m1 1ae")
+    assert "Where: M1 1AE" in olu.last.text
+
+    await olu.press(texts.CHANGE[Step.AVAILABILITY])
+    assert "✅ Saturdays" in olu.buttons()
+    await olu.press("✅ Saturdays")
+    await olu.press("Weekday daytimes")
+    await olu.press(texts.DONE)
+    assert "Available: Weekday daytimes" in olu.last.text
+
+    await olu.press(texts.CHANGE[Step.ACTIVITIES])
+    await olu.press("Data entry")
+    await olu.press(texts.DONE)
+    assert "Door-knocking, Data entry" in olu.last.text
+
+    await olu.press(texts.CHANGE[Step.PHONE])
+    await olu.press(texts.SHARE_PHONE)
+    assert "Phone: +447700900123" in olu.last.text
+
+    volunteer = await stored(engine, 3001)
+    assert volunteer is not None
+    assert volunteer.name == "Olu A." and volunteer.postcode == "M1 1AE"
+    assert volunteer.availability == {"wkday"} and volunteer.activities == {"doors", "data"}
+    assert volunteer.phone == "+447700900123"
+    assert volunteer.step is None and not volunteer.editing and volunteer.status == "active"
+
+
+async def test_profile_before_signing_up(app: Application, fake: FakeTelegram) -> None:
+    pat = fake.user(3002, first_name="Pat")
+    await pat.send("/profile")
+    assert pat.last.text == texts.NOT_SIGNED_UP
+    await pat.send("/start")
+    await pat.press(texts.CONSENT_YES)
+    await pat.send("/pause")
+    assert pat.messages[-2].text == texts.FINISH_SIGNUP_FIRST
+    assert pat.last.text == texts.ASK_NAME
+
+
+async def test_pause_for_a_week_then_resume(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    quinn = fake.user(3003, first_name="Quinn")
+    await sign_up(quinn)
+    await quinn.send("/resume")
+    assert quinn.last.text == texts.NOT_PAUSED
+
+    await quinn.send("/pause")
+    assert quinn.buttons() == [texts.PAUSE_WEEK, texts.PAUSE_MONTH, texts.PAUSE_OPEN]
+    await quinn.press(texts.PAUSE_WEEK)
+    # 24 Nov 2026 + 7 days, shown in local time.
+    assert quinn.last.text.startswith("Shift calls are paused until Tue 1 Dec")
+    volunteer = await stored(engine, 3003)
+    assert volunteer is not None and volunteer.is_paused(clock.now())
+    assert volunteer.paused_until == START + timedelta(days=7)
+
+    clock.advance(timedelta(days=8))  # the pause runs out on its own
+    volunteer = await stored(engine, 3003)
+    assert volunteer is not None and not volunteer.is_paused(clock.now())
+
+
+async def test_pause_until_resume(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    rae = fake.user(3004, first_name="Rae")
+    await sign_up(rae)
+    await rae.send("/pause")
+    await rae.press(texts.PAUSE_OPEN)
+    assert "/resume" in rae.last.text
+    clock.advance(timedelta(days=400))
+    volunteer = await stored(engine, 3004)
+    assert volunteer is not None and volunteer.is_paused(clock.now())
+    await rae.send("/profile")
+    assert "paused until you send /resume" in rae.last.text
+    await rae.send("/resume")
+    assert rae.last.text == texts.RESUMED
+    volunteer = await stored(engine, 3004)
+    assert volunteer is not None and not volunteer.paused and volunteer.paused_until is None

@@ -1,0 +1,126 @@
+"""The rules underneath sign-up and roles, without Telegram."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.permissions import Access, BadRoleRequest, Role, parse_role_request
+from bot.signup import (
+    ORDER,
+    InvalidAnswer,
+    Step,
+    clean_name,
+    next_step,
+    normalise_phone,
+    normalise_postcode,
+)
+from db.roles import Grant
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("se15 4qr", "SE15 4QR"),
+        ("SE154QR", "SE15 4QR"),
+        ("  sw1a   1aa ", "SW1A 1AA"),
+        ("m1 1ae", "M1 1AE"),
+        ("b33 8th", "B33 8TH"),
+        ("cr2 6xh", "CR2 6XH"),
+        ("dn55 1pt", "DN55 1PT"),
+        ("W1A 0AX", "W1A 0AX"),
+        ("gir 0aa", "GIR 0AA"),
+    ],
+)
+def test_postcodes_are_normalised(raw: str, expected: str) -> None:
+    assert normalise_postcode(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw", ["", "SE15", "SE15 4Q", "12345", "SE15 4QRR", "QQ1 1AA1", "SE15 4CI", "hello", "S E 1"]
+)
+def test_bad_postcodes_are_refused(raw: str) -> None:
+    with pytest.raises(InvalidAnswer) as caught:
+        normalise_postcode(raw)
+    assert caught.value.reason == "postcode"
+
+
+def test_names() -> None:
+    assert clean_name("  Ann   Marie  ") == "Ann Marie"
+    assert clean_name("Zoë O'Brien-Smith") == "Zoë O'Brien-Smith"
+    assert clean_name("<b>bold</b>") == "<b>bold</b>"  # escaped when shown, not refused
+    assert clean_name("x" * 64) == "x" * 64
+    for bad, reason in [
+        ("", "name_empty"),
+        ("   ", "name_empty"),
+        ("x" * 65, "name_long"),
+        ("Ann\nMarie", "name_control"),
+        ("Ann\u200bMarie", "name_control"),
+        ("/start", "name_command"),
+    ]:
+        with pytest.raises(InvalidAnswer) as caught:
+            clean_name(bad)
+        assert caught.value.reason == reason, bad
+
+
+def test_phones() -> None:
+    assert normalise_phone("447700900123") == "+447700900123"
+    assert normalise_phone("+44 7700 900123") == "+447700900123"
+    with pytest.raises(InvalidAnswer):
+        normalise_phone("12")
+
+
+def test_steps_run_in_order_and_end() -> None:
+    step: Step | None = ORDER[0]
+    seen = []
+    while step is not None:
+        seen.append(step)
+        step = next_step(step)
+    assert seen == [Step.NAME, Step.LOCATION, Step.AVAILABILITY, Step.ACTIVITIES, Step.PHONE]
+
+
+def _grant(role: str, area: str = "") -> Grant:
+    return Grant(volunteer_id=1, telegram_id=10, name="x", role=role, area=area)
+
+
+def test_role_powers() -> None:
+    admin = Access(telegram_id=1, is_admin=True)
+    assert admin.has(Role.ORGANISER) and admin.has(Role.COORDINATOR)
+    assert admin.can_manage(Role.COORDINATOR, "") and admin.areas(Role.ORGANISER) is None
+
+    volunteer = Access(telegram_id=2, is_admin=False)
+    assert volunteer.roles == frozenset()
+    assert not volunteer.can_manage(Role.ORGANISER, "Peckham")
+
+    organiser = Access(telegram_id=3, is_admin=False, grants=(_grant("organiser", "Peckham"),))
+    assert organiser.has(Role.ORGANISER) and not organiser.has(Role.COORDINATOR)
+    assert organiser.areas(Role.ORGANISER) == {"Peckham"}
+    assert not organiser.can_manage(Role.ORGANISER, "Peckham")
+
+    local = Access(telegram_id=4, is_admin=False, grants=(_grant("coordinator", "Peckham"),))
+    assert local.has(Role.ORGANISER) and local.areas(Role.ORGANISER) == {"Peckham"}
+    assert local.can_manage(Role.ORGANISER, "PECKHAM")
+    assert not local.can_manage(Role.ORGANISER, "Lewisham")
+    assert not local.can_manage(Role.ORGANISER, "")
+    assert not local.can_manage(Role.COORDINATOR, "Peckham")
+
+    national = Access(telegram_id=5, is_admin=False, grants=(_grant("coordinator"),))
+    assert national.areas(Role.COORDINATOR) is None
+    assert national.can_manage(Role.ORGANISER, "") and national.can_manage(Role.ORGANISER, "Any")
+
+
+def test_role_requests() -> None:
+    request = parse_role_request(["@alice", "Organiser", "Bethnal", "Green"])
+    assert (request.who, request.role, request.area) == ("@alice", Role.ORGANISER, "Bethnal Green")
+    assert parse_role_request(["123", "coordinator"]).area == ""
+    for args, reason in [
+        ([], "usage"),
+        (["@alice"], "usage"),
+        (["alice", "organiser"], "usage"),
+        (["@", "organiser"], "usage"),
+        (["@alice", "admin"], "role"),
+        (["@alice", "boss"], "role"),
+        (["@alice", "organiser", "x" * 65], "area"),
+    ]:
+        with pytest.raises(BadRoleRequest) as caught:
+            parse_role_request(args)
+        assert caught.value.reason == reason, args
