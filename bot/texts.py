@@ -5,13 +5,15 @@ Messages are sent as HTML: anything a person typed goes through :func:`esc` befo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
 from bot import timefmt
+from bot.events import KINDS
 from bot.signup import ACTIVITIES, AVAILABILITY, Step
+from db.events import Event, Shift
 
 PRIVACY_NOTICE_VERSION = "2026-11"
 
@@ -293,3 +295,35 @@ SOMETHING_WENT_WRONG = "Sorry, something went wrong on our side. Please try agai
 LINK_NOT_RECOGNISED = (
     "I didn't recognise the link you came in with. Ask whoever sent it for a fresh one."
 )
+
+
+# --- Events and shifts -------------------------------------------------------------------------
+
+
+def places(shift: Shift) -> str:
+    if shift.places_left == 0:
+        return "full, waitlist open"
+    return f"{shift.places_left} of {shift.capacity} places left"
+
+
+def shift_line(shift: Shift, zone: ZoneInfo) -> str:
+    line = f"🕙 {timefmt.span(shift.starts_at, shift.ends_at, zone)} · {places(shift)}"
+    return line + (f"\n      <i>{esc(shift.note)}</i>" if shift.note else "")
+
+
+def meeting_point(event: Event) -> str:
+    if event.address:
+        return esc(event.address)
+    return "see the map pin" if event.has_location else "to be confirmed"
+
+
+def event_card(event: Event, shifts: Sequence[Shift], zone: ZoneInfo) -> str:
+    """An event as volunteers see it, in calls, previews and lists."""
+    lines = [
+        f"<b>{esc(KINDS.get(event.kind, event.kind))}: {esc(event.title)}</b>",
+        f"📍 {esc(event.area)} · {meeting_point(event)}",
+        *(shift_line(shift, zone) for shift in shifts),
+    ]
+    if event.status != "active":
+        lines.insert(0, "❌ <b>Cancelled</b>")
+    return "\n".join(lines)

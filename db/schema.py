@@ -57,6 +57,8 @@ volunteers = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("signed_up_at", UTCDateTime, nullable=True),
     Column("forgotten_at", UTCDateTime, nullable=True),
+    # Set when Telegram says they blocked the bot (403): kept out of every later call.
+    Column("unreachable_at", UTCDateTime, nullable=True),
 )
 Index("ix_volunteers_username_lower", volunteers.c.username)
 
@@ -137,3 +139,116 @@ audit_log = Table(
     # Never personal data: ids, role names, areas, counts.
     Column("detail", JSON, nullable=False, default=dict),
 )
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # The share link payload (t.me/<bot>?start=e-<code>): random, so links cannot be guessed.
+    Column("code", String(16), nullable=False, unique=True),
+    Column("kind", String(24), nullable=False),
+    Column("title", String(120), nullable=False),
+    Column("area", String(64), nullable=False, index=True),
+    Column("address", String(200), nullable=True),
+    Column("latitude", Float, nullable=True),
+    Column("longitude", Float, nullable=True),
+    # active -> cancelled
+    Column("status", String(12), nullable=False),
+    Column("created_by", BigInteger, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("cancelled_at", UTCDateTime, nullable=True),
+)
+
+shifts = Table(
+    "shifts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "event_id", Integer, ForeignKey("events.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column("starts_at", UTCDateTime, nullable=False, index=True),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("capacity", Integer, nullable=False),
+    Column("note", String(200), nullable=True),
+    # active -> cancelled
+    Column("status", String(12), nullable=False),
+    Column("cancelled_at", UTCDateTime, nullable=True),
+)
+
+rsvps = Table(
+    "rsvps",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "shift_id", Integer, ForeignKey("shifts.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column(
+        "volunteer_id",
+        Integer,
+        ForeignKey("volunteers.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    # going | waitlisted | maybe | cant
+    Column("status", String(12), nullable=False),
+    # Place in the waitlist queue: given under the shift's lock, so the order is the order of taps.
+    Column("waitlist_seq", Integer, nullable=True),
+    Column("callout_id", Integer, ForeignKey("callouts.id", ondelete="SET NULL"), nullable=True),
+    Column("responded_at", UTCDateTime, nullable=False),
+    # Free text from the volunteer; erased with them.
+    Column("cancel_reason", String(200), nullable=True),
+    UniqueConstraint("shift_id", "volunteer_id", name="uq_rsvps_shift_volunteer"),
+)
+
+callouts = Table(
+    "callouts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "event_id", Integer, ForeignKey("events.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    # The shifts this call asks people to, and who it is for (see bot.audience.Audience).
+    Column("shift_ids", JSON, nullable=False),
+    Column("audience", JSON, nullable=False),
+    Column("message", String(500), nullable=True),
+    Column("created_by", BigInteger, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("send_at", UTCDateTime, nullable=False, index=True),
+    # scheduled -> sending -> done | cancelled
+    Column("status", String(12), nullable=False),
+    Column("recipients", Integer, nullable=True),
+    # Where the organiser watches progress: their chat and the message that is edited.
+    Column("progress_chat_id", BigInteger, nullable=True),
+    Column("progress_message_id", Integer, nullable=True),
+    Column("finished_at", UTCDateTime, nullable=True),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("callout_id", Integer, ForeignKey("callouts.id", ondelete="CASCADE"), nullable=True),
+    Column(
+        "volunteer_id", Integer, ForeignKey("volunteers.id", ondelete="SET NULL"), nullable=True
+    ),
+    # Null once delivered or given up on and the volunteer forgotten.
+    Column("chat_id", BigInteger, nullable=True),
+    # What the message is for: callout, event_changed, shift_cancelled, ...
+    Column("kind", String(24), nullable=False),
+    # sendMessage arguments: text and reply_markup (as Telegram JSON).
+    Column("payload", JSON, nullable=False),
+    # pending -> sending -> sent | unreachable | failed
+    Column("status", String(12), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("claimed_at", UTCDateTime, nullable=True),
+    Column("sent_at", UTCDateTime, nullable=True),
+    # Telegram's id for the delivered message, so RSVP taps can edit it in place.
+    Column("message_id", BigInteger, nullable=True),
+    # The error's class name only: descriptions can quote message text.
+    Column("last_error", String(64), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("callout_id", "volunteer_id", name="uq_outbox_callout_volunteer"),
+)
+Index("ix_outbox_due", outbox.c.status, outbox.c.next_attempt_at)
+Index("ix_outbox_callout_status", outbox.c.callout_id, outbox.c.status)

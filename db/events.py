@@ -1,0 +1,214 @@
+"""Queries about events and their shifts."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, case, func, insert, select, true, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot import clock
+from bot.events import EventDraft
+from db.schema import events, rsvps, shifts
+
+ACTIVE = "active"
+CANCELLED = "cancelled"
+LINK_PREFIX = "e-"
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    code: str
+    kind: str
+    title: str
+    area: str
+    address: str | None
+    latitude: float | None
+    longitude: float | None
+    status: str
+    created_by: int | None
+    created_at: datetime
+    cancelled_at: datetime | None
+
+    @property
+    def link_payload(self) -> str:
+        return f"{LINK_PREFIX}{self.code}"
+
+    @property
+    def has_location(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+
+@dataclass(frozen=True)
+class Shift:
+    id: int
+    event_id: int
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    note: str | None
+    status: str
+    cancelled_at: datetime | None
+    going: int = 0
+    waitlisted: int = 0
+
+    @property
+    def places_left(self) -> int:
+        return max(self.capacity - self.going, 0)
+
+    def open_at(self, at: datetime) -> bool:
+        """Whether volunteers can still answer for it: not cancelled and not started."""
+        return self.status == ACTIVE and self.starts_at > at
+
+
+def new_code() -> str:
+    # 48 bits of randomness in 8 URL-safe characters: unguessable, short enough to type.
+    return secrets.token_urlsafe(6)
+
+
+async def create_event(conn: AsyncConnection, draft: EventDraft, *, created_by: int | None) -> int:
+    at = clock.now()
+    event_id = (
+        await conn.execute(
+            insert(events)
+            .values(
+                code=new_code(),
+                kind=draft.kind,
+                title=draft.title,
+                area=draft.area,
+                address=draft.address,
+                latitude=draft.latitude,
+                longitude=draft.longitude,
+                status=ACTIVE,
+                created_by=created_by,
+                created_at=at,
+            )
+            .returning(events.c.id)
+        )
+    ).scalar_one()
+    if draft.shifts:
+        await conn.execute(
+            insert(shifts),
+            [
+                {
+                    "event_id": event_id,
+                    "starts_at": shift.starts_at,
+                    "ends_at": shift.ends_at,
+                    "capacity": shift.capacity,
+                    "note": shift.note,
+                    "status": ACTIVE,
+                }
+                for shift in draft.shifts
+            ],
+        )
+    return event_id
+
+
+def _event(row: object) -> Event:
+    return Event(**row._mapping)  # type: ignore[attr-defined]
+
+
+async def by_id(conn: AsyncConnection, event_id: int) -> Event | None:
+    row = (await conn.execute(select(events).where(events.c.id == event_id))).first()
+    return _event(row) if row else None
+
+
+async def by_code(conn: AsyncConnection, code: str) -> Event | None:
+    row = (await conn.execute(select(events).where(events.c.code == code))).first()
+    return _event(row) if row else None
+
+
+def _in_areas(areas: Iterable[str] | None) -> ColumnElement[bool]:
+    """A condition limiting events to ``areas`` (None: every area), matched in any case."""
+    if areas is None:
+        return true()
+    return func.lower(events.c.area).in_([area.lower() for area in areas])
+
+
+_COUNTS = (
+    func.coalesce(func.sum(case((rsvps.c.status == "going", 1), else_=0)), 0).label("going"),
+    func.coalesce(func.sum(case((rsvps.c.status == "waitlisted", 1), else_=0)), 0).label(
+        "waitlisted"
+    ),
+)
+
+
+async def shifts_of(
+    conn: AsyncConnection, event_id: int, *, include_cancelled: bool = False
+) -> list[Shift]:
+    """An event's shifts in time order, with how many are going and waiting for each."""
+    query = (
+        select(shifts, *_COUNTS)
+        .select_from(shifts.outerjoin(rsvps, rsvps.c.shift_id == shifts.c.id))
+        .where(shifts.c.event_id == event_id)
+        .group_by(shifts.c.id)
+        .order_by(shifts.c.starts_at, shifts.c.id)
+    )
+    if not include_cancelled:
+        query = query.where(shifts.c.status == ACTIVE)
+    return [Shift(**row._mapping) for row in await conn.execute(query)]
+
+
+async def shifts_by_ids(conn: AsyncConnection, shift_ids: Iterable[int]) -> list[Shift]:
+    ids = list(shift_ids)
+    query = (
+        select(shifts, *_COUNTS)
+        .select_from(shifts.outerjoin(rsvps, rsvps.c.shift_id == shifts.c.id))
+        .where(shifts.c.id.in_(ids))
+        .group_by(shifts.c.id)
+        .order_by(shifts.c.starts_at, shifts.c.id)
+    )
+    return [Shift(**row._mapping) for row in await conn.execute(query)]
+
+
+async def upcoming(
+    conn: AsyncConnection, *, areas: Iterable[str] | None, at: datetime | None = None
+) -> list[tuple[Event, list[Shift]]]:
+    """Active events with a shift still to end, soonest first, within ``areas``."""
+    at = at or clock.now()
+    upcoming_ids = (
+        select(shifts.c.event_id, func.min(shifts.c.starts_at).label("first"))
+        .where(shifts.c.status == ACTIVE, shifts.c.ends_at > at)
+        .group_by(shifts.c.event_id)
+        .subquery()
+    )
+    rows = await conn.execute(
+        select(events)
+        .join(upcoming_ids, upcoming_ids.c.event_id == events.c.id)
+        .where(events.c.status == ACTIVE, _in_areas(areas))
+        .order_by(upcoming_ids.c.first, events.c.id)
+    )
+    found = [_event(row) for row in rows]
+    return [(event, await shifts_of(conn, event.id)) for event in found]
+
+
+async def cancel_event(conn: AsyncConnection, event_id: int) -> None:
+    at = clock.now()
+    await conn.execute(
+        update(events).where(events.c.id == event_id).values(status=CANCELLED, cancelled_at=at)
+    )
+    await conn.execute(
+        update(shifts)
+        .where(shifts.c.event_id == event_id, shifts.c.status == ACTIVE)
+        .values(status=CANCELLED, cancelled_at=at)
+    )
+
+
+async def cancel_shift(conn: AsyncConnection, shift_id: int) -> None:
+    await conn.execute(
+        update(shifts)
+        .where(shifts.c.id == shift_id)
+        .values(status=CANCELLED, cancelled_at=clock.now())
+    )
+
+
+async def update_event(conn: AsyncConnection, event_id: int, **values: object) -> None:
+    await conn.execute(update(events).where(events.c.id == event_id).values(**values))
+
+
+async def update_shift(conn: AsyncConnection, shift_id: int, **values: object) -> None:
+    await conn.execute(update(shifts).where(shifts.c.id == shift_id).values(**values))
