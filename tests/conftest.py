@@ -4,12 +4,15 @@ it over HTTP with long polling, a fresh migrated database, and a clock the test 
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application
 
@@ -18,7 +21,7 @@ from bot.app import build_application
 from bot.context import DeepLinkHandler
 from bot.settings import Settings
 from db import migrate
-from db.engine import create_engine
+from db.engine import create_engine, normalise_url
 from tests.fake_telegram import FakeTelegram
 
 ADMIN_ID = 900_001
@@ -52,6 +55,25 @@ def postgres_url() -> str:
     if not url:
         pytest.skip("TEST_POSTGRES_URL is not set")
     return url
+
+
+@pytest.fixture
+async def postgres_database_url(postgres_url: str) -> AsyncIterator[str]:
+    """A throwaway database on the PostgreSQL server, dropped afterwards."""
+    name = f"muster_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield (
+            make_url(normalise_url(postgres_url))
+            .set(database=name)
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        await admin.dispose()
 
 
 @pytest.fixture

@@ -3,14 +3,12 @@ the migrated database matches `db/schema.py` exactly."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db import migrate
@@ -49,21 +47,10 @@ async def test_sqlite_up_and_down(database_url: str) -> None:
 
 
 @pytest.fixture
-async def postgres_engine(postgres_url: str) -> AsyncIterator[AsyncEngine]:
-    """A throwaway database on the PostgreSQL server, dropped afterwards."""
-    name = f"muster_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(normalise_url(postgres_url)).set(database=name)
-    engine = create_engine(url.render_as_string(hide_password=False))
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        await admin.dispose()
+async def postgres_engine(postgres_database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(postgres_database_url)
+    yield engine
+    await engine.dispose()
 
 
 async def test_postgres_up_and_down(postgres_engine: AsyncEngine) -> None:

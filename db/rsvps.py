@@ -1,0 +1,274 @@
+"""RSVP rules: answering for a shift, capacity and the waitlist.
+
+Every change to a shift's answers happens while holding that shift's row lock (``FOR UPDATE`` on
+PostgreSQL; on SQLite every transaction starts with ``BEGIN IMMEDIATE``), so two people tapping
+for the last place at the same moment cannot both get it, and the waitlist order is the order in
+which taps were handled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot import clock
+from db.schema import events, rsvps, shifts, volunteers
+
+GOING = "going"
+WAITLISTED = "waitlisted"
+MAYBE = "maybe"
+CANT = "cant"
+ANSWERS = (GOING, MAYBE, CANT)
+# Answers that hold or wait for a place: the people to tell when a shift changes.
+INTERESTED = (GOING, WAITLISTED, MAYBE)
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """Someone moved from the waitlist to going because a place came free."""
+
+    shift_id: int
+    volunteer_id: int
+    telegram_id: int | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    shift_id: int
+    status: str
+    previous: str | None
+    position: int | None = None  # place on the waitlist, from 1
+    promoted: tuple[Promotion, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return self.status != self.previous
+
+
+class ShiftClosed(Exception):
+    """The shift was cancelled, its event was cancelled, or it has started."""
+
+
+async def _lock_open_shift(conn: AsyncConnection, shift_id: int, at: datetime) -> int:
+    """Lock the shift row for this transaction; return its capacity if it still takes answers."""
+    row = (
+        await conn.execute(
+            select(shifts.c.capacity, shifts.c.status, shifts.c.starts_at, events.c.status)
+            .join(events, events.c.id == shifts.c.event_id)
+            .where(shifts.c.id == shift_id)
+            .with_for_update(of=shifts)
+        )
+    ).first()
+    if row is None or row[1] != "active" or row[3] != "active" or row[2] <= at:
+        raise ShiftClosed(shift_id)
+    return int(row[0])
+
+
+async def _count(conn: AsyncConnection, shift_id: int, status: str) -> int:
+    return int(
+        await conn.scalar(
+            select(func.count()).where(rsvps.c.shift_id == shift_id, rsvps.c.status == status)
+        )
+        or 0
+    )
+
+
+async def position(conn: AsyncConnection, shift_id: int, volunteer_id: int) -> int | None:
+    mine = await conn.scalar(
+        select(rsvps.c.waitlist_seq).where(
+            rsvps.c.shift_id == shift_id,
+            rsvps.c.volunteer_id == volunteer_id,
+            rsvps.c.status == WAITLISTED,
+        )
+    )
+    if mine is None:
+        return None
+    ahead = await conn.scalar(
+        select(func.count()).where(
+            rsvps.c.shift_id == shift_id,
+            rsvps.c.status == WAITLISTED,
+            rsvps.c.waitlist_seq < mine,
+        )
+    )
+    return int(ahead or 0) + 1
+
+
+async def _promote(conn: AsyncConnection, shift_id: int, capacity: int) -> tuple[Promotion, ...]:
+    """Fill free places from the front of the waitlist."""
+    free = capacity - await _count(conn, shift_id, GOING)
+    if free <= 0:
+        return ()
+    rows = (
+        await conn.execute(
+            select(rsvps.c.id, rsvps.c.volunteer_id, volunteers.c.telegram_id)
+            .join(volunteers, volunteers.c.id == rsvps.c.volunteer_id)
+            .where(rsvps.c.shift_id == shift_id, rsvps.c.status == WAITLISTED)
+            .order_by(rsvps.c.waitlist_seq)
+            .limit(free)
+        )
+    ).all()
+    if rows:
+        await conn.execute(
+            update(rsvps)
+            .where(rsvps.c.id.in_([row.id for row in rows]))
+            .values(status=GOING, waitlist_seq=None, responded_at=clock.now())
+        )
+    return tuple(Promotion(shift_id, row.volunteer_id, row.telegram_id) for row in rows)
+
+
+async def respond(
+    conn: AsyncConnection,
+    *,
+    shift_id: int,
+    volunteer_id: int,
+    answer: str,
+    callout_id: int | None = None,
+) -> Outcome:
+    """Record ``answer`` (going, maybe or cant) for one shift.
+
+    Going becomes waitlisted when the shift is full; saying going again keeps one's place. Leaving
+    "going" frees a place, which goes to the first on the waitlist. Raises ShiftClosed.
+    """
+    if answer not in ANSWERS:
+        raise ValueError(answer)
+    at = clock.now()
+    capacity = await _lock_open_shift(conn, shift_id, at)
+    current = (
+        await conn.execute(
+            select(rsvps.c.id, rsvps.c.status).where(
+                rsvps.c.shift_id == shift_id, rsvps.c.volunteer_id == volunteer_id
+            )
+        )
+    ).first()
+    previous = current.status if current else None
+
+    if answer == GOING and previous in (GOING, WAITLISTED):
+        return Outcome(shift_id, previous, previous, await position(conn, shift_id, volunteer_id))
+    status, seq = answer, None
+    if answer == GOING and await _count(conn, shift_id, GOING) >= capacity:
+        status = WAITLISTED
+        seq = (
+            int(
+                await conn.scalar(
+                    select(func.coalesce(func.max(rsvps.c.waitlist_seq), 0)).where(
+                        rsvps.c.shift_id == shift_id
+                    )
+                )
+                or 0
+            )
+            + 1
+        )
+    values = {"status": status, "waitlist_seq": seq, "responded_at": at}
+    if callout_id is not None:
+        values["callout_id"] = callout_id
+    if current is None:
+        await conn.execute(
+            insert(rsvps).values(shift_id=shift_id, volunteer_id=volunteer_id, **values)
+        )
+    else:
+        await conn.execute(update(rsvps).where(rsvps.c.id == current.id).values(**values))
+
+    promoted = await _promote(conn, shift_id, capacity) if previous == GOING else ()
+    where = await position(conn, shift_id, volunteer_id) if status == WAITLISTED else None
+    return Outcome(shift_id, status, previous, where, promoted)
+
+
+async def set_reason(conn: AsyncConnection, shift_id: int, volunteer_id: int, reason: str) -> None:
+    await conn.execute(
+        update(rsvps)
+        .where(rsvps.c.shift_id == shift_id, rsvps.c.volunteer_id == volunteer_id)
+        .values(cancel_reason=reason)
+    )
+
+
+async def answers_of(
+    conn: AsyncConnection, volunteer_id: int, shift_ids: list[int]
+) -> dict[int, str]:
+    rows = await conn.execute(
+        select(rsvps.c.shift_id, rsvps.c.status).where(
+            rsvps.c.volunteer_id == volunteer_id, rsvps.c.shift_id.in_(shift_ids)
+        )
+    )
+    return {shift_id: status for shift_id, status in rows}
+
+
+@dataclass(frozen=True)
+class MyShift:
+    shift_id: int
+    event_id: int
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    position: int | None
+
+
+async def upcoming_for(conn: AsyncConnection, volunteer_id: int, at: datetime) -> list[MyShift]:
+    """A volunteer's shifts that have not ended and that they hold or wait for, or might come to."""
+    rows = (
+        await conn.execute(
+            select(
+                rsvps.c.shift_id,
+                shifts.c.event_id,
+                rsvps.c.status,
+                shifts.c.starts_at,
+                shifts.c.ends_at,
+            )
+            .join(shifts, shifts.c.id == rsvps.c.shift_id)
+            .join(events, events.c.id == shifts.c.event_id)
+            .where(
+                rsvps.c.volunteer_id == volunteer_id,
+                rsvps.c.status.in_(INTERESTED),
+                shifts.c.status == "active",
+                events.c.status == "active",
+                shifts.c.ends_at > at,
+            )
+            .order_by(shifts.c.starts_at, shifts.c.id)
+        )
+    ).all()
+    return [
+        MyShift(
+            row.shift_id,
+            row.event_id,
+            row.status,
+            row.starts_at,
+            row.ends_at,
+            await position(conn, row.shift_id, volunteer_id) if row.status == WAITLISTED else None,
+        )
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class RosterLine:
+    shift_id: int
+    status: str
+    name: str | None
+    phone: str | None
+    position: int | None
+
+
+async def roster(conn: AsyncConnection, shift_ids: list[int]) -> list[RosterLine]:
+    rows = await conn.execute(
+        select(
+            rsvps.c.shift_id,
+            rsvps.c.status,
+            volunteers.c.name,
+            volunteers.c.phone,
+            rsvps.c.waitlist_seq,
+        )
+        .join(volunteers, volunteers.c.id == rsvps.c.volunteer_id)
+        .where(rsvps.c.shift_id.in_(shift_ids))
+        .order_by(rsvps.c.shift_id, rsvps.c.waitlist_seq, volunteers.c.name)
+    )
+    lines: list[RosterLine] = []
+    waiting: dict[int, int] = {}
+    for row in rows:
+        where = None
+        if row.status == WAITLISTED:
+            waiting[row.shift_id] = waiting.get(row.shift_id, 0) + 1
+            where = waiting[row.shift_id]
+        lines.append(RosterLine(row.shift_id, row.status, row.name, row.phone, where))
+    return lines
