@@ -37,6 +37,7 @@ class Volunteer:
     created_at: datetime
     signed_up_at: datetime | None
     forgotten_at: datetime | None
+    unreachable_at: datetime | None
     availability: frozenset[str] = field(default_factory=frozenset)
     activities: frozenset[str] = field(default_factory=frozenset)
 
