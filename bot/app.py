@@ -52,6 +52,8 @@ def build_application(
         .post_shutdown(post_shutdown)
         .build()
     )
-    application.bot_data.update(settings=settings, engine=engine, deep_links=tuple(deep_links))
+    application.bot_data.update(
+        settings=settings, engine=engine, deep_links=(*handlers.DEEP_LINKS, *deep_links)
+    )
     handlers.register(application)
     return application

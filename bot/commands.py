@@ -20,6 +20,7 @@ VOLUNTEER: Commands = [
     ("profile", "See and change your details"),
     ("pause", "Pause shift calls for a while"),
     ("resume", "Start shift calls again"),
+    ("myshifts", "Your upcoming shifts: change or cancel"),
     ("mydata", "Get a copy of everything we hold about you"),
     ("forget", "Delete everything we hold about you"),
     ("help", "What I can do"),
@@ -27,7 +28,12 @@ VOLUNTEER: Commands = [
 
 # Commands a role adds, shown once under the highest role that has them.
 BY_ROLE: dict[Role, Commands] = {
-    Role.ORGANISER: [],
+    Role.ORGANISER: [
+        ("newevent", "Set up an event with its shifts"),
+        ("roster", "Who's coming to your events"),
+        ("events", "Your upcoming events: edit or cancel"),
+        ("template", "A CSV file for adding many events at once"),
+    ],
     Role.COORDINATOR: [
         ("roles", "Who has which role"),
         ("grant", "Make someone an organiser"),

@@ -20,6 +20,12 @@ class MusterContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
     def db(self) -> AsyncEngine:
         return self.bot_data["engine"]
 
+    def wake_outbox(self) -> None:
+        """Tell the outbox sender there is new mail, so it need not wait for its next poll."""
+        wake = self.bot_data.get("outbox_wake")
+        if wake is not None:
+            wake()
+
     @property
     def deep_links(self) -> tuple[DeepLinkHandler, ...]:
         return self.bot_data["deep_links"]

@@ -7,6 +7,7 @@ against the volunteer's current state, so a stale or forged press changes nothin
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from zoneinfo import ZoneInfo
 
 from telegram import (
     InlineKeyboardButton,
@@ -17,6 +18,7 @@ from telegram import (
 
 from bot import texts
 from bot.signup import OPTIONS, Step
+from db.events import Shift
 
 CONSENT = "consent"
 NAME = "name"
@@ -118,4 +120,178 @@ def forget() -> InlineKeyboardMarkup:
 def private_chat(bot_username: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(texts.OPEN_PRIVATE_CHAT, url=f"https://t.me/{bot_username}")]]
+    )
+
+
+# --- RSVPs ------------------------------------------------------------------------------------
+
+RSVP = "rv"
+RSVP_CANT = "rx"
+MYSHIFT_CHANGE = "mc"
+MYSHIFT_CANCEL = "mx"
+REASON = "rs"
+
+
+def rsvp(
+    shifts: Sequence[Shift], event_id: int, zone: ZoneInfo, answers: dict[int, str] | None = None
+) -> InlineKeyboardMarkup:
+    """One button per shift (with places left and the volunteer's answer) and "Can't make it"."""
+    answers = answers or {}
+    rows = [
+        [
+            InlineKeyboardButton(
+                texts.shift_button(shift, answers.get(shift.id), zone),
+                callback_data=data(RSVP, str(shift.id)),
+            )
+        ]
+        for shift in shifts
+    ]
+    rows.append(
+        [InlineKeyboardButton(texts.CANT_MAKE_IT, callback_data=data(RSVP_CANT, str(event_id)))]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+def shift_ids_on(markup: InlineKeyboardMarkup | None) -> list[int]:
+    """The shifts an RSVP keyboard offers, read back from the keyboard itself."""
+    if markup is None:
+        return []
+    found = []
+    for row in markup.inline_keyboard:
+        for button in row:
+            namespace, value = parse(
+                button.callback_data if isinstance(button.callback_data, str) else None
+            )
+            if namespace == RSVP and value.isdigit():
+                found.append(int(value))
+    return found
+
+
+def my_shift(shift_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    texts.CHANGE_SHIFT, callback_data=data(MYSHIFT_CHANGE, str(shift_id))
+                ),
+                InlineKeyboardButton(
+                    texts.CANCEL_SHIFT, callback_data=data(MYSHIFT_CANCEL, str(shift_id))
+                ),
+            ]
+        ]
+    )
+
+
+def skip_reason() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(texts.SKIP, callback_data=data(REASON, "skip"))]]
+    )
+
+
+# --- Events: CSV import, lists, edits ----------------------------------------------------------
+
+# Organisers' event buttons: "ea:<action>:<id>", e.g. "ea:cshift:42".
+EVENT_ADMIN = "ea"
+
+
+def _admin(label: str, action: str, number: int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=data(EVENT_ADMIN, f"{action}:{number}"))
+
+
+def event_admin(event_id: int, cancel_shifts: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+    """Under an event in /events: edit, cancel it, or cancel one of its shifts."""
+    rows = [
+        [
+            _admin(texts.EDIT_EVENT, "edit", event_id),
+            _admin(texts.CANCEL_EVENT, "cancel", event_id),
+        ]
+    ]
+    rows += [[_admin(label, "cshift", shift_id)] for shift_id, label in cancel_shifts]
+    return InlineKeyboardMarkup(rows)
+
+
+def event_edit(event_id: int, edit_shifts: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+    """What to change: the title, the meeting point, or one shift's times and places."""
+    rows = [
+        [
+            _admin(texts.EDIT_TITLE, "title", event_id),
+            _admin(texts.EDIT_PLACE, "place", event_id),
+        ]
+    ]
+    rows += [[_admin(label, "shift", shift_id)] for shift_id, label in edit_shifts]
+    rows.append([_admin(texts.EDIT_BACK, "back", event_id)])
+    return InlineKeyboardMarkup(rows)
+
+
+def confirm_cancel_event(event_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [_admin(texts.CANCEL_EVENT_YES, "yes-event", event_id)],
+            [_admin(texts.CANCEL_KEEP, "back", event_id)],
+        ]
+    )
+
+
+def confirm_cancel_shift(shift_id: int, event_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [_admin(texts.CANCEL_SHIFT_YES, "yes-shift", shift_id)],
+            [_admin(texts.CANCEL_KEEP, "back", event_id)],
+        ]
+    )
+
+
+def events_more(offset: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[_admin(texts.EVENTS_SHOW_MORE, "more", offset)]])
+
+
+# --- Organiser flows ----------------------------------------------------------------------------
+
+FLOW = "fl"  # back / cancel / skip / done / create in /newevent and /callout
+KIND = "nk"
+AREA = "na"
+PREVIEW = "pv"
+
+
+def _flow_row(*, back: bool = True) -> list[InlineKeyboardButton]:
+    row = [InlineKeyboardButton(texts.CANCEL, callback_data=data(FLOW, "cancel"))]
+    if back:
+        row.insert(0, InlineKeyboardButton(texts.BACK, callback_data=data(FLOW, "back")))
+    return row
+
+
+def flow(*extra: tuple[str, str], back: bool = True) -> InlineKeyboardMarkup:
+    """Back and Cancel, with any extra buttons (label, value) above them."""
+    rows = [
+        [InlineKeyboardButton(label, callback_data=data(FLOW, value))] for label, value in extra
+    ]
+    return InlineKeyboardMarkup([*rows, _flow_row(back=back)])
+
+
+def kinds(labels: dict[str, str]) -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(label, callback_data=data(KIND, code))
+        for code, label in labels.items()
+    ]
+    return InlineKeyboardMarkup([*_rows(buttons, 2), _flow_row(back=False)])
+
+
+def areas(names: Sequence[str]) -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(name, callback_data=data(AREA, str(index)))
+        for index, name in enumerate(names)
+    ]
+    return InlineKeyboardMarkup([*_rows(buttons, 2), _flow_row()])
+
+
+def preview(markup: InlineKeyboardMarkup) -> InlineKeyboardMarkup:
+    """The same buttons volunteers will get, but inert: pressing one only says it's a preview."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(button.text, callback_data=data(PREVIEW, str(index)))
+                for index, button in enumerate(row)
+            ]
+            for row in markup.inline_keyboard
+        ]
     )

@@ -33,6 +33,15 @@ class Settings(DatabaseSettings):
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_api_base_file_url: str = "https://api.telegram.org/file/bot"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Dropping out of a shift closer to its start than this tells the organisers and asks why.
+    late_cancel_hours: float = Field(default=24, ge=0)
+    # The outbox sender (schedules/outbox.py): messages a second overall (0 = no limit), the least
+    # time between two messages to one chat, and tries before a message counts as failed.
+    outbox_rate: float = Field(default=25, ge=0)
+    outbox_per_chat_seconds: float = Field(default=1.0, ge=0)
+    outbox_max_attempts: int = Field(default=5, ge=1)
+    # How often the sender looks for due messages when nobody woke it (retries, late rows).
+    outbox_poll_seconds: float = Field(default=5.0, gt=0)
 
     @field_validator("bot_token")
     @classmethod

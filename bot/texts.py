@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot import timefmt
 from bot.events import KINDS
+from bot.rsvp import ordinal
 from bot.signup import ACTIVITIES, AVAILABILITY, Step
 from db.events import Event, Shift
 
@@ -285,6 +286,7 @@ def help_text(sections: list[tuple[str, list[tuple[str, str]]]]) -> str:
 
 
 UNKNOWN_COMMAND = "Sorry, I don't know that command. Send /help to see what I can do."
+NOTHING_TO_CANCEL = "There's nothing to cancel. Send /help to see what you can do."
 UNKNOWN_TEXT = "I'm not sure what you mean. Send /help to see what I can do."
 EXPIRED_BUTTON = "That button has expired. Send /help to see what you can do."
 GROUP_ONLY_PRIVATE = (
@@ -326,4 +328,552 @@ def event_card(event: Event, shifts: Sequence[Shift], zone: ZoneInfo) -> str:
     ]
     if event.status != "active":
         lines.insert(0, "❌ <b>Cancelled</b>")
+    return "\n".join(lines)
+
+
+# --- Shift calls and RSVPs ---------------------------------------------------------------------
+
+CALL_INTRO = "📣 <b>Can you help?</b>"
+EVENT_INTRO = "📅 <b>Here's the event</b>"
+TAP_A_SHIFT = "Tap a shift to say you're coming, or “Can't make it”."
+CANT_MAKE_IT = "Can't make it"
+SHIFT_CLOSED = "Sorry, that shift has been cancelled or has already started."
+ALREADY_GOING = "You're already down for that one. To cancel, send /myshifts."
+CANT_NOTED = "Thanks for letting us know. Hopefully next time!"
+WHICH_SHIFT = "Great! Which shift? Tap one or more."
+MAYBE_NOTED = "Noted as a maybe. Tap a shift when you know, so we can save you a place."
+EVENT_GONE = (
+    "Sorry, that event has been cancelled or has finished. Send /help to see what you can do."
+)
+
+
+def rsvp_card(
+    intro: str,
+    event: Event,
+    shifts: Sequence[Shift],
+    zone: ZoneInfo,
+    *,
+    organiser_line: str | None = None,
+    answers: dict[int, str] | None = None,
+    positions: dict[int, int] | None = None,
+) -> str:
+    """A shift call or an event opened from a link, with the volunteer's own answers so far."""
+    parts = [intro, event_card(event, shifts, zone)]
+    if organiser_line:
+        parts.append(f"💬 <i>{esc(organiser_line)}</i>")
+    mine = [
+        your_answer(answers[s.id], s, zone, (positions or {}).get(s.id))
+        for s in shifts
+        if answers and s.id in answers
+    ]
+    parts.append("\n".join(mine) if mine else TAP_A_SHIFT)
+    return "\n\n".join(parts)
+
+
+def your_answer(status: str, shift: Shift, zone: ZoneInfo, position: int | None) -> str:
+    when = timefmt.span(shift.starts_at, shift.ends_at, zone)
+    return {
+        "going": f"✅ You're going: {when}",
+        "waitlisted": f"⏳ You're {ordinal(position or 1)} on the waitlist: {when}",
+        "maybe": f"🤔 You said maybe: {when}",
+        "cant": f"❌ You can't make it: {when}",
+    }[status]
+
+
+def shift_button(shift: Shift, status: str | None, zone: ZoneInfo) -> str:
+    mark = {"going": "✅ ", "waitlisted": "⏳ ", "maybe": "🤔 "}.get(status or "", "")
+    left = f"{shift.places_left} left" if shift.places_left else "full, join waitlist"
+    return f"{mark}{timefmt.span(shift.starts_at, shift.ends_at, zone)} · {left}"
+
+
+def going(shift: Shift, event: Event, zone: ZoneInfo) -> str:
+    return (
+        f"You're going! 🎉 {timefmt.span(shift.starts_at, shift.ends_at, zone)}, "
+        f"{esc(event.title)}. Meet at {meeting_point(event)}.\n"
+        "The calendar file below adds it to your phone. Can't come after all? Send /myshifts."
+    )
+
+
+def waitlisted(position: int) -> str:
+    return (
+        f"That shift is full, so you're {ordinal(position)} on the waitlist. "
+        "I'll tell you straight away if a place frees up."
+    )
+
+
+def promoted(shift: Shift, event: Event, zone: ZoneInfo) -> str:
+    return (
+        f"Good news! A place came free, so you're going: "
+        f"{timefmt.span(shift.starts_at, shift.ends_at, zone)}, {esc(event.title)}. 🎉\n"
+        f"Meet at {meeting_point(event)}. Can't come now? Send /myshifts."
+    )
+
+
+def tap_answer(status: str, position: int | None) -> str:
+    """The short pop-up after a tap (Telegram allows 200 characters)."""
+    if status == "going":
+        return "You're going! 🎉"
+    if status == "waitlisted":
+        return f"It's full: you're {ordinal(position or 1)} on the waitlist."
+    return CANT_NOTED
+
+
+# --- /myshifts and late cancellations ----------------------------------------------------------
+
+MYSHIFTS_NONE = "You have no upcoming shifts. I'll message you when there's one that suits you."
+MYSHIFTS_HEADER = "<b>Your upcoming shifts</b>"
+CHANGE_SHIFT = "Change"
+CANCEL_SHIFT = "Cancel"
+CANCELLED_YOURS = "Cancelled. Thanks for letting us know."
+ASK_REASON = (
+    "Thanks for letting us know. It's close to the start, so could you tell the organiser why? "
+    "Type a few words, or tap Skip."
+)
+REASON_THANKS = "Thank you. I've passed that on."
+REASON_TOO_LONG = "Please keep it to 200 characters or fewer, or tap Skip."
+
+
+def my_shift(event: Event, shift: Shift, status: str, position: int | None, zone: ZoneInfo) -> str:
+    answer = your_answer(status, shift, zone, position)
+    return f"<b>{esc(event.title)}</b> ({esc(event.area)})\n{answer}"
+
+
+def late_cancel_for_organiser(name: str, shift: Shift, event: Event, zone: ZoneInfo) -> str:
+    return (
+        f"⚠️ {esc(name)} can't make it to {timefmt.span(shift.starts_at, shift.ends_at, zone)}, "
+        f"{esc(event.title)}. It starts soon, so you may want to find cover. "
+        f"{shift.places_left} place(s) now free."
+    )
+
+
+def late_reason_for_organiser(name: str, reason: str) -> str:
+    return f"{esc(name)} said why: <i>{esc(reason)}</i>"
+
+
+# --- /roster -----------------------------------------------------------------------------------
+
+ROSTER_NONE = "There are no upcoming events in your area. Create one with /newevent."
+ROSTER_LABELS = {
+    "going": "Going",
+    "waitlisted": "Waitlist",
+    "maybe": "Maybe",
+    "cant": "Can't",
+}
+
+
+def roster_shift(
+    shift: Shift,
+    zone: ZoneInfo,
+    groups: dict[str, list[tuple[str, str | None]]],
+) -> str:
+    """One shift's answers with names and phone numbers: only its area's organisers see this."""
+    lines = [
+        f"<b>{timefmt.span(shift.starts_at, shift.ends_at, zone)}</b> ({shift.capacity} places)"
+    ]
+    for status, label in ROSTER_LABELS.items():
+        people = groups.get(status, [])
+        line = f"{label}: {len(people)}"
+        if people:
+            line += " - " + ", ".join(
+                esc(name) + (f" ({esc(phone)})" if phone else "") for name, phone in people
+            )
+        lines.append(line)
+    return "\n".join(lines)
+
+
+# --- Events: CSV import, lists, edits ----------------------------------------------------------
+
+KIND_CODES = ", ".join(KINDS)
+
+TEMPLATE_CAPTION = (
+    "<b>Add many events at once</b>: fill this in and send it back to me. One row per shift; "
+    "rows with the same kind, title, area, date and address make one event with several "
+    "shifts.\n"
+    f"• <b>kind</b>: {KIND_CODES}\n"
+    "• <b>date</b> like 14/03/2027; <b>start</b> and <b>end</b> like 10:00 (an end before the "
+    "start means the shift runs past midnight)\n"
+    "• <b>capacity</b>: places, 1 to 1000\n"
+    "• an <b>address</b>, or <b>latitude</b> and <b>longitude</b>, or both; <b>note</b> is "
+    "optional\n"
+    "Save it as “CSV UTF-8”. If any row is wrong I'll list what to fix and add nothing."
+)
+FILE_NOT_EXPECTED = "Thanks, but I can't do anything with files. Send /help to see what I can do."
+
+_CSV_BAD_FILE = {
+    "spreadsheet": (
+        "That looks like a spreadsheet file. Please save it as “CSV UTF-8” (File, Save as) and "
+        "send me that. Send /template for one to start from."
+    ),
+    "not_csv": "I can only import events from a CSV file. Send /template for one to fill in.",
+    "too_big": (
+        "That file is over 1 MB, more than I can take in one go. Please split it into smaller "
+        "files."
+    ),
+    "not_utf8": (
+        "I couldn't read the letters in that file. Please save it as “CSV UTF-8” and send it again."
+    ),
+    "empty": "That file is empty. Send /template for one to fill in.",
+    "no_rows": (
+        "That file has the column names but no rows. Add one row per shift and send it again."
+    ),
+    "missing_columns": (
+        "That file has no {detail} column. The first row must name the columns: send /template "
+        "for a file that has them all."
+    ),
+    "duplicate_column": "The column “{detail}” appears twice. Please keep one and send it again.",
+    "too_many_rows": (
+        "That file has more than 2,000 rows, more than I can take in one go. Please split it "
+        "into smaller files."
+    ),
+    "unreadable": (
+        "I couldn't read line {detail} of that file (a stray quote mark, perhaps). Please fix it "
+        "and send it again."
+    ),
+}
+
+
+def csv_bad_file(reason: str, detail: str = "") -> str:
+    return _CSV_BAD_FILE.get(reason, _CSV_BAD_FILE["not_csv"]).format(detail=esc(detail))
+
+
+_CSV_LIMITS = {"title": 120, "area": 64, "address": 200, "note": 200}
+
+
+def csv_row_error(
+    line: int,
+    column: str,
+    reason: str,
+    value: str,
+    other_line: int | None,
+    *,
+    example_day: str,
+    areas: Iterable[str] | None,
+) -> str:
+    """One problem in an imported file: "Line 4, date: 31/02/2027 is not a date I can read."."""
+    shown = esc(value)
+    problem = {
+        "missing": "this is empty.",
+        "kind": f"{shown} isn't a kind I know. Use one of: {KIND_CODES}.",
+        "area_not_yours": (
+            f"you can only add events in {', '.join(esc(a) for a in sorted(areas or []))}."
+        ),
+        "control": "this has characters I can't use.",
+        "too_long": (
+            "this shift would last more than 16 hours (an end before the start means the next day)."
+            if column == "end"
+            else f"this is too long: please keep it to {_CSV_LIMITS.get(column, 100)} characters."
+        ),
+        "latitude": f"{shown} is not a latitude (a number from -90 to 90).",
+        "longitude": f"{shown} is not a longitude (a number from -180 to 180).",
+        "pair_missing": "give both latitude and longitude, or neither.",
+        "no_place": "give an address, or a latitude and longitude.",
+        "date": f"{shown} is not a date I can read. Use {example_day}.",
+        "date_past": f"{shown} is in the past.",
+        "time": f"{shown} is not a time I can read. Use 24-hour time like 09:30.",
+        "capacity": f"{shown} isn't a number of places from 1 to 1000.",
+        "started": "that time has already passed.",
+        "other_place": (
+            f"line {other_line} is the same event at a different map location. Give every row "
+            "of one event the same latitude and longitude."
+        ),
+        "duplicate": f"this shift is already on line {other_line}.",
+    }.get(reason, "this doesn't look right.")
+    return f"Line {line}, {column}: {problem}"
+
+
+CSV_ERRORS_SHOWN = 30
+
+
+def csv_rejected(problems: Sequence[str]) -> str:
+    """Every problem, up to the first 30 (and what fits in one message), then how many more."""
+    head = (
+        "❌ <b>Nothing was added.</b> Please fix these and send the file again:\n"
+        if len(problems) > 1
+        else "❌ <b>Nothing was added.</b> Please fix this and send the file again:\n"
+    )
+    shown: list[str] = []
+    size = len(head)
+    for problem in problems[:CSV_ERRORS_SHOWN]:
+        if size + len(problem) + 40 > 3800:
+            break
+        shown.append(problem)
+        size += len(problem) + 1
+    more = len(problems) - len(shown)
+    tail = f"\n…and {more} more." if more else ""
+    return head + "\n".join(shown) + tail
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def csv_imported(events: int, shifts: int) -> str:
+    return (
+        f"✅ Created {plural(events, 'event')} with {plural(shifts, 'shift')}. "
+        "Share each event's link: anyone who taps it can sign up for a shift."
+    )
+
+
+def event_link_line(event: Event, first_start: datetime, link: str, zone: ZoneInfo) -> str:
+    return (
+        f"• <b>{esc(event.title)}</b>, {esc(event.area)}, {timefmt.day(first_start, zone)}\n"
+        f"  {link}"
+    )
+
+
+CSV_LINKS_CAPTION = "Each event's share link, to paste wherever you like. /events shows them all."
+
+EVENTS_NONE = (
+    "There are no upcoming events. Send me a CSV file to add some (/template gives you one to "
+    "fill in)."
+)
+
+
+def events_more(shown_to: int, total: int) -> str:
+    return f"Showing {shown_to} of {total} upcoming events."
+
+
+EVENTS_SHOW_MORE = "Show more"
+EDIT_EVENT = "✏️ Edit"
+CANCEL_EVENT = "❌ Cancel event"
+EDIT_TITLE = "Title"
+EDIT_PLACE = "Meeting point"
+EDIT_BACK = "« Back"
+CANCEL_EVENT_YES = "Yes, cancel the event"
+CANCEL_SHIFT_YES = "Yes, cancel the shift"
+CANCEL_KEEP = "No, keep it"
+
+
+def _times(shift: Shift, zone: ZoneInfo, with_day: bool) -> str:
+    if with_day:
+        return timefmt.span(shift.starts_at, shift.ends_at, zone)
+    return f"{shift.starts_at.astimezone(zone):%H:%M}-{shift.ends_at.astimezone(zone):%H:%M}"
+
+
+def cancel_shift_label(shift: Shift, zone: ZoneInfo, with_day: bool) -> str:
+    return f"❌ Cancel shift {_times(shift, zone, with_day)}"
+
+
+def edit_shift_label(shift: Shift, zone: ZoneInfo, with_day: bool) -> str:
+    return f"🕙 {_times(shift, zone, with_day)} · {plural(shift.capacity, 'place')}"
+
+
+def organiser_card(event: Event, shifts: Sequence[Shift], zone: ZoneInfo, link: str) -> str:
+    """An event as its organisers see it in /events: the card, who is waiting, the share link."""
+    card = event_card(event, shifts, zone)
+    waiting = sum(shift.waitlisted for shift in shifts)
+    extra = f"\n⏳ {waiting} on waitlists" if waiting else ""
+    return f"{card}{extra}" + (f"\n🔗 {link}" if link else "")
+
+
+def ask_cancel_event(people: int) -> str:
+    return (
+        f"<b>Cancel this event?</b> {told_phrase(people, 'will')}"
+        if people
+        else "<b>Cancel this event?</b> Nobody has said they're coming yet."
+    )
+
+
+def ask_cancel_shift(shift: Shift, zone: ZoneInfo, people: int) -> str:
+    when = timefmt.span(shift.starts_at, shift.ends_at, zone)
+    return f"<b>Cancel the {when} shift?</b> " + (
+        told_phrase(people, "will") if people else "Nobody has said they're coming yet."
+    )
+
+
+def told_phrase(people: int, tense: str = "are") -> str:
+    """Who hears about a change: everyone going, maybe or on the waitlist."""
+    if tense == "will":
+        return f"{plural(people, 'person')} who said going or maybe, or are waiting, will be told."
+    return f"I'm letting {plural(people, 'person')} know." if people else ""
+
+
+def event_cancelled_done(people: int) -> str:
+    return " ".join(filter(None, ["Event cancelled.", told_phrase(people)]))
+
+
+def shift_cancelled_done(people: int) -> str:
+    return " ".join(filter(None, ["Shift cancelled.", told_phrase(people)]))
+
+
+def change_saved(people: int) -> str:
+    return " ".join(filter(None, ["Saved. ✔", told_phrase(people)]))
+
+
+EVENT_ALREADY_CANCELLED = "That event has already been cancelled. Nothing changed."
+SHIFT_GONE = "That shift has already been cancelled or has finished. Nothing changed."
+EVENT_NOT_YOURS = "That event isn't in your area, so you can't change it."
+ASK_NEW_TITLE = (
+    "Send me the new title (up to 120 characters), or send “cancel” to keep it as it is."
+)
+ASK_NEW_PLACE = (
+    "Send me the new meeting point address (up to 200 characters), or share a location to move "
+    "the map pin. Send “cancel” to keep it as it is."
+)
+
+
+def ask_shift_change(shift: Shift, zone: ZoneInfo) -> str:
+    return (
+        f"The shift is {timefmt.span(shift.starts_at, shift.ends_at, zone)} with "
+        f"{plural(shift.capacity, 'place')} ({shift.going} going).\n"
+        "Send the new times, the new number of places, or both, like “10:00-14:00”, “25” or "
+        "“10:00-14:00 25”. Send “cancel” to leave it as it is."
+    )
+
+
+EDIT_CANCELLED = "OK, nothing changed."
+NOTHING_CHANGED = "That's the same as before, so nothing changed."
+BAD_TITLE = (
+    "That title doesn't look right: please send one line of up to 120 characters, or “cancel”."
+)
+BAD_PLACE = (
+    "That address doesn't look right: please send one line of up to 200 characters, or “cancel”."
+)
+BAD_PIN = "That location doesn't look right. Please share it again, or send “cancel”."
+BAD_SHIFT_CHANGE = {
+    "shift_change": (
+        "I couldn't read that. Send new times like “10:00-14:00”, places like “25”, or both "
+        "like “10:00-14:00 25”; or send “cancel”."
+    ),
+    "capacity": "Places must be a whole number from 1 to 1000. Please try again, or “cancel”.",
+    "too_long": (
+        "A shift can be at most 16 hours long (an end before the start means the next day). "
+        "Please try again, or “cancel”."
+    ),
+    "started": "That start time has already passed. Please try again, or “cancel”.",
+}
+
+
+def capacity_below_going(going: int) -> str:
+    return (
+        f"{plural(going, 'person')} {'is' if going == 1 else 'are'} already going, so the places "
+        f"can't go below {going}. Please send {going} or more, or “cancel”."
+    )
+
+
+# Messages to the volunteers who said going, maybe or are waiting.
+
+
+def event_cancelled_notice(event: Event, shifts: Sequence[Shift], zone: ZoneInfo) -> str:
+    when = timefmt.day(shifts[0].starts_at, zone) if shifts else ""
+    return (
+        f"❌ <b>Cancelled:</b> {esc(KINDS.get(event.kind, event.kind))}: {esc(event.title)}, "
+        f"{esc(event.area)}{', ' + when if when else ''}.\n"
+        "You don't need to go. Thank you for being ready to help: I'll let you know about other "
+        "sessions."
+    )
+
+
+def shift_cancelled_notice(event: Event, shift: Shift, zone: ZoneInfo) -> str:
+    return (
+        f"❌ <b>Shift cancelled:</b> {timefmt.span(shift.starts_at, shift.ends_at, zone)}, "
+        f"{esc(event.title)}, {esc(event.area)}.\n"
+        "You don't need to go to that one. Thank you for being ready to help. Send /myshifts to "
+        "see your other shifts."
+    )
+
+
+def changed_title(old: str) -> str:
+    return f"It has a new name (it was “{esc(old)}”)."
+
+
+CHANGED_PLACE = "The meeting point has changed."
+
+
+def changed_times(before: Shift, after: Shift, zone: ZoneInfo) -> str:
+    return (
+        f"The {timefmt.span(before.starts_at, before.ends_at, zone)} shift now runs "
+        f"{timefmt.span(after.starts_at, after.ends_at, zone)}."
+    )
+
+
+def event_changed_notice(event: Event, shifts: Sequence[Shift], zone: ZoneInfo, what: str) -> str:
+    card = event_card(event, shifts, zone)
+    return f"✏️ <b>A change to an event you're down for.</b> {what}\n\n{card}"
+
+
+# --- /newevent ---------------------------------------------------------------------------------
+
+BACK = "« Back"
+CANCEL = "Cancel"
+NEW_KIND = "Let's set up an event. What kind is it?"
+NEW_TITLE = "What's it called? For example “Peckham Saturday doors”."
+NEW_AREA = "Which area is it in (constituency, ward or target seat)?"
+NEW_AREA_PICK = "Which area is it in? Tap one of yours."
+NEW_PLACE = (
+    "Where do people meet? Type the address, or send a map pin (📎, then Location) so "
+    "volunteers get directions."
+)
+NEW_ADDRESS = (
+    "Got the map pin. Add the address too, so people can find the door? Type it, or tap Skip."
+)
+NEW_DATE = "What day is it? For example “Sat 14 Mar” or 14/03/2027."
+NEW_SHIFT = (
+    "Now a shift: start and end time and how many places, with an optional note. "
+    "For example:\n<code>10:00-13:00 20 bring comfy shoes</code>"
+)
+NEW_MORE = "Type another shift the same way, or tap Done."
+NEW_PREVIEW = "Here's exactly what volunteers will see. Create it?"
+CREATE = "Create event ✔"
+NEW_CANCELLED = "OK, I've thrown that draft away. Nothing was created."
+NOT_YOUR_AREA = "You can only create events in your own areas. Tap one of the buttons."
+PREVIEW_ONLY = "This is just a preview."
+NEW_EVENT_BAD = {
+    "title": "Please give it a name of up to 120 characters.",
+    "area": "Please type an area name of up to 64 characters.",
+    "address": "Please type an address of up to 200 characters, or tap Skip.",
+    "date": "I couldn't read that date. Try “Sat 14 Mar” or 14/03/2027.",
+    "date_past": "That day has already gone. Please give a date from today on.",
+    "shift": (
+        "I couldn't read that shift. Type the times and places like "
+        "<code>10:00-13:00 20</code>, with an optional note after."
+    ),
+    "capacity": "Places must be a number from 1 to 1,000.",
+    "note": "Please keep the note to 200 characters or fewer.",
+    "shift_past": "That shift would already have started. Please give a later time.",
+}
+
+
+def shift_added(shift: Shift, zone: ZoneInfo) -> str:
+    return f"Added {timefmt.span(shift.starts_at, shift.ends_at, zone)}, {shift.capacity} places."
+
+
+def event_created(event: Event, shift_count: int, link: str) -> str:
+    return (
+        f"✅ Created <b>{esc(event.title)}</b> with {shift_count} shift(s).\n"
+        f"Share link: {link}\n"
+        "Send a shift call to volunteers with /callout, and see who's coming with /roster."
+    )
+
+
+# --- Outbox and delivery reports ---------------------------------------------------------------
+
+
+def callout_progress(sent: int, total: int, *, finished: bool = False) -> str:
+    """The organiser's progress message for a shift call, edited as it goes out."""
+    if finished:
+        return f"✅ Your shift call has gone out: {sent:,} of {total:,} sent."
+    return f"📣 Sending your shift call… {sent:,} of {total:,} sent."
+
+
+def callout_report(title: str, delivered: int, unreachable: int, failed: int) -> str:
+    """Sent to the organiser once every message of a call has been dealt with."""
+    lines = [
+        f"📬 <b>Delivery report</b> for your call to <b>{esc(title)}</b>",
+        f"✅ Delivered: {delivered:,}",
+        f"🚫 Couldn't reach: {unreachable:,}",
+        f"⚠️ Failed: {failed:,}",
+    ]
+    if unreachable:
+        lines.append(
+            "\nThose I couldn't reach have blocked Muster or left Telegram, so they won't be "
+            "sent calls from now on."
+        )
+    if failed:
+        lines.append(
+            "\nThe failed ones didn't go through even after several tries. Nothing more to do: "
+            "they'll get your next call as usual."
+        )
+    if not unreachable and not failed:
+        lines.append("\nEveryone got it. Thank you!")
     return "\n".join(lines)

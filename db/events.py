@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import clock
 from bot.events import EventDraft
-from db.schema import events, rsvps, shifts
+from db.schema import events, rsvps, shifts, volunteers
 
 ACTIVE = "active"
 CANCELLED = "cancelled"
@@ -212,3 +212,48 @@ async def update_event(conn: AsyncConnection, event_id: int, **values: object) -
 
 async def update_shift(conn: AsyncConnection, shift_id: int, **values: object) -> None:
     await conn.execute(update(shifts).where(shifts.c.id == shift_id).values(**values))
+
+
+# --- For organisers' edits and cancellations ---------------------------------------------------
+
+# Answers whose holders hear about changes: they have, want or might take a place.
+TOLD_OF_CHANGES = ("going", "maybe", "waitlisted")
+
+
+async def people_to_tell(
+    conn: AsyncConnection,
+    *,
+    event_id: int | None = None,
+    shift_id: int | None = None,
+    at: datetime | None = None,
+) -> list[tuple[int, int]]:
+    """(volunteer id, Telegram id), once each, of everyone going, maybe or waitlisted for one shift
+    or for an event's active shifts still to end, who can still be reached (not forgotten, not
+    blocked the bot)."""
+    at = at or clock.now()
+    query = (
+        select(volunteers.c.id, volunteers.c.telegram_id)
+        .distinct()
+        .join(rsvps, rsvps.c.volunteer_id == volunteers.c.id)
+        .join(shifts, shifts.c.id == rsvps.c.shift_id)
+        .where(
+            rsvps.c.status.in_(TOLD_OF_CHANGES),
+            volunteers.c.telegram_id.is_not(None),
+            volunteers.c.status != "forgotten",
+            volunteers.c.unreachable_at.is_(None),
+        )
+        .order_by(volunteers.c.id)
+    )
+    if shift_id is not None:
+        query = query.where(shifts.c.id == shift_id)
+    else:
+        query = query.where(
+            shifts.c.event_id == event_id, shifts.c.status == ACTIVE, shifts.c.ends_at > at
+        )
+    return [(row.id, row.telegram_id) for row in await conn.execute(query)]
+
+
+async def lock_shift(conn: AsyncConnection, shift_id: int) -> None:
+    """Hold the shift's row until the transaction ends, as RSVPs do, so that its places and
+    answers cannot change underneath an edit (SQLite's BEGIN IMMEDIATE already serialises)."""
+    await conn.execute(select(shifts.c.id).where(shifts.c.id == shift_id).with_for_update())

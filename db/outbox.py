@@ -3,21 +3,27 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import clock
-from db.schema import outbox
+from db.schema import callouts, events, outbox, volunteers
 
 PENDING = "pending"
 SENDING = "sending"
 SENT = "sent"
 UNREACHABLE = "unreachable"
 FAILED = "failed"
+
+# The statuses of a call (`callouts.status`) the sender moves: sending -> done.
+CALL_SENDING = "sending"
+CALL_DONE = "done"
 
 
 @dataclass(frozen=True)
@@ -52,3 +58,281 @@ async def enqueue(conn: AsyncConnection, messages: Iterable[Outgoing]) -> int:
     if rows:
         await conn.execute(insert(outbox), rows)
     return len(rows)
+
+
+# --- The sender's side (schedules/outbox.py) ---------------------------------------------------
+#
+# Rows move pending -> sending (claimed) -> sent | unreachable | failed, or back to pending for a
+# retry, each move in a transaction. A row is in `sending` only while one sender holds it; after a
+# crash the `sending` rows are the ones that may or may not have gone out (see `recover`).
+
+OPEN = (PENDING, SENDING)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A row the sender holds: everything it needs to send it and to mark it done."""
+
+    id: int
+    chat_id: int | None  # None once the volunteer has been forgotten: nothing to send
+    volunteer_id: int | None
+    callout_id: int | None
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one claimed row. ``status`` PENDING means "try again at ``retry_at``"."""
+
+    row: Claimed
+    status: str
+    message_id: int | None = None
+    error: str | None = None  # the exception's class name only
+    retry_at: datetime | None = None
+    counts_as_attempt: bool = True
+
+
+async def recover(conn: AsyncConnection) -> int:
+    """Put rows a crashed sender left in `sending` back to pending; returns how many.
+
+    Those are the only messages that may go out twice: sent, but not yet marked. Run once when
+    the (single) sender starts, before it claims anything.
+    """
+    result = await conn.execute(
+        update(outbox).where(outbox.c.status == SENDING).values(status=PENDING, claimed_at=None)
+    )
+    return result.rowcount
+
+
+async def claim(conn: AsyncConnection, limit: int, at: datetime) -> list[Claimed]:
+    """Take up to ``limit`` due rows, oldest due first, and mark them `sending`.
+
+    On PostgreSQL rows another sender has locked are skipped (FOR UPDATE SKIP LOCKED); SQLAlchemy
+    leaves the clause out on SQLite, where BEGIN IMMEDIATE (db/engine.py) already lets one writer
+    in at a time.
+    """
+    rows = (
+        await conn.execute(
+            select(
+                outbox.c.id,
+                outbox.c.chat_id,
+                outbox.c.volunteer_id,
+                outbox.c.callout_id,
+                outbox.c.kind,
+                outbox.c.payload,
+                outbox.c.attempts,
+            )
+            .where(outbox.c.status == PENDING, outbox.c.next_attempt_at <= at)
+            .order_by(outbox.c.next_attempt_at, outbox.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    if not rows:
+        return []
+    await conn.execute(
+        update(outbox)
+        .where(outbox.c.id.in_([row.id for row in rows]))
+        .values(status=SENDING, claimed_at=at)
+    )
+    return [Claimed(**row._mapping) for row in rows]
+
+
+async def release(conn: AsyncConnection, ids: Iterable[int]) -> None:
+    """Hand claimed rows back untouched (the sender is stopping): pending, as if never claimed."""
+    ids = list(ids)
+    if ids:
+        await conn.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(ids), outbox.c.status == SENDING)
+            .values(status=PENDING, claimed_at=None)
+        )
+
+
+_SENT = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("b_id"))
+    .values(
+        status=SENT,
+        attempts=outbox.c.attempts + 1,
+        sent_at=bindparam("b_at"),
+        message_id=bindparam("b_message_id"),
+        last_error=None,
+    )
+)
+_GIVEN_UP = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("b_id"))
+    .values(
+        status=bindparam("b_status"),
+        attempts=outbox.c.attempts + bindparam("b_tries"),
+        last_error=bindparam("b_error"),
+    )
+)
+_RETRY = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("b_id"))
+    .values(
+        status=PENDING,
+        attempts=outbox.c.attempts + bindparam("b_tries"),
+        next_attempt_at=bindparam("b_retry_at", type_=outbox.c.next_attempt_at.type),
+        claimed_at=None,
+        last_error=bindparam("b_error"),
+    )
+)
+
+
+async def record(conn: AsyncConnection, outcomes: Iterable[Outcome], at: datetime) -> None:
+    """Mark a batch of claimed rows done (or due again), and volunteers who turned out to be
+    unreachable, in the caller's transaction: one statement per kind of outcome."""
+    sent: list[dict[str, Any]] = []
+    given_up: list[dict[str, Any]] = []
+    retry: list[dict[str, Any]] = []
+    unreachable: set[int] = set()
+    for outcome in outcomes:
+        tries = 1 if outcome.counts_as_attempt else 0
+        row_id = outcome.row.id
+        if outcome.status == SENT:
+            sent.append({"b_id": row_id, "b_at": at, "b_message_id": outcome.message_id})
+        elif outcome.status == PENDING:
+            retry_at = outcome.retry_at or at
+            retry.append(
+                {"b_id": row_id, "b_tries": tries, "b_retry_at": retry_at, "b_error": outcome.error}
+            )
+        else:
+            given_up.append(
+                {
+                    "b_id": row_id,
+                    "b_status": outcome.status,
+                    "b_tries": tries,
+                    "b_error": outcome.error,
+                }
+            )
+            if outcome.status == UNREACHABLE and outcome.row.volunteer_id is not None:
+                unreachable.add(outcome.row.volunteer_id)
+    for statement, params in ((_SENT, sent), (_GIVEN_UP, given_up), (_RETRY, retry)):
+        if params:
+            await conn.execute(statement, params)
+    if unreachable:
+        await conn.execute(
+            update(volunteers)
+            .where(volunteers.c.id.in_(sorted(unreachable)), volunteers.c.unreachable_at.is_(None))
+            .values(unreachable_at=at)
+        )
+
+
+async def next_due(conn: AsyncConnection) -> datetime | None:
+    """When the earliest pending row falls due (None if nothing is pending)."""
+    return await conn.scalar(
+        select(func.min(outbox.c.next_attempt_at)).where(outbox.c.status == PENDING)
+    )
+
+
+async def callout_counts(conn: AsyncConnection, callout_id: int) -> Counter[str]:
+    """How many of a call's rows are in each status."""
+    rows = await conn.execute(
+        select(outbox.c.status, func.count())
+        .where(outbox.c.callout_id == callout_id)
+        .group_by(outbox.c.status)
+    )
+    return Counter({status: count for status, count in rows})
+
+
+@dataclass(frozen=True)
+class CallProgress:
+    """Where a shift call stands, for the organiser's progress message and report."""
+
+    callout_id: int
+    title: str
+    total: int
+    sent: int
+    unreachable: int
+    failed: int
+    progress_chat_id: int | None
+    progress_message_id: int | None
+    # The organiser's volunteer row, so that erasing them also clears the report sent to them.
+    organiser_id: int | None = None
+
+
+async def call_progress(conn: AsyncConnection, callout_id: int) -> CallProgress | None:
+    row = (
+        await conn.execute(
+            select(
+                callouts.c.recipients,
+                callouts.c.progress_chat_id,
+                callouts.c.progress_message_id,
+                events.c.title,
+            )
+            .join(events, events.c.id == callouts.c.event_id)
+            .where(callouts.c.id == callout_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    counts = await callout_counts(conn, callout_id)
+    organiser_id = None
+    if row.progress_chat_id is not None:
+        organiser_id = await conn.scalar(
+            select(volunteers.c.id).where(volunteers.c.telegram_id == row.progress_chat_id)
+        )
+    return CallProgress(
+        callout_id=callout_id,
+        title=row.title,
+        total=row.recipients if row.recipients is not None else sum(counts.values()),
+        sent=counts[SENT],
+        unreachable=counts[UNREACHABLE],
+        failed=counts[FAILED],
+        progress_chat_id=row.progress_chat_id,
+        progress_message_id=row.progress_message_id,
+        organiser_id=organiser_id,
+    )
+
+
+def _open_rows(callout_id: Any) -> Any:
+    return (
+        select(outbox.c.id)
+        .where(outbox.c.callout_id == callout_id, outbox.c.status.in_(OPEN))
+        .exists()
+    )
+
+
+async def finish_call(conn: AsyncConnection, callout_id: int, at: datetime) -> CallProgress | None:
+    """Mark a sending call done if none of its rows is pending or sending any more.
+
+    Returns its final figures when this call to it did the marking (so exactly one sender sends
+    the report), else None.
+    """
+    result = await conn.execute(
+        update(callouts)
+        .where(
+            callouts.c.id == callout_id,
+            callouts.c.status == CALL_SENDING,
+            ~_open_rows(callout_id),
+        )
+        .values(status=CALL_DONE, finished_at=at)
+    )
+    if result.rowcount != 1:
+        return None
+    return await call_progress(conn, callout_id)
+
+
+async def calls_to_finish(conn: AsyncConnection) -> list[int]:
+    """Sending calls with nothing left to send (e.g. the last rows were marked by a sender that
+    then crashed, or belonged to volunteers who were forgotten)."""
+    return list(
+        await conn.scalars(
+            select(callouts.c.id)
+            .where(callouts.c.status == CALL_SENDING, ~_open_rows(callouts.c.id))
+            .order_by(callouts.c.id)
+        )
+    )
+
+
+async def forget_volunteer(conn: AsyncConnection, volunteer_id: int) -> None:
+    """Erasure: clear the chat id and the text of every row for this volunteer. Rows not yet sent
+    stay pending and are then marked unreachable without being sent."""
+    await conn.execute(
+        update(outbox).where(outbox.c.volunteer_id == volunteer_id).values(chat_id=None, payload={})
+    )

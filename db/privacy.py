@@ -9,6 +9,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import clock
+from db import outbox
 from db.schema import (
     audit_log,
     consents,
@@ -110,6 +111,9 @@ async def erase(conn: AsyncConnection, volunteer_id: int) -> None:
     )
     for table in (volunteer_availability, volunteer_activities, roles):
         await conn.execute(delete(table).where(table.c.volunteer_id == volunteer_id))
+    # Messages to them, sent or waiting: no chat id and no text left (waiting ones are then
+    # marked unreachable by the sender without being sent).
+    await outbox.forget_volunteer(conn, volunteer_id)
     await conn.execute(
         update(consents)
         .where(consents.c.volunteer_id == volunteer_id, consents.c.withdrawn_at.is_(None))

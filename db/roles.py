@@ -96,3 +96,17 @@ async def holders(conn: AsyncConnection) -> list[int]:
         .distinct()
     )
     return list(rows)
+
+
+async def organisers_for(conn: AsyncConnection, area: str) -> list[int]:
+    """Telegram ids of the organisers and coordinators who look after ``area``."""
+    rows = await conn.scalars(
+        select(volunteers.c.telegram_id)
+        .join(roles, roles.c.volunteer_id == volunteers.c.id)
+        .where(
+            volunteers.c.telegram_id.is_not(None),
+            (roles.c.area == EVERY_AREA) | (func.lower(roles.c.area) == area.lower()),
+        )
+        .distinct()
+    )
+    return list(rows)

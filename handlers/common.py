@@ -3,13 +3,17 @@ input nobody else handles (unknown commands, expired buttons, group chats, error
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import traceback
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Message, Update, User
+from telegram.error import TelegramError
+from telegram.ext import ConversationHandler
 
 from bot import keyboards, texts
 from bot.commands import sections
@@ -20,8 +24,8 @@ from db.volunteers import Volunteer
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Update, MusterContext], Awaitable[None]]
-Guarded = Callable[[Update, MusterContext, Access], Awaitable[None]]
+Handler = Callable[[Update, MusterContext], Awaitable[Any]]
+Guarded = Callable[[Update, MusterContext, Access], Awaitable[Any]]
 
 
 async def load_volunteer(conn: AsyncConnection, user: User) -> Volunteer | None:
@@ -37,7 +41,7 @@ def requires(role: Role) -> Callable[[Guarded], Handler]:
 
     def wrap(callback: Guarded) -> Handler:
         @functools.wraps(callback)
-        async def guarded(update: Update, context: MusterContext) -> None:
+        async def guarded(update: Update, context: MusterContext) -> Any:
             assert update.effective_user and update.effective_message
             async with context.db.connect() as conn:
                 access = await access_for(
@@ -45,8 +49,9 @@ def requires(role: Role) -> Callable[[Guarded], Handler]:
                 )
             if not access.has(role):
                 await update.effective_message.reply_text(texts.not_allowed(role.value))
-                return
-            await callback(update, context, access)
+                return ConversationHandler.END
+            # The result matters to conversations: it is their next state.
+            return await callback(update, context, access)
 
         return guarded
 
@@ -58,6 +63,11 @@ async def help_command(update: Update, context: MusterContext) -> None:
     async with context.db.connect() as conn:
         access = await access_for(conn, context.settings.admin_ids, update.effective_user.id)
     await update.effective_message.reply_text(texts.help_text(sections(access)))
+
+
+async def nothing_to_cancel(update: Update, _context: MusterContext) -> None:
+    assert update.effective_message
+    await update.effective_message.reply_text(texts.NOTHING_TO_CANCEL)
 
 
 async def unknown_command(update: Update, _context: MusterContext) -> None:
@@ -85,11 +95,11 @@ def offered_only(callback: Handler) -> Handler:
     """Wraps every button handler: a press we did not offer gets "expired" and changes nothing."""
 
     @functools.wraps(callback)
-    async def checked(update: Update, context: MusterContext) -> None:
+    async def checked(update: Update, context: MusterContext) -> Any:
         if not _offered(update):
             await expired_button(update, context)
-            return
-        await callback(update, context)
+            return None
+        return await callback(update, context)
 
     return checked
 
@@ -115,12 +125,9 @@ async def on_error(update: object, context: MusterContext) -> None:
     # on, and those can be names or phone numbers.
     where = "".join(traceback.format_tb(error.__traceback__)) if error else ""
     log.error("error handling update %s: %s\n%s", update_id, error.__class__.__name__, where)
-    if (
-        isinstance(update, Update)
-        and update.effective_chat
-        and update.effective_chat.type == "private"
-    ):
-        if update.callback_query:
-            await update.callback_query.answer(texts.SOMETHING_WENT_WRONG, show_alert=True)
-        else:
-            await context.bot.send_message(update.effective_chat.id, texts.SOMETHING_WENT_WRONG)
+    chat = update.effective_chat if isinstance(update, Update) else None
+    if chat is None or chat.type != "private":
+        return
+    # The apology itself may fail (the query was already answered, the user blocked the bot).
+    with contextlib.suppress(TelegramError):
+        await context.bot.send_message(chat.id, texts.SOMETHING_WENT_WRONG)

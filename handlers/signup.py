@@ -26,6 +26,7 @@ from bot.signup import (
 )
 from db import volunteers
 from db.volunteers import Volunteer
+from handlers import rsvp
 from handlers.common import load_volunteer
 from handlers.profile import profile_text, send_profile
 from handlers.questions import ask
@@ -117,17 +118,21 @@ async def _answered(
 
 
 async def on_text(update: Update, context: MusterContext) -> None:
-    """Typed answers: a name, a postcode, or Skip. Anything else gets pointed to the buttons."""
+    """Typed answers: a name, a postcode, or Skip during sign-up; outside it, words that may
+    answer a shift call ("yes", "can't"). Anything else gets a pointer to what to do."""
     message = update.effective_message
     assert message and message.text is not None and update.effective_user
     async with context.db.begin() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
-        step = volunteer.step if volunteer else None
-        if volunteer is None or step is None:
-            await message.reply_text(
-                texts.NOT_SIGNED_UP if volunteer is None else texts.UNKNOWN_TEXT
-            )
-            return
+    if volunteer is None:
+        await message.reply_text(texts.NOT_SIGNED_UP)
+        return
+    if volunteer.step is None:
+        if not await rsvp.on_free_text(update, context, volunteer):
+            await message.reply_text(texts.UNKNOWN_TEXT)
+        return
+    step = volunteer.step
+    async with context.db.begin() as conn:
         try:
             if step is Step.NAME:
                 await volunteers.update_fields(conn, volunteer.id, name=clean_name(message.text))

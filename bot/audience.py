@@ -1,0 +1,105 @@
+"""Who a shift call reaches: the organiser's filters, and the rules behind each one."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.signup import ACTIVITIES
+
+EARTH_RADIUS_KM = 6371.0088
+DISTANCES_KM = (2, 5, 10, 25)
+# Shifts starting at or after this local hour on a weekday count as an evening.
+EVENING_FROM = 17
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Filters, all optional, all combined: no filter at all means everyone."""
+
+    within_km: float | None = None
+    fits_availability: bool = False
+    activities: frozenset[str] = field(default_factory=frozenset)
+    came_to_area: bool = False
+    not_answered_earlier: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "within_km": self.within_km,
+            "fits_availability": self.fits_availability,
+            "activities": sorted(self.activities),
+            "came_to_area": self.came_to_area,
+            "not_answered_earlier": self.not_answered_earlier,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Audience:
+        return cls(
+            within_km=data.get("within_km"),
+            fits_availability=bool(data.get("fits_availability")),
+            activities=frozenset(a for a in data.get("activities", ()) if a in ACTIVITIES),
+            came_to_area=bool(data.get("came_to_area")),
+            not_answered_earlier=bool(data.get("not_answered_earlier")),
+        )
+
+
+def slots_for(starts_at: datetime, kind: str, zone: ZoneInfo) -> set[str]:
+    """The availability answers (bot.signup.AVAILABILITY codes) a shift falls in."""
+    if kind == "committee_room":
+        return {"polling"}
+    local = starts_at.astimezone(zone)
+    if local.weekday() == 5:
+        return {"sat"}
+    if local.weekday() == 6:
+        return {"sun"}
+    return {"wkeve"} if local.hour >= EVENING_FROM else {"wkday"}
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine): plenty accurate over a campaign's few kilometres."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlmb = phi2 - phi1, math.radians(lon2 - lon1)
+    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
+
+
+_POSTCODE_IN_TEXT = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*[0-9][A-Z]{2}\b")
+
+
+def district(text: str | None) -> str | None:
+    """The postcode district ("SE15") of a postcode, or of the last postcode in an address."""
+    if not text:
+        return None
+    found = _POSTCODE_IN_TEXT.findall(text.upper())
+    return found[-1] if found else None
+
+
+@dataclass(frozen=True)
+class Place:
+    latitude: float | None
+    longitude: float | None
+    postcode: str | None
+
+
+def near(person: Place, meeting: Place, within_km: float) -> bool:
+    """Whether someone is within reach of the meeting point.
+
+    Exact distance where both have a map location. Otherwise, as no postcode-to-map data can be
+    shipped here, a typed postcode counts as near when it is in the meeting point's district.
+    """
+    if None not in (person.latitude, person.longitude, meeting.latitude, meeting.longitude):
+        return (
+            distance_km(person.latitude, person.longitude, meeting.latitude, meeting.longitude)  # type: ignore[arg-type]
+            <= within_km
+        )
+    mine, theirs = district(person.postcode), district(meeting.postcode)
+    return mine is not None and mine == theirs
+
+
+def any_slot_fits(wanted: Iterable[str], offered: Iterable[str]) -> bool:
+    return bool(set(wanted) & set(offered))

@@ -1,0 +1,486 @@
+"""Organisers' bulk and edit input, free of Telegram: events from a CSV file (one row per shift),
+the template file, and the new time or places typed when editing a shift.
+
+A CSV import is all or nothing: :func:`read_events` checks every row and either returns every event
+or raises with every problem found, by line and column, so nothing half-made ends up stored.
+
+Times are the campaign's local wall-clock time. A shift whose end is at or before its start runs
+past midnight into the next day (a late count, say), as with /newevent; one that would then last
+more than 16 hours is refused, which catches start and end typed the wrong way round.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.events import (
+    ADDRESS_MAX,
+    AREA_MAX,
+    CAPACITY_MAX,
+    KINDS,
+    NOTE_MAX,
+    TITLE_MAX,
+    BadEventInput,
+    EventDraft,
+    ShiftDraft,
+    clean_text,
+    local_to_utc,
+    parse_date,
+)
+
+MAX_BYTES = 1_000_000
+MAX_ROWS = 2_000
+MAX_SHIFT = timedelta(hours=16)
+
+COLUMNS = (
+    "kind",
+    "title",
+    "area",
+    "address",
+    "latitude",
+    "longitude",
+    "date",
+    "start",
+    "end",
+    "capacity",
+    "note",
+)
+REQUIRED = ("kind", "title", "area", "date", "start", "end", "capacity")
+
+TEMPLATE_FILE_NAME = "muster-events-template.csv"
+
+# Files people send when they meant a CSV: told to save as "CSV UTF-8" instead.
+_SPREADSHEETS = (".xlsx", ".xls", ".xlsm", ".ods", ".numbers")
+_TEXT_MIME = ("text/", "application/csv", "application/vnd.ms-excel", "application/octet-stream")
+
+
+class BadFile(ValueError):
+    """The file as a whole cannot be read: ``reason`` is a code texts explain; ``detail`` names
+    columns or a line where that helps."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in one row: ``line`` counts from 1 (the header is line 1)."""
+
+    line: int
+    column: str
+    reason: str
+    value: str = ""
+    # For reasons that refer to another line (a duplicate shift, a different location).
+    other_line: int | None = None
+
+
+class BadRows(ValueError):
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(f"{len(errors)} errors")
+        self.errors = errors
+
+
+def check_document(file_name: str | None, mime_type: str | None, size: int | None) -> None:
+    """What can be told before downloading: raises BadFile for a spreadsheet, something that is
+    not text, or a file over :data:`MAX_BYTES`."""
+    name = (file_name or "").lower()
+    if name.endswith(_SPREADSHEETS):
+        raise BadFile("spreadsheet")
+    mime = (mime_type or "").lower()
+    if not name.endswith((".csv", ".txt")) and not mime.startswith(_TEXT_MIME):
+        raise BadFile("not_csv")
+    if size is not None and size > MAX_BYTES:
+        raise BadFile("too_big")
+
+
+def _decode(data: bytes) -> str:
+    if len(data) > MAX_BYTES:
+        raise BadFile("too_big")
+    if b"\x00" in data:
+        raise BadFile("not_csv")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadFile("not_utf8") from None
+    if not text.strip():
+        raise BadFile("empty")
+    return text
+
+
+def _dialect(text: str) -> str:
+    # Spreadsheets in many European locales save "CSV" with semicolons.
+    first = text.lstrip().split("\n", 1)[0]
+    return ";" if first.count(";") > first.count(",") else ","
+
+
+def _header(row: list[str]) -> dict[str, int]:
+    names = [cell.strip().lower() for cell in row]
+    found: dict[str, int] = {}
+    for index, name in enumerate(names):
+        if name in COLUMNS:
+            if name in found:
+                raise BadFile("duplicate_column", name)
+            found[name] = index
+    missing = [name for name in REQUIRED if name not in found]
+    if missing:
+        raise BadFile("missing_columns", ", ".join(missing))
+    return found
+
+
+def _norm(value: str) -> str:
+    return " ".join(value.replace("-", " ").replace("_", " ").split()).casefold()
+
+
+_KIND_NAMES = {
+    **{_norm(code): code for code in KINDS},
+    **{_norm(label): code for code, label in KINDS.items()},
+}
+_HHMM = re.compile(r"^(\d{1,2})[:.](\d{2})$")
+
+
+def parse_kind(raw: str) -> str:
+    code = _KIND_NAMES.get(_norm(raw))
+    if code is None:
+        raise BadEventInput("kind")
+    return code
+
+
+def parse_clock(raw: str) -> time:
+    """ "09:30" or "9.30": a 24-hour wall-clock time."""
+    match = _HHMM.match(raw.strip())
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        raise BadEventInput("time")
+    return time(int(match[1]), int(match[2]))
+
+
+def parse_capacity(raw: str) -> int:
+    text = raw.strip()
+    if not text.isdigit() or not 1 <= int(text) <= CAPACITY_MAX:
+        raise BadEventInput("capacity")
+    return int(text)
+
+
+def _coordinate(raw: str, limit: float) -> float:
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise BadEventInput("coordinate") from None
+    if not math.isfinite(value) or not -limit <= value <= limit:
+        raise BadEventInput("coordinate")
+    return value
+
+
+def shift_times(day: date, start: time, end: time, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """A shift's start and end in UTC; an end at or before the start is on the next day."""
+    starts_at = local_to_utc(day, start, zone)
+    end_day = day + timedelta(days=1) if end <= start else day
+    ends_at = local_to_utc(end_day, end, zone)
+    if ends_at - starts_at > MAX_SHIFT:
+        raise BadEventInput("too_long")
+    return starts_at, ends_at
+
+
+@dataclass
+class _Event:
+    """An event being gathered from rows, keyed by kind, title, area, date and address."""
+
+    line: int
+    kind: str
+    title: str
+    area: str
+    address: str | None
+    latitude: float | None
+    longitude: float | None
+    shifts: list[ShiftDraft] = field(default_factory=list)
+    shift_lines: dict[tuple[datetime, datetime], int] = field(default_factory=dict)
+
+    def draft(self) -> EventDraft:
+        return EventDraft(
+            kind=self.kind,
+            title=self.title,
+            area=self.area,
+            address=self.address,
+            latitude=self.latitude,
+            longitude=self.longitude,
+            shifts=tuple(sorted(self.shifts, key=lambda s: (s.starts_at, s.ends_at))),
+        )
+
+
+class _Row:
+    """One data row being checked: collects its errors instead of stopping at the first."""
+
+    def __init__(self, line: int, cells: list[str], columns: dict[str, int]) -> None:
+        self.line = line
+        self.cells = cells
+        self.columns = columns
+        self.errors: list[RowError] = []
+
+    def raw(self, column: str) -> str:
+        index = self.columns.get(column)
+        if index is None or index >= len(self.cells):
+            return ""
+        return self.cells[index].strip()
+
+    def fail(self, column: str, reason: str, value: str | None = None) -> None:
+        shown = self.raw(column) if value is None else value
+        self.errors.append(RowError(self.line, column, reason, shown[:60]))
+
+    def text(self, column: str, limit: int, *, required: bool) -> str | None:
+        raw = self.raw(column)
+        if not raw:
+            if required:
+                self.fail(column, "missing")
+            return None
+        try:
+            return clean_text(raw, limit, column)
+        except BadEventInput:
+            self.fail(column, "too_long" if len(" ".join(raw.split())) > limit else "control")
+            return None
+
+
+def _check_row(
+    row: _Row, *, today: date, now: datetime, zone: ZoneInfo, areas: Collection[str] | None
+) -> tuple[tuple[str, ...], _Event, ShiftDraft] | None:
+    kind = None
+    if not row.raw("kind"):
+        row.fail("kind", "missing")
+    else:
+        try:
+            kind = parse_kind(row.raw("kind"))
+        except BadEventInput:
+            row.fail("kind", "kind")
+
+    title = row.text("title", TITLE_MAX, required=True)
+    area = row.text("area", AREA_MAX, required=True)
+    if (
+        area is not None
+        and areas is not None
+        and area.casefold() not in {allowed.casefold() for allowed in areas}
+    ):
+        row.fail("area", "area_not_yours")
+    address = row.text("address", ADDRESS_MAX, required=False)
+
+    latitude = longitude = None
+    lat_raw, lon_raw = row.raw("latitude"), row.raw("longitude")
+    if lat_raw and lon_raw:
+        try:
+            latitude = _coordinate(lat_raw, 90)
+        except BadEventInput:
+            row.fail("latitude", "latitude")
+        try:
+            longitude = _coordinate(lon_raw, 180)
+        except BadEventInput:
+            row.fail("longitude", "longitude")
+    elif lat_raw:
+        row.fail("longitude", "pair_missing")
+    elif lon_raw:
+        row.fail("latitude", "pair_missing")
+    elif address is None and not row.raw("address"):
+        row.fail("address", "no_place")
+
+    day = None
+    if not row.raw("date"):
+        row.fail("date", "missing")
+    else:
+        try:
+            day = parse_date(row.raw("date"), today)
+        except BadEventInput as bad:
+            row.fail("date", bad.reason)
+
+    start = end = None
+    for column in ("start", "end"):
+        if not row.raw(column):
+            row.fail(column, "missing")
+            continue
+        try:
+            at = parse_clock(row.raw(column))
+        except BadEventInput:
+            row.fail(column, "time")
+            continue
+        if column == "start":
+            start = at
+        else:
+            end = at
+
+    capacity = None
+    if not row.raw("capacity"):
+        row.fail("capacity", "missing")
+    else:
+        try:
+            capacity = parse_capacity(row.raw("capacity"))
+        except BadEventInput:
+            row.fail("capacity", "capacity")
+
+    note = row.text("note", NOTE_MAX, required=False)
+
+    times = None
+    if day is not None and start is not None and end is not None:
+        try:
+            times = shift_times(day, start, end, zone)
+        except BadEventInput:
+            row.fail("end", "too_long")
+        else:
+            if times[0] <= now:
+                row.fail("start", "started")
+
+    if row.errors:
+        return None
+    assert kind and title and area and day and times and capacity is not None
+    key = (kind, title.casefold(), area.casefold(), day.isoformat(), (address or "").casefold())
+    event = _Event(row.line, kind, title, area, address, latitude, longitude)
+    shift = ShiftDraft(starts_at=times[0], ends_at=times[1], capacity=capacity, note=note)
+    return key, event, shift
+
+
+def read_events(
+    data: bytes,
+    *,
+    today: date,
+    now: datetime,
+    zone: ZoneInfo,
+    areas: Collection[str] | None,
+) -> list[EventDraft]:
+    """Every event in a CSV file, or BadFile / BadRows with every problem found.
+
+    ``areas`` limits where events may be (None: anywhere), matched in any case. Rows with the same
+    kind, title, area, date and address are shifts of one event, in the order of the file.
+    """
+    text = _decode(data)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_dialect(text))
+    columns: dict[str, int] | None = None
+    gathered: dict[tuple[str, ...], _Event] = {}
+    errors: list[RowError] = []
+    rows = 0
+    while True:
+        line = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:
+            raise BadFile("unreadable", str(line)) from None
+        if not any(cell.strip() for cell in cells):
+            continue  # blank lines, and spreadsheets' trailing empty rows
+        if columns is None:
+            columns = _header(cells)
+            continue
+        rows += 1
+        if rows > MAX_ROWS:
+            raise BadFile("too_many_rows")
+        row = _Row(line, cells, columns)
+        checked = _check_row(row, today=today, now=now, zone=zone, areas=areas)
+        if checked is None:
+            errors.extend(row.errors)
+            continue
+        key, fresh, shift = checked
+        event = gathered.setdefault(key, fresh)
+        if (event.latitude, event.longitude) != (fresh.latitude, fresh.longitude):
+            errors.append(RowError(line, "latitude", "other_place", other_line=event.line))
+            continue
+        times = (shift.starts_at, shift.ends_at)
+        if times in event.shift_lines:
+            errors.append(RowError(line, "start", "duplicate", other_line=event.shift_lines[times]))
+            continue
+        event.shift_lines[times] = line
+        event.shifts.append(shift)
+    if columns is None:
+        raise BadFile("empty")
+    if errors:
+        raise BadRows(errors)
+    if not gathered:
+        raise BadFile("no_rows")
+    return [event.draft() for event in gathered.values()]
+
+
+def template_day(today: date) -> date:
+    """A real-looking date for the template: the first Saturday at least a week away."""
+    ahead = today + timedelta(days=7)
+    return ahead + timedelta(days=(5 - ahead.weekday()) % 7)
+
+
+def template(today: date, area: str) -> bytes:
+    """The CSV organisers fill in: the header and one example row that imports as it is."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    writer.writerow(
+        [
+            "canvass",
+            "Saturday canvass",
+            area,
+            "Library steps, 122 Peckham Hill Street, SE15 5JR",
+            "51.4740",
+            "-0.0690",
+            f"{template_day(today):%d/%m/%Y}",
+            "10:00",
+            "13:00",
+            "20",
+            "Bring comfy shoes",
+        ]
+    )
+    # A BOM so that Excel opens it as UTF-8; the import accepts it.
+    return "\ufeff".encode() + out.getvalue().encode()
+
+
+def links_csv(rows: list[tuple[str, str, str, str]]) -> bytes:
+    """The share links of imported events as a CSV (title, area, first day, link)."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(("title", "area", "date", "link"))
+    for title, area, day, link in rows:
+        # These cells are opened in spreadsheets: keep a typed "=..." from becoming a formula.
+        writer.writerow([_inert(title), _inert(area), day, link])
+    return "\ufeff".encode() + out.getvalue().encode()
+
+
+def _inert(cell: str) -> str:
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+
+
+# --- Editing a shift ------------------------------------------------------------------------------
+
+_CHANGE = re.compile(
+    r"^(?:(?P<start>\d{1,2}[:.]\d{2})\s*(?:-|–|to)\s*(?P<end>\d{1,2}[:.]\d{2}))?"
+    r"\s*(?P<capacity>\d+)?$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class ShiftChange:
+    """New times (UTC) and/or a new number of places; None where unchanged."""
+
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    capacity: int | None = None
+
+
+def parse_shift_change(raw: str, day: date, zone: ZoneInfo, now: datetime) -> ShiftChange:
+    """ "10:00-14:00", "25" or "10:00-14:00 25": new times on the shift's own day, new places, or
+    both. Raises BadEventInput: "shift_change" (unreadable), "capacity", "too_long", "started"."""
+    match = _CHANGE.match(raw.strip())
+    if not match or not (match["start"] or match["capacity"]):
+        raise BadEventInput("shift_change")
+    change = ShiftChange()
+    if match["start"]:
+        try:
+            start, end = parse_clock(match["start"]), parse_clock(match["end"])
+        except BadEventInput:
+            raise BadEventInput("shift_change") from None
+        starts_at, ends_at = shift_times(day, start, end, zone)
+        if starts_at <= now:
+            raise BadEventInput("started")
+        change = ShiftChange(starts_at=starts_at, ends_at=ends_at)
+    if match["capacity"]:
+        capacity = parse_capacity(match["capacity"])
+        change = ShiftChange(change.starts_at, change.ends_at, capacity)
+    return change

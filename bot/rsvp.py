@@ -1,0 +1,42 @@
+"""RSVP rules that need no database: reading an answer from words, and waitlist places in words."""
+
+from __future__ import annotations
+
+import re
+
+from db.rsvps import CANT, GOING, MAYBE
+
+# Checked in this order: "not sure" is a maybe before it is a no, "can't" a no before "can".
+_MAYBE = re.compile(
+    r"\b(maybe|might|possibly|perhaps|not sure|unsure|probably|hopefully|tbc|depends)\b"
+)
+_NO = re.compile(
+    r"(\bno\b|\bnope\b|\bnah\b|can'?t|cannot|can not|\bunable\b|won'?t|\bnot able\b|"
+    r"\bbusy\b|\bsorry\b|\bnot (coming|going|free|available)\b|^n$)"
+)
+_YES = re.compile(
+    r"(\byes\b|\byeah\b|\byep\b|\byup\b|\bsure\b|\bok\b|\bokay\b|i'?m in\b|count me in|"
+    r"\bgoing\b|\bi'?ll be there\b|\bsee you\b|\bdefinitely\b|\babsolutely\b|\bin\b!*$|^y$|👍)"
+)
+
+
+def read_answer(text: str) -> str | None:
+    """'yes', "I'm in", 'count me in' -> going; 'maybe' -> maybe; 'no', "can't" -> cant."""
+    words = " ".join(text.lower().replace("’", "'").split())
+    if not words or len(words) > 80:
+        return None
+    if _MAYBE.search(words):
+        return MAYBE
+    if _NO.search(words):
+        return CANT
+    if _YES.search(words):
+        return GOING
+    return None
+
+
+def ordinal(number: int) -> str:
+    if 10 <= number % 100 <= 20:
+        suffix = "th"
+    else:
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"

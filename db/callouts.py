@@ -1,0 +1,243 @@
+"""Queries about shift calls: who they reach, and their rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot import clock
+from bot.audience import Audience, Place, near
+from db.events import Event, Shift
+from db.schema import (
+    callouts,
+    events,
+    outbox,
+    rsvps,
+    shifts,
+    volunteer_activities,
+    volunteer_availability,
+    volunteers,
+)
+
+SCHEDULED = "scheduled"
+SENDING = "sending"
+DONE = "done"
+
+
+@dataclass(frozen=True)
+class Callout:
+    id: int
+    event_id: int
+    shift_ids: list[int]
+    audience: dict[str, Any]
+    message: str | None
+    created_by: int | None
+    created_at: datetime
+    send_at: datetime
+    status: str
+    recipients: int | None
+    progress_chat_id: int | None
+    progress_message_id: int | None
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Recipient:
+    volunteer_id: int
+    telegram_id: int
+
+
+def reachable(at: datetime) -> Any:
+    """Signed-up volunteers the bot may message with a call now."""
+    return and_(
+        volunteers.c.status == "active",
+        volunteers.c.telegram_id.is_not(None),
+        volunteers.c.unreachable_at.is_(None),
+        or_(
+            volunteers.c.paused.is_(False),
+            and_(volunteers.c.paused_until.is_not(None), volunteers.c.paused_until <= at),
+        ),
+    )
+
+
+async def audience(
+    conn: AsyncConnection,
+    *,
+    event: Event,
+    call_shifts: list[Shift],
+    filters: Audience,
+    slots: set[str],
+    at: datetime,
+) -> list[Recipient]:
+    """Everyone a call with ``filters`` reaches now, never those who already answered for its
+    shifts, paused, forgot, or blocked the bot."""
+    shift_ids = [shift.id for shift in call_shifts]
+    conditions = [
+        reachable(at),
+        ~exists().where(rsvps.c.volunteer_id == volunteers.c.id, rsvps.c.shift_id.in_(shift_ids)),
+    ]
+    if filters.fits_availability:
+        conditions.append(
+            exists().where(
+                volunteer_availability.c.volunteer_id == volunteers.c.id,
+                volunteer_availability.c.slot.in_(sorted(slots)),
+            )
+        )
+    if filters.activities:
+        conditions.append(
+            exists().where(
+                volunteer_activities.c.volunteer_id == volunteers.c.id,
+                volunteer_activities.c.activity.in_(sorted(filters.activities | {"anything"})),
+            )
+        )
+    if filters.came_to_area:
+        past = (
+            select(rsvps.c.id)
+            .join(shifts, shifts.c.id == rsvps.c.shift_id)
+            .join(events, events.c.id == shifts.c.event_id)
+            .where(
+                rsvps.c.volunteer_id == volunteers.c.id,
+                rsvps.c.status == "going",
+                shifts.c.ends_at <= at,
+                func.lower(events.c.area) == event.area.lower(),
+            )
+        )
+        conditions.append(past.exists())
+    if filters.not_answered_earlier:
+        called = (
+            select(outbox.c.id)
+            .join(callouts, callouts.c.id == outbox.c.callout_id)
+            .where(
+                outbox.c.volunteer_id == volunteers.c.id,
+                outbox.c.status == "sent",
+                callouts.c.event_id == event.id,
+            )
+        )
+        answered = (
+            select(rsvps.c.id)
+            .join(shifts, shifts.c.id == rsvps.c.shift_id)
+            .where(rsvps.c.volunteer_id == volunteers.c.id, shifts.c.event_id == event.id)
+        )
+        conditions.extend([called.exists(), ~answered.exists()])
+
+    rows = await conn.execute(
+        select(
+            volunteers.c.id,
+            volunteers.c.telegram_id,
+            volunteers.c.latitude,
+            volunteers.c.longitude,
+            volunteers.c.postcode,
+        )
+        .where(*conditions)
+        .order_by(volunteers.c.id)
+    )
+    meeting = Place(event.latitude, event.longitude, event.address)
+    return [
+        Recipient(row.id, row.telegram_id)
+        for row in rows
+        if filters.within_km is None
+        or near(Place(row.latitude, row.longitude, row.postcode), meeting, filters.within_km)
+    ]
+
+
+async def create(
+    conn: AsyncConnection,
+    *,
+    event_id: int,
+    shift_ids: list[int],
+    filters: Audience,
+    message: str | None,
+    created_by: int,
+    send_at: datetime,
+    progress_chat_id: int,
+) -> int:
+    return (
+        await conn.execute(
+            insert(callouts)
+            .values(
+                event_id=event_id,
+                shift_ids=shift_ids,
+                audience=filters.to_json(),
+                message=message,
+                created_by=created_by,
+                created_at=clock.now(),
+                send_at=send_at,
+                status=SCHEDULED,
+                progress_chat_id=progress_chat_id,
+            )
+            .returning(callouts.c.id)
+        )
+    ).scalar_one()
+
+
+async def by_id(conn: AsyncConnection, callout_id: int) -> Callout | None:
+    row = (await conn.execute(select(callouts).where(callouts.c.id == callout_id))).first()
+    return Callout(**row._mapping) if row else None
+
+
+async def claim_due(conn: AsyncConnection, at: datetime) -> list[int]:
+    """Scheduled calls whose time has come, marked as sending so that no one else launches them."""
+    ids = list(
+        await conn.scalars(
+            select(callouts.c.id)
+            .where(callouts.c.status == SCHEDULED, callouts.c.send_at <= at)
+            .order_by(callouts.c.send_at, callouts.c.id)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    if ids:
+        await conn.execute(update(callouts).where(callouts.c.id.in_(ids)).values(status=SENDING))
+    return ids
+
+
+async def mark_sending(
+    conn: AsyncConnection, callout_id: int, *, recipients: int, progress_message_id: int | None
+) -> None:
+    values: dict[str, Any] = {"status": SENDING, "recipients": recipients}
+    if progress_message_id is not None:
+        values["progress_message_id"] = progress_message_id
+    await conn.execute(update(callouts).where(callouts.c.id == callout_id).values(**values))
+
+
+async def for_message(conn: AsyncConnection, chat_id: int, message_id: int) -> int | None:
+    """The call a delivered message belongs to."""
+    return await conn.scalar(
+        select(outbox.c.callout_id).where(
+            outbox.c.chat_id == chat_id, outbox.c.message_id == message_id
+        )
+    )
+
+
+async def latest_for(conn: AsyncConnection, volunteer_id: int) -> tuple[int, int] | None:
+    """The newest call delivered to a volunteer, as (callout id, message id)."""
+    row = (
+        await conn.execute(
+            select(outbox.c.callout_id, outbox.c.message_id)
+            .where(
+                outbox.c.volunteer_id == volunteer_id,
+                outbox.c.callout_id.is_not(None),
+                outbox.c.status == "sent",
+            )
+            .order_by(outbox.c.sent_at.desc(), outbox.c.id.desc())
+            .limit(1)
+        )
+    ).first()
+    return (row.callout_id, row.message_id) if row else None
+
+
+async def mark_done_empty(conn: AsyncConnection, callout_id: int) -> None:
+    await conn.execute(
+        update(callouts)
+        .where(callouts.c.id == callout_id)
+        .values(status=DONE, recipients=0, finished_at=clock.now())
+    )
+
+
+async def set_progress_message(conn: AsyncConnection, callout_id: int, message_id: int) -> None:
+    await conn.execute(
+        update(callouts).where(callouts.c.id == callout_id).values(progress_message_id=message_id)
+    )

@@ -1,0 +1,473 @@
+"""RSVPs: taps on a shift call or an event link, answers in words, /myshifts, /roster, and the
+messages that follow an answer (venue, calendar file, waitlist place, promotion)."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+from telegram import Message, Update
+from telegram.error import BadRequest, TelegramError
+
+from bot import clock, ics, keyboards, texts
+from bot.context import MusterContext
+from bot.permissions import Access, Role
+from bot.rsvp import read_answer
+from db import callouts, events, roles, rsvps, volunteers
+from db.events import LINK_PREFIX, Event, Shift
+from db.rsvps import CANT, GOING, MAYBE, WAITLISTED, Outcome, ShiftClosed
+from db.volunteers import Volunteer
+from handlers.common import load_volunteer, requires
+
+LATE_REASON_KEY = "late_cancel_shift"
+
+
+# --- Showing an RSVP card -----------------------------------------------------------------------
+
+
+async def _card(
+    conn: AsyncConnection,
+    event: Event,
+    shift_ids: list[int],
+    volunteer: Volunteer,
+    callout_id: int | None,
+    context: MusterContext,
+) -> tuple[str, keyboards.InlineKeyboardMarkup]:
+    """The text and keyboard of an RSVP message as this volunteer should see it now."""
+    zone = context.settings.zone
+    at = clock.now()
+    shown = [s for s in await events.shifts_by_ids(conn, shift_ids) if s.open_at(at)]
+    answers = await rsvps.answers_of(conn, volunteer.id, shift_ids)
+    positions = {
+        shift_id: await rsvps.position(conn, shift_id, volunteer.id)
+        for shift_id, status in answers.items()
+        if status == WAITLISTED
+    }
+    call = await callouts.by_id(conn, callout_id) if callout_id else None
+    text = texts.rsvp_card(
+        texts.CALL_INTRO if call else texts.EVENT_INTRO,
+        event,
+        shown,
+        zone,
+        organiser_line=call.message if call else None,
+        answers={k: v for k, v in answers.items() if k in {s.id for s in shown}},
+        positions={k: v for k, v in positions.items() if v is not None},
+    )
+    return text, keyboards.rsvp(shown, event.id, zone, answers)
+
+
+async def _refresh(message: Message, text: str, markup: keyboards.InlineKeyboardMarkup) -> None:
+    # Identical content is refused by Telegram as "not modified": nothing to change is fine.
+    with contextlib.suppress(BadRequest):
+        await message.edit_text(text, reply_markup=markup)
+
+
+async def open_event_link(context: MusterContext, telegram_id: int, payload: str) -> bool:
+    """`/start e-<code>`: the event with its RSVP buttons."""
+    if not payload.startswith(LINK_PREFIX):
+        return False
+    async with context.db.connect() as conn:
+        event = await events.by_code(conn, payload.removeprefix(LINK_PREFIX))
+        volunteer = await volunteers.by_telegram_id(conn, telegram_id)
+        at = clock.now()
+        open_shifts = (
+            [s for s in await events.shifts_of(conn, event.id) if s.open_at(at)] if event else []
+        )
+        if event is None or event.status != events.ACTIVE or not open_shifts or volunteer is None:
+            await context.bot.send_message(telegram_id, texts.EVENT_GONE)
+            return True
+        text, markup = await _card(
+            conn, event, [s.id for s in open_shifts], volunteer, None, context
+        )
+    await context.bot.send_message(telegram_id, text, reply_markup=markup)
+    return True
+
+
+# --- After an answer --------------------------------------------------------------------------
+
+
+async def _send_going(context: MusterContext, chat_id: int, shift: Shift, event: Event) -> None:
+    """The confirmation: meeting point on a map where there is one, and a calendar file."""
+    zone = context.settings.zone
+    await context.bot.send_message(chat_id, texts.going(shift, event, zone))
+    if event.has_location:
+        assert event.latitude is not None and event.longitude is not None
+        await context.bot.send_venue(
+            chat_id,
+            latitude=event.latitude,
+            longitude=event.longitude,
+            title=event.title,
+            address=event.address or event.area,
+        )
+    calendar = ics.shift_event(
+        uid=f"shift-{shift.id}@muster",
+        title=event.title,
+        starts_at=shift.starts_at,
+        ends_at=shift.ends_at,
+        location=event.address or event.area,
+        description=f"{event.area}. Can't come after all? Send /myshifts to the bot.",
+        stamped_at=clock.now(),
+        latitude=event.latitude,
+        longitude=event.longitude,
+    )
+    await context.bot.send_document(chat_id, calendar, filename="shift.ics")
+
+
+async def _after(
+    context: MusterContext,
+    conn: AsyncConnection,
+    chat_id: int,
+    volunteer: Volunteer,
+    outcome: Outcome,
+) -> None:
+    """Tell the volunteer what their answer means, and anyone promoted by it."""
+    (shift,) = await events.shifts_by_ids(conn, [outcome.shift_id])
+    event = await events.by_id(conn, shift.event_id)
+    assert event is not None
+    if outcome.changed and outcome.status == GOING:
+        await _send_going(context, chat_id, shift, event)
+    elif outcome.changed and outcome.status == WAITLISTED:
+        await context.bot.send_message(chat_id, texts.waitlisted(outcome.position or 1))
+    for promotion in outcome.promoted:
+        if promotion.telegram_id is None:
+            continue
+        with contextlib.suppress(TelegramError):  # they may have blocked the bot since
+            await context.bot.send_message(
+                promotion.telegram_id, texts.promoted(shift, event, context.settings.zone)
+            )
+            await _send_going(context, promotion.telegram_id, shift, event)
+    if outcome.previous == GOING and outcome.status != GOING:
+        await _maybe_late(context, conn, chat_id, volunteer, shift, event)
+
+
+async def _maybe_late(
+    context: MusterContext,
+    conn: AsyncConnection,
+    chat_id: int,
+    volunteer: Volunteer,
+    shift: Shift,
+    event: Event,
+) -> None:
+    """Dropping out close to the start: tell the organisers, and ask why (optional)."""
+    if shift.starts_at - clock.now() > timedelta(hours=context.settings.late_cancel_hours):
+        return
+    people = set(await roles.organisers_for(conn, event.area))
+    if event.created_by:
+        people.add(event.created_by)
+    people.discard(chat_id)
+    (fresh,) = await events.shifts_by_ids(conn, [shift.id])
+    for organiser in sorted(people):
+        with contextlib.suppress(TelegramError):
+            await context.bot.send_message(
+                organiser,
+                texts.late_cancel_for_organiser(
+                    volunteer.name or "A volunteer", fresh, event, context.settings.zone
+                ),
+            )
+    context.user_data[LATE_REASON_KEY] = shift.id
+    await context.bot.send_message(chat_id, texts.ASK_REASON, reply_markup=keyboards.skip_reason())
+
+
+# --- Taps -------------------------------------------------------------------------------------
+
+
+async def _volunteer_for_tap(
+    update: Update, context: MusterContext, conn: AsyncConnection
+) -> Volunteer | None:
+    assert update.callback_query and update.effective_user
+    volunteer = await load_volunteer(conn, update.effective_user)
+    if volunteer is None or not volunteer.signed_up:
+        await update.callback_query.answer(texts.NOT_SIGNED_UP, show_alert=True)
+        return None
+    return volunteer
+
+
+async def tap_shift(update: Update, context: MusterContext) -> None:
+    query = update.callback_query
+    assert query and isinstance(query.message, Message)
+    message = query.message
+    shift_id = int(keyboards.parse(query.data)[1])
+    async with context.db.begin() as conn:
+        volunteer = await _volunteer_for_tap(update, context, conn)
+        if volunteer is None:
+            return
+        callout_id = await callouts.for_message(conn, message.chat.id, message.message_id)
+        try:
+            outcome = await rsvps.respond(
+                conn,
+                shift_id=shift_id,
+                volunteer_id=volunteer.id,
+                answer=GOING,
+                callout_id=callout_id,
+            )
+        except ShiftClosed:
+            outcome = None
+        shift_ids = keyboards.shift_ids_on(message.reply_markup)
+        (shift,) = await events.shifts_by_ids(conn, [shift_id])
+        event = await events.by_id(conn, shift.event_id)
+        assert event is not None
+        text, markup = await _card(conn, event, shift_ids, volunteer, callout_id, context)
+    if outcome is None:
+        await query.answer(texts.SHIFT_CLOSED, show_alert=True)
+    elif not outcome.changed:
+        await query.answer(texts.ALREADY_GOING)
+    else:
+        await query.answer(texts.tap_answer(outcome.status, outcome.position))
+    await _refresh(message, text, markup)
+    if outcome is not None:
+        async with context.db.connect() as conn:
+            await _after(context, conn, message.chat.id, volunteer, outcome)
+
+
+async def _cant(
+    context: MusterContext,
+    conn: AsyncConnection,
+    volunteer: Volunteer,
+    shift_ids: list[int],
+    callout_id: int | None,
+) -> list[Outcome]:
+    outcomes = []
+    for shift_id in shift_ids:
+        with contextlib.suppress(ShiftClosed):
+            outcomes.append(
+                await rsvps.respond(
+                    conn,
+                    shift_id=shift_id,
+                    volunteer_id=volunteer.id,
+                    answer=CANT,
+                    callout_id=callout_id,
+                )
+            )
+    return outcomes
+
+
+async def tap_cant(update: Update, context: MusterContext) -> None:
+    query = update.callback_query
+    assert query and isinstance(query.message, Message)
+    message = query.message
+    event_id = (
+        int(keyboards.parse(query.data)[1]) if keyboards.parse(query.data)[1].isdigit() else 0
+    )
+    async with context.db.begin() as conn:
+        volunteer = await _volunteer_for_tap(update, context, conn)
+        if volunteer is None:
+            return
+        event = await events.by_id(conn, event_id)
+        if event is None:
+            await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
+            return
+        callout_id = await callouts.for_message(conn, message.chat.id, message.message_id)
+        shift_ids = keyboards.shift_ids_on(message.reply_markup)
+        outcomes = await _cant(context, conn, volunteer, shift_ids, callout_id)
+        text, markup = await _card(conn, event, shift_ids, volunteer, callout_id, context)
+    await query.answer(texts.CANT_NOTED)
+    await _refresh(message, text, markup)
+    async with context.db.connect() as conn:
+        for outcome in outcomes:
+            await _after(context, conn, message.chat.id, volunteer, outcome)
+
+
+# --- Answers in words -------------------------------------------------------------------------
+
+
+async def on_free_text(update: Update, context: MusterContext, volunteer: Volunteer) -> bool:
+    """A signed-up volunteer typed something outside sign-up: a late-cancel reason, or an answer
+    to a shift call ("yes", "count me in", "can't"). Returns False if it was neither."""
+    message = update.effective_message
+    assert message and message.text is not None
+    if LATE_REASON_KEY in context.user_data:
+        return await _take_reason(update, context, volunteer)
+    answer = read_answer(message.text)
+    if answer is None:
+        return False
+    async with context.db.begin() as conn:
+        found: tuple[int, int] | None = None
+        if message.reply_to_message is not None:
+            callout_id = await callouts.for_message(
+                conn, message.chat.id, message.reply_to_message.message_id
+            )
+            found = (callout_id, message.reply_to_message.message_id) if callout_id else None
+        found = found or await callouts.latest_for(conn, volunteer.id)
+        call = await callouts.by_id(conn, found[0]) if found else None
+        event = await events.by_id(conn, call.event_id) if call else None
+        at = clock.now()
+        open_shifts = (
+            [s for s in await events.shifts_by_ids(conn, call.shift_ids) if s.open_at(at)]
+            if call and event and event.status == events.ACTIVE
+            else []
+        )
+        if not open_shifts or call is None or event is None or found is None:
+            return False
+        ids = [s.id for s in open_shifts]
+        outcomes: list[Outcome] = []
+        if answer == CANT:
+            outcomes = await _cant(context, conn, volunteer, ids, call.id)
+            reply = texts.CANT_NOTED
+        elif len(open_shifts) > 1 and answer == GOING:
+            text, markup = await _card(conn, event, ids, volunteer, call.id, context)
+            await message.reply_text(texts.WHICH_SHIFT)
+            await message.reply_text(text, reply_markup=markup)
+            return True
+        else:
+            for shift in open_shifts:
+                outcomes.append(
+                    await rsvps.respond(
+                        conn,
+                        shift_id=shift.id,
+                        volunteer_id=volunteer.id,
+                        answer=answer,
+                        callout_id=call.id,
+                    )
+                )
+            reply = (
+                texts.MAYBE_NOTED
+                if answer == MAYBE
+                else texts.tap_answer(outcomes[0].status, outcomes[0].position)
+            )
+        text, markup = await _card(conn, event, ids, volunteer, call.id, context)
+    # Keep the call message itself in step with the answer.
+    with contextlib.suppress(BadRequest):
+        await context.bot.edit_message_text(
+            text, chat_id=message.chat.id, message_id=found[1], reply_markup=markup
+        )
+    if answer != GOING:
+        await message.reply_text(reply)
+    async with context.db.connect() as conn:
+        for outcome in outcomes:
+            await _after(context, conn, message.chat.id, volunteer, outcome)
+    return True
+
+
+async def _take_reason(update: Update, context: MusterContext, volunteer: Volunteer) -> bool:
+    message = update.effective_message
+    assert message and message.text is not None
+    reason = " ".join(message.text.split())
+    if len(reason) > 200:
+        await message.reply_text(texts.REASON_TOO_LONG, reply_markup=keyboards.skip_reason())
+        return True
+    shift_id = context.user_data.pop(LATE_REASON_KEY)
+    async with context.db.begin() as conn:
+        await rsvps.set_reason(conn, shift_id, volunteer.id, reason)
+        (shift,) = await events.shifts_by_ids(conn, [shift_id])
+        event = await events.by_id(conn, shift.event_id)
+        assert event is not None
+        people = set(await roles.organisers_for(conn, event.area))
+        if event.created_by:
+            people.add(event.created_by)
+    people.discard(message.chat.id)
+    for organiser in sorted(people):
+        with contextlib.suppress(TelegramError):
+            await context.bot.send_message(
+                organiser, texts.late_reason_for_organiser(volunteer.name or "A volunteer", reason)
+            )
+    await message.reply_text(texts.REASON_THANKS)
+    return True
+
+
+async def skip_reason(update: Update, context: MusterContext) -> None:
+    query = update.callback_query
+    assert query
+    context.user_data.pop(LATE_REASON_KEY, None)
+    await query.answer("OK")
+    await query.edit_message_reply_markup(None)
+
+
+# --- /myshifts ----------------------------------------------------------------------------------
+
+
+async def myshifts(update: Update, context: MusterContext) -> None:
+    assert update.effective_user and update.effective_message
+    message = update.effective_message
+    async with context.db.connect() as conn:
+        volunteer = await load_volunteer(conn, update.effective_user)
+        if volunteer is None or not volunteer.signed_up:
+            await message.reply_text(texts.NOT_SIGNED_UP)
+            return
+        mine = await rsvps.upcoming_for(conn, volunteer.id, clock.now())
+        items = []
+        for item in mine:
+            (shift,) = await events.shifts_by_ids(conn, [item.shift_id])
+            event = await events.by_id(conn, item.event_id)
+            assert event is not None
+            items.append((event, shift, item))
+    if not items:
+        await message.reply_text(texts.MYSHIFTS_NONE)
+        return
+    await message.reply_text(texts.MYSHIFTS_HEADER)
+    zone = context.settings.zone
+    for event, shift, item in items:
+        await message.reply_text(
+            texts.my_shift(event, shift, item.status, item.position, zone),
+            reply_markup=keyboards.my_shift(shift.id),
+        )
+
+
+async def myshift_change(update: Update, context: MusterContext) -> None:
+    """Show the event's RSVP card again, to pick another shift or answer differently."""
+    query = update.callback_query
+    assert query and isinstance(query.message, Message)
+    shift_id = int(keyboards.parse(query.data)[1])
+    async with context.db.connect() as conn:
+        volunteer = await _volunteer_for_tap(update, context, conn)
+        if volunteer is None:
+            return
+        (shift,) = await events.shifts_by_ids(conn, [shift_id])
+        event = await events.by_id(conn, shift.event_id)
+        at = clock.now()
+        open_ids = [s.id for s in await events.shifts_of(conn, shift.event_id) if s.open_at(at)]
+        if event is None or event.status != events.ACTIVE or not open_ids:
+            await query.answer(texts.SHIFT_CLOSED, show_alert=True)
+            return
+        text, markup = await _card(conn, event, open_ids, volunteer, None, context)
+    await query.answer()
+    await query.message.reply_text(text, reply_markup=markup)
+
+
+async def myshift_cancel(update: Update, context: MusterContext) -> None:
+    query = update.callback_query
+    assert query and isinstance(query.message, Message)
+    shift_id = int(keyboards.parse(query.data)[1])
+    async with context.db.begin() as conn:
+        volunteer = await _volunteer_for_tap(update, context, conn)
+        if volunteer is None:
+            return
+        outcomes = await _cant(context, conn, volunteer, [shift_id], None)
+    if not outcomes:
+        await query.answer(texts.SHIFT_CLOSED, show_alert=True)
+        return
+    await query.answer(texts.CANCELLED_YOURS)
+    await query.edit_message_reply_markup(None)
+    await query.message.reply_text(texts.CANCELLED_YOURS)
+    async with context.db.connect() as conn:
+        await _after(context, conn, query.message.chat.id, volunteer, outcomes[0])
+
+
+# --- /roster ------------------------------------------------------------------------------------
+
+
+@requires(Role.ORGANISER)
+async def roster(update: Update, context: MusterContext, access: Access) -> None:
+    assert update.effective_message
+    message = update.effective_message
+    zone = context.settings.zone
+    async with context.db.connect() as conn:
+        found = await events.upcoming(conn, areas=access.areas(Role.ORGANISER))
+        blocks = []
+        for event, event_shifts in found:
+            lines = await rsvps.roster(conn, [s.id for s in event_shifts])
+            parts = [f"<b>{texts.esc(event.title)}</b> ({texts.esc(event.area)})"]
+            for shift in event_shifts:
+                groups: dict[str, list[tuple[str, str | None]]] = {}
+                for line in lines:
+                    if line.shift_id == shift.id:
+                        groups.setdefault(line.status, []).append(
+                            (line.name or "(forgotten)", line.phone)
+                        )
+                parts.append(texts.roster_shift(shift, zone, groups))
+            blocks.append("\n\n".join(parts))
+    if not blocks:
+        await message.reply_text(texts.ROSTER_NONE)
+        return
+    for block in blocks:
+        await message.reply_text(block)

@@ -1,0 +1,176 @@
+"""Events and RSVPs end to end: /newevent, share links, taps, the waitlist, /myshifts, /roster."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram.ext import Application
+
+from bot import clock, texts
+from db import events
+from db.schema import audit_log, rsvps, shifts
+from tests.conftest import ADMIN_ID
+from tests.fake_telegram import FakeTelegram, FakeUser
+from tests.flows import every_row, sign_up, stored
+
+
+async def _organiser(fake: FakeTelegram, area: str = "Peckham") -> FakeUser:
+    admin = fake.user(ADMIN_ID, first_name="Ada")
+    olga = fake.user(8001, first_name="Olga", username="olga")
+    await sign_up(olga)
+    await admin.send(f"/grant @olga organiser {area}")
+    return olga
+
+
+async def _create_event(olga: FakeUser) -> str:
+    """Walks /newevent to the end and returns the share link."""
+    await olga.send("/newevent")
+    await olga.press("Canvass session")
+    await olga.send("Peckham Saturday doors")
+    await olga.press("Peckham")
+    await olga.send("Rye Lane Library, SE15 4QR")
+    await olga.send("Sat 28 Nov")
+    await olga.send("10:00-13:00 2 bring comfy shoes")
+    await olga.send("14:00-17:00 5")
+    await olga.press(texts.DONE)
+    await olga.press(texts.CREATE)
+    created = olga.last.text
+    assert created.startswith("✅ Created Peckham Saturday doors with 2 shift(s).")
+    return created.split("start=")[1].split()[0]
+
+
+async def test_newevent_with_back_bad_input_preview_and_cancel(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    olga = await _organiser(fake)
+    await olga.send("/newevent")
+    assert olga.buttons()[:2] == ["Canvass session", "Campaign day"]
+    await olga.press("Phone bank")
+    await olga.press(texts.BACK)  # back to the kind
+    assert olga.last.text == texts.NEW_KIND
+    await olga.press("Canvass session")
+    await olga.send("x" * 121)
+    assert olga.last.text == texts.NEW_EVENT_BAD["title"]
+    await olga.send("Peckham doors")
+    assert olga.buttons() == ["Peckham", texts.BACK, texts.CANCEL]  # her own areas only
+    await olga.send("Lewisham")
+    assert olga.last.text == texts.NOT_YOUR_AREA
+    await olga.press("Peckham")
+    await olga.share_location(51.4693, -0.0692)
+    assert olga.last.text == texts.NEW_ADDRESS
+    await olga.press(texts.SKIP)
+    await olga.send("31/02")
+    assert olga.last.text == texts.NEW_EVENT_BAD["date"]
+    await olga.send("1/11/2026")
+    assert olga.last.text == texts.NEW_EVENT_BAD["date_past"]
+    await olga.send("28/11")
+    await olga.send("10 till 1")
+    assert olga.last.text.startswith("I couldn't read that shift")
+    await olga.send("10:00-13:00 0")
+    assert olga.last.text == texts.NEW_EVENT_BAD["capacity"]
+    await olga.send("10:00-13:00 12")
+    assert olga.messages[-2].text == "Added Sat 28 Nov, 10:00-13:00, 12 places."
+    await olga.press(texts.DONE)
+    preview = olga.messages[-2]
+    assert "Canvass session: Peckham doors" in preview.text
+    assert "Sat 28 Nov, 10:00-13:00 · 12 of 12 places left" in preview.text
+    await olga.press("Sat 28 Nov, 10:00-13:00 · 12 left")  # the preview's buttons are inert
+    assert olga.callback_answers[-1]["text"] == texts.PREVIEW_ONLY
+    before = await every_row(engine)
+    await olga.press(texts.CANCEL)
+    assert olga.last.text == texts.NEW_CANCELLED
+    assert await every_row(engine) == before
+    await olga.send("/cancel")
+    assert olga.last.text == texts.NOTHING_TO_CANCEL
+
+
+async def test_volunteers_cannot_create_events(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    vic = fake.user(8002, first_name="Vic")
+    await sign_up(vic)
+    before = await every_row(engine)
+    for command in ("/newevent", "/roster"):
+        await vic.send(command)
+        assert vic.last.text == texts.not_allowed("organiser")
+    await vic.send("Peckham doors")  # no conversation was started
+    assert vic.last.text == texts.UNKNOWN_TEXT
+    assert await every_row(engine) == before
+
+
+async def test_share_link_rsvp_waitlist_promotion_and_roster(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    olga = await _organiser(fake)
+    payload = await _create_event(olga)
+    async with engine.connect() as conn:
+        ((event, event_shifts),) = await events.upcoming(conn, areas=None)
+        log = (await conn.execute(select(audit_log.c.action))).scalars().all()
+    assert "create_event" in log
+    morning, _afternoon = event_shifts
+    # Saturday 28 November 10:00 in London is 10:00 UTC (no summer time).
+    assert morning.starts_at == datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+    assert (event.address, event.area, event.kind) == (
+        "Rye Lane Library, SE15 4QR",
+        "Peckham",
+        "canvass",
+    )
+
+    amy, ben, cat = (
+        fake.user(8100 + n, first_name=name) for n, name in enumerate(["Amy", "Ben", "Cat"])
+    )
+    for person in (amy, ben, cat):
+        await sign_up(person)
+        await person.send(f"/start {payload}")
+        assert "Peckham Saturday doors" in person.last.text
+    await amy.press("Sat 28 Nov, 10:00-13:00 · 2 left")
+    assert amy.callback_answers[-1]["text"] == "You're going! 🎉"
+    calendar = amy.last
+    assert calendar.file_name == "shift.ics"
+    assert b"DTSTART:20261128T100000Z" in calendar.document
+    assert "You're going! 🎉 Sat 28 Nov, 10:00-13:00" in amy.messages[-2].text
+    # The tapped message now shows her answer and one place fewer.
+    card = amy.messages[-3]
+    assert "✅ You're going: Sat 28 Nov, 10:00-13:00" in card.text
+    assert card.buttons[0] == "✅ Sat 28 Nov, 10:00-13:00 · 1 left"
+    await amy.press("✅ Sat 28 Nov, 10:00-13:00 · 1 left")
+    assert amy.callback_answers[-1]["text"] == texts.ALREADY_GOING
+
+    await ben.press("Sat 28 Nov, 10:00-13:00 · 2 left")  # his card is older: still says 2
+    await cat.press("Sat 28 Nov, 10:00-13:00 · 2 left")
+    assert cat.callback_answers[-1]["text"] == "It's full: you're 1st on the waitlist."
+    assert cat.last.text == texts.waitlisted(1)
+
+    # Amy drops out on Friday evening, close to the start: Cat is promoted at once, the
+    # organiser is told, and Amy is asked why.
+    clock.set_time(datetime(2026, 11, 27, 19, 0, tzinfo=UTC))
+    await amy.send("/myshifts")
+    assert "✅ You're going: Sat 28 Nov, 10:00-13:00" in amy.last.text
+    await amy.press(texts.CANCEL_SHIFT)
+    assert amy.last.text == texts.ASK_REASON
+    assert "Good news! A place came free" in cat.messages[-3].text
+    assert cat.last.file_name == "shift.ics"
+    assert olga.last.text.startswith("⚠️ Amy can't make it to Sat 28 Nov, 10:00-13:00")
+    await amy.send("My train is cancelled")
+    assert amy.last.text == texts.REASON_THANKS
+    assert olga.last.text == "Amy said why: My train is cancelled"
+
+    await olga.send("/roster")
+    roster = olga.last.text
+    assert "Going: 2 - Ben, Cat" in roster
+    assert "Can't: 1 - Amy" in roster
+    async with engine.connect() as conn:
+        stored_rsvps = (await conn.execute(select(rsvps.c.status, rsvps.c.cancel_reason))).all()
+        capacity = (
+            await conn.execute(select(shifts.c.capacity).where(shifts.c.id == morning.id))
+        ).scalar()
+    assert sorted(stored_rsvps) == [
+        ("cant", "My train is cancelled"),
+        ("going", None),
+        ("going", None),
+    ]
+    assert capacity == 2
+    amy_row = await stored(engine, 8100)
+    assert amy_row is not None and amy_row.name == "Amy"
