@@ -14,6 +14,8 @@ from bot.commands import publish_menus
 from bot.context import DeepLinkHandler, MusterContext
 from bot.settings import Settings
 from db import migrate
+from schedules import callouts as scheduled_calls
+from schedules import outbox
 
 
 def build_application(
@@ -28,8 +30,12 @@ def build_application(
         if migrate_on_start:
             await migrate.upgrade(engine)
         await publish_menus(application.bot, engine, settings.admin_ids)
+        scheduled_calls.install(application, settings.schedule_poll_seconds)
+        # The outbox sender runs while the application runs (see OutboxSender.attach).
+        sender.attach(application)
 
     async def post_shutdown(_application: Application) -> None:
+        await sender.stop()  # already stopped with the application; this only makes sure
         await engine.dispose()
 
     application = (
@@ -55,5 +61,6 @@ def build_application(
     application.bot_data.update(
         settings=settings, engine=engine, deep_links=(*handlers.DEEP_LINKS, *deep_links)
     )
+    sender = outbox.install(application, engine, settings)
     handlers.register(application)
     return application

@@ -30,6 +30,7 @@ VOLUNTEER: Commands = [
 BY_ROLE: dict[Role, Commands] = {
     Role.ORGANISER: [
         ("newevent", "Set up an event with its shifts"),
+        ("callout", "Ask volunteers to come to a shift"),
         ("roster", "Who's coming to your events"),
         ("events", "Your upcoming events: edit or cancel"),
         ("template", "A CSV file for adding many events at once"),

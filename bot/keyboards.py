@@ -253,19 +253,23 @@ AREA = "na"
 PREVIEW = "pv"
 
 
-def _flow_row(*, back: bool = True) -> list[InlineKeyboardButton]:
-    row = [InlineKeyboardButton(texts.CANCEL, callback_data=data(FLOW, "cancel"))]
+CALL_FLOW = "cf"  # the same for /callout, apart so the two conversations never take each other's
+
+
+def _flow_row(*, back: bool = True, namespace: str = FLOW) -> list[InlineKeyboardButton]:
+    row = [InlineKeyboardButton(texts.CANCEL, callback_data=data(namespace, "cancel"))]
     if back:
-        row.insert(0, InlineKeyboardButton(texts.BACK, callback_data=data(FLOW, "back")))
+        row.insert(0, InlineKeyboardButton(texts.BACK, callback_data=data(namespace, "back")))
     return row
 
 
-def flow(*extra: tuple[str, str], back: bool = True) -> InlineKeyboardMarkup:
+def flow(*extra: tuple[str, str], back: bool = True, namespace: str = FLOW) -> InlineKeyboardMarkup:
     """Back and Cancel, with any extra buttons (label, value) above them."""
     rows = [
-        [InlineKeyboardButton(label, callback_data=data(FLOW, value))] for label, value in extra
+        [InlineKeyboardButton(label, callback_data=data(namespace, value))]
+        for label, value in extra
     ]
-    return InlineKeyboardMarkup([*rows, _flow_row(back=back)])
+    return InlineKeyboardMarkup([*rows, _flow_row(back=back, namespace=namespace)])
 
 
 def kinds(labels: dict[str, str]) -> InlineKeyboardMarkup:
@@ -295,3 +299,54 @@ def preview(markup: InlineKeyboardMarkup) -> InlineKeyboardMarkup:
             for row in markup.inline_keyboard
         ]
     )
+
+
+# --- /callout ---------------------------------------------------------------------------------
+
+CALL_EVENT = "ce"
+CALL_SHIFT = "cs"
+CALL_FILTER = "ca"
+CALL_ACTIVITY = "cx"
+
+
+def call_events(choices: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+    rows = [
+        [InlineKeyboardButton(label, callback_data=data(CALL_EVENT, str(event_id)))]
+        for event_id, label in choices
+    ]
+    return InlineKeyboardMarkup([*rows, _flow_row(back=False, namespace=CALL_FLOW)])
+
+
+def call_shifts(labels: Sequence[tuple[int, str, bool]]) -> InlineKeyboardMarkup:
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"✅ {label}" if chosen else label, callback_data=data(CALL_SHIFT, str(shift_id))
+            )
+        ]
+        for shift_id, label, chosen in labels
+    ]
+    rows.append([InlineKeyboardButton(texts.NEXT, callback_data=data(CALL_FLOW, "next"))])
+    return InlineKeyboardMarkup([*rows, _flow_row(namespace=CALL_FLOW)])
+
+
+def call_filters(labels: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
+    rows = [
+        [InlineKeyboardButton(label, callback_data=data(CALL_FILTER, key))] for key, label in labels
+    ]
+    rows.append([InlineKeyboardButton(texts.NEXT, callback_data=data(CALL_FLOW, "next"))])
+    return InlineKeyboardMarkup([*rows, _flow_row(namespace=CALL_FLOW)])
+
+
+def call_activities(chosen: Iterable[str]) -> InlineKeyboardMarkup:
+    picked = set(chosen)
+    buttons = [
+        InlineKeyboardButton(
+            f"✅ {label}" if code in picked else label, callback_data=data(CALL_ACTIVITY, code)
+        )
+        for code, label in OPTIONS[Step.ACTIVITIES].items()
+        if code != "anything"
+    ]
+    rows = _rows(buttons, 2)
+    rows.append([InlineKeyboardButton(texts.DONE, callback_data=data(CALL_FLOW, "filters"))])
+    return InlineKeyboardMarkup(rows)

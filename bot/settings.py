@@ -35,6 +35,8 @@ class Settings(DatabaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Dropping out of a shift closer to its start than this tells the organisers and asks why.
     late_cancel_hours: float = Field(default=24, ge=0)
+    # How often the bot looks for shift calls scheduled for later whose time has come.
+    schedule_poll_seconds: float = Field(default=30, gt=0)
     # The outbox sender (schedules/outbox.py): messages a second overall (0 = no limit), the least
     # time between two messages to one chat, and tries before a message counts as failed.
     outbox_rate: float = Field(default=25, ge=0)

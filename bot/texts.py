@@ -603,8 +603,8 @@ def csv_rejected(problems: Sequence[str]) -> str:
     return head + "\n".join(shown) + tail
 
 
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
+def plural(count: int, word: str, many: str | None = None) -> str:
+    return f"{count} {word if count == 1 else many or word + 's'}"
 
 
 def csv_imported(events: int, shifts: int) -> str:
@@ -684,8 +684,9 @@ def ask_cancel_shift(shift: Shift, zone: ZoneInfo, people: int) -> str:
 def told_phrase(people: int, tense: str = "are") -> str:
     """Who hears about a change: everyone going, maybe or on the waitlist."""
     if tense == "will":
-        return f"{plural(people, 'person')} who said going or maybe, or are waiting, will be told."
-    return f"I'm letting {plural(people, 'person')} know." if people else ""
+        who = plural(people, "person", "people")
+        return f"{who} who said going or maybe, or are waiting, will be told."
+    return f"I'm letting {plural(people, 'person', 'people')} know." if people else ""
 
 
 def event_cancelled_done(people: int) -> str:
@@ -745,9 +746,10 @@ BAD_SHIFT_CHANGE = {
 
 
 def capacity_below_going(going: int) -> str:
+    who = plural(going, "person is", "people are")
     return (
-        f"{plural(going, 'person')} {'is' if going == 1 else 'are'} already going, so the places "
-        f"can't go below {going}. Please send {going} or more, or “cancel”."
+        f"{who} already going, so the places can't go below {going}. "
+        f"Please send {going} or more, or “cancel”."
     )
 
 
@@ -877,3 +879,62 @@ def callout_report(title: str, delivered: int, unreachable: int, failed: int) ->
     if not unreachable and not failed:
         lines.append("\nEveryone got it. Thank you!")
     return "\n".join(lines)
+
+
+# --- /callout ----------------------------------------------------------------------------------
+
+CALLOUT_NO_EVENTS = (
+    "There are no upcoming events in your area to call for. Create one with /newevent."
+)
+CALLOUT_PICK_EVENT = "Which event is this call for?"
+CALLOUT_PICK_SHIFTS = "Which shifts? Tap to include or leave out, then tap Next."
+CALLOUT_NEED_SHIFT = "Please pick at least one shift."
+NEXT = "Next »"
+SEND_NOW = "Send now"
+SEND_LATER = "Send later"
+CALLOUT_LINE = "Add a line from you at the end? Type it, or tap Skip."
+CALLOUT_LINE_TOO_LONG = "Please keep your line to 300 characters or fewer, or tap Skip."
+CALLOUT_WHEN = "When should it go out? For example “Fri 27 Nov 18:00”."
+CALLOUT_WHEN_BAD = "I couldn't read that. Try a day and a time, like “Fri 27 Nov 18:00”."
+CALLOUT_WHEN_PAST = (
+    "That time has passed or is after the shifts start. Please pick a time before them."
+)
+CALLOUT_CANCELLED = "OK, no call was sent."
+CALLOUT_NOBODY = (
+    "Nobody matches those choices yet, so there's no one to send to. Try fewer filters."
+)
+EVERYONE = "Everyone"
+
+
+def callout_event_label(event: Event, first: Shift, zone: ZoneInfo) -> str:
+    return f"{timefmt.day(first.starts_at, zone)} · {event.title}"[:60]
+
+
+def callout_audience(count: int, described: list[str]) -> str:
+    who = "; ".join(described) if described else "everyone who can be reached"
+    people = "volunteer" if count == 1 else "volunteers"
+    return (
+        f"<b>Who should get it?</b> Tap to add or remove a filter.\n"
+        f"Now: {who}.\n"
+        f"This call would reach <b>{count:,}</b> {people}. Paused, unreachable and "
+        "already-answered volunteers are always left out."
+    )
+
+
+def callout_ready(count: int) -> str:
+    people = "volunteer" if count == 1 else "volunteers"
+    return f"Ready to send to <b>{count:,}</b> {people}. Send it now, or at a time you choose?"
+
+
+def callout_started(count: int) -> str:
+    if count == 0:
+        return CALLOUT_NOBODY
+    people = "volunteer" if count == 1 else "volunteers"
+    return f"📣 Sending your call to {count:,} {people}. I'll update this as it goes."
+
+
+def callout_scheduled(at: datetime, zone: ZoneInfo) -> str:
+    return (
+        f"⏰ Scheduled for {timefmt.day_and_time(at, zone)}. I'll work out who to send it to then, "
+        "so anyone who answers or pauses before it goes is left out."
+    )

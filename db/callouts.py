@@ -241,3 +241,11 @@ async def set_progress_message(conn: AsyncConnection, callout_id: int, message_i
     await conn.execute(
         update(callouts).where(callouts.c.id == callout_id).values(progress_message_id=message_id)
     )
+
+
+async def claim_now(conn: AsyncConnection, callout_id: int) -> Callout:
+    """A call sent straight away: marked as sending before its messages are queued."""
+    await conn.execute(update(callouts).where(callouts.c.id == callout_id).values(status=SENDING))
+    call = await by_id(conn, callout_id)
+    assert call is not None
+    return call

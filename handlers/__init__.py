@@ -7,7 +7,7 @@ import warnings
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import keyboards
-from handlers import common, events, newevent, privacy, profile, roles, rsvp, signup
+from handlers import callout, common, events, newevent, privacy, profile, roles, rsvp, signup
 
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -37,6 +37,7 @@ def register(application: Application) -> None:
 
     # Conversations first, so that while one is open its text goes to it, not to sign-up.
     application.add_handler(newevent.conversation())
+    application.add_handler(callout.conversation())
 
     commands = {
         "start": signup.start,

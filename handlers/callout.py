@@ -1,0 +1,419 @@
+"""/callout: an organiser picks an event, its shifts and who to ask, sees how many it reaches and
+exactly what they will get, adds a line if they like, and sends now or at a chosen time."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import Message, Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import clock, keyboards, shift_calls, texts, timefmt
+from bot.audience import DISTANCES_KM, Audience
+from bot.context import MusterContext
+from bot.events import BadEventInput, local_to_utc, parse_date
+from bot.permissions import Access, Role
+from bot.signup import ACTIVITIES
+from db import audit, callouts, events
+from db.events import Event, Shift
+from handlers.common import offered_only, requires
+from schedules.callouts import start_progress
+
+EVENT, SHIFTS, FILTERS, ACTIVITY, LINE, CONFIRM, WHEN = range(7)
+DRAFT = "callout"
+LINE_MAX = 300
+_WHEN = re.compile(r"^(.*?)[\s,]+(\d{1,2})[:.](\d{2})$")
+
+
+def _draft(context: MusterContext) -> dict[str, Any]:
+    return context.user_data.setdefault(DRAFT, {})
+
+
+def _audience(draft: dict[str, Any]) -> Audience:
+    return Audience.from_json(draft.get("audience", {}))
+
+
+async def _load(context: MusterContext) -> tuple[Event, list[Shift]]:
+    draft = _draft(context)
+    async with context.db.connect() as conn:
+        event = await events.by_id(conn, draft["event_id"])
+        shifts = await events.shifts_of(conn, draft["event_id"])
+    assert event is not None
+    at = clock.now()
+    return event, [s for s in shifts if s.open_at(at)]
+
+
+def _chosen(shifts: list[Shift], draft: dict[str, Any]) -> list[Shift]:
+    return [s for s in shifts if s.id in draft["shift_ids"]]
+
+
+def _describe(filters_: Audience, area: str) -> list[str]:
+    found = []
+    if filters_.within_km:
+        found.append(f"within {filters_.within_km:g} km of the meeting point")
+    if filters_.fits_availability:
+        found.append("free at that time")
+    if filters_.activities:
+        found.append("like " + texts.labels(filters_.activities, ACTIVITIES))
+    if filters_.came_to_area:
+        found.append(f"came to {area} before")
+    if filters_.not_answered_earlier:
+        found.append("didn't answer an earlier call for this event")
+    return found
+
+
+def _filter_buttons(filters_: Audience, area: str) -> list[tuple[str, str]]:
+    def tick(on: bool) -> str:
+        return "✅ " if on else ""
+
+    near = f"{filters_.within_km:g} km" if filters_.within_km else "off"
+    likes = texts.labels(filters_.activities, ACTIVITIES) if filters_.activities else "any"
+    return [
+        ("near", f"📍 Near the meeting point: {near}"),
+        ("avail", f"{tick(filters_.fits_availability)}Free at that time"),
+        ("acts", f"Likes doing: {likes}"[:60]),
+        ("came", f"{tick(filters_.came_to_area)}Came to {area} before"[:60]),
+        ("quiet", f"{tick(filters_.not_answered_earlier)}Didn't answer an earlier call"),
+    ]
+
+
+async def _count(context: MusterContext, event: Event, shifts: list[Shift]) -> int:
+    async with context.db.connect() as conn:
+        people = await shift_calls.plan(
+            conn, event, shifts, _audience(_draft(context)), context.settings.zone
+        )
+    return len(people)
+
+
+async def _ask(message: Message, context: MusterContext, state: int) -> int:
+    draft = _draft(context)
+    zone = context.settings.zone
+    if state == EVENT:
+        await message.reply_text(
+            texts.CALLOUT_PICK_EVENT, reply_markup=keyboards.call_events(draft["events"])
+        )
+    elif state == SHIFTS:
+        _, shifts = await _load(context)
+        labels = [
+            (s.id, timefmt.span(s.starts_at, s.ends_at, zone), s.id in draft["shift_ids"])
+            for s in shifts
+        ]
+        await message.reply_text(
+            texts.CALLOUT_PICK_SHIFTS, reply_markup=keyboards.call_shifts(labels)
+        )
+    elif state == FILTERS:
+        await message.reply_text(**await _filters_view(context))
+    elif state == LINE:
+        event, shifts = await _load(context)
+        text, markup = shift_calls.message(event, _chosen(shifts, draft), None, zone)
+        await message.reply_text(
+            text,
+            reply_markup=keyboards.preview(keyboards.InlineKeyboardMarkup.de_json(markup, None)),
+        )
+        await message.reply_text(
+            texts.CALLOUT_LINE,
+            reply_markup=keyboards.flow((texts.SKIP, "skip"), namespace=keyboards.CALL_FLOW),
+        )
+    elif state == CONFIRM:
+        event, shifts = await _load(context)
+        if draft.get("line"):
+            text, markup = shift_calls.message(event, _chosen(shifts, draft), draft["line"], zone)
+            await message.reply_text(
+                text,
+                reply_markup=keyboards.preview(
+                    keyboards.InlineKeyboardMarkup.de_json(markup, None)
+                ),
+            )
+        await message.reply_text(
+            texts.callout_ready(await _count(context, event, _chosen(shifts, draft))),
+            reply_markup=keyboards.flow(
+                (texts.SEND_NOW, "now"), (texts.SEND_LATER, "later"), namespace=keyboards.CALL_FLOW
+            ),
+        )
+    elif state == WHEN:
+        await message.reply_text(
+            texts.CALLOUT_WHEN, reply_markup=keyboards.flow(namespace=keyboards.CALL_FLOW)
+        )
+    draft["state"] = state
+    return state
+
+
+async def _filters_view(context: MusterContext) -> dict[str, Any]:
+    event, shifts = await _load(context)
+    filters_ = _audience(_draft(context))
+    count = await _count(context, event, _chosen(shifts, _draft(context)))
+    return {
+        "text": texts.callout_audience(count, _describe(filters_, event.area)),
+        "reply_markup": keyboards.call_filters(_filter_buttons(filters_, event.area)),
+    }
+
+
+@requires(Role.ORGANISER)
+async def start(update: Update, context: MusterContext, access: Access) -> int:
+    assert update.effective_message
+    zone = context.settings.zone
+    async with context.db.connect() as conn:
+        found = await events.upcoming(conn, areas=access.areas(Role.ORGANISER))
+    at = clock.now()
+    choices = [(event, [s for s in shifts if s.open_at(at)]) for event, shifts in found]
+    choices = [(event, shifts) for event, shifts in choices if shifts]
+    if not choices:
+        await update.effective_message.reply_text(texts.CALLOUT_NO_EVENTS)
+        return ConversationHandler.END
+    context.user_data[DRAFT] = {
+        "events": [
+            (event.id, texts.callout_event_label(event, shifts[0], zone))
+            for event, shifts in choices[:20]
+        ],
+        "allowed": [event.id for event, _ in choices],
+    }
+    return await _ask(update.effective_message, context, EVENT)
+
+
+async def event_chosen(update: Update, context: MusterContext) -> int:
+    query = update.callback_query
+    assert query and isinstance(query.message, Message)
+    draft = _draft(context)
+    value = keyboards.parse(query.data)[1]
+    if not value.isdigit() or int(value) not in draft.get("allowed", []):
+        await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
+        return draft.get("state", EVENT)
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    draft.update(event_id=int(value), audience={}, line=None)
+    _, shifts = await _load(context)
+    draft["shift_ids"] = [s.id for s in shifts]
+    return await _ask(query.message, context, SHIFTS)
+
+
+async def shift_toggled(update: Update, context: MusterContext) -> int:
+    query = update.callback_query
+    assert query and isinstance(query.message, Message)
+    draft = _draft(context)
+    shift_id = int(keyboards.parse(query.data)[1])
+    chosen = set(draft["shift_ids"])
+    chosen.symmetric_difference_update({shift_id})
+    draft["shift_ids"] = sorted(chosen)
+    await query.answer()
+    _, shifts = await _load(context)
+    zone = context.settings.zone
+    labels = [(s.id, timefmt.span(s.starts_at, s.ends_at, zone), s.id in chosen) for s in shifts]
+    await query.edit_message_reply_markup(keyboards.call_shifts(labels))
+    return SHIFTS
+
+
+async def filter_toggled(update: Update, context: MusterContext) -> int:
+    query = update.callback_query
+    assert query and isinstance(query.message, Message)
+    draft = _draft(context)
+    key = keyboards.parse(query.data)[1]
+    current = _audience(draft).to_json()
+    if key == "near":
+        steps = [None, *DISTANCES_KM]
+        now = current["within_km"]
+        current["within_km"] = steps[(steps.index(now) + 1) % len(steps)] if now in steps else None
+    elif key == "avail":
+        current["fits_availability"] = not current["fits_availability"]
+    elif key == "came":
+        current["came_to_area"] = not current["came_to_area"]
+    elif key == "quiet":
+        current["not_answered_earlier"] = not current["not_answered_earlier"]
+    elif key == "acts":
+        await query.answer()
+        await query.edit_message_reply_markup(keyboards.call_activities(current["activities"]))
+        draft["state"] = ACTIVITY
+        return ACTIVITY
+    draft["audience"] = current
+    await query.answer()
+    await query.edit_message_text(**await _filters_view(context))
+    return FILTERS
+
+
+async def activity_toggled(update: Update, context: MusterContext) -> int:
+    query = update.callback_query
+    assert query
+    draft = _draft(context)
+    code = keyboards.parse(query.data)[1]
+    current = _audience(draft).to_json()
+    picked = set(current["activities"]) ^ {code}
+    current["activities"] = sorted(picked & set(ACTIVITIES))
+    draft["audience"] = current
+    await query.answer()
+    await query.edit_message_reply_markup(keyboards.call_activities(current["activities"]))
+    return ACTIVITY
+
+
+async def typed(update: Update, context: MusterContext) -> int:
+    message = update.effective_message
+    assert message and message.text is not None
+    draft = _draft(context)
+    state = draft.get("state", EVENT)
+    if state == LINE:
+        line = " ".join(message.text.split())
+        if len(line) > LINE_MAX:
+            await message.reply_text(texts.CALLOUT_LINE_TOO_LONG)
+            return LINE
+        draft["line"] = line
+        return await _ask(message, context, CONFIRM)
+    if state == WHEN:
+        return await _scheduled(update, context, message)
+    await message.reply_text(texts.EXPECTING_BUTTON)
+    return state
+
+
+def _read_when(text: str, zone: ZoneInfo) -> datetime:
+    """ "Fri 27 Nov 18:00": a day as /newevent reads them, then a 24-hour time."""
+    match = _WHEN.match(text.strip())
+    if not match:
+        raise BadEventInput("when")
+    day = parse_date(match[1], clock.now().astimezone(zone).date())
+    hour, minute = int(match[2]), int(match[3])
+    if hour > 23 or minute > 59:
+        raise BadEventInput("when")
+    return local_to_utc(day, time(hour, minute), zone)
+
+
+async def _scheduled(update: Update, context: MusterContext, message: Message) -> int:
+    zone = context.settings.zone
+    try:
+        send_at = _read_when(message.text or "", zone)
+    except BadEventInput:
+        await message.reply_text(texts.CALLOUT_WHEN_BAD)
+        return WHEN
+    _, shifts = await _load(context)
+    chosen = _chosen(shifts, _draft(context))
+    if send_at <= clock.now() or not chosen or send_at >= min(s.starts_at for s in chosen):
+        await message.reply_text(texts.CALLOUT_WHEN_PAST)
+        return WHEN
+    await _create(update, context, send_at)
+    await message.reply_text(texts.callout_scheduled(send_at, zone))
+    return ConversationHandler.END
+
+
+async def _create(update: Update, context: MusterContext, send_at: datetime) -> int:
+    assert update.effective_user and update.effective_chat
+    draft = context.user_data.pop(DRAFT)
+    async with context.db.begin() as conn:
+        callout_id = await callouts.create(
+            conn,
+            event_id=draft["event_id"],
+            shift_ids=draft["shift_ids"],
+            filters=_audience(draft),
+            message=draft.get("line"),
+            created_by=update.effective_user.id,
+            send_at=send_at,
+            progress_chat_id=update.effective_chat.id,
+        )
+        await audit.record(
+            conn,
+            actor_telegram_id=update.effective_user.id,
+            action="callout",
+            event_id=draft["event_id"],
+            callout_id=callout_id,
+            shifts=len(draft["shift_ids"]),
+            audience=_audience(draft).to_json(),
+            scheduled=send_at > clock.now(),
+        )
+    return callout_id
+
+
+async def flow_button(update: Update, context: MusterContext) -> int:
+    query = update.callback_query
+    assert query and isinstance(query.message, Message)
+    choice = keyboards.parse(query.data)[1]
+    draft = _draft(context)
+    state = draft.get("state", EVENT)
+    if choice == "next" and state == SHIFTS and not draft.get("shift_ids"):
+        await query.answer(texts.CALLOUT_NEED_SHIFT, show_alert=True)
+        return SHIFTS
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    if choice == "cancel":
+        context.user_data.pop(DRAFT, None)
+        await query.message.reply_text(texts.CALLOUT_CANCELLED)
+        return ConversationHandler.END
+    if choice == "back":
+        previous = {
+            EVENT: EVENT,
+            SHIFTS: EVENT,
+            FILTERS: SHIFTS,
+            ACTIVITY: FILTERS,
+            LINE: FILTERS,
+            CONFIRM: LINE,
+            WHEN: CONFIRM,
+        }[state]
+        return await _ask(query.message, context, previous)
+    if choice == "next" and state == SHIFTS:
+        return await _ask(query.message, context, FILTERS)
+    if choice == "filters" and state == ACTIVITY:
+        return await _ask(query.message, context, FILTERS)
+    if choice == "next" and state == FILTERS:
+        return await _ask(query.message, context, LINE)
+    if choice == "skip" and state == LINE:
+        draft["line"] = None
+        return await _ask(query.message, context, CONFIRM)
+    if choice == "later" and state == CONFIRM:
+        return await _ask(query.message, context, WHEN)
+    if choice == "now" and state == CONFIRM:
+        callout_id = await _create(update, context, clock.now())
+        async with context.db.begin() as conn:
+            call = await callouts.claim_now(conn, callout_id)
+            count = await shift_calls.launch(conn, call, context.settings.zone)
+        await start_progress(context, callout_id, query.message.chat.id, count)
+        context.wake_outbox()
+        return ConversationHandler.END
+    return await _ask(query.message, context, state)
+
+
+async def cancel_command(update: Update, context: MusterContext) -> int:
+    assert update.effective_message
+    context.user_data.pop(DRAFT, None)
+    await update.effective_message.reply_text(texts.CALLOUT_CANCELLED)
+    return ConversationHandler.END
+
+
+def conversation() -> ConversationHandler:
+    private = filters.ChatType.PRIVATE
+    text = private & filters.TEXT & ~filters.COMMAND
+    return ConversationHandler(
+        entry_points=[CommandHandler("callout", start, filters=private)],
+        states={
+            EVENT: [
+                CallbackQueryHandler(
+                    offered_only(event_chosen), pattern=rf"^{keyboards.CALL_EVENT}:"
+                )
+            ],
+            SHIFTS: [
+                CallbackQueryHandler(
+                    offered_only(shift_toggled), pattern=rf"^{keyboards.CALL_SHIFT}:\d+$"
+                )
+            ],
+            FILTERS: [
+                CallbackQueryHandler(
+                    offered_only(filter_toggled), pattern=rf"^{keyboards.CALL_FILTER}:"
+                )
+            ],
+            ACTIVITY: [
+                CallbackQueryHandler(
+                    offered_only(activity_toggled), pattern=rf"^{keyboards.CALL_ACTIVITY}:"
+                )
+            ],
+            **{state: [MessageHandler(text, typed)] for state in (LINE, CONFIRM, WHEN)},
+        },
+        fallbacks=[
+            CallbackQueryHandler(offered_only(flow_button), pattern=rf"^{keyboards.CALL_FLOW}:"),
+            CommandHandler("cancel", cancel_command, filters=private),
+            MessageHandler(text, typed),
+        ],
+        name="callout",
+        allow_reentry=True,
+    )

@@ -1,0 +1,298 @@
+"""Shift calls: /callout end to end, and each audience filter reaching exactly the right people."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram.ext import Application
+
+from bot import clock, shift_calls, texts
+from bot.audience import Audience
+from bot.events import EventDraft, ShiftDraft
+from db import events
+from db.schema import (
+    audit_log,
+    callouts,
+    outbox,
+    rsvps,
+    volunteer_activities,
+    volunteer_availability,
+    volunteers,
+)
+from tests.conftest import ADMIN_ID
+from tests.fake_telegram import FakeTelegram
+from tests.flows import sign_up
+
+MEETING = (51.4693, -0.0692)  # Rye Lane, Peckham
+SAT_10 = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+PEOPLE = 50
+BASE_ID = 20_000
+# Where each volunteer is, by i % 5: a map pin about 1 km, 4 km or 20 km from the meeting point,
+# or a typed postcode in the meeting point's district (SE15) or elsewhere (N1).
+PLACES = [
+    {"latitude": 51.4783, "longitude": -0.0692, "postcode": None},
+    {"latitude": 51.5053, "longitude": -0.0692, "postcode": None},
+    {"latitude": 51.6493, "longitude": -0.0692, "postcode": None},
+    {"latitude": None, "longitude": None, "postcode": "SE15 3AB"},
+    {"latitude": None, "longitude": None, "postcode": "N1 9GU"},
+]
+ZONE = ZoneInfo("Europe/London")
+PAUSED, UNREACHABLE, HALF_SIGNED_UP = 7, 11, 13
+CAME_HERE, CAME_ELSEWHERE = {20, 21}, {22}
+
+
+def _activity(i: int) -> str:
+    return ["doors", "phones", "anything"][i % 3]
+
+
+def _slot(i: int) -> str:
+    return "sat" if i % 2 == 0 else "wkeve"
+
+
+async def _world(engine: AsyncEngine) -> tuple[int, list[int]]:
+    """The event and 50 volunteers, plus past events for "came to this area before"."""
+    at = clock.now()
+    async with engine.begin() as conn:
+        rows = []
+        for i in range(PEOPLE):
+            rows.append(
+                {
+                    "telegram_id": BASE_ID + i,
+                    "name": f"Vol {i}",
+                    "status": "signing_up" if i == HALF_SIGNED_UP else "active",
+                    "editing": False,
+                    "paused": i == PAUSED,
+                    "unreachable_at": at if i == UNREACHABLE else None,
+                    "created_at": at,
+                    **PLACES[i % 5],
+                }
+            )
+        ids = list(
+            (await conn.execute(insert(volunteers).returning(volunteers.c.id), rows)).scalars()
+        )
+        ids.sort()
+        await conn.execute(
+            insert(volunteer_availability),
+            [{"volunteer_id": v, "slot": _slot(i)} for i, v in enumerate(ids)],
+        )
+        await conn.execute(
+            insert(volunteer_activities),
+            [{"volunteer_id": v, "activity": _activity(i)} for i, v in enumerate(ids)],
+        )
+        event_id = await events.create_event(
+            conn,
+            EventDraft(
+                kind="canvass",
+                title="Peckham Saturday doors",
+                area="Peckham",
+                address="Rye Lane Library, SE15 4QR",
+                latitude=MEETING[0],
+                longitude=MEETING[1],
+                shifts=(
+                    ShiftDraft(SAT_10, SAT_10 + timedelta(hours=3), 20),
+                    ShiftDraft(SAT_10 + timedelta(hours=4), SAT_10 + timedelta(hours=7), 20),
+                ),
+            ),
+            created_by=ADMIN_ID,
+        )
+        for area, people in (("peckham", CAME_HERE), ("Lewisham", CAME_ELSEWHERE)):
+            past = clock.now() - timedelta(days=10)
+            old = await events.create_event(
+                conn,
+                EventDraft("canvass", "Old", area, shifts=(ShiftDraft(past, past, 5),)),
+                created_by=ADMIN_ID,
+            )
+            (old_shift,) = await events.shifts_of(conn, old)
+            await conn.execute(
+                insert(rsvps),
+                [
+                    {
+                        "shift_id": old_shift.id,
+                        "volunteer_id": ids[i],
+                        "status": "going",
+                        "responded_at": past,
+                    }
+                    for i in people
+                ],
+            )
+    return event_id, ids
+
+
+def _reachable(i: int) -> bool:
+    return i not in (PAUSED, UNREACHABLE, HALF_SIGNED_UP)
+
+
+async def _planned(engine: AsyncEngine, event_id: int, filters: Audience) -> set[int]:
+    async with engine.connect() as conn:
+        event = await events.by_id(conn, event_id)
+        assert event is not None
+        call_shifts = await events.shifts_of(conn, event_id)
+        people = await shift_calls.plan(conn, event, call_shifts, filters, ZONE)
+    return {person.telegram_id - BASE_ID for person in people}
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        (Audience(), lambda i: True),
+        (Audience(within_km=2), lambda i: i % 5 in (0, 3)),
+        (Audience(within_km=5), lambda i: i % 5 in (0, 1, 3)),
+        (Audience(within_km=25), lambda i: i % 5 in (0, 1, 2, 3)),
+        (Audience(fits_availability=True), lambda i: i % 2 == 0),
+        (Audience(activities=frozenset({"doors"})), lambda i: i % 3 in (0, 2)),
+        (Audience(activities=frozenset({"phones", "doors"})), lambda i: True),
+        (Audience(came_to_area=True), lambda i: i in CAME_HERE),
+        (
+            Audience(within_km=5, fits_availability=True, activities=frozenset({"phones"})),
+            lambda i: i % 5 in (0, 1, 3) and i % 2 == 0 and i % 3 in (1, 2),
+        ),
+    ],
+)
+async def test_each_filter_reaches_exactly_the_right_volunteers(
+    engine: AsyncEngine, filters: Audience, expected: object
+) -> None:
+    event_id, _ = await _world(engine)
+    want = {i for i in range(PEOPLE) if _reachable(i) and expected(i)}  # type: ignore[operator]
+    assert await _planned(engine, event_id, filters) == want
+
+
+async def test_people_who_answered_or_were_called_are_handled(engine: AsyncEngine) -> None:
+    event_id, ids = await _world(engine)
+    async with engine.begin() as conn:
+        first, _second = await events.shifts_of(conn, event_id)
+        # 0 answered already; 1 and 2 got an earlier call, and 2 answered it.
+        await conn.execute(
+            insert(rsvps),
+            [
+                {
+                    "shift_id": first.id,
+                    "volunteer_id": ids[i],
+                    "status": "maybe",
+                    "responded_at": clock.now(),
+                }
+                for i in (0, 2)
+            ],
+        )
+        call = (
+            await conn.execute(
+                insert(callouts).returning(callouts.c.id),
+                [
+                    {
+                        "event_id": event_id,
+                        "shift_ids": [first.id],
+                        "audience": {},
+                        "created_at": clock.now(),
+                        "send_at": clock.now(),
+                        "status": "done",
+                    }
+                ],
+            )
+        ).scalar_one()
+        await conn.execute(
+            insert(outbox),
+            [
+                {
+                    "callout_id": call,
+                    "volunteer_id": ids[i],
+                    "chat_id": BASE_ID + i,
+                    "kind": "callout",
+                    "payload": {},
+                    "status": "sent",
+                    "attempts": 1,
+                    "next_attempt_at": clock.now(),
+                    "created_at": clock.now(),
+                }
+                for i in (1, 2)
+            ],
+        )
+    everyone = await _planned(engine, event_id, Audience())
+    assert 0 not in everyone and 2 not in everyone and 1 in everyone
+    assert await _planned(engine, event_id, Audience(not_answered_earlier=True)) == {1}
+
+
+async def test_callout_end_to_end_with_filters_and_an_organisers_line(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    event_id, _ = await _world(engine)
+    admin = fake.user(ADMIN_ID, first_name="Ada")
+    olga = fake.user(8001, first_name="Olga", username="olga")
+    await sign_up(olga, postcode="N1 9GU", when=("Sundays",), what=("Driving",))
+    await admin.send("/grant @olga organiser Peckham")
+
+    await olga.send("/callout")
+    assert olga.buttons()[0] == "Sat 28 Nov · Peckham Saturday doors"
+    await olga.press("Sat 28 Nov · Peckham Saturday doors")
+    assert olga.buttons()[:2] == ["✅ Sat 28 Nov, 10:00-13:00", "✅ Sat 28 Nov, 14:00-17:00"]
+    await olga.press("✅ Sat 28 Nov, 14:00-17:00")  # just the morning
+    await olga.press(texts.NEXT)
+    # Olga is a volunteer too (Sundays, N1), so "everyone" includes her until the filters.
+    reachable = sum(1 for i in range(PEOPLE) if _reachable(i)) + 1
+    assert f"This call would reach {reachable} volunteers" in olga.last.text
+    await olga.press("📍 Near the meeting point: off")
+    await olga.press("📍 Near the meeting point: 2 km")  # 2 -> 5 km
+    await olga.press("Free at that time")
+    want = {i for i in range(PEOPLE) if _reachable(i) and i % 5 in (0, 1, 3) and i % 2 == 0}
+    assert f"This call would reach {len(want)} volunteers" in olga.last.text
+    assert "within 5 km of the meeting point; free at that time" in olga.last.text
+    await olga.press(texts.NEXT)
+    preview = olga.messages[-2]
+    assert preview.text.startswith("📣 Can you help?")
+    assert preview.buttons == ["Sat 28 Nov, 10:00-13:00 · 20 left", texts.CANT_MAKE_IT]
+    await olga.send("Tea and biscuits after!")
+    assert "💬 Tea and biscuits after!" in olga.messages[-2].text
+    assert olga.last.text.startswith(f"Ready to send to {len(want)} volunteers.")
+    await olga.press(texts.SEND_NOW)
+    assert texts.callout_started(len(want)) in [m.text for m in olga.messages[-3:]]
+
+    async with engine.connect() as conn:
+        queued = (await conn.execute(select(outbox.c.chat_id, outbox.c.payload))).all()
+        call = (await conn.execute(select(callouts))).one()
+        logged = (await conn.execute(select(audit_log.c.action))).scalars().all()
+    assert {chat_id - BASE_ID for chat_id, _ in queued} == want
+    assert all("💬 <i>Tea and biscuits after!</i>" in payload["text"] for _, payload in queued)
+    assert call.status in ("sending", "done") and call.recipients == len(want)
+    assert call.audience["within_km"] == 5 and call.audience["fits_availability"] is True
+    assert call.event_id == event_id and "callout" in logged
+
+
+async def test_callout_scheduled_for_later_goes_out_when_due(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    await _world(engine)
+    admin = fake.user(ADMIN_ID, first_name="Ada")
+    await admin.send("/callout")
+    await admin.press("Sat 28 Nov · Peckham Saturday doors")
+    await admin.press(texts.NEXT)
+    await admin.press("Came to Peckham before")
+    await admin.press(texts.NEXT)
+    await admin.press(texts.SKIP)
+    await admin.press(texts.SEND_LATER)
+    await admin.send("tomorrow 6pm")
+    assert admin.last.text == texts.CALLOUT_WHEN_BAD
+    await admin.send("Sat 28 Nov 11:00")  # after the first shift starts
+    assert admin.last.text == texts.CALLOUT_WHEN_PAST
+    await admin.send("Fri 27 Nov 18:00")
+    assert admin.last.text.startswith("⏰ Scheduled for Fri 27 Nov, 18:00")
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(outbox))).all() == []
+
+    # Friday 18:00 comes: the scheduler launches it (the job runs on the application's queue).
+    clock.set_time(datetime(2026, 11, 27, 18, 0, 30, tzinfo=UTC))
+    await app.job_queue.get_jobs_by_name("scheduled shift calls")[0].run(app)  # type: ignore[union-attr]
+    async with engine.connect() as conn:
+        queued = (await conn.execute(select(outbox.c.chat_id))).scalars().all()
+        status = (await conn.execute(select(callouts.c.status))).scalar_one()
+    assert {chat_id - BASE_ID for chat_id in queued} == CAME_HERE
+    assert status in ("sending", "done")
+    assert any(m.text == texts.callout_started(2) for m in admin.messages)
+
+
+async def test_volunteers_are_refused_callout(app: Application, fake: FakeTelegram) -> None:
+    vic = fake.user(8002, first_name="Vic")
+    await sign_up(vic)
+    await vic.send("/callout")
+    assert vic.last.text == texts.not_allowed("organiser")
