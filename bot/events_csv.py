@@ -355,7 +355,7 @@ def read_events(
     kind, title, area, date and address are shifts of one event, in the order of the file.
     """
     text = _decode(data)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_dialect(text))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_dialect(text), strict=True)
     columns: dict[str, int] | None = None
     gathered: dict[tuple[str, ...], _Event] = {}
     errors: list[RowError] = []

@@ -69,13 +69,6 @@ def _link(context: MusterContext, event: Event) -> str:
     return f"https://t.me/{context.bot.username}?start={event.link_payload}"
 
 
-def _wake_sender(context: MusterContext) -> None:
-    """Nudge the outbox sender, if one is running, to send what was just queued."""
-    wake = context.bot_data.get("outbox_wake")
-    if callable(wake):
-        wake()
-
-
 # --- /template and importing a CSV file ----------------------------------------------------------
 
 
@@ -348,7 +341,7 @@ async def _on_button(update: Update, context: MusterContext, access: Access) -> 
         fresh = await _reload(context, event.id)
         await _refresh(query, context, fresh)
         await query.message.reply_text(done)
-        _wake_sender(context)
+        context.wake_outbox()
     elif action == "cancel":
         await query.answer()
         await query.edit_message_text(
@@ -499,7 +492,7 @@ async def on_edit_reply(update: Update, context: MusterContext) -> None:
     if told is None:
         await message.reply_text(texts.NOTHING_CHANGED)
         raise ApplicationHandlerStop
-    _wake_sender(context)
+    context.wake_outbox()
     fresh = await _reload(context, event_id)
     # The card the edit started from loses its buttons; the fresh one below has them.
     chat_id, message_id = pending["card"]
