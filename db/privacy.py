@@ -13,7 +13,10 @@ from db import outbox
 from db.schema import (
     audit_log,
     consents,
+    events,
     roles,
+    rsvps,
+    shifts,
     volunteer_activities,
     volunteer_availability,
     volunteers,
@@ -71,6 +74,22 @@ async def export(conn: AsyncConnection, volunteer_id: int) -> dict[str, Any]:
             conn, select(consents).where(consents.c.volunteer_id == volunteer_id)
         ),
         "roles": await _rows(conn, select(roles).where(roles.c.volunteer_id == volunteer_id)),
+        "answers": await _rows(
+            conn,
+            select(
+                rsvps.c.status,
+                rsvps.c.responded_at,
+                rsvps.c.cancel_reason,
+                shifts.c.starts_at,
+                shifts.c.ends_at,
+                events.c.title,
+                events.c.area,
+            )
+            .join(shifts, shifts.c.id == rsvps.c.shift_id)
+            .join(events, events.c.id == shifts.c.event_id)
+            .where(rsvps.c.volunteer_id == volunteer_id)
+            .order_by(shifts.c.starts_at),
+        ),
         "audit_log": await _rows(
             conn,
             select(audit_log)
@@ -111,6 +130,10 @@ async def erase(conn: AsyncConnection, volunteer_id: int) -> None:
     )
     for table in (volunteer_availability, volunteer_activities, roles):
         await conn.execute(delete(table).where(table.c.volunteer_id == volunteer_id))
+    # Their answers stay as anonymous counts, without anything they typed.
+    await conn.execute(
+        update(rsvps).where(rsvps.c.volunteer_id == volunteer_id).values(cancel_reason=None)
+    )
     # Messages to them, sent or waiting: no chat id and no text left (waiting ones are then
     # marked unreachable by the sender without being sent).
     await outbox.forget_volunteer(conn, volunteer_id)

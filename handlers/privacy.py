@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 from telegram import InputFile, Message, Update
 
-from bot import keyboards, texts
+from bot import clock, keyboards, texts
 from bot.commands import refresh_menu
 from bot.context import MusterContext
 from bot.permissions import access_for
-from db import audit, privacy
+from db import audit, privacy, rsvps
+from db.rsvps import CANT, Outcome, ShiftClosed
+from handlers import rsvp
 from handlers.common import load_volunteer
 
 
@@ -47,7 +50,17 @@ async def forget_confirmed(update: Update, context: MusterContext) -> None:
         if volunteer is None or answer not in ("yes", "no"):
             await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
             return
+        freed: list[Outcome] = []
         if answer == "yes":
+            # Places they held go to the next in line before they disappear.
+            upcoming = await rsvps.upcoming_for(conn, volunteer.id, clock.now())
+            for item in upcoming:
+                with contextlib.suppress(ShiftClosed):
+                    freed.append(
+                        await rsvps.respond(
+                            conn, shift_id=item.shift_id, volunteer_id=volunteer.id, answer=CANT
+                        )
+                    )
             await privacy.erase(conn, volunteer.id)
             await audit.record(
                 conn, actor_telegram_id=None, action="forget", target_volunteer_id=volunteer.id
@@ -62,3 +75,6 @@ async def forget_confirmed(update: Update, context: MusterContext) -> None:
     await refresh_menu(context.bot, access)
     context.user_data.clear()
     await query.message.reply_text(texts.FORGOTTEN)
+    async with context.db.connect() as conn:
+        for outcome in freed:
+            await rsvp.tell_promoted(context, conn, outcome)

@@ -129,6 +129,18 @@ async def _after(
         await _send_going(context, chat_id, shift, event)
     elif outcome.changed and outcome.status == WAITLISTED:
         await context.bot.send_message(chat_id, texts.waitlisted(outcome.position or 1))
+    await tell_promoted(context, conn, outcome)
+    if outcome.previous == GOING and outcome.status != GOING:
+        await _maybe_late(context, conn, chat_id, volunteer, shift, event)
+
+
+async def tell_promoted(context: MusterContext, conn: AsyncConnection, outcome: Outcome) -> None:
+    """Whoever a freed place went to hears at once, with the meeting point and calendar file."""
+    if not outcome.promoted:
+        return
+    (shift,) = await events.shifts_by_ids(conn, [outcome.shift_id])
+    event = await events.by_id(conn, shift.event_id)
+    assert event is not None
     for promotion in outcome.promoted:
         if promotion.telegram_id is None:
             continue
@@ -137,8 +149,6 @@ async def _after(
                 promotion.telegram_id, texts.promoted(shift, event, context.settings.zone)
             )
             await _send_going(context, promotion.telegram_id, shift, event)
-    if outcome.previous == GOING and outcome.status != GOING:
-        await _maybe_late(context, conn, chat_id, volunteer, shift, event)
 
 
 async def _maybe_late(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application
 
-from bot import texts
+from bot import clock, texts
+from bot.events import EventDraft, ShiftDraft
 from bot.signup import Step
+from db import events
 from tests.conftest import ADMIN_ID
 from tests.fake_telegram import FakeTelegram
 from tests.flows import every_row, sign_up, stored
@@ -89,3 +92,52 @@ async def test_forget_asks_once_then_erases_every_personal_field(
     assert uma.last.text == texts.MYDATA_NOTHING
     await uma.send("/start")
     assert uma.buttons() == [texts.CONSENT_YES, texts.CONSENT_NO]
+
+
+async def test_forget_frees_places_and_erases_reasons(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    start = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+    async with engine.begin() as conn:
+        event_id = await events.create_event(
+            conn,
+            EventDraft(
+                "canvass",
+                "Doors",
+                "Peckham",
+                "Rye Lane",
+                shifts=(ShiftDraft(start, start + timedelta(hours=3), 1),),
+            ),
+            created_by=ADMIN_ID,
+        )
+        event = await events.by_id(conn, event_id)
+    assert event is not None
+    vera, walt = fake.user(4101, first_name="Vera"), fake.user(4102, first_name="Walt")
+    for person in (vera, walt):
+        await sign_up(person)
+        await person.send(f"/start {event.link_payload}")
+    for person in (vera, walt):
+        await person.press("Sat 28 Nov, 10:00-13:00 · 1 left")
+    assert walt.callback_answers[-1]["text"] == "It's full: you're 1st on the waitlist."
+
+    await vera.send("/mydata")
+    answers = json.loads(vera.last.document)["answers"]
+    assert [(a["status"], a["title"]) for a in answers] == [("going", "Doors")]
+
+    clock.set_time(start - timedelta(hours=3))  # late enough to be asked why
+    await vera.send("/myshifts")
+    await vera.press(texts.CANCEL_SHIFT)
+    await vera.send("Family emergency, so sorry")
+    await vera.send("/myshifts")
+    assert vera.last.text == texts.MYSHIFTS_NONE
+    await walt.send("/myshifts")  # Walt was promoted when Vera cancelled
+    assert "✅ You're going" in walt.last.text
+    await walt.send("/forget")
+    await walt.press(texts.FORGET_YES)
+    await vera.send("/start " + event.link_payload)
+    await vera.press("Sat 28 Nov, 10:00-13:00 · 1 left")  # Walt's place came free
+    assert vera.callback_answers[-1]["text"] == "You're going! 🎉"
+    await vera.send("/forget")
+    await vera.press(texts.FORGET_YES)
+    flat = json.dumps(await every_row(engine), default=str)
+    assert "Family emergency" not in flat and "Vera" not in flat and "Walt" not in flat
