@@ -43,6 +43,7 @@ class Callout:
     progress_chat_id: int | None
     progress_message_id: int | None
     finished_at: datetime | None
+    rsvp_deadline: datetime | None = None
 
 
 @dataclass(frozen=True)

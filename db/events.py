@@ -33,6 +33,8 @@ class Event:
     created_by: int | None
     created_at: datetime
     cancelled_at: datetime | None
+    reminder_offsets: str | None = None
+    min_helpers: int | None = None
 
     @property
     def link_payload(self) -> str:

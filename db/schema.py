@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    false,
 )
 
 from db.types import UTCDateTime
@@ -59,6 +60,8 @@ volunteers = Table(
     Column("forgotten_at", UTCDateTime, nullable=True),
     # Set when Telegram says they blocked the bot (403): kept out of every later call.
     Column("unreachable_at", UTCDateTime, nullable=True),
+    # Said yes to their name appearing on /leaderboard; off unless they choose it.
+    Column("on_leaderboard", Boolean, nullable=False, default=False, server_default=false()),
 )
 Index("ix_volunteers_username_lower", volunteers.c.username)
 
@@ -157,6 +160,10 @@ events = Table(
     Column("created_by", BigInteger, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("cancelled_at", UTCDateTime, nullable=True),
+    # This event's own reminder times ("24h,2h"); null means the REMINDER_OFFSETS setting.
+    Column("reminder_offsets", String(64), nullable=True),
+    # Fewer expected helpers than this warns the organiser (as capacity does).
+    Column("min_helpers", Integer, nullable=True),
 )
 
 shifts = Table(
@@ -197,6 +204,15 @@ rsvps = Table(
     Column("responded_at", UTCDateTime, nullable=False),
     # Free text from the volunteer; erased with them.
     Column("cancel_reason", String(200), nullable=True),
+    # On the day: when they checked in, "running late", and whether they came without an RSVP.
+    Column("checked_in_at", UTCDateTime, nullable=True),
+    Column("running_late_at", UTCDateTime, nullable=True),
+    Column("walk_in", Boolean, nullable=False, default=False, server_default=false()),
+    # An organiser's correction from the roster: present | no_show (null: as checked in).
+    Column("attendance", String(12), nullable=True),
+    # Afterwards: doors knocked and anything to report (free text, erased with them).
+    Column("doors", Integer, nullable=True),
+    Column("debrief_note", String(500), nullable=True),
     UniqueConstraint("shift_id", "volunteer_id", name="uq_rsvps_shift_volunteer"),
 )
 
@@ -214,6 +230,8 @@ callouts = Table(
     Column("created_by", BigInteger, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("send_at", UTCDateTime, nullable=False, index=True),
+    # Answers wanted by then: the chaser nudges before it, the close report goes at it.
+    Column("rsvp_deadline", UTCDateTime, nullable=True),
     # scheduled -> sending -> done | cancelled
     Column("status", String(12), nullable=False),
     Column("recipients", Integer, nullable=True),
@@ -252,3 +270,26 @@ outbox = Table(
 )
 Index("ix_outbox_due", outbox.c.status, outbox.c.next_attempt_at)
 Index("ix_outbox_callout_status", outbox.c.callout_id, outbox.c.status)
+
+# Every piece of scheduled work (reminders, chasers, check-in prompts, debriefs, reports) is a row
+# with a due time. Running one claims it, queues its messages in the outbox and marks it done in
+# one transaction, so a crash or restart neither loses it nor runs it twice.
+scheduled_work = Table(
+    "scheduled_work",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # What it is and what it is about: e.g. "reminder" for a shift, "chaser" for a call.
+    Column("kind", String(24), nullable=False),
+    Column("shift_id", Integer, ForeignKey("shifts.id", ondelete="CASCADE"), nullable=True),
+    Column("callout_id", Integer, ForeignKey("callouts.id", ondelete="CASCADE"), nullable=True),
+    # Tells apart works of one kind on one subject: the reminder offset, the digest's day.
+    Column("detail", String(32), nullable=False, default="", server_default=""),
+    Column("due_at", UTCDateTime, nullable=False),
+    # pending -> done | skipped | dropped
+    Column("status", String(12), nullable=False),
+    Column("done_at", UTCDateTime, nullable=True),
+    UniqueConstraint(
+        "kind", "shift_id", "callout_id", "detail", name="uq_scheduled_work_kind_subject"
+    ),
+)
+Index("ix_scheduled_work_due", scheduled_work.c.status, scheduled_work.c.due_at)

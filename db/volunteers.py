@@ -38,6 +38,7 @@ class Volunteer:
     signed_up_at: datetime | None
     forgotten_at: datetime | None
     unreachable_at: datetime | None
+    on_leaderboard: bool
     availability: frozenset[str] = field(default_factory=frozenset)
     activities: frozenset[str] = field(default_factory=frozenset)
 
