@@ -701,6 +701,14 @@ def change_saved(people: int) -> str:
     return " ".join(filter(None, ["Saved. ✔", told_phrase(people)]))
 
 
+def moved_up(people: int) -> str:
+    """After more places: who came off the waitlist ("" for nobody)."""
+    if not people:
+        return ""
+    who = plural(people, "person", "people")
+    return f"{who} moved up from the waitlist and {'has' if people == 1 else 'have'} been told."
+
+
 EVENT_ALREADY_CANCELLED = "That event has already been cancelled. Nothing changed."
 SHIFT_GONE = "That shift has already been cancelled or has finished. Nothing changed."
 EVENT_NOT_YOURS = "That event isn't in your area, so you can't change it."

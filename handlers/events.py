@@ -28,11 +28,13 @@ from bot.events import ADDRESS_MAX, TITLE_MAX, BadEventInput, clean_text
 from bot.events_csv import BadFile, BadRows
 from bot.permissions import Access, Role, access_for
 from bot.signup import valid_location
-from db import audit
+from db import audit, rsvps
 from db import events as db_events
 from db.events import Event, Shift
 from db.outbox import Outgoing, enqueue
+from db.rsvps import GOING, Outcome, Promotion
 from handlers.common import requires
+from handlers.rsvp import tell_promoted
 
 # Handlers for a pending free-text edit run in this group, ahead of the default group 0.
 EDIT_GROUP = -1
@@ -478,9 +480,10 @@ async def on_edit_reply(update: Update, context: MusterContext) -> None:
     if not access.has(Role.ORGANISER):
         context.user_data.pop(PENDING, None)
         return
+    promoted: list[Promotion] = []
     try:
         async with context.db.begin() as conn:
-            event_id, told = await _apply(conn, context, access, pending, message)
+            event_id, told = await _apply(conn, context, access, pending, message, promoted)
     except _Retry as retry:
         await message.reply_text(retry.text)
         raise ApplicationHandlerStop from None
@@ -493,13 +496,18 @@ async def on_edit_reply(update: Update, context: MusterContext) -> None:
         await message.reply_text(texts.NOTHING_CHANGED)
         raise ApplicationHandlerStop
     context.wake_outbox()
+    if promoted:
+        async with context.db.connect() as conn:
+            outcome = Outcome(promoted[0].shift_id, GOING, GOING, promoted=tuple(promoted))
+            await tell_promoted(context, conn, outcome)
     fresh = await _reload(context, event_id)
     # The card the edit started from loses its buttons; the fresh one below has them.
     chat_id, message_id = pending["card"]
     with contextlib.suppress(TelegramError):  # too old to edit, say: no matter
         await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+    saved = " ".join(filter(None, [texts.change_saved(told), texts.moved_up(len(promoted))]))
     await message.reply_text(
-        texts.change_saved(told) + "\n\n" + _card(context, fresh.event, fresh.shifts),
+        saved + "\n\n" + _card(context, fresh.event, fresh.shifts),
         reply_markup=_admin_keyboard(context, fresh.event, fresh.shifts),
     )
     raise ApplicationHandlerStop
@@ -511,6 +519,7 @@ async def _apply(
     access: Access,
     pending: dict[str, Any],
     message: Message,
+    promoted: list[Promotion],
 ) -> tuple[int, int | None]:
     """Make the change the organiser typed; (event id, how many were told) or None if nothing
     changed. Raises _Retry for input to try again, _Gone when the event or shift is no more."""
@@ -528,7 +537,7 @@ async def _apply(
 
     if what == "shift":
         assert target.shift is not None
-        return event.id, await _change_shift(conn, context, access, target, message)
+        return event.id, await _change_shift(conn, context, access, target, message, promoted)
 
     values: dict[str, Any]
     if what == "title":
@@ -576,9 +585,11 @@ async def _change_shift(
     access: Access,
     target: _Target,
     message: Message,
+    promoted: list[Promotion],
 ) -> int | None:
-    """New times and/or places for one shift. Only new times are told to volunteers: a change
-    of places alone changes nothing for anyone already answered."""
+    """New times and/or places for one shift. New times are told to everyone who answered; new
+    places alone change nothing for them, except that more places move people up from the
+    waitlist (added to ``promoted``, to be told once the change is committed)."""
     assert target.shift is not None
     zone = context.settings.zone
     await db_events.lock_shift(conn, target.shift.id)
@@ -601,6 +612,9 @@ async def _change_shift(
     if not values:
         return None
     await db_events.update_shift(conn, before.id, **values)
+    if values.get("capacity", 0) > before.capacity:
+        # Under the shift's lock, as when someone drops out: the front of the queue goes first.
+        promoted.extend(await rsvps._promote(conn, before.id, values["capacity"]))
     after = (await db_events.shifts_by_ids(conn, [before.id]))[0]
     told = 0
     if "starts_at" in values:
@@ -618,5 +632,6 @@ async def _change_shift(
         shift_id=before.id,
         fields=sorted(values),
         told=told,
+        promoted=len(promoted),
     )
     return told

@@ -355,6 +355,7 @@ async def test_edits_ask_again_on_bad_input_and_tell_those_going(
                 "shift_id": morning,
                 "fields": ["capacity", "ends_at", "starts_at"],
                 "told": 3,
+                "promoted": 0,
             },
         ),
     ]
@@ -466,3 +467,64 @@ async def test_an_area_organiser_sees_and_changes_only_their_area(
     await send_csv(pat, small_csv(area="PECKHAM", title="Stall"))
     assert pat.last.text.startswith("✅ Created 1 event with 2 shifts.")
     assert (await stored(engine, 6010)) is not None
+
+
+async def test_more_places_move_people_up_from_the_waitlist(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    admin = fake.user(ADMIN_ID, first_name="Ada")
+    await send_csv(admin, small_csv())
+    wren = fake.user(7031, first_name="Wren")
+    for person in (fake.user(7032, first_name="Gus"), fake.user(7033, first_name="Hal"), wren):
+        await sign_up(person)
+    morning, _ = await _shift_ids(engine)
+    await _going(engine, morning, {7032: "going", 7033: "going"})
+
+    await admin.send("/events")
+    await admin.press(texts.EDIT_EVENT)
+    await admin.press("🕙 10:00-13:00 · 5 places")
+    await admin.send("2")
+    assert admin.last.text.startswith("Saved. ✔\n")
+    await _going(engine, morning, {7031: "waitlisted"})
+
+    await admin.press(texts.EDIT_EVENT)
+    await admin.press("🕙 10:00-13:00 · 2 places")
+    await admin.send("3")
+    assert admin.last.text.startswith(f"Saved. ✔ {texts.moved_up(1)}")
+    assert any(m.text and m.text.startswith("Good news! A place came free") for m in wren.messages)
+    async with engine.connect() as conn:
+        status = await conn.scalar(
+            select(rsvps.c.status)
+            .where(rsvps.c.shift_id == morning, rsvps.c.waitlist_seq.is_(None))
+            .join(volunteers, volunteers.c.id == rsvps.c.volunteer_id)
+            .where(volunteers.c.telegram_id == 7031)
+        )
+    assert status == "going"
+    assert await _outbox(engine) == []  # places alone: nobody else needs telling
+
+
+async def test_an_organiser_whose_areas_shrink_cannot_use_old_buttons_elsewhere(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    admin = fake.user(ADMIN_ID, first_name="Ada")
+    await send_csv(admin, polling_day_csv())
+    pat = await organiser(fake, 6011, "Pat", "")
+    await pat.send("/events")
+    cards = [m for m in pat.messages if m.text and m.text.startswith("Polling-day committee")]
+    lewisham = next(card for card in cards if "Lewisham" in card.text)
+    peckham = next(card for card in cards if "Peckham" in card.text)
+    await admin.send("/revoke @pat organiser")
+    await admin.send("/grant @pat organiser Peckham")
+
+    before = await every_row(engine)
+    await pat.press_data(lewisham.callback_data(texts.CANCEL_EVENT), lewisham)
+    assert pat.callback_answers[-1]["text"] == texts.EVENT_NOT_YOURS
+    assert await every_row(engine) == before
+    await pat.press_data(peckham.callback_data(texts.CANCEL_EVENT), peckham)
+    await pat.press(texts.CANCEL_EVENT_YES)
+    assert pat.last.text == "Event cancelled."
+
+    # And with no role left at all, the buttons refuse like the commands do.
+    await admin.send("/revoke @pat organiser")
+    await pat.press_data(lewisham.callback_data(texts.EDIT_EVENT), lewisham)
+    assert pat.last.text == texts.not_allowed("organiser")
