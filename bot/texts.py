@@ -624,8 +624,8 @@ def event_link_line(event: Event, first_start: datetime, link: str, zone: ZoneIn
 CSV_LINKS_CAPTION = "Each event's share link, to paste wherever you like. /events shows them all."
 
 EVENTS_NONE = (
-    "There are no upcoming events. Send me a CSV file to add some (/template gives you one to "
-    "fill in)."
+    "There are no upcoming events. Create one with /newevent, or send me a CSV file to add many "
+    "at once (/template gives you one to fill in)."
 )
 
 

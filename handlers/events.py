@@ -55,7 +55,7 @@ BUTTON_ACTIONS = {
     "place",
     "shift",
 }
-CANCEL_WORDS = {"cancel", "/cancel", "stop", "never mind", "nevermind"}
+CANCEL_WORDS = {"cancel", "stop", "never mind", "nevermind"}
 
 
 def _areas(access: Access) -> frozenset[str] | None:
@@ -467,11 +467,12 @@ async def on_edit_reply(update: Update, context: MusterContext) -> None:
     if not pending or message is None or update.effective_user is None:
         return
     text = (message.text or "").strip()
-    if text.startswith("/") and text.split()[0].split("@")[0].lower() != "/cancel":
+    command = text.split()[0].split("@")[0].lower() if text.startswith("/") else None
+    if command is not None and command != "/cancel":
         # Another command: the edit is dropped and the command works as usual.
         context.user_data.pop(PENDING, None)
         return
-    if " ".join(text.lower().split()) in CANCEL_WORDS:
+    if command == "/cancel" or " ".join(text.lower().split()) in CANCEL_WORDS:
         context.user_data.pop(PENDING, None)
         await message.reply_text(texts.EDIT_CANCELLED)
         raise ApplicationHandlerStop

@@ -312,7 +312,17 @@ async def test_edits_ask_again_on_bad_input_and_tell_those_going(
     assert admin.last.text == texts.EDIT_CANCELLED
     await admin.send("Hello")  # no edit waiting: ordinary handling
     assert admin.last.text != texts.BAD_TITLE
+    await admin.press(texts.EDIT_TITLE)
+    await admin.send("/cancel")
+    assert admin.last.text == texts.EDIT_CANCELLED
+    await admin.press(texts.EDIT_TITLE)
+    await admin.send("/events")  # another command drops the edit and works as usual
+    assert admin.last.text.startswith("Canvass session: Saturday canvass")
+    await admin.send("Not a title")
+    assert admin.last.text != texts.change_saved(0)
     assert await _outbox(engine) == []
+    async with engine.connect() as conn:
+        assert await conn.scalar(select(events.c.title)) == "Saturday canvass"
 
     await admin.send("/events")
     await admin.press(texts.EDIT_EVENT)
