@@ -153,21 +153,23 @@ async def _send_links(
     """The summary, and each new event's share link: in the chat, or as a file when many."""
     zone = context.settings.zone
     summary = texts.csv_imported(len(created), shift_count)
-    if len(created) > LINKS_IN_CHAT:
-        await message.reply_text(summary)
-        rows = [
-            (event.title, event.area, f"{first.astimezone(zone):%d/%m/%Y}", _link(context, event))
-            for event, first in created
-        ]
-        await message.reply_document(
-            InputFile(events_csv.links_csv(rows), filename=LINKS_FILE_NAME),
-            caption=texts.CSV_LINKS_CAPTION,
-        )
-        return
     lines = [
         texts.event_link_line(event, first, _link(context, event), zone) for event, first in created
     ]
-    await message.reply_text(summary + "\n\n" + "\n".join(lines))
+    text = summary + "\n\n" + "\n".join(lines)
+    # Telegram takes 4,096 characters a message; long titles can get there before 30 events.
+    if len(created) <= LINKS_IN_CHAT and len(text) <= 4000:
+        await message.reply_text(text)
+        return
+    await message.reply_text(summary)
+    rows = [
+        (event.title, event.area, f"{first.astimezone(zone):%d/%m/%Y}", _link(context, event))
+        for event, first in created
+    ]
+    await message.reply_document(
+        InputFile(events_csv.links_csv(rows), filename=LINKS_FILE_NAME),
+        caption=texts.CSV_LINKS_CAPTION,
+    )
 
 
 # --- /events -----------------------------------------------------------------------------------

@@ -538,3 +538,19 @@ async def test_an_organiser_whose_areas_shrink_cannot_use_old_buttons_elsewhere(
     await admin.send("/revoke @pat organiser")
     await pat.press_data(lewisham.callback_data(texts.EDIT_EVENT), lewisham)
     assert pat.last.text == texts.not_allowed("organiser")
+
+
+async def test_many_new_events_get_their_links_as_a_file(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    admin = fake.user(ADMIN_ID, first_name="Ada")
+    rows = [
+        f"phone_bank,Phone bank {n},Peckham,Office,,,05/12/2026,18:00,20:00,8," for n in range(31)
+    ]
+    await send_csv(admin, ("\n".join([HEADER, *rows]) + "\n").encode())
+    summary, links = admin.messages[-2:]
+    assert summary.text.startswith("✅ Created 31 events with 31 shifts.")
+    assert links.file_name == "muster-event-links.csv" and links.document is not None
+    found = list(csv.reader(io.StringIO(links.document.decode("utf-8-sig"))))
+    assert found[0] == ["title", "area", "date", "link"]
+    assert len(found) == 32 and found[1][0] == "Phone bank 0" and found[1][3].startswith(LINK)
