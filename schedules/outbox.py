@@ -1,0 +1,614 @@
+"""The outbox sender: the one place that sends messages to many people, at Telegram's pace.
+
+Whoever wants to message many people inserts rows with :func:`db.outbox.enqueue` in their own
+transaction and, once it has committed, calls :func:`wake` (``wake(context.bot_data)``). The
+sender, started with the application, then:
+
+* claims due rows in batches (pending -> sending) and sends them, a few at a time, no faster than
+  ``OUTBOX_RATE`` a second overall and ``OUTBOX_PER_CHAT_SECONDS`` apart to any one chat;
+* marks each row in a transaction: sent (with Telegram's message id), unreachable (403, or "chat
+  not found": the volunteer is kept out of later calls via ``volunteers.unreachable_at``), failed
+  (400, or still failing after ``OUTBOX_MAX_ATTEMPTS`` network errors), or pending again with
+  an exponential backoff;
+* on a 429 pauses *all* sending for ``retry_after`` and tries that message again, without
+  counting it as an attempt;
+* edits a shift call's progress message every couple of seconds and, when none of the call's rows
+  is left to send, marks the call done and sends the organiser a delivery report (itself a row in
+  the outbox, so it survives a restart like everything else).
+
+Nothing lives only in memory: a restart re-reads the table. Rows a crash left in ``sending`` go
+back to pending when the sender starts; they are the only messages that can go out twice.
+
+Times in the database (due times, backoff) come from :mod:`bot.clock`; the pace is kept in real
+(monotonic) time, because Telegram's limits are about real seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import logging
+import math
+import warnings
+from collections import Counter, deque
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from apscheduler.events import EVENT_SCHEDULER_SHUTDOWN
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import (
+    Bot,
+    ForceReply,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application
+from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
+
+from bot import clock, texts
+from bot.settings import Settings
+from db import outbox as db
+from db.outbox import Claimed, Outcome
+
+log = logging.getLogger(__name__)
+
+# Where the sender lives in ``application.bot_data``.
+BOT_DATA_KEY = "outbox"
+
+# Sends in flight at once. A few hide the round trip to Telegram, so a lifted pace is limited by
+# the work, not by waiting; the pace itself is enforced before each send starts.
+CONCURRENCY = 8
+# Rows claimed per transaction when the pace is lifted; a paced sender claims about two seconds'
+# worth, so that few rows sit in `sending` (a crash only ever repeats rows that were sent but not
+# yet marked, but a long-held claim keeps other senders off them).
+MAX_BATCH = 500
+# Outcomes are written in batches: when this many are waiting, or this long after the last write.
+FLUSH_SIZE = 200
+FLUSH_SECONDS = 0.25
+# A shift call's progress message is edited at most this often (real seconds).
+PROGRESS_SECONDS = 2.0
+# Network errors are retried after BACKOFF_SECONDS, then twice that, ..., at most BACKOFF_MAX.
+BACKOFF_SECONDS = 2.0
+BACKOFF_MAX = timedelta(minutes=10)
+# A 400 with one of these descriptions means the chat is gone: unreachable, not failed.
+_GONE = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated")
+
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_MARKUP = {
+    "inline_keyboard": InlineKeyboardMarkup,
+    "keyboard": ReplyKeyboardMarkup,
+    "remove_keyboard": ReplyKeyboardRemove,
+    "force_reply": ForceReply,
+}
+# A row sent again at once: a 429 is Telegram saying "not now", not a failed attempt.
+_AGAIN = "again"
+
+
+def wake(bot_data: Mapping[str, Any]) -> None:
+    """Tell the application's sender that new rows are waiting (call after your commit).
+
+    Safe to call when there is no sender (e.g. in tests of plain functions): the rows then wait
+    for the next sender to start.
+    """
+    sender = bot_data.get(BOT_DATA_KEY)
+    if sender is not None:
+        sender.wake()
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait before the next try, after ``attempts`` network failures."""
+    seconds = BACKOFF_SECONDS * 2 ** max(attempts - 1, 0)
+    return min(timedelta(seconds=seconds), BACKOFF_MAX)
+
+
+def _retry_after(error: RetryAfter) -> float:
+    # PTB 22 warns when retry_after is read as an int; it may be an int or a timedelta.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def _markup(data: dict[str, Any] | None, bot: Bot) -> Any:
+    if not data:
+        return None
+    for key, kind in _MARKUP.items():
+        if key in data:
+            return kind.de_json(data, bot)
+    raise ValueError("unknown reply_markup")
+
+
+class Pace:
+    """Telegram's limits, in real time: an even spacing of sends overall, a least gap between two
+    messages to one chat (counted from the previous answer, so arrivals are at least that far
+    apart), and a pause for everyone after a 429."""
+
+    def __init__(self, rate: float, per_chat: float) -> None:
+        self.interval = 1 / rate if rate > 0 else 0.0
+        self.per_chat = per_chat
+        self._next_slot = 0.0
+        self._paused_until = 0.0
+        self._free_at: dict[int, float] = {}
+        self._busy: Counter[int] = Counter()
+
+    @staticmethod
+    def now() -> float:
+        return asyncio.get_running_loop().time()
+
+    def pause(self, seconds: float) -> None:
+        self._paused_until = max(self._paused_until, self.now() + seconds)
+
+    def chat_ready_at(self, chat_id: int) -> float:
+        """When a message to ``chat_id`` may start (inf while one is in flight to it)."""
+        if self.per_chat <= 0:
+            return 0.0
+        if self._busy[chat_id]:
+            return math.inf
+        return self._free_at.get(chat_id, 0.0)
+
+    def started(self, chat_id: int) -> None:
+        if self.per_chat > 0:
+            self._busy[chat_id] += 1
+
+    def finished(self, chat_id: int) -> None:
+        if self.per_chat <= 0:
+            return
+        self._busy[chat_id] -= 1
+        if self._busy[chat_id] <= 0:
+            del self._busy[chat_id]
+        now = self.now()
+        if len(self._free_at) > 10_000:
+            self._free_at = {chat: at for chat, at in self._free_at.items() if at > now}
+        self._free_at[chat_id] = now + self.per_chat
+
+    def wait_for(self) -> float:
+        """Seconds until the next send may start overall (0 if now)."""
+        return max(self._next_slot, self._paused_until) - self.now()
+
+    def take(self) -> None:
+        """Use the current slot. Slots are spaced from the previous slot, not from when it was
+        used, so small sleep overshoots don't add up into a slower rate; after an idle spell
+        (more than one slot behind) the spacing starts afresh instead of bursting."""
+        now = self.now()
+        base = self._next_slot if now - self._next_slot < self.interval else now
+        self._next_slot = base + self.interval
+
+
+class OutboxSender:
+    """Drains the outbox for one application. See the module docstring."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        settings: Settings,
+        *,
+        concurrency: int = CONCURRENCY,
+        bot: Bot | None = None,
+    ) -> None:
+        self._engine = engine
+        self._pace = Pace(settings.outbox_rate, settings.outbox_per_chat_seconds)
+        self._max_attempts = settings.outbox_max_attempts
+        self._poll = settings.outbox_poll_seconds
+        self._concurrency = max(1, concurrency)
+        rate = settings.outbox_rate
+        self._batch = (
+            MAX_BATCH if rate <= 0 else max(self._concurrency, min(MAX_BATCH, int(rate * 2)))
+        )
+        # Why a Bot of its own rather than the application's: that one has PTB's AIORateLimiter,
+        # which would (1) throttle every request with a chat_id to its own 30/s on top of our
+        # pace, so the pace could never be lifted, and (2) on a 429 sleep and retry inside the
+        # call, up to max_retries times, where we cannot see it: the whole outbox must pause, the
+        # row must stay ours, and the attempt must not count. Per-request rate_limit_args cannot
+        # switch either off (rate_limit_args only sets max_retries, and 0 falls back to the
+        # default). So the sender owns a plain Bot: same token and endpoints, no rate limiter,
+        # and a connection pool sized for the sends it keeps in flight (plus progress edits).
+        self._bot = bot or Bot(
+            settings.bot_token.get_secret_value(),
+            base_url=settings.telegram_api_base_url,
+            base_file_url=settings.telegram_api_base_file_url,
+            request=HTTPXRequest(
+                connection_pool_size=self._concurrency + 4,
+                pool_timeout=10.0,
+                read_timeout=10.0,
+            ),
+        )
+        self._wake = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._more = True  # there may be due rows we have not claimed
+        self._queue: deque[Claimed] = deque()  # claimed, not yet started
+        self._later: list[tuple[float, int, Claimed]] = []  # waiting for their chat to be free
+        self._seq = itertools.count()
+        self._inflight: set[asyncio.Task[Outcome]] = set()
+        self._finished: list[asyncio.Task[Outcome]] = []  # sends done, not yet taken in
+        self._signal = asyncio.Event()  # a send finished
+        self._outcomes: list[Outcome] = []
+        self._held: Counter[int] = Counter()  # per call: rows claimed and not yet marked
+        self._progress_at: dict[int, float] = {}
+        self._edits: dict[int, asyncio.Task[None]] = {}  # per call: its latest progress edit
+        self._flushed_at = 0.0
+        self._task: asyncio.Task[None] | None = None
+        self.running = False
+
+    # ------------------------------------------------------------------ the public side
+
+    def wake(self) -> None:
+        """New rows were committed: look for them now rather than at the next poll."""
+        self._more = True
+        self._wake.set()
+
+    def stop_soon(self) -> None:
+        """Ask the sender to stop: it finishes the sends in flight, marks them, and hands every
+        other claimed row back as pending. Await :meth:`run` (or :meth:`stop`) to see it done."""
+        self._stop.set()
+        self._wake.set()
+
+    async def stop(self) -> None:
+        self.stop_soon()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def attach(self, application: Application) -> None:
+        """Run for exactly as long as ``application`` does.
+
+        The sender starts as an ``application.create_task`` task once the application is running
+        (a run-once job, so the JobQueue starting means the application started), and is told to
+        stop when the JobQueue shuts down, which ``Application.stop()`` does right before it
+        awaits its create_task tasks. So however the application is run (run_polling,
+        run_webhook, or started and stopped by hand as in the tests), stopping it stops the
+        sender gracefully, before the engine and the bots are shut down.
+        """
+        job_queue = application.job_queue
+        if job_queue is None:
+            raise RuntimeError(
+                "the outbox sender needs PTB's JobQueue (python-telegram-bot[job-queue])"
+            )
+
+        async def start(_context: object) -> None:
+            self._task = application.create_task(self.run(), name="outbox sender")
+
+        job_queue.run_once(start, when=0, name="outbox sender")
+        job_queue.scheduler.add_listener(lambda _event: self.stop_soon(), EVENT_SCHEDULER_SHUTDOWN)
+
+    async def run(self) -> None:
+        """The sender's life: recover, then send until asked to stop."""
+        self.running = True
+        try:
+            if not await self._start():
+                return
+            while not self._stop.is_set():
+                try:
+                    await self._step()
+                except Exception as error:  # the database or the network hiccuped: carry on
+                    log.error("outbox sender: %s; trying again shortly", type(error).__name__)
+                    await self._sleep(1.0)
+        finally:
+            try:
+                await self._wind_down()
+            finally:
+                self.running = False
+
+    # ------------------------------------------------------------------ start and stop
+
+    async def _start(self) -> bool:
+        async with self._engine.begin() as conn:
+            recovered = await db.recover(conn)
+        if recovered:
+            log.warning(
+                "outbox: %d message(s) were in flight at the last stop; sending again", recovered
+            )
+        while not self._stop.is_set():
+            try:
+                await self._bot.initialize()
+                return True
+            except TelegramError as error:
+                # Never the message: PTB's InvalidToken text quotes the token.
+                log.error("outbox: cannot reach the Bot API (%s); retrying", type(error).__name__)
+                await self._sleep(self._poll)
+        return False
+
+    async def _wind_down(self) -> None:
+        if self._inflight:
+            await asyncio.wait(self._inflight)
+        self._collect()
+        with contextlib.suppress(Exception):
+            await self._flush(progress=False)
+        held = [row.id for row in self._queue] + [row.id for _, _, row in self._later]
+        self._queue.clear()
+        self._later.clear()
+        if held:
+            try:
+                async with self._engine.begin() as conn:
+                    await db.release(conn, held)
+            except Exception as error:  # they stay `sending` and are recovered at the next start
+                log.error("outbox: could not hand back claimed rows (%s)", type(error).__name__)
+        if self._edits:
+            await asyncio.wait(self._edits.values())
+        with contextlib.suppress(Exception):
+            await self._bot.shutdown()
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep, but wake up at once for a stop."""
+        if seconds > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), seconds)
+
+    # ------------------------------------------------------------------ the loop
+
+    async def _step(self) -> None:
+        self._collect()
+        backlog = len(self._queue) + len(self._later)
+        if self._more and backlog < self._batch // 2:
+            await self._claim()
+            backlog = len(self._queue) + len(self._later)
+        idle = not backlog and not self._inflight
+        if self._outcomes and (
+            idle
+            or len(self._outcomes) >= FLUSH_SIZE
+            or self._pace.now() - self._flushed_at >= FLUSH_SECONDS
+        ):
+            await self._flush()
+            return
+        if idle:
+            if not self._more:
+                await self._idle()
+            return
+        if len(self._inflight) >= self._concurrency:
+            await self._wait_inflight(FLUSH_SECONDS)
+            return
+        row = self._next_ready()
+        if row is None:
+            delay = self._later[0][0] - self._pace.now() if self._later else FLUSH_SECONDS
+            if self._inflight:
+                await self._wait_inflight(min(max(delay, 0.001), FLUSH_SECONDS))
+            else:
+                await self._sleep(min(max(delay, 0.001), FLUSH_SECONDS))
+            return
+        wait = self._pace.wait_for()
+        if wait > 0:
+            # Not our turn yet: put the row back and let outcomes be collected meanwhile.
+            self._queue.appendleft(row)
+            if self._inflight:
+                await self._wait_inflight(wait)
+            else:
+                await self._sleep(wait)
+            return
+        self._pace.take()
+        self._start_send(row)
+
+    async def _claim(self) -> None:
+        async with self._engine.begin() as conn:
+            rows = await db.claim(conn, self._batch, clock.now())
+        if len(rows) < self._batch:
+            self._more = False
+        for row in rows:
+            if row.callout_id is not None:
+                self._held[row.callout_id] += 1
+            if row.chat_id is None:  # forgotten since it was queued: nobody to send it to
+                self._outcomes.append(Outcome(row, db.UNREACHABLE, counts_as_attempt=False))
+            else:
+                self._queue.append(row)
+
+    def _next_ready(self) -> Claimed | None:
+        """The first claimed row whose chat may be messaged now; rows whose chat is not free yet
+        wait aside, so one busy chat never holds up the rest."""
+        now = self._pace.now()
+        while self._later and self._later[0][0] <= now:
+            self._queue.appendleft(heapq.heappop(self._later)[2])
+        while self._queue:
+            row = self._queue.popleft()
+            assert row.chat_id is not None
+            ready = self._pace.chat_ready_at(row.chat_id)
+            if ready <= now:
+                return row
+            if ready == math.inf:  # one in flight to that chat: look again a gap later
+                ready = now + self._pace.per_chat
+            heapq.heappush(self._later, (ready, next(self._seq), row))
+        return None
+
+    async def _wait_inflight(self, seconds: float) -> None:
+        """Wait until a send finishes, at most ``seconds``."""
+        if self._finished:
+            return
+        self._signal.clear()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._signal.wait()
+
+    def _start_send(self, row: Claimed) -> None:
+        assert row.chat_id is not None
+        self._pace.started(row.chat_id)
+        task = asyncio.create_task(self._send(row))
+        self._inflight.add(task)
+        task.add_done_callback(self._on_sent)
+
+    def _on_sent(self, task: asyncio.Task[Outcome]) -> None:
+        self._finished.append(task)
+        self._signal.set()
+
+    def _collect(self) -> None:
+        """Take in the sends that have finished."""
+        done, self._finished = self._finished, []
+        for task in done:
+            self._inflight.discard(task)
+            outcome = task.result()  # _send never raises
+            if outcome.status == _AGAIN:
+                self._queue.appendleft(outcome.row)
+            else:
+                self._outcomes.append(outcome)
+
+    async def _send(self, row: Claimed) -> Outcome:
+        assert row.chat_id is not None
+        try:
+            message = await self._bot.send_message(
+                row.chat_id,
+                row.payload["text"],
+                parse_mode=ParseMode.HTML,
+                link_preview_options=_NO_PREVIEW,
+                reply_markup=_markup(row.payload.get("reply_markup"), self._bot),
+            )
+        except RetryAfter as error:
+            seconds = _retry_after(error)
+            log.warning("outbox: Telegram asked us to slow down; pausing %.0f s", seconds)
+            self._pace.pause(seconds)
+            return Outcome(row, _AGAIN)
+        except Exception as error:
+            return self._failure(row, error)
+        else:
+            return Outcome(row, db.SENT, message_id=message.message_id)
+        finally:
+            self._pace.finished(row.chat_id)
+
+    def _failure(self, row: Claimed, error: Exception) -> Outcome:
+        name = type(error).__name__
+        if isinstance(error, Forbidden):
+            return Outcome(row, db.UNREACHABLE, error=name)
+        if isinstance(error, BadRequest):  # before NetworkError: BadRequest is a subclass of it
+            gone = any(text in error.message.lower() for text in _GONE)
+            return Outcome(row, db.UNREACHABLE if gone else db.FAILED, error=name)
+        if isinstance(error, NetworkError):  # TimedOut included
+            attempts = row.attempts + 1
+            if attempts >= self._max_attempts:
+                return Outcome(row, db.FAILED, error=name)
+            return Outcome(row, db.PENDING, error=name, retry_at=clock.now() + backoff(attempts))
+        # InvalidToken, Conflict, ChatMigrated, or a payload we cannot even build: retrying the
+        # same request cannot help.
+        level = logging.WARNING if isinstance(error, TelegramError) else logging.ERROR
+        log.log(level, "outbox: message %d failed: %s", row.id, name)
+        return Outcome(row, db.FAILED, error=name)
+
+    async def _flush(self, *, progress: bool = True) -> None:
+        """Write the waiting outcomes in one transaction, then see to the calls they belong to."""
+        outcomes = self._outcomes
+        self._outcomes = []
+        try:
+            async with self._engine.begin() as conn:
+                await db.record(conn, outcomes, clock.now())
+        except BaseException:
+            self._outcomes = outcomes + self._outcomes
+            raise
+        self._flushed_at = self._pace.now()
+        calls = set()
+        for outcome in outcomes:
+            call = outcome.row.callout_id
+            if call is not None:
+                self._held[call] -= 1
+                calls.add(call)
+        if progress:
+            for call in sorted(calls):
+                await self._call_moved(call)
+
+    async def _idle(self) -> None:
+        """Nothing claimed and nothing due: finish calls that are done, then sleep until woken,
+        until the next row falls due, or until the poll interval is up."""
+        self._wake.clear()
+        async with self._engine.connect() as conn:
+            finished = await db.calls_to_finish(conn)
+            due = await db.next_due(conn)
+        for call in finished:
+            await self._finish_call(call)
+        timeout = self._poll
+        if due is not None:
+            # A floor, so rows that are due but locked by another sender don't make us spin.
+            timeout = min(timeout, max((due - clock.now()).total_seconds(), 0.1))
+        if not self._more:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+        self._more = True
+
+    # ------------------------------------------------------------------ shift calls
+
+    async def _call_moved(self, call: int) -> None:
+        """Some of a call's rows were just marked: finish it, or show progress now and then."""
+        now = self._pace.now()
+        if self._held[call] <= 0:
+            del self._held[call]
+            if await self._finish_call(call):
+                return
+        if now - self._progress_at.get(call, -math.inf) < PROGRESS_SECONDS:
+            return
+        self._progress_at[call] = now
+        async with self._engine.connect() as conn:
+            progress = await db.call_progress(conn, call)
+        if progress is not None:
+            self._edit_progress(progress, finished=False)
+
+    async def _finish_call(self, call: int) -> bool:
+        async with self._engine.begin() as conn:
+            final = await db.finish_call(conn, call, clock.now())
+            if final is None:
+                return False
+            if final.progress_chat_id is not None:
+                report = texts.callout_report(
+                    final.title, final.sent, final.unreachable, final.failed
+                )
+                await db.enqueue(
+                    conn,
+                    [
+                        db.Outgoing(
+                            chat_id=final.progress_chat_id,
+                            volunteer_id=final.organiser_id,
+                            kind="callout_report",
+                            text=report,
+                        )
+                    ],
+                )
+        self._progress_at.pop(call, None)
+        self._edit_progress(final, finished=True)
+        self.wake()  # for the report
+        return True
+
+    def _edit_progress(self, progress: db.CallProgress, *, finished: bool) -> None:
+        """Edit the call's progress message in the background, after any earlier edit of it, so
+        a late progress figure can never overwrite the final one."""
+        if progress.progress_chat_id is None or progress.progress_message_id is None:
+            return
+        call = progress.callout_id
+        task = asyncio.create_task(self._edit(progress, finished, self._edits.get(call)))
+        self._edits[call] = task
+
+        def forget(done: asyncio.Task[None]) -> None:
+            if self._edits.get(call) is done:
+                del self._edits[call]
+
+        task.add_done_callback(forget)
+
+    async def _edit(
+        self, progress: db.CallProgress, finished: bool, previous: asyncio.Task[None] | None
+    ) -> None:
+        """Best effort: the message may be gone, or already say this."""
+        assert progress.progress_chat_id is not None and progress.progress_message_id is not None
+        if previous is not None:
+            await asyncio.wait([previous])
+        # Edits count against the overall pace too; they are rare enough to just wait for a gap.
+        delay = self._pace.wait_for()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        self._pace.take()
+        try:
+            await self._bot.edit_message_text(
+                texts.callout_progress(progress.sent, progress.total, finished=finished),
+                chat_id=progress.progress_chat_id,
+                message_id=progress.progress_message_id,
+                parse_mode=ParseMode.HTML,
+            )
+        except RetryAfter as error:
+            self._pace.pause(_retry_after(error))
+        except TelegramError as error:
+            log.debug("outbox: progress edit failed: %s", type(error).__name__)
+
+
+def install(application: Application, engine: AsyncEngine, settings: Settings) -> OutboxSender:
+    """Create the application's sender and make it reachable as ``bot_data["outbox"]``; call
+    :meth:`OutboxSender.attach` from post_init to run it with the application."""
+    sender = OutboxSender(engine, settings)
+    application.bot_data[BOT_DATA_KEY] = sender
+    return sender
