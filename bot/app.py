@@ -14,8 +14,8 @@ from bot.commands import publish_menus
 from bot.context import DeepLinkHandler, MusterContext
 from bot.settings import Settings
 from db import migrate
-from schedules import callouts as scheduled_calls
 from schedules import outbox
+from schedules import work as scheduler
 
 
 def build_application(
@@ -30,7 +30,7 @@ def build_application(
         if migrate_on_start:
             await migrate.upgrade(engine)
         await publish_menus(application.bot, engine, settings.admin_ids)
-        scheduled_calls.install(application, settings.schedule_poll_seconds)
+        scheduler.install(application, settings.schedule_poll_seconds)
         # The outbox sender runs while the application runs (see OutboxSender.attach).
         sender.attach(application)
 

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.settings import Settings
+from schedules import outbox
 
 
 class MusterContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -21,10 +22,9 @@ class MusterContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
         return self.bot_data["engine"]
 
     def wake_outbox(self) -> None:
-        """Tell the outbox sender there is new mail, so it need not wait for its next poll."""
-        wake = self.bot_data.get("outbox_wake")
-        if wake is not None:
-            wake()
+        """Tell the outbox sender there is new mail (after the commit), so it need not wait for
+        its next poll."""
+        outbox.wake(self.bot_data)
 
     @property
     def deep_links(self) -> tuple[DeepLinkHandler, ...]:

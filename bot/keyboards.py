@@ -350,3 +350,105 @@ def call_activities(chosen: Iterable[str]) -> InlineKeyboardMarkup:
     rows = _rows(buttons, 2)
     rows.append([InlineKeyboardButton(texts.DONE, callback_data=data(CALL_FLOW, "filters"))])
     return InlineKeyboardMarkup(rows)
+
+
+# --- Reminders, check-in, debrief ---------------------------------------------------------------
+
+STILL_COMING = "sc"
+CHECK_IN = "ci"
+DOORS = "dr"
+
+
+def still_coming(shift_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    texts.STILL_COMING_YES, callback_data=data(STILL_COMING, f"y.{shift_id}")
+                ),
+                InlineKeyboardButton(
+                    texts.STILL_COMING_NO, callback_data=data(STILL_COMING, f"n.{shift_id}")
+                ),
+            ]
+        ]
+    )
+
+
+def check_in(shift_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(texts.IM_HERE, callback_data=data(CHECK_IN, f"h.{shift_id}"))],
+            [
+                InlineKeyboardButton(
+                    texts.RUNNING_LATE, callback_data=data(CHECK_IN, f"l.{shift_id}")
+                ),
+                InlineKeyboardButton(
+                    texts.CANT_COME, callback_data=data(CHECK_IN, f"x.{shift_id}")
+                ),
+            ],
+        ]
+    )
+
+
+def sessions(choices: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+    """For /here when several sessions are on: one "I'm here" per session."""
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(label, callback_data=data(CHECK_IN, f"h.{shift_id}"))]
+            for shift_id, label in choices
+        ]
+    )
+
+
+def doors(shift_id: int) -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(
+            f"{count}+" if count == texts.DOORS_BUTTONS[-1] else str(count),
+            callback_data=data(DOORS, f"{shift_id}.{count}"),
+        )
+        for count in texts.DOORS_BUTTONS
+    ]
+    return InlineKeyboardMarkup([buttons])
+
+
+def split_value(value: str) -> tuple[str, int] | None:
+    """ "h.12" -> ("h", 12); None for anything else."""
+    head, _, tail = value.partition(".")
+    return (head, int(tail)) if tail.isdigit() else None
+
+
+NOTE_SKIP = "dn"
+CORRECT = "ac"
+MARK = "at"
+
+
+def skip_note() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(texts.SKIP, callback_data=data(NOTE_SKIP, "skip"))]]
+    )
+
+
+def correct(shift_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    texts.CORRECT_ATTENDANCE, callback_data=data(CORRECT, str(shift_id))
+                )
+            ]
+        ]
+    )
+
+
+def attendance(shift_id: int, people: Sequence[tuple[int, str, bool]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    texts.attendance_button(name, came),
+                    callback_data=data(MARK, f"{shift_id}.{volunteer_id}"),
+                )
+            ]
+            for volunteer_id, name, came in people
+        ]
+    )

@@ -7,12 +7,15 @@ start-up with one line naming it (see :func:`describe_errors`).
 from __future__ import annotations
 
 import re
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.planning import BadOffsets, parse_offsets
 
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{Path('data') / 'muster.db'}"
 _TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
@@ -35,8 +38,20 @@ class Settings(DatabaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Dropping out of a shift closer to its start than this tells the organisers and asks why.
     late_cancel_hours: float = Field(default=24, ge=0)
-    # How often the bot looks for shift calls scheduled for later whose time has come.
+    # How often the bot looks for scheduled work (calls, reminders, reports) whose time has come.
     schedule_poll_seconds: float = Field(default=30, gt=0)
+    # When reminders go to those going, before each shift (an organiser can change them per event).
+    reminder_offsets: str = "24h,2h"
+    # A call's RSVP deadline, before its first shift; the one nudge to the silent goes this long
+    # before the deadline.
+    rsvp_deadline_hours: float = Field(default=48, ge=0)
+    chase_before_hours: float = Field(default=24, gt=0)
+    # Sharing a location this close to the meeting point checks a volunteer in.
+    checkin_radius_metres: float = Field(default=300, gt=0)
+    # When coordinators get their daily digest (local time, HH:MM).
+    digest_time: time = time(8, 0)
+    # The show rate assumed for volunteers with no past shifts, in staffing forecasts.
+    newcomer_show_rate: float = Field(default=0.7, ge=0, le=1)
     # The outbox sender (schedules/outbox.py): messages a second overall (0 = no limit), the least
     # time between two messages to one chat, and tries before a message counts as failed.
     outbox_rate: float = Field(default=25, ge=0)
@@ -54,6 +69,15 @@ class Settings(DatabaseSettings):
                 "does not look like a bot token (it should look like 123456:ABC-DEF...)"
             )
         return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("reminder_offsets")
+    @classmethod
+    def _offsets(cls, value: str) -> str:
+        try:
+            parse_offsets(value)
+        except BadOffsets:
+            raise ValueError(f"{value!r} should be times before a shift, like 24h,2h") from None
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -85,6 +109,10 @@ class Settings(DatabaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def offsets(self) -> tuple[timedelta, ...]:
+        return parse_offsets(self.reminder_offsets)
 
 
 MISSING_TOKEN = (

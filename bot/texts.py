@@ -6,12 +6,13 @@ Messages are sent as HTML: anything a person typed goes through :func:`esc` befo
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from bot import timefmt
+from bot import reports, timefmt
 from bot.events import KINDS
+from bot.reports import LeaderLine, Period, ShiftFigures, Totals
 from bot.rsvp import ordinal
 from bot.signup import ACTIVITIES, AVAILABILITY, Step
 from db.events import Event, Shift
@@ -946,3 +947,361 @@ def callout_scheduled(at: datetime, zone: ZoneInfo) -> str:
         f"⏰ Scheduled for {timefmt.day_and_time(at, zone)}. I'll work out who to send it to then, "
         "so anyone who answers or pauses before it goes is left out."
     )
+
+
+# --- Reminders, check-in, debrief (scheduled work) ---------------------------------------------
+
+STILL_COMING_YES = "Yes, see you there"
+STILL_COMING_NO = "Can't make it now"
+SEE_YOU = "Brilliant, see you there! 👋"
+IM_HERE = "I'm here"
+RUNNING_LATE = "Running late"
+CANT_COME = "Can't come"
+CHECKED_IN = "Thanks, you're checked in. Have a great session! 🙌"
+ALREADY_CHECKED_IN = "You're already checked in. Thank you!"
+LATE_NOTED = "No problem, I've told the organiser you're on your way."
+CANT_COME_NOTED = "Thanks for letting us know. I hope all's well."
+NOTHING_TO_CHECK_IN = (
+    "I can't see a session starting or running near now. If you're at one, tap “I'm here” on "
+    "the message I sent at the start, or share your location."
+)
+TOO_FAR_TO_CHECK_IN = (
+    "You don't seem to be at a session's meeting point yet. Try again when you're there, or tap "
+    "“I'm here” on the check-in message."
+)
+WHICH_SESSION = "Which session are you at?"
+DEBRIEF_NOTE = (
+    "Thank you! Anything to report (a problem, a good conversation)? Type it, or tap Skip."
+)
+DEBRIEF_THANKS = "Thanks, that's all saved. See you next time! 🌹"
+DEBRIEF_NUMBER = "Please type the number of doors as a number, like 25, or tap a button."
+DOORS_BUTTONS = (0, 10, 25, 50, 100)
+
+
+def reminder_ahead(shift: Shift, event: Event, zone: ZoneInfo) -> str:
+    when = timefmt.span(shift.starts_at, shift.ends_at, zone)
+    return (
+        f"⏰ <b>Reminder:</b> you're down for {when}, {esc(event.title)}, "
+        f"meeting at {meeting_point(event)}.\nStill coming?"
+    )
+
+
+def reminder_soon(shift: Shift, event: Event, zone: ZoneInfo) -> str:
+    note = f"\n<i>{esc(shift.note)}</i>" if shift.note else ""
+    return (
+        f"👋 See you soon! {esc(event.title)} starts at "
+        f"{shift.starts_at.astimezone(zone):%H:%M}. Meet at {meeting_point(event)}.{note}\n"
+        "When you arrive, tap “I'm here” on my next message, or send /here."
+    )
+
+
+def checkin_prompt(shift: Shift, event: Event, zone: ZoneInfo) -> str:
+    when = timefmt.span(shift.starts_at, shift.ends_at, zone)
+    return f"📍 {esc(event.title)} is starting ({when}). Are you there?"
+
+
+def debrief_prompt(event: Event) -> str:
+    return f"Thanks for coming to {esc(event.title)}! 🙏 How many doors did you knock?"
+
+
+def chaser(event: Event) -> str:
+    return (
+        f"Just checking: can you help with {esc(event.title)}? We'd love to know by tomorrow, "
+        "so we can plan. One tap below answers."
+    )
+
+
+def late_for_organiser(name: str, shift: Shift, event: Event, zone: ZoneInfo) -> str:
+    return (
+        f"🕒 {esc(name)} is running late for {esc(event.title)} "
+        f"({timefmt.span(shift.starts_at, shift.ends_at, zone)})."
+    )
+
+
+def names_list(names: Sequence[str]) -> str:
+    return ", ".join(esc(n) for n in names) if names else "none"
+
+
+def _walk_ins(count: int) -> str:
+    return f", plus {count} walk-in{'s' if count != 1 else ''}" if count else ""
+
+
+def turnout_report(
+    shift: Shift,
+    event: Event,
+    zone: ZoneInfo,
+    *,
+    here: int,
+    going: int,
+    late: Sequence[str],
+    missing: Sequence[str],
+    walk_ins: int,
+) -> str:
+    return (
+        f"📋 <b>{timefmt.day_and_time(shift.starts_at, zone)} {esc(event.title)}</b>: "
+        f"{here} of {going} here{_walk_ins(walk_ins)}; {len(late)} running late, "
+        f"{len(missing)} not seen.\n"
+        f"Running late: {names_list(late)}\nNot seen: {names_list(missing)}\n"
+        "Correct anyone with /roster."
+    )
+
+
+def final_report(
+    shift: Shift,
+    event: Event,
+    zone: ZoneInfo,
+    *,
+    came: int,
+    going: int,
+    walk_ins: int,
+    no_shows: Sequence[str],
+    doors: int,
+) -> str:
+    when = timefmt.span(shift.starts_at, shift.ends_at, zone)
+    return (
+        f"✅ <b>Final: {when} {esc(event.title)}</b>\n"
+        f"{came} of {going} who said yes came{_walk_ins(walk_ins)}. Doors knocked: {doors:,}.\n"
+        f"No-shows: {names_list(no_shows)}"
+    )
+
+
+def digest(
+    day_label: str,
+    yesterday: Sequence[tuple[str, int, int, int]],
+    coming: Sequence[tuple[str, int, int]],
+) -> str:
+    """The coordinators' morning note: yesterday's turnout and the next 7 days' staffing."""
+    lines = [f"☀️ <b>Good morning! Muster digest for {day_label}</b>", "", "<b>Yesterday</b>"]
+    lines += [
+        f"• {esc(name)}: {came} of {said} came, {doors:,} doors"
+        for name, said, came, doors in yesterday
+    ] or ["• No sessions."]
+    lines += ["", "<b>Next 7 days</b>"]
+    lines += [
+        f"• {esc(name)}: {going} of {capacity} places filled" + (" ⚠️" if going < capacity else "")
+        for name, going, capacity in coming
+    ] or ["• Nothing planned yet. /newevent sets one up."]
+    return "\n".join(lines)
+
+
+def close_report(
+    event: Event, rows: Sequence[tuple[Shift, dict[str, int]]], no_reply: int, zone: ZoneInfo
+) -> str:
+    lines = [f"📊 <b>Answers are in for {esc(event.title)}</b> (no reply: {no_reply})"]
+    for shift, counts in rows:
+        going = counts.get("going", 0)
+        line = (
+            f"{timefmt.span(shift.starts_at, shift.ends_at, zone)}: {going} going, "
+            f"{counts.get('maybe', 0)} maybe, {counts.get('waitlisted', 0)} waitlisted"
+        )
+        if going < shift.capacity:
+            line += f" ⚠️ {shift.capacity - going} short"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def forecast_warning(
+    shift: Shift, event: Event, zone: ZoneInfo, expected: float, needed: int
+) -> str:
+    return (
+        f"⚠️ <b>{timefmt.span(shift.starts_at, shift.ends_at, zone)} {esc(event.title)}</b> may be "
+        f"short: about {expected:.0f} expected of the {needed} needed, from past turnout. "
+        "Send a top-up call to the best standby volunteers?"
+    )
+
+
+TOP_UP = "Send a top-up call"
+
+SESSION_OVER = "That session has finished. Thank you all the same!"
+NOTE_TOO_LONG = "Please keep it to 500 characters or fewer, or tap Skip."
+CORRECT_ATTENDANCE = "Correct attendance"
+CORRECT_HELP = "Tap someone to switch them between came ✅ and didn't come ❌."
+
+
+def attendance_button(name: str, came: bool) -> str:
+    return f"{'✅' if came else '❌'} {name}"[:60]
+
+
+# --- Reports: /summary, /turnout, /export, /chart, /leaderboard ---
+
+
+def _report_day(day: date, today: date) -> str:
+    label = f"{day:%a} {day.day} {day:%b}"
+    return label if day.year == today.year else f"{label} {day.year}"
+
+
+def period_label(period: Period, today: date) -> str:
+    """How a report names its period: "the last 7 days (Wed 18 Nov - Tue 24 Nov)"."""
+    first, last = _report_day(period.first, today), _report_day(period.last, today)
+    span = first if period.first == period.last else f"{first} - {last}"
+    if period.kind == reports.ONE_DAY:
+        return span
+    if period.kind == reports.LAST_DAYS:
+        name = "today" if period.days == 1 else f"the last {period.days} days"
+    else:
+        name = period.kind  # today, yesterday, this week, last week, this month, last month
+    return f"{name} ({span})"
+
+
+def report_scope(area: str | None, areas: Iterable[str] | None) -> str:
+    if area is not None:
+        return f"Area: {esc(area)}"
+    if areas is None:
+        return "All areas"
+    mine = sorted(areas, key=str.casefold)
+    return f"{'Your area' if len(mine) == 1 else 'Your areas'}: {esc(', '.join(mine))}"
+
+
+REPORT_PERIODS = (
+    "today, yesterday, this week, last week, this month, last month, a date like 14/3, or a "
+    "number of days like 7d or 30d"
+)
+
+
+def report_unknown(words: str, command: str) -> str:
+    return (
+        f"I don't know a period or an area called “{esc(words)}”. Try a period ({REPORT_PERIODS}), "
+        f"an area's name, or both: for example /{command} last week Peckham."
+    )
+
+
+def report_not_your_area(area: str, areas: Iterable[str] | None) -> str:
+    return f"Sorry, you can't see reports for {esc(area)}. {report_scope(None, areas)}."
+
+
+BAD_REPORT_PERIOD = {
+    "date": "That date doesn't exist. Try one like 14/3 or 14/03/2026.",
+    "days": "Please pick between 1 and 366 days, like 7d or 30d.",
+}
+
+
+def attendance_rate(percent: int | None) -> str:
+    """Came ÷ said going; "n/a" when nobody said going."""
+    return "n/a" if percent is None else f"{percent}%"
+
+
+def summary(period: str, scope: str, totals: Totals, *, within_areas: bool) -> str:
+    walk_ins = f" ({plural(totals.walk_ins, 'walk-in')})" if totals.walk_ins else ""
+    rate = attendance_rate(totals.percent) + (
+        " (nobody said going)" if totals.percent is None else " of those who said going came"
+    )
+    joined = "New sign-ups who answered for a shift here" if within_areas else "New sign-ups"
+    return (
+        f"📊 <b>Summary for {period}</b>\n"
+        f"{scope}\n\n"
+        f"Events: {totals.events:,}\n"
+        f"Shifts: {totals.shifts:,}\n"
+        f"Said going: {totals.going:,}\n"
+        f"Came: {totals.came:,}{walk_ins}\n"
+        f"Attendance rate: {rate}\n"
+        f"No-shows: {totals.no_shows:,}\n"
+        f"Doors knocked: {totals.doors:,}\n"
+        f"{joined}: {totals.sign_ups:,}"
+    )
+
+
+TURNOUT_USAGE = (
+    "Which turnout would you like? Send /turnout with words from an event's title, a date or an "
+    "area, for example <code>/turnout Saturday doors</code>, <code>/turnout 14/3</code> or "
+    "<code>/turnout Peckham</code>."
+)
+
+
+def turnout_none(words: str) -> str:
+    return (
+        f"I couldn't find any shifts for “{esc(words)}” in the events you can see. Try other words "
+        "from the event's title, a date like 14/3, or an area's name."
+    )
+
+
+def turnout_event(title: str, area: str, shift_lines: Sequence[str]) -> str:
+    return f"<b>{esc(title)}</b> ({esc(area)})\n" + "\n".join(shift_lines)
+
+
+def turnout_shift(figures: ShiftFigures, zone: ZoneInfo, at: datetime) -> str:
+    when = timefmt.span(figures.starts_at, figures.ends_at, zone)
+    extras = []
+    if figures.walk_ins:
+        extras.append(plural(figures.walk_ins, "walk-in"))
+    if figures.late:
+        extras.append(f"{figures.late} running late")
+    came = f"{figures.came}" + (f" ({', '.join(extras)})" if extras else "")
+    if figures.over:
+        after = f"no-shows {figures.no_shows}"
+    elif figures.starts_at <= at:
+        came += " so far"
+        after = "on now"
+    else:
+        after = "not started yet"
+    return f"• {when}: said going {figures.going}, came {came}, {after}, doors {figures.doors:,}"
+
+
+def turnout_more(count: int) -> str:
+    return (
+        f"…and {plural(count, 'more event')}. Add words from the title or a date to narrow it down."
+    )
+
+
+def export_attendance_caption(period: str, shifts: int) -> str:
+    return f"Attendance for {period}: {plural(shifts, 'shift')}, one a row."
+
+
+def export_no_shifts(period: str) -> str:
+    return f"There were no shifts in {period}, so there is no attendance file."
+
+
+def export_volunteers_caption(count: int) -> str:
+    return (
+        f"{plural(count, 'volunteer')} with their consent. This file holds personal details: "
+        "keep it safe, share it only with people who need it, and delete it when you're done."
+    )
+
+
+CHART_GOING = "Said going"
+CHART_CAME = "Came"
+CHART_AXIS = "Volunteers"
+CHART_WEEK = "w/c"
+
+
+def chart_title(period: str) -> str:
+    return f"Going vs came, {period}"
+
+
+def chart_caption(period: str, scope: str) -> str:
+    return f"📈 Going vs came for {period}. {scope}."
+
+
+def chart_nothing(period: str) -> str:
+    return (
+        f"There's nothing to draw for {period}: no shifts had anyone going or coming. Try a "
+        "longer period, like /chart 30d."
+    )
+
+
+A_VOLUNTEER = "A volunteer"
+
+
+def leaderboard(period: str, scope: str, lines: Sequence[LeaderLine]) -> str:
+    rows = [
+        f"{place}. {esc(line.name) if line.name else A_VOLUNTEER}: "
+        f"{plural(line.shifts, 'shift')}, {plural(line.doors, 'door')}"
+        for place, line in enumerate(lines, start=1)
+    ]
+    return (
+        f"🏆 <b>Leaderboard for {period}</b>\n{scope}\n\n"
+        + "\n".join(rows)
+        + "\n\nNames show only for volunteers who chose it with /showme."
+    )
+
+
+def leaderboard_nothing(period: str) -> str:
+    return f"Nobody has come to a shift or knocked a door in {period} yet."
+
+
+SHOWN_ON_LEADERBOARD = (
+    "🏆 Your name will now show on the leaderboard organisers see. Send /hideme to hide it again."
+)
+HIDDEN_FROM_LEADERBOARD = (
+    "Your name is hidden from the leaderboard: you'll show as “A volunteer”. Send /showme to "
+    "show it."
+)

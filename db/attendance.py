@@ -8,15 +8,16 @@ rosters, reports, summaries and exports alike.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot import clock
 from db.rsvps import GOING
-from db.schema import rsvps
+from db.schema import events, rsvps, shifts, volunteers
 
 PRESENT = "present"
 NO_SHOW = "no_show"
@@ -105,3 +106,106 @@ async def debrief(
             .where(rsvps.c.shift_id == shift_id, rsvps.c.volunteer_id == volunteer_id)
             .values(**values)
         )
+
+
+@dataclass(frozen=True)
+class OnShift:
+    volunteer_id: int
+    telegram_id: int | None
+    name: str | None
+    status: str
+    walk_in: bool
+    checked_in_at: datetime | None
+    running_late_at: datetime | None
+    attendance: str | None
+    doors: int | None
+
+    @property
+    def came(self) -> bool:
+        return came(self.checked_in_at, self.attendance)
+
+    @property
+    def reachable(self) -> bool:
+        return self.telegram_id is not None
+
+
+async def people(conn: AsyncConnection, shift_id: int) -> list[OnShift]:
+    """Everyone with an answer for a shift, with their attendance, in name order."""
+    rows = await conn.execute(
+        select(
+            rsvps.c.volunteer_id,
+            volunteers.c.telegram_id,
+            volunteers.c.name,
+            rsvps.c.status,
+            rsvps.c.walk_in,
+            rsvps.c.checked_in_at,
+            rsvps.c.running_late_at,
+            rsvps.c.attendance,
+            rsvps.c.doors,
+        )
+        .join(volunteers, volunteers.c.id == rsvps.c.volunteer_id)
+        .where(rsvps.c.shift_id == shift_id, volunteers.c.unreachable_at.is_(None))
+        .order_by(volunteers.c.name, volunteers.c.id)
+    )
+    return [OnShift(*row) for row in rows]
+
+
+async def show_rates(
+    conn: AsyncConnection, volunteer_ids: list[int], before: datetime
+) -> dict[int, float]:
+    """Each volunteer's share of past shifts they said going to and came to (absent: no past)."""
+    said = func.count().label("said")
+    came_count = func.sum(case((CAME, 1), else_=0)).label("came")
+    rows = await conn.execute(
+        select(rsvps.c.volunteer_id, said, came_count)
+        .join(shifts, shifts.c.id == rsvps.c.shift_id)
+        .where(rsvps.c.volunteer_id.in_(volunteer_ids), SAID_GOING, shifts.c.ends_at <= before)
+        .group_by(rsvps.c.volunteer_id)
+    )
+    return {row.volunteer_id: (row.came or 0) / row.said for row in rows if row.said}
+
+
+async def cannot_come(conn: AsyncConnection, shift_id: int, volunteer_id: int) -> None:
+    """ "Can't come" at the start: not a no-show, since they told us; their place is not offered
+    again because the shift has begun."""
+    await conn.execute(
+        update(rsvps)
+        .where(rsvps.c.shift_id == shift_id, rsvps.c.volunteer_id == volunteer_id)
+        .values(status="cant", waitlist_seq=None, responded_at=clock.now())
+    )
+
+
+async def on_now(conn: AsyncConnection, at: datetime, early: timedelta) -> list[int]:
+    """Shifts running now or starting within ``early``: the ones one could be checking in to."""
+    rows = await conn.scalars(
+        select(shifts.c.id)
+        .join(events, events.c.id == shifts.c.event_id)
+        .where(
+            shifts.c.status == "active",
+            events.c.status == "active",
+            shifts.c.starts_at <= at + early,
+            shifts.c.ends_at > at,
+        )
+        .order_by(shifts.c.starts_at, shifts.c.id)
+    )
+    return list(rows)
+
+
+async def awaiting_doors(
+    conn: AsyncConnection, volunteer_id: int, at: datetime, within: timedelta
+) -> int | None:
+    """The shift, ended in the last ``within``, that a volunteer came to and has not said how many
+    doors they knocked for: where a typed number belongs."""
+    rows = await conn.execute(
+        select(rsvps.c.shift_id, rsvps.c.checked_in_at, rsvps.c.attendance)
+        .join(shifts, shifts.c.id == rsvps.c.shift_id)
+        .where(
+            rsvps.c.volunteer_id == volunteer_id,
+            rsvps.c.status == GOING,
+            rsvps.c.doors.is_(None),
+            shifts.c.ends_at <= at,
+            shifts.c.ends_at > at - within,
+        )
+        .order_by(shifts.c.ends_at.desc())
+    )
+    return next((row.shift_id for row in rows if came(row.checked_in_at, row.attendance)), None)

@@ -155,6 +155,7 @@ async def create(
     created_by: int,
     send_at: datetime,
     progress_chat_id: int,
+    rsvp_deadline: datetime | None = None,
 ) -> int:
     return (
         await conn.execute(
@@ -167,6 +168,7 @@ async def create(
                 created_by=created_by,
                 created_at=clock.now(),
                 send_at=send_at,
+                rsvp_deadline=rsvp_deadline,
                 status=SCHEDULED,
                 progress_chat_id=progress_chat_id,
             )

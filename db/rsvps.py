@@ -96,8 +96,10 @@ async def position(conn: AsyncConnection, shift_id: int, volunteer_id: int) -> i
     return int(ahead or 0) + 1
 
 
-async def _promote(conn: AsyncConnection, shift_id: int, capacity: int) -> tuple[Promotion, ...]:
-    """Fill free places from the front of the waitlist."""
+async def promote(conn: AsyncConnection, shift_id: int, capacity: int) -> tuple[Promotion, ...]:
+    """Fill free places from the front of the waitlist (after a cancel, or more places).
+
+    The caller must hold the shift's lock (see respond), or be changing the shift row itself."""
     free = capacity - await _count(conn, shift_id, GOING)
     if free <= 0:
         return ()
@@ -171,7 +173,7 @@ async def respond(
     else:
         await conn.execute(update(rsvps).where(rsvps.c.id == current.id).values(**values))
 
-    promoted = await _promote(conn, shift_id, capacity) if previous == GOING else ()
+    promoted = await promote(conn, shift_id, capacity) if previous == GOING else ()
     where = await position(conn, shift_id, volunteer_id) if status == WAITLISTED else None
     return Outcome(shift_id, status, previous, where, promoted)
 

@@ -7,7 +7,19 @@ import warnings
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import keyboards
-from handlers import callout, common, events, newevent, privacy, profile, roles, rsvp, signup
+from handlers import (
+    callout,
+    common,
+    dayof,
+    events,
+    newevent,
+    privacy,
+    profile,
+    reports,
+    roles,
+    rsvp,
+    signup,
+)
 
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -54,6 +66,14 @@ def register(application: Application) -> None:
         "template": events.template,
         "myshifts": rsvp.myshifts,
         "roster": rsvp.roster,
+        "here": dayof.here,
+        "summary": reports.summary,
+        "turnout": reports.turnout,
+        "export": reports.export,
+        "chart": reports.chart,
+        "leaderboard": reports.leaderboard,
+        "showme": reports.showme,
+        "hideme": reports.hideme,
         "cancel": common.nothing_to_cancel,
     }
     for name, callback in commands.items():
@@ -78,6 +98,10 @@ def register(application: Application) -> None:
         keyboards.RSVP_CANT: rsvp.tap_cant,
         keyboards.REASON: rsvp.skip_reason,
         keyboards.PREVIEW: newevent.preview_pressed,
+        keyboards.STILL_COMING: dayof.still_coming,
+        keyboards.CHECK_IN: dayof.checkin_button,
+        keyboards.DOORS: dayof.doors_button,
+        keyboards.NOTE_SKIP: dayof.skip_note,
     }
     for namespace, callback in buttons.items():
         application.add_handler(
@@ -89,10 +113,16 @@ def register(application: Application) -> None:
         keyboards.MYSHIFT_CHANGE: rsvp.myshift_change,
         keyboards.MYSHIFT_CANCEL: rsvp.myshift_cancel,
     }
+    by_shift[keyboards.CORRECT] = dayof.correct_start
     for namespace, callback in by_shift.items():
         application.add_handler(
             CallbackQueryHandler(common.offered_only(callback), pattern=rf"^{namespace}:\d+$")
         )
+    application.add_handler(
+        CallbackQueryHandler(
+            common.offered_only(dayof.mark), pattern=rf"^{keyboards.MARK}:\d+\.\d+$"
+        )
+    )
     application.add_handler(CallbackQueryHandler(common.expired_button))
 
     application.add_error_handler(common.on_error)

@@ -4,7 +4,7 @@ exactly what they will get, adds a line if they like, and sends now or at a chos
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,7 @@ from bot.audience import DISTANCES_KM, Audience
 from bot.context import MusterContext
 from bot.events import BadEventInput, local_to_utc, parse_date
 from bot.permissions import Access, Role
+from bot.planning import default_deadline
 from bot.signup import ACTIVITIES
 from db import audit, callouts, events
 from db.events import Event, Shift
@@ -43,7 +44,10 @@ def _audience(draft: dict[str, Any]) -> Audience:
 
 
 async def _load(context: MusterContext) -> tuple[Event, list[Shift]]:
-    draft = _draft(context)
+    return await _load_for(context, _draft(context))
+
+
+async def _load_for(context: MusterContext, draft: dict[str, Any]) -> tuple[Event, list[Shift]]:
     async with context.db.connect() as conn:
         event = await events.by_id(conn, draft["event_id"])
         shifts = await events.shifts_of(conn, draft["event_id"])
@@ -302,6 +306,12 @@ async def _scheduled(update: Update, context: MusterContext, message: Message) -
 async def _create(update: Update, context: MusterContext, send_at: datetime) -> int:
     assert update.effective_user and update.effective_chat
     draft = context.user_data.pop(DRAFT)
+    _, shifts = await _load_for(context, draft)
+    deadline = default_deadline(
+        min(s.starts_at for s in _chosen(shifts, draft)),
+        send_at,
+        timedelta(hours=context.settings.rsvp_deadline_hours),
+    )
     async with context.db.begin() as conn:
         callout_id = await callouts.create(
             conn,
@@ -312,6 +322,7 @@ async def _create(update: Update, context: MusterContext, send_at: datetime) -> 
             created_by=update.effective_user.id,
             send_at=send_at,
             progress_chat_id=update.effective_chat.id,
+            rsvp_deadline=deadline,
         )
         await audit.record(
             conn,

@@ -617,7 +617,7 @@ async def _change_shift(
     await db_events.update_shift(conn, before.id, **values)
     if values.get("capacity", 0) > before.capacity:
         # Under the shift's lock, as when someone drops out: the front of the queue goes first.
-        promoted.extend(await rsvps._promote(conn, before.id, values["capacity"]))
+        promoted.extend(await rsvps.promote(conn, before.id, values["capacity"]))
     after = (await db_events.shifts_by_ids(conn, [before.id]))[0]
     told = 0
     if "starts_at" in values:

@@ -114,7 +114,7 @@ async def _send_going(context: MusterContext, chat_id: int, shift: Shift, event:
     await context.bot.send_document(chat_id, calendar, filename="shift.ics")
 
 
-async def _after(
+async def after_answer(
     context: MusterContext,
     conn: AsyncConnection,
     chat_id: int,
@@ -227,7 +227,7 @@ async def tap_shift(update: Update, context: MusterContext) -> None:
     await _refresh(message, text, markup)
     if outcome is not None:
         async with context.db.connect() as conn:
-            await _after(context, conn, message.chat.id, volunteer, outcome)
+            await after_answer(context, conn, message.chat.id, volunteer, outcome)
 
 
 async def _cant(
@@ -275,7 +275,7 @@ async def tap_cant(update: Update, context: MusterContext) -> None:
     await _refresh(message, text, markup)
     async with context.db.connect() as conn:
         for outcome in outcomes:
-            await _after(context, conn, message.chat.id, volunteer, outcome)
+            await after_answer(context, conn, message.chat.id, volunteer, outcome)
 
 
 # --- Answers in words -------------------------------------------------------------------------
@@ -345,7 +345,7 @@ async def on_free_text(update: Update, context: MusterContext, volunteer: Volunt
         await message.reply_text(reply)
     async with context.db.connect() as conn:
         for outcome in outcomes:
-            await _after(context, conn, message.chat.id, volunteer, outcome)
+            await after_answer(context, conn, message.chat.id, volunteer, outcome)
     return True
 
 
@@ -450,7 +450,7 @@ async def myshift_cancel(update: Update, context: MusterContext) -> None:
     await query.edit_message_reply_markup(None)
     await query.message.reply_text(texts.CANCELLED_YOURS)
     async with context.db.connect() as conn:
-        await _after(context, conn, query.message.chat.id, volunteer, outcomes[0])
+        await after_answer(context, conn, query.message.chat.id, volunteer, outcomes[0])
 
 
 # --- /roster ------------------------------------------------------------------------------------
@@ -461,12 +461,12 @@ async def roster(update: Update, context: MusterContext, access: Access) -> None
     assert update.effective_message
     message = update.effective_message
     zone = context.settings.zone
+    at = clock.now()
+    blocks: list[tuple[str, keyboards.InlineKeyboardMarkup | None]] = []
     async with context.db.connect() as conn:
-        found = await events.upcoming(conn, areas=access.areas(Role.ORGANISER))
-        blocks = []
-        for event, event_shifts in found:
+        for event, event_shifts in await events.upcoming(conn, areas=access.areas(Role.ORGANISER)):
             lines = await rsvps.roster(conn, [s.id for s in event_shifts])
-            parts = [f"<b>{texts.esc(event.title)}</b> ({texts.esc(event.area)})"]
+            blocks.append((f"<b>{texts.esc(event.title)}</b> ({texts.esc(event.area)})", None))
             for shift in event_shifts:
                 groups: dict[str, list[tuple[str, str | None]]] = {}
                 for line in lines:
@@ -474,10 +474,11 @@ async def roster(update: Update, context: MusterContext, access: Access) -> None
                         groups.setdefault(line.status, []).append(
                             (line.name or "(forgotten)", line.phone)
                         )
-                parts.append(texts.roster_shift(shift, zone, groups))
-            blocks.append("\n\n".join(parts))
+                # Once a shift has started, attendance can be corrected from here.
+                markup = keyboards.correct(shift.id) if shift.starts_at <= at else None
+                blocks.append((texts.roster_shift(shift, zone, groups), markup))
     if not blocks:
         await message.reply_text(texts.ROSTER_NONE)
         return
-    for block in blocks:
-        await message.reply_text(block)
+    for text, markup in blocks:
+        await message.reply_text(text, reply_markup=markup)

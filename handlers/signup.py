@@ -26,7 +26,7 @@ from bot.signup import (
 )
 from db import volunteers
 from db.volunteers import Volunteer
-from handlers import rsvp
+from handlers import dayof, rsvp
 from handlers.common import load_volunteer
 from handlers.profile import profile_text, send_profile
 from handlers.questions import ask
@@ -128,8 +128,11 @@ async def on_text(update: Update, context: MusterContext) -> None:
         await message.reply_text(texts.NOT_SIGNED_UP)
         return
     if volunteer.step is None:
-        if not await rsvp.on_free_text(update, context, volunteer):
-            await message.reply_text(texts.UNKNOWN_TEXT)
+        # Outside sign-up, words may be a debrief answer or answer a shift call ("yes").
+        for answers in (dayof.on_free_text, rsvp.on_free_text):
+            if await answers(update, context, volunteer):
+                return
+        await message.reply_text(texts.UNKNOWN_TEXT)
         return
     step = volunteer.step
     async with context.db.begin() as conn:
@@ -163,6 +166,12 @@ async def on_location(update: Update, context: MusterContext) -> None:
     assert message and message.location and update.effective_user
     async with context.db.begin() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
+    if volunteer is not None and volunteer.signed_up and volunteer.step is None:
+        # Outside sign-up, a location shared at a meeting point checks the volunteer in.
+        if not await dayof.by_location(update, context, volunteer):
+            await message.reply_text(texts.NOTHING_TO_CHECK_IN)
+        return
+    async with context.db.begin() as conn:
         if volunteer is None or volunteer.step is not Step.LOCATION:
             await message.reply_text(
                 texts.NOT_SIGNED_UP if volunteer is None else texts.UNKNOWN_TEXT

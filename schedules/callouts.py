@@ -8,7 +8,6 @@ import contextlib
 import logging
 
 from telegram.error import TelegramError
-from telegram.ext import Application
 
 from bot import clock, shift_calls, texts
 from bot.context import MusterContext
@@ -43,10 +42,3 @@ async def start_progress(
         if count:
             async with context.db.begin() as conn:
                 await callouts.set_progress_message(conn, callout_id, sent.message_id)
-
-
-def install(application: Application, every_seconds: float) -> None:
-    assert application.job_queue is not None
-    application.job_queue.run_repeating(
-        launch_due, interval=every_seconds, first=0, name="scheduled shift calls"
-    )

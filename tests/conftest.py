@@ -93,6 +93,9 @@ def settings(fake: FakeTelegram, database_url: str) -> Settings:
         admin_ids=frozenset({ADMIN_ID}),
         telegram_api_base_url=fake.base_url,
         telegram_api_base_file_url=fake.base_file_url,
+        # Scheduled work runs when a test says so (see tests.flows.run_scheduler), after moving
+        # the clock, never on its own in the middle of a test's before-and-after comparison.
+        schedule_poll_seconds=24 * 3600,
     )
 
 

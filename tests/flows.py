@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram.ext import Application
 
 from bot import texts
 from db import volunteers
-from db.schema import metadata
+from db.schema import metadata, outbox
 from db.volunteers import Volunteer
 from tests.fake_telegram import FakeUser
 
@@ -48,3 +50,25 @@ async def every_row(engine: AsyncEngine) -> dict[str, list[dict[str, Any]]]:
             rows = await conn.execute(select(table))
             found[table.name] = [dict(row._mapping) for row in rows]
     return found
+
+
+async def outbox_drained(engine: AsyncEngine, within: float = 10.0) -> None:
+    """Wait until the running sender has dealt with every queued message."""
+    async with asyncio.timeout(within):
+        while True:
+            async with engine.connect() as conn:
+                waiting = await conn.scalar(
+                    select(func.count()).where(outbox.c.status.in_(("pending", "sending")))
+                )
+            if not waiting:
+                return
+            await asyncio.sleep(0.02)
+
+
+async def run_scheduler(app: Application, engine: AsyncEngine) -> None:
+    """What the scheduler job does on its own every SCHEDULE_POLL_SECONDS, now, then wait for
+    what it queued to be sent."""
+    assert app.job_queue is not None
+    (job,) = app.job_queue.get_jobs_by_name("scheduler")
+    await job.run(app)
+    await outbox_drained(engine)

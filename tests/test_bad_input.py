@@ -158,8 +158,8 @@ async def test_unknown_command_and_stray_text(app: Application, fake: FakeTelegr
     await sign_up(max_)
     await max_.send("what now")
     assert max_.last.text == texts.UNKNOWN_TEXT
-    await max_.share_location(51.5, -0.1)
-    assert max_.last.text == texts.UNKNOWN_TEXT
+    await max_.share_location(51.5, -0.1)  # outside sign-up a location is a check-in
+    assert max_.last.text == texts.NOTHING_TO_CHECK_IN
 
 
 async def test_in_a_group_the_bot_only_points_to_a_private_chat(

@@ -15,7 +15,7 @@ from bot import clock, texts
 from db.schema import audit_log, events, outbox, rsvps, shifts, volunteers
 from tests.conftest import ADMIN_ID
 from tests.fake_telegram import FakeTelegram, FakeUser
-from tests.flows import every_row, sign_up, stored
+from tests.flows import every_row, outbox_drained, sign_up, stored
 
 HEADER = "kind,title,area,address,latitude,longitude,date,start,end,capacity,note"
 # Polling day: Thursday 6 May 2027, in British Summer Time (UTC+1).
@@ -412,6 +412,7 @@ async def test_cancel_an_event_asks_once_and_stale_buttons_change_nothing(
     assert "You don't need to go" in queued[0][2]
 
     # The older list still shows the buttons: they answer clearly and change nothing.
+    await outbox_drained(engine)
     before = await every_row(engine)
     await admin.press_data(old_card.callback_data(texts.CANCEL_EVENT), old_card)
     assert admin.callback_answers[-1]["text"] == texts.EVENT_ALREADY_CANCELLED

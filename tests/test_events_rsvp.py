@@ -158,7 +158,10 @@ async def test_share_link_rsvp_waitlist_promotion_and_roster(
     assert olga.last.text == "Amy said why: My train is cancelled"
 
     await olga.send("/roster")
-    roster = olga.last.text
+    # A heading for the event, then one message per shift.
+    roster = olga.messages[-2].text
+    assert olga.messages[-3].text == "Peckham Saturday doors (Peckham)"
+    assert roster.startswith("Sat 28 Nov, 10:00-13:00 (2 places)")
     assert "Going: 2 - Ben, Cat" in roster
     assert "Can't: 1 - Amy" in roster
     async with engine.connect() as conn:

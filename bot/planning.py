@@ -1,0 +1,126 @@
+"""What scheduled work a shift or a shift call gets, when it falls due, and whether work that
+fell due while the bot was down still means something. Plain rules, no database."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+
+class Kind(StrEnum):
+    REMINDER = "reminder"
+    CHECKIN = "checkin"
+    TURNOUT = "turnout"
+    DEBRIEF = "debrief"
+    FINAL = "final"
+    FORECAST = "forecast"
+    CHASER = "chaser"
+    CLOSE = "close"
+    DIGEST = "digest"
+
+
+# Reminders this far ahead or more ask "Still coming?"; nearer ones bring the meeting point.
+ASK_STILL_COMING_FROM = timedelta(hours=12)
+TURNOUT_AFTER_START = timedelta(minutes=30)
+FINAL_AFTER_END = timedelta(minutes=30)
+FORECAST_BEFORE = timedelta(hours=48)
+# How long after a shift debriefs and final reports are still worth sending.
+AFTERWARDS_FOR = timedelta(hours=24)
+# A morning digest that comes later than this is not worth sending that day.
+DIGEST_LATEST = timedelta(hours=10)
+
+_OFFSET = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
+_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+class BadOffsets(ValueError):
+    pass
+
+
+def parse_offsets(text: str) -> tuple[timedelta, ...]:
+    """ "24h,2h" -> (24 hours, 2 hours), largest first. Units: d, h, m."""
+    found = set()
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        match = _OFFSET.match(part.lower())
+        if not match or int(match[1]) == 0:
+            raise BadOffsets(part.strip())
+        found.add(timedelta(**{_UNITS[match[2]]: int(match[1])}))
+    if not found:
+        raise BadOffsets(text)
+    return tuple(sorted(found, reverse=True))
+
+
+def offset_code(offset: timedelta) -> str:
+    return f"{int(offset.total_seconds() // 60)}m"
+
+
+def before(moment: datetime, offset: timedelta, zone: ZoneInfo) -> datetime:
+    """``offset`` before ``moment`` on the wall clock: "2 hours before a 10:00 shift" is 08:00 and
+    "24 hours before" is 10:00 the day before, on the days the clocks change too."""
+    local = moment.astimezone(zone).replace(tzinfo=None) - offset
+    return local.replace(tzinfo=zone).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Planned:
+    kind: Kind
+    detail: str
+    due_at: datetime
+
+
+def shift_work(
+    starts_at: datetime, ends_at: datetime, offsets: tuple[timedelta, ...], zone: ZoneInfo
+) -> list[Planned]:
+    work = [Planned(Kind.REMINDER, offset_code(o), before(starts_at, o, zone)) for o in offsets]
+    work += [
+        Planned(Kind.FORECAST, "", before(starts_at, FORECAST_BEFORE, zone)),
+        Planned(Kind.CHECKIN, "", starts_at),
+        Planned(Kind.TURNOUT, "", starts_at + TURNOUT_AFTER_START),
+        Planned(Kind.DEBRIEF, "", ends_at),
+        Planned(Kind.FINAL, "", ends_at + FINAL_AFTER_END),
+    ]
+    return work
+
+
+def callout_work(deadline: datetime, chase_before: timedelta) -> list[Planned]:
+    return [
+        Planned(Kind.CHASER, "", deadline - chase_before),
+        Planned(Kind.CLOSE, "", deadline),
+    ]
+
+
+def still_meaningful(
+    kind: Kind, at: datetime, *, starts_at: datetime, ends_at: datetime, deadline: datetime | None
+) -> bool:
+    """Whether work that is due (perhaps long ago, if the bot was down) is still worth doing."""
+    if kind in (Kind.REMINDER, Kind.FORECAST):
+        return at < starts_at
+    if kind in (Kind.CHECKIN, Kind.TURNOUT):
+        return at < ends_at
+    if kind in (Kind.DEBRIEF, Kind.FINAL):
+        return at < ends_at + AFTERWARDS_FOR
+    if kind is Kind.CHASER:
+        return deadline is not None and at < deadline
+    if kind is Kind.DIGEST:
+        return at < starts_at + DIGEST_LATEST
+    return at < starts_at  # the close report helps only before the shift
+
+
+def default_deadline(
+    first_start: datetime, sent_at: datetime, before_start: timedelta
+) -> datetime | None:
+    """The RSVP deadline a call gets: ``before_start`` ahead of its first shift, if that is still
+    to come when the call goes out."""
+    deadline = first_start - before_start
+    return deadline if deadline > sent_at else None
+
+
+def digest_due(at: datetime, digest_time: time, zone: ZoneInfo) -> tuple[date, datetime]:
+    """Today's local date and when today's digest is due."""
+    today = at.astimezone(zone).date()
+    return today, datetime.combine(today, digest_time, tzinfo=zone).astimezone(UTC)
