@@ -1,0 +1,293 @@
+"""The queries behind coordinators' reports: per-shift turnout, new sign-ups, the leaderboard and
+the volunteers export.
+
+Who came, who said going and who did not come are :mod:`db.attendance`'s expressions, summed here;
+nothing in this module decides attendance on its own. Cancelled events and shifts are left out.
+Areas compare in any case; ``areas`` None means every area.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, case, exists, func, select, true
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.reports import LeaderLine, ShiftFigures, VolunteerRecord
+from bot.signup import ACTIVITIES, AVAILABILITY
+from db.attendance import CAME, SAID_GOING
+from db.schema import (
+    consents,
+    events,
+    rsvps,
+    shifts,
+    volunteer_activities,
+    volunteer_availability,
+    volunteers,
+)
+
+ACTIVE = "active"
+
+
+def _in_areas(areas: Iterable[str] | None) -> ColumnElement[bool]:
+    if areas is None:
+        return true()
+    return func.lower(events.c.area).in_([area.lower() for area in areas])
+
+
+def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _live() -> ColumnElement[bool]:
+    return and_(shifts.c.status == ACTIVE, events.c.status == ACTIVE)
+
+
+async def shift_figures(
+    conn: AsyncConnection,
+    *,
+    at: datetime,
+    areas: Iterable[str] | None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    event_ids: Sequence[int] | None = None,
+) -> list[ShiftFigures]:
+    """Turnout of every live shift starting in [start, end) (and/or of ``event_ids``), in time
+    order. No-shows count only for shifts that have ended by ``at``."""
+    query = (
+        select(
+            shifts.c.id,
+            shifts.c.event_id,
+            events.c.title,
+            events.c.area,
+            shifts.c.starts_at,
+            shifts.c.ends_at,
+            shifts.c.capacity,
+            _count(SAID_GOING).label("going"),
+            _count(CAME).label("came"),
+            _count(and_(SAID_GOING, CAME)).label("kept"),
+            _count(and_(CAME, rsvps.c.walk_in.is_(True))).label("walk_ins"),
+            _count(and_(CAME, rsvps.c.running_late_at.is_not(None))).label("late"),
+            func.coalesce(func.sum(rsvps.c.doors), 0).label("doors"),
+        )
+        .select_from(
+            shifts.join(events, events.c.id == shifts.c.event_id).outerjoin(
+                rsvps, rsvps.c.shift_id == shifts.c.id
+            )
+        )
+        .where(_live(), _in_areas(areas))
+        .group_by(
+            shifts.c.id,
+            shifts.c.event_id,
+            events.c.title,
+            events.c.area,
+            shifts.c.starts_at,
+            shifts.c.ends_at,
+            shifts.c.capacity,
+        )
+        .order_by(shifts.c.starts_at, shifts.c.id)
+    )
+    if start is not None:
+        query = query.where(shifts.c.starts_at >= start)
+    if end is not None:
+        query = query.where(shifts.c.starts_at < end)
+    if event_ids is not None:
+        query = query.where(shifts.c.event_id.in_(list(event_ids)))
+    found = []
+    for row in await conn.execute(query):
+        over = row.ends_at <= at
+        found.append(
+            ShiftFigures(
+                shift_id=row.id,
+                event_id=row.event_id,
+                title=row.title,
+                area=row.area,
+                starts_at=row.starts_at,
+                ends_at=row.ends_at,
+                capacity=row.capacity,
+                going=int(row.going),
+                came=int(row.came),
+                kept=int(row.kept),
+                # Said going and did not come: those who said going less those of them who came.
+                # (Counted this way because DID_NOT_COME's NOT turns SQL's NULL from CAME, for a
+                # row never checked in nor corrected, into NULL rather than true.)
+                no_shows=int(row.going) - int(row.kept) if over else 0,
+                walk_ins=int(row.walk_ins),
+                late=int(row.late),
+                doors=int(row.doors),
+                over=over,
+            )
+        )
+    return found
+
+
+async def sign_ups(
+    conn: AsyncConnection, *, start: datetime, end: datetime, areas: Iterable[str] | None
+) -> int:
+    """Volunteers who finished signing up in [start, end). Volunteers have no area: within
+    areas, those who have also answered for a shift of an event there."""
+    query = select(func.count()).where(
+        volunteers.c.signed_up_at >= start, volunteers.c.signed_up_at < end
+    )
+    if areas is not None:
+        query = query.where(_answered_in(areas))
+    return int(await conn.scalar(query) or 0)
+
+
+def _answered_in(areas: Iterable[str]) -> ColumnElement[bool]:
+    return exists(
+        select(rsvps.c.id)
+        .join(shifts, shifts.c.id == rsvps.c.shift_id)
+        .join(events, events.c.id == shifts.c.event_id)
+        .where(rsvps.c.volunteer_id == volunteers.c.id, _in_areas(areas))
+    )
+
+
+async def area_named(conn: AsyncConnection, name: str) -> str | None:
+    """The area as events spell it, if any event (even a cancelled one) is in an area of that
+    name in any case."""
+    return await conn.scalar(
+        select(events.c.area)
+        .where(func.lower(events.c.area) == name.strip().lower())
+        .order_by(events.c.id.desc())
+        .limit(1)
+    )
+
+
+async def events_titled(
+    conn: AsyncConnection, words: Sequence[str], *, areas: Iterable[str] | None, at: datetime
+) -> list[int]:
+    """Live events whose title has every one of ``words`` (any case), nearest in time to ``at``
+    first: the one on now or most recently, then the next to come."""
+    query = (
+        select(
+            events.c.id,
+            func.min(shifts.c.starts_at).label("first"),
+            func.max(shifts.c.starts_at).label("last"),
+        )
+        .join(shifts, shifts.c.event_id == events.c.id)
+        .where(_live(), _in_areas(areas))
+        .group_by(events.c.id)
+    )
+    for word in words:
+        query = query.where(func.lower(events.c.title).contains(word.lower(), autoescape=True))
+    found = [(row.id, row.first, row.last) for row in await conn.execute(query)]
+
+    def nearness(item: tuple[int, datetime, datetime]) -> tuple[int, float]:
+        _, first, last = item
+        if first <= at:  # started: the most recently started first
+            return (0, max((at - last).total_seconds(), 0.0))
+        return (1, (first - at).total_seconds())
+
+    return [event_id for event_id, _, _ in sorted(found, key=nearness)]
+
+
+async def leaderboard(
+    conn: AsyncConnection,
+    *,
+    start: datetime,
+    end: datetime,
+    areas: Iterable[str] | None,
+    limit: int = 10,
+) -> list[LeaderLine]:
+    """Shifts came to and doors knocked per volunteer in [start, end), most first. Names only of
+    volunteers who chose to be shown; nobody else's name leaves the database."""
+    shifts_came = _count(CAME).label("shifts")
+    doors = func.coalesce(func.sum(rsvps.c.doors), 0).label("doors")
+    rows = await conn.execute(
+        select(
+            volunteers.c.id,
+            case((volunteers.c.on_leaderboard.is_(True), volunteers.c.name), else_=None).label(
+                "name"
+            ),
+            shifts_came,
+            doors,
+        )
+        .select_from(
+            rsvps.join(volunteers, volunteers.c.id == rsvps.c.volunteer_id)
+            .join(shifts, shifts.c.id == rsvps.c.shift_id)
+            .join(events, events.c.id == shifts.c.event_id)
+        )
+        .where(
+            _live(),
+            _in_areas(areas),
+            shifts.c.starts_at >= start,
+            shifts.c.starts_at < end,
+        )
+        .group_by(volunteers.c.id, volunteers.c.on_leaderboard, volunteers.c.name)
+        .having((shifts_came > 0) | (doors > 0))
+        .order_by(shifts_came.desc(), doors.desc(), volunteers.c.id)
+        .limit(limit)
+    )
+    return [LeaderLine(row.id, row.name, int(row.shifts), int(row.doors)) for row in rows]
+
+
+async def set_on_leaderboard(conn: AsyncConnection, volunteer_id: int, shown: bool) -> None:
+    await conn.execute(
+        volunteers.update().where(volunteers.c.id == volunteer_id).values(on_leaderboard=shown)
+    )
+
+
+async def volunteer_records(
+    conn: AsyncConnection, *, areas: Iterable[str] | None
+) -> list[VolunteerRecord]:
+    """Every volunteer with their latest consent; within areas, only those who have answered for
+    a shift of an event there. Forgotten volunteers keep no personal fields, so show none."""
+    query = select(volunteers).order_by(volunteers.c.id)
+    if areas is not None:
+        query = query.where(_answered_in(list(areas)))
+    people = (await conn.execute(query)).all()
+    ids = [person.id for person in people]
+    slots: dict[int, list[str]] = {}
+    acts: dict[int, list[str]] = {}
+    latest: dict[int, tuple[datetime, datetime | None, str]] = {}
+    if ids:
+        for volunteer_id, slot in await conn.execute(
+            select(volunteer_availability.c.volunteer_id, volunteer_availability.c.slot).where(
+                volunteer_availability.c.volunteer_id.in_(ids)
+            )
+        ):
+            slots.setdefault(volunteer_id, []).append(slot)
+        for volunteer_id, activity in await conn.execute(
+            select(volunteer_activities.c.volunteer_id, volunteer_activities.c.activity).where(
+                volunteer_activities.c.volunteer_id.in_(ids)
+            )
+        ):
+            acts.setdefault(volunteer_id, []).append(activity)
+        for consent in await conn.execute(
+            select(consents)
+            .where(consents.c.volunteer_id.in_(ids))
+            .order_by(consents.c.given_at, consents.c.id)
+        ):
+            # The last one given wins.
+            latest[consent.volunteer_id] = (
+                consent.given_at,
+                consent.withdrawn_at,
+                consent.notice_version,
+            )
+    records = []
+    for person in people:
+        given, withdrawn, version = latest.get(person.id, (None, None, None))
+        forgotten = person.status == "forgotten"
+        records.append(
+            VolunteerRecord(
+                id=person.id,
+                status=person.status,
+                name=None if forgotten else person.name,
+                postcode=None if forgotten else person.postcode,
+                availability=() if forgotten else _labels(slots.get(person.id, []), AVAILABILITY),
+                activities=() if forgotten else _labels(acts.get(person.id, []), ACTIVITIES),
+                phone=None if forgotten else person.phone,
+                consent_given=given,
+                consent_withdrawn=withdrawn,
+                notice_version=version,
+            )
+        )
+    return records
+
+
+def _labels(codes: Iterable[str], names: dict[str, str]) -> tuple[str, ...]:
+    """Labels in the order the sign-up questions show them."""
+    chosen = set(codes)
+    return tuple(label for code, label in names.items() if code in chosen)
