@@ -418,7 +418,7 @@ def split_value(value: str) -> tuple[str, int] | None:
 
 
 NOTE_SKIP = "dn"
-CORRECT = "ac"
+CORRECT = "ab"  # attendance: begin correcting
 MARK = "at"
 
 

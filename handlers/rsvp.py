@@ -21,6 +21,7 @@ from db.volunteers import Volunteer
 from handlers.common import load_volunteer, requires
 
 LATE_REASON_KEY = "late_cancel_shift"
+ROSTER_KEEPS_ENDED = timedelta(hours=24)
 
 
 # --- Showing an RSVP card -----------------------------------------------------------------------
@@ -464,7 +465,11 @@ async def roster(update: Update, context: MusterContext, access: Access) -> None
     at = clock.now()
     blocks: list[tuple[str, keyboards.InlineKeyboardMarkup | None]] = []
     async with context.db.connect() as conn:
-        for event, event_shifts in await events.upcoming(conn, areas=access.areas(Role.ORGANISER)):
+        # Shifts that ended in the last day stay listed, so attendance can still be corrected.
+        recent = await events.upcoming(
+            conn, areas=access.areas(Role.ORGANISER), at=at - ROSTER_KEEPS_ENDED
+        )
+        for event, event_shifts in recent:
             lines = await rsvps.roster(conn, [s.id for s in event_shifts])
             blocks.append((f"<b>{texts.esc(event.title)}</b> ({texts.esc(event.area)})", None))
             for shift in event_shifts:

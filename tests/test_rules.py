@@ -124,3 +124,16 @@ def test_role_requests() -> None:
         with pytest.raises(BadRoleRequest) as caught:
             parse_role_request(args)
         assert caught.value.reason == reason, args
+
+
+def test_callback_namespaces_are_all_different() -> None:
+    """Two flows sharing a namespace would take each other's button presses."""
+    import bot.keyboards as keyboards
+
+    names = [
+        value
+        for name, value in vars(keyboards).items()
+        if name.isupper() and isinstance(value, str) and len(value) <= 3
+    ] + list(keyboards.CHOICE.values())
+    assert len(names) > 20
+    assert len(names) == len(set(names)), sorted(names)
