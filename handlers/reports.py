@@ -98,16 +98,27 @@ async def _figures_so_far(context: MusterContext, scope: Scope) -> list[ShiftFig
 
 
 async def _reply_blocks(update: Update, blocks: Iterable[str]) -> None:
-    """Send blocks of text, as few messages as fit."""
+    """Send blocks of text, as few messages as fit; a block too long for one is cut at lines."""
     assert update.effective_message
     message, current = update.effective_message, ""
     for block in blocks:
-        if current and len(current) + 2 + len(block) > MESSAGE_LIMIT:
-            await message.reply_text(current)
-            current = ""
-        current = f"{current}\n\n{block}" if current else block
+        for part in _pieces(block):
+            if current and len(current) + 2 + len(part) > MESSAGE_LIMIT:
+                await message.reply_text(current)
+                current = ""
+            current = f"{current}\n\n{part}" if current else part
     if current:
         await message.reply_text(current)
+
+
+def _pieces(block: str) -> list[str]:
+    pieces, current = [], ""
+    for line in block.split("\n"):
+        if current and len(current) + 1 + len(line) > MESSAGE_LIMIT:
+            pieces.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    return [*pieces, current]
 
 
 # --- /summary ------------------------------------------------------------------------------------

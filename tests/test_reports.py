@@ -23,7 +23,9 @@ from telegram.ext import Application
 
 from bot import reports, texts
 from bot.events import EventDraft, ShiftDraft
-from db import events
+from db import events, migrate
+from db import reports as queries
+from db.engine import create_engine
 from db.schema import (
     audit_log,
     consents,
@@ -297,7 +299,7 @@ async def test_summary_for_everyone_an_area_and_other_periods(
     )
 
     await admin.send("/summary Narnia")
-    assert admin.last.text == texts.report_unknown("Narnia", "summary").replace("<b>", "")
+    assert admin.last.text == texts.report_unknown("Narnia", "summary")
     await admin.send("/summary 31/2")
     assert admin.last.text == texts.BAD_REPORT_PERIOD["date"]
 
@@ -612,4 +614,71 @@ async def test_volunteers_and_organisers_are_refused(
     olly = fake.user(OLLY, first_name="Olly")  # an organiser, not a coordinator
     for command in ("/chart", "/leaderboard"):
         await _refused(olly, engine, command, "coordinator")
-    assert START.tzinfo is UTC
+
+
+async def _figures_of(engine: AsyncEngine) -> tuple[Any, ...]:
+    """Every query of the reports over the test world, at the test's clock."""
+    now = START
+    start, end = datetime(2026, 10, 26, tzinfo=UTC), datetime(2026, 11, 25, tzinfo=UTC)
+    async with engine.connect() as conn:
+        return (
+            await queries.shift_figures(conn, at=now, areas=None, start=start, end=now),
+            await queries.shift_figures(conn, at=now, areas=["PECKHAM"], event_ids=[1, 4]),
+            await queries.sign_ups(conn, start=start, end=end, areas=None),
+            await queries.sign_ups(conn, start=start, end=end, areas=["lewisham"]),
+            await queries.area_named(conn, "peckham"),
+            await queries.events_titled(conn, ["peckham"], areas=None, at=now),
+            await queries.leaderboard(conn, start=start, end=now, areas=None),
+            await queries.volunteer_records(conn, areas=["Peckham"]),
+        )
+
+
+async def test_the_queries_agree_on_postgresql(
+    engine: AsyncEngine, postgres_database_url: str
+) -> None:
+    postgres = create_engine(postgres_database_url)
+    try:
+        await migrate.upgrade(postgres)
+        await _world(engine)
+        await _world(postgres)
+        on_sqlite, on_postgres = await _figures_of(engine), await _figures_of(postgres)
+    finally:
+        await postgres.dispose()
+    assert on_postgres == on_sqlite
+    figures, by_event, joined, joined_here, area, titled, leaders, people = on_sqlite
+    assert [f.going for f in figures] == [1, 4, 1, 2]
+    assert [f.no_shows for f in by_event] == [2, 0, 0]
+    assert (joined, joined_here, area) == (4, 1, "Peckham")
+    assert titled == [1, 4]
+    assert [(line.name, line.shifts, line.doors) for line in leaders][:2] == [
+        ("Ann", 3, 110),
+        (None, 1, 30),
+    ]
+    assert [person.name for person in people][:2] == ["Ann", "Bob"]
+
+
+async def test_a_long_turnout_comes_in_messages_that_fit(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    async with engine.begin() as conn:
+        first = datetime(2026, 9, 1, 10, 0, tzinfo=UTC)
+        await events.create_event(
+            conn,
+            EventDraft(
+                "committee_room",
+                "Long committee room",
+                "Peckham",
+                shifts=tuple(
+                    ShiftDraft(first + timedelta(days=i), first + timedelta(days=i, hours=2), 5)
+                    for i in range(70)
+                ),
+            ),
+            created_by=ADMIN_ID,
+        )
+    admin = fake.user(ADMIN_ID, first_name="Ada")
+    await admin.send("/turnout long committee")
+    sent = admin.messages
+    assert len(sent) == 2
+    assert all(len(m.text) <= 4096 for m in sent)
+    assert sum(m.text.count("• ") for m in sent) == 70
+    assert sent[0].text.startswith("Long committee room (Peckham)\n• Tue 1 Sep, 11:00-13:00")  # BST
