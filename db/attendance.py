@@ -22,8 +22,10 @@ from db.schema import events, rsvps, shifts, volunteers
 PRESENT = "present"
 NO_SHOW = "no_show"
 
+# Written so that it is never NULL: with a NULL in it, ``~CAME`` would match nobody and every
+# no-show who was never corrected would go uncounted.
 CAME: ColumnElement[bool] = or_(
-    rsvps.c.attendance == PRESENT,
+    func.coalesce(rsvps.c.attendance, "") == PRESENT,
     and_(rsvps.c.attendance.is_(None), rsvps.c.checked_in_at.is_not(None)),
 )
 SAID_GOING: ColumnElement[bool] = and_(rsvps.c.status == GOING, rsvps.c.walk_in.is_(False))

@@ -136,3 +136,35 @@ async def postgres_engine(postgres_database_url: str) -> AsyncIterator[AsyncEngi
 
 async def test_fifty_taps_for_the_last_five_places_postgres(postgres_engine: AsyncEngine) -> None:
     await _race_for_the_last_places(postgres_engine)
+
+
+async def test_attendance_expressions_count_every_row(engine: AsyncEngine) -> None:
+    """came / no-show in SQL agree with the rule in Python for every combination, NULLs too."""
+    from sqlalchemy import func as sql_func
+    from sqlalchemy import update
+
+    from db.attendance import CAME, DID_NOT_COME, NO_SHOW, PRESENT, came
+
+    shift_id = await _shift(engine, capacity=10)
+    people = await _volunteers(engine, 6)
+    cases = [  # (checked in?, organiser's correction)
+        (False, None),
+        (True, None),
+        (False, PRESENT),
+        (True, NO_SHOW),
+        (False, NO_SHOW),
+        (True, PRESENT),
+    ]
+    for person, (checked, correction) in zip(people, cases, strict=True):
+        await _answer(engine, shift_id, person, GOING)
+        async with engine.begin() as conn:
+            await conn.execute(
+                update(rsvps_table)
+                .where(rsvps_table.c.volunteer_id == person)
+                .values(checked_in_at=clock.now() if checked else None, attendance=correction)
+            )
+    expected_came = sum(came(clock.now() if c else None, a) for c, a in cases)
+    async with engine.connect() as conn:
+        came_count = await conn.scalar(select(sql_func.count()).where(CAME))
+        missing = await conn.scalar(select(sql_func.count()).where(DID_NOT_COME))
+    assert (came_count, missing) == (expected_came, len(cases) - expected_came) == (3, 3)
