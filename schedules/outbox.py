@@ -29,6 +29,7 @@ import asyncio
 import contextlib
 import heapq
 import itertools
+import json
 import logging
 import math
 import warnings
@@ -39,14 +40,7 @@ from typing import Any
 
 from apscheduler.events import EVENT_SCHEDULER_SHUTDOWN
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram import (
-    Bot,
-    ForceReply,
-    InlineKeyboardMarkup,
-    LinkPreviewOptions,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
-)
+from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
@@ -63,9 +57,10 @@ log = logging.getLogger(__name__)
 # Where the sender lives in ``application.bot_data``.
 BOT_DATA_KEY = "outbox"
 
-# Sends in flight at once. A few hide the round trip to Telegram, so a lifted pace is limited by
-# the work, not by waiting; the pace itself is enforced before each send starts.
-CONCURRENCY = 8
+# Workers, so sends in flight at once. A few hide the round trip to Telegram: four keep 25 a
+# second with answers taking up to 160 ms. The pace is kept whatever their number: each send
+# waits for its slot before it starts.
+CONCURRENCY = 4
 # Rows claimed per transaction when the pace is lifted; a paced sender claims about two seconds'
 # worth, so that few rows sit in `sending` (a crash only ever repeats rows that were sent but not
 # yet marked, but a long-held claim keeps other senders off them).
@@ -82,12 +77,6 @@ BACKOFF_MAX = timedelta(minutes=10)
 _GONE = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated")
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-_MARKUP = {
-    "inline_keyboard": InlineKeyboardMarkup,
-    "keyboard": ReplyKeyboardMarkup,
-    "remove_keyboard": ReplyKeyboardRemove,
-    "force_reply": ForceReply,
-}
 # A row sent again at once: a 429 is Telegram saying "not now", not a failed attempt.
 _AGAIN = "again"
 
@@ -115,15 +104,6 @@ def _retry_after(error: RetryAfter) -> float:
         warnings.simplefilter("ignore", PTBDeprecationWarning)
         value = error.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-def _markup(data: dict[str, Any] | None, bot: Bot) -> Any:
-    if not data:
-        return None
-    for key, kind in _MARKUP.items():
-        if key in data:
-            return kind.de_json(data, bot)
-    raise ValueError("unknown reply_markup")
 
 
 class Pace:
@@ -169,17 +149,22 @@ class Pace:
             self._free_at = {chat: at for chat, at in self._free_at.items() if at > now}
         self._free_at[chat_id] = now + self.per_chat
 
-    def wait_for(self) -> float:
-        """Seconds until the next send may start overall (0 if now)."""
-        return max(self._next_slot, self._paused_until) - self.now()
+    def paused(self) -> bool:
+        return self._paused_until > self.now()
 
-    def take(self) -> None:
-        """Use the current slot. Slots are spaced from the previous slot, not from when it was
-        used, so small sleep overshoots don't add up into a slower rate; after an idle spell
-        (more than one slot behind) the spacing starts afresh instead of bursting."""
+    def reserve(self) -> float:
+        """Take the next slot; returns how long to wait for it (0: go now).
+
+        Slots are spaced from the previous slot, not from when it was used, so small sleep
+        overshoots don't add up into a slower rate; after an idle spell (more than one slot
+        behind) the spacing starts afresh instead of bursting to catch up.
+        """
         now = self.now()
-        base = self._next_slot if now - self._next_slot < self.interval else now
-        self._next_slot = base + self.interval
+        at = max(self._next_slot, self._paused_until)
+        if at < now - self.interval:
+            at = now
+        self._next_slot = at + self.interval
+        return at - now
 
 
 class OutboxSender:
@@ -226,9 +211,10 @@ class OutboxSender:
         self._queue: deque[Claimed] = deque()  # claimed, not yet started
         self._later: list[tuple[float, int, Claimed]] = []  # waiting for their chat to be free
         self._seq = itertools.count()
-        self._inflight: set[asyncio.Task[Outcome]] = set()
-        self._finished: list[asyncio.Task[Outcome]] = []  # sends done, not yet taken in
-        self._signal = asyncio.Event()  # a send finished
+        self._low_water = max(self._batch // 2, self._concurrency)
+        self._rows = asyncio.Event()  # set when rows were claimed: for idle workers
+        self._attention = asyncio.Event()  # set by workers who need the coordinator
+        self._busy = 0  # workers waiting for their turn or sending
         self._outcomes: list[Outcome] = []
         self._held: Counter[int] = Counter()  # per call: rows claimed and not yet marked
         self._progress_at: dict[int, float] = {}
@@ -284,12 +270,22 @@ class OutboxSender:
         try:
             if not await self._start():
                 return
-            while not self._stop.is_set():
-                try:
-                    await self._step()
-                except Exception as error:  # the database or the network hiccuped: carry on
-                    log.error("outbox sender: %s; trying again shortly", type(error).__name__)
-                    await self._sleep(1.0)
+            workers = [
+                asyncio.create_task(self._work(), name=f"outbox worker {n}")
+                for n in range(self._concurrency)
+            ]
+            try:
+                while not self._stop.is_set():
+                    try:
+                        await self._tick()
+                    except Exception as error:  # the database hiccuped: carry on
+                        log.error("outbox sender: %s; trying again shortly", type(error).__name__)
+                        await self._sleep(1.0)
+            finally:
+                self._stop.set()
+                self._rows.set()
+                # Each worker finishes the send in hand (bounded by the HTTP timeouts).
+                await asyncio.gather(*workers, return_exceptions=True)
         finally:
             try:
                 await self._wind_down()
@@ -316,9 +312,6 @@ class OutboxSender:
         return False
 
     async def _wind_down(self) -> None:
-        if self._inflight:
-            await asyncio.wait(self._inflight)
-        self._collect()
         with contextlib.suppress(Exception):
             await self._flush(progress=False)
         held = [row.id for row in self._queue] + [row.id for _, _, row in self._later]
@@ -339,17 +332,18 @@ class OutboxSender:
         """Sleep, but wake up at once for a stop."""
         if seconds > 0:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), seconds)
+                async with asyncio.timeout(seconds):
+                    await self._stop.wait()
 
-    # ------------------------------------------------------------------ the loop
+    # ------------------------------------------------------------------ the coordinator
 
-    async def _step(self) -> None:
-        self._collect()
+    async def _tick(self) -> None:
+        """One round of the coordinator: claim, write outcomes, or rest until there is work."""
         backlog = len(self._queue) + len(self._later)
-        if self._more and backlog < self._batch // 2:
+        if self._more and backlog < self._low_water:
             await self._claim()
-            backlog = len(self._queue) + len(self._later)
-        idle = not backlog and not self._inflight
+            return
+        idle = not backlog and not self._busy
         if self._outcomes and (
             idle
             or len(self._outcomes) >= FLUSH_SIZE
@@ -361,28 +355,12 @@ class OutboxSender:
             if not self._more:
                 await self._idle()
             return
-        if len(self._inflight) >= self._concurrency:
-            await self._wait_inflight(FLUSH_SECONDS)
-            return
-        row = self._next_ready()
-        if row is None:
-            delay = self._later[0][0] - self._pace.now() if self._later else FLUSH_SECONDS
-            if self._inflight:
-                await self._wait_inflight(min(max(delay, 0.001), FLUSH_SECONDS))
-            else:
-                await self._sleep(min(max(delay, 0.001), FLUSH_SECONDS))
-            return
-        wait = self._pace.wait_for()
-        if wait > 0:
-            # Not our turn yet: put the row back and let outcomes be collected meanwhile.
-            self._queue.appendleft(row)
-            if self._inflight:
-                await self._wait_inflight(wait)
-            else:
-                await self._sleep(wait)
-            return
-        self._pace.take()
-        self._start_send(row)
+        # Workers are at it: wait until one needs us (rows running low, outcomes piling up,
+        # nothing left to send), or until it is time to write what has come back.
+        self._attention.clear()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(FLUSH_SECONDS):
+                await self._attention.wait()
 
     async def _claim(self) -> None:
         async with self._engine.begin() as conn:
@@ -396,64 +374,90 @@ class OutboxSender:
                 self._outcomes.append(Outcome(row, db.UNREACHABLE, counts_as_attempt=False))
             else:
                 self._queue.append(row)
+        if rows:
+            self._rows.set()
 
-    def _next_ready(self) -> Claimed | None:
+    # ------------------------------------------------------------------ the workers
+
+    async def _work(self) -> None:
+        """One of the workers: take the next row whose turn it is, send it, note the outcome."""
+        while not self._stop.is_set():
+            row = self._take()
+            if row is None:
+                await self._wait_for_rows()
+                continue
+            assert row.chat_id is not None
+            self._busy += 1
+            try:
+                if not await self._turn():
+                    self._queue.appendleft(row)  # stopping: hand it back unsent
+                    self._pace.finished(row.chat_id)
+                    return
+                outcome = await self._send(row)  # never raises
+            finally:
+                self._busy -= 1
+            if outcome.status == _AGAIN:
+                self._queue.appendleft(row)
+                continue
+            self._outcomes.append(outcome)
+            if len(self._outcomes) >= FLUSH_SIZE:
+                self._attention.set()
+
+    def _take(self) -> Claimed | None:
         """The first claimed row whose chat may be messaged now; rows whose chat is not free yet
         wait aside, so one busy chat never holds up the rest."""
         now = self._pace.now()
-        while self._later and self._later[0][0] <= now:
-            self._queue.appendleft(heapq.heappop(self._later)[2])
-        while self._queue:
-            row = self._queue.popleft()
+        later, queue = self._later, self._queue
+        while later and later[0][0] <= now:
+            queue.appendleft(heapq.heappop(later)[2])
+        while queue:
+            row = queue.popleft()
             assert row.chat_id is not None
             ready = self._pace.chat_ready_at(row.chat_id)
             if ready <= now:
+                self._pace.started(row.chat_id)
+                if self._more and len(queue) + len(later) < self._low_water:
+                    self._attention.set()
                 return row
             if ready == math.inf:  # one in flight to that chat: look again a gap later
                 ready = now + self._pace.per_chat
-            heapq.heappush(self._later, (ready, next(self._seq), row))
+            heapq.heappush(later, (ready, next(self._seq), row))
         return None
 
-    async def _wait_inflight(self, seconds: float) -> None:
-        """Wait until a send finishes, at most ``seconds``."""
-        if self._finished:
-            return
-        self._signal.clear()
+    async def _wait_for_rows(self) -> None:
+        """Nothing to send now: tell the coordinator, and wait for rows or for a chat to be free."""
+        self._attention.set()
+        self._rows.clear()
+        seconds = FLUSH_SECONDS
+        if self._later:
+            seconds = min(seconds, max(self._later[0][0] - self._pace.now(), 0.001))
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(seconds):
-                await self._signal.wait()
+                await self._rows.wait()
 
-    def _start_send(self, row: Claimed) -> None:
-        assert row.chat_id is not None
-        self._pace.started(row.chat_id)
-        task = asyncio.create_task(self._send(row))
-        self._inflight.add(task)
-        task.add_done_callback(self._on_sent)
-
-    def _on_sent(self, task: asyncio.Task[Outcome]) -> None:
-        self._finished.append(task)
-        self._signal.set()
-
-    def _collect(self) -> None:
-        """Take in the sends that have finished."""
-        done, self._finished = self._finished, []
-        for task in done:
-            self._inflight.discard(task)
-            outcome = task.result()  # _send never raises
-            if outcome.status == _AGAIN:
-                self._queue.appendleft(outcome.row)
-            else:
-                self._outcomes.append(outcome)
+    async def _turn(self) -> bool:
+        """Wait for this send's slot in the pace; False if the sender is stopping meanwhile."""
+        while True:
+            delay = self._pace.reserve()
+            if delay > 0:
+                await self._sleep(delay)
+            if self._stop.is_set():
+                return False
+            if not self._pace.paused():  # a 429 came in while we waited: queue up again
+                return True
 
     async def _send(self, row: Claimed) -> Outcome:
         assert row.chat_id is not None
         try:
+            markup = row.payload.get("reply_markup")
             message = await self._bot.send_message(
                 row.chat_id,
                 row.payload["text"],
                 parse_mode=ParseMode.HTML,
                 link_preview_options=_NO_PREVIEW,
-                reply_markup=_markup(row.payload.get("reply_markup"), self._bot),
+                # Stored as Telegram JSON, so handed over as it is: rebuilding PTB objects from it
+                # only for PTB to turn them back into the same JSON costs more than the send.
+                api_kwargs={"reply_markup": json.dumps(markup)} if markup else None,
             )
         except RetryAfter as error:
             seconds = _retry_after(error)
@@ -588,11 +592,10 @@ class OutboxSender:
         assert progress.progress_chat_id is not None and progress.progress_message_id is not None
         if previous is not None:
             await asyncio.wait([previous])
-        # Edits count against the overall pace too; they are rare enough to just wait for a gap.
-        delay = self._pace.wait_for()
+        # Edits count against the overall pace too.
+        delay = self._pace.reserve()
         if delay > 0:
             await asyncio.sleep(delay)
-        self._pace.take()
         try:
             await self._bot.edit_message_text(
                 texts.callout_progress(progress.sent, progress.total, finished=finished),

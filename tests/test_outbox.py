@@ -250,9 +250,12 @@ async def check_big_call(app: Application, fake: FakeTelegram, engine: AsyncEngi
     assert by_chat[ids[600]].status == "sent" and by_chat[ids[600]].attempts == 1  # 429: no try
     sent = [row for row in rows if row.status == "sent"]
     assert len(sent) == count - len(blocked)
-    # The stored message ids are the ones the volunteers got.
+    # The stored message ids are the ones the volunteers got, with the text and the buttons.
     for row in sent[:50]:
-        assert fake.transcript(row.chat_id)[0].message_id == row.message_id
+        (message,) = fake.transcript(row.chat_id)
+        assert message.message_id == row.message_id
+        assert message.text == "📣 Saturday canvass needs you. Can you come?"
+        assert message.buttons == ["I'm in"]
     assert all(row.sent_at is not None for row in sent)
     assert unreachable_people == set(blocked)
     assert call_row.status == "done" and call_row.finished_at is not None
