@@ -25,6 +25,10 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
+# A shift call to 10,000 volunteers against the fake Bot API; results go in bench/RESULTS.md.
+bench: $(STAMP)
+	$(BIN)/python -m bench.broadcast
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
