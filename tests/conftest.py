@@ -96,6 +96,9 @@ def settings(fake: FakeTelegram, database_url: str) -> Settings:
         # Scheduled work runs when a test says so (see tests.flows.run_scheduler), after moving
         # the clock, never on its own in the middle of a test's before-and-after comparison.
         schedule_poll_seconds=24 * 3600,
+        # Telegram's pace is tested on its own (tests/test_outbox.py); elsewhere it only waits.
+        outbox_rate=0,
+        outbox_per_chat_seconds=0,
     )
 
 

@@ -52,7 +52,7 @@ async def every_row(engine: AsyncEngine) -> dict[str, list[dict[str, Any]]]:
     return found
 
 
-async def outbox_drained(engine: AsyncEngine, within: float = 10.0) -> None:
+async def outbox_drained(engine: AsyncEngine, within: float = 30.0) -> None:
     """Wait until the running sender has dealt with every queued message."""
     async with asyncio.timeout(within):
         while True:

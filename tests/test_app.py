@@ -106,7 +106,7 @@ async def test_runs_stops_on_sigterm_and_handles_each_update_once(
             await alice.send("/start")
             await _wait_for(lambda: len(alice.messages) == 1)
         process.send_signal(signal.SIGTERM)
-        _, err = await asyncio.wait_for(process.communicate(), 10)
+        _, err = await asyncio.wait_for(process.communicate(), 30)
         assert process.returncode == 0, err.decode()[-2000:]
         assert fake.token not in err.decode()
         assert fake.token.split(":")[1] not in err.decode()

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import datetime as dtm
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import aiohttp
 import pytest
@@ -427,6 +427,13 @@ async def test_menu_button_get_chat_and_simple_methods(fake: FakeTelegram, bot: 
 # ---------------------------------------------------------------------------- updates
 
 
+async def until(condition: Callable[[], bool], within: float = 5.0) -> None:
+    """Wait for the server to reach a state, however slow the machine is today."""
+    async with asyncio.timeout(within):
+        while not condition():  # noqa: ASYNC110 - server state has no event to wait on
+            await asyncio.sleep(0.005)
+
+
 async def test_get_updates_offset_limit_and_wakeup(fake: FakeTelegram, bot: Bot) -> None:
     alice = fake.user(ALICE)
     for i in range(3):
@@ -437,14 +444,14 @@ async def test_get_updates_offset_limit_and_wakeup(fake: FakeTelegram, bot: Bot)
     assert [u.message.text for u in rest if u.message] == ["m2"]
     # Confirming the last one leaves nothing; a long poll is woken by the next user action.
     consumed = asyncio.create_task(fake.wait_consumed(rest[0].update_id))
-    poll = asyncio.create_task(bot.get_updates(offset=rest[0].update_id + 1, timeout=5))
-    await asyncio.sleep(0.05)
-    assert consumed.done()
+    poll = asyncio.create_task(bot.get_updates(offset=rest[0].update_id + 1, timeout=30))
+    await asyncio.wait_for(consumed, 5)
+    await until(lambda: fake.long_polling)
     loop = asyncio.get_running_loop()
     started = loop.time()
     await alice.send("/start ev123", wait=False)
     [update] = await poll
-    assert loop.time() - started < 1
+    assert loop.time() - started < 10  # woken by the update, not by the 30 s timeout
     assert update.message is not None and update.message.text == "/start ev123"
     assert update.message.entities[0].type == "bot_command"
     assert update.message.entities[0].length == len("/start")
@@ -458,7 +465,7 @@ async def test_second_long_poll_terminates_the_first(fake: FakeTelegram, bot: Bo
     # second bot instance running by mistake.
     async with Bot(token=fake.token, base_url=fake.base_url) as rival:
         first = asyncio.create_task(bot.get_updates(timeout=5))
-        await asyncio.sleep(0.05)
+        await until(lambda: fake.long_polling)
         second = asyncio.create_task(rival.get_updates(timeout=0.3))
         with pytest.raises(Conflict, match="terminated by other getUpdates"):
             await first
@@ -476,7 +483,7 @@ async def test_client_leaving_a_long_poll_is_harmless(fake: FakeTelegram, bot: B
 
     async with aiohttp.ClientSession() as session:
         poll = asyncio.create_task(raw_poll(session))
-        await asyncio.sleep(0.05)
+        await until(lambda: fake.long_polling)
         poll.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await poll

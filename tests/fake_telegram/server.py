@@ -581,6 +581,12 @@ class FakeTelegram:
             if entry[0] == update_id and not entry[2].done():
                 entry[2].set_result(None)
 
+    @property
+    def long_polling(self) -> bool:
+        """Whether a getUpdates call is parked here waiting for updates (tests wait on this
+        rather than sleeping and hoping the request has arrived)."""
+        return self._poll_waiter is not None and not self._poll_waiter.done()
+
     def _wake_poll(self, outcome: str) -> None:
         waiter = self._poll_waiter
         if waiter is not None and not waiter.done():
