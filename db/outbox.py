@@ -28,7 +28,8 @@ CALL_DONE = "done"
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One message to one chat: sendMessage's text and reply_markup (Telegram JSON)."""
+    """One message to one chat: sendMessage's text and reply_markup (Telegram JSON), or, with
+    ``venue`` (sendVenue's latitude, longitude, title and address), a meeting point on a map."""
 
     chat_id: int
     volunteer_id: int | None
@@ -36,6 +37,7 @@ class Outgoing:
     text: str
     reply_markup: dict[str, Any] | None = None
     callout_id: int | None = None
+    venue: dict[str, Any] | None = None
 
 
 async def enqueue(conn: AsyncConnection, messages: Iterable[Outgoing]) -> int:
@@ -47,7 +49,11 @@ async def enqueue(conn: AsyncConnection, messages: Iterable[Outgoing]) -> int:
             "volunteer_id": message.volunteer_id,
             "chat_id": message.chat_id,
             "kind": message.kind,
-            "payload": {"text": message.text, "reply_markup": message.reply_markup},
+            "payload": {
+                "text": message.text,
+                "reply_markup": message.reply_markup,
+                **({"venue": message.venue} if message.venue else {}),
+            },
             "status": PENDING,
             "attempts": 0,
             "next_attempt_at": at,

@@ -450,15 +450,21 @@ class OutboxSender:
         assert row.chat_id is not None
         try:
             markup = row.payload.get("reply_markup")
-            message = await self._bot.send_message(
-                row.chat_id,
-                row.payload["text"],
-                parse_mode=ParseMode.HTML,
-                link_preview_options=_NO_PREVIEW,
-                # Stored as Telegram JSON, so handed over as it is: rebuilding PTB objects from it
-                # only for PTB to turn them back into the same JSON costs more than the send.
-                api_kwargs={"reply_markup": json.dumps(markup)} if markup else None,
-            )
+            venue = row.payload.get("venue")
+            if venue:
+                # A meeting point on the map, with its name and address.
+                message = await self._bot.send_venue(row.chat_id, **venue)
+            else:
+                message = await self._bot.send_message(
+                    row.chat_id,
+                    row.payload["text"],
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=_NO_PREVIEW,
+                    # Stored as Telegram JSON, so handed over as it is: rebuilding PTB objects
+                    # from it only for PTB to turn them back into the same JSON costs more than
+                    # the send.
+                    api_kwargs={"reply_markup": json.dumps(markup)} if markup else None,
+                )
         except RetryAfter as error:
             seconds = _retry_after(error)
             log.warning("outbox: Telegram asked us to slow down; pausing %.0f s", seconds)

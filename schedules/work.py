@@ -19,7 +19,7 @@ from telegram.ext import Application
 from bot import clock, keyboards, texts, timefmt
 from bot.context import MusterContext
 from bot.permissions import Role, access_for
-from bot.planning import Kind, digest_due, still_meaningful
+from bot.planning import ASK_STILL_COMING_FROM, Kind, digest_due, still_meaningful
 from bot.settings import Settings
 from db import attendance, callouts, events, outbox, roles, work
 from db.callouts import Callout
@@ -60,28 +60,47 @@ async def _going(conn: AsyncConnection, shift: Shift) -> list[attendance.OnShift
 async def _reminder(
     conn: AsyncConnection, settings: Settings, item: work.Work, shift: Shift, event: Event
 ) -> list[Outgoing]:
+    """The day before: "Still coming?" with buttons. Nearer the time: the meeting point, on the
+    map where the event has a pin."""
     zone = settings.zone
-    minutes = int(item.detail.removesuffix("m") or 0)
-    ahead = timedelta(minutes=minutes) >= timedelta(hours=12)
+    ahead = timedelta(minutes=int(item.detail.removesuffix("m") or 0)) >= ASK_STILL_COMING_FROM
     messages = []
     for person in await _going(conn, shift):
         assert person.telegram_id is not None
         if ahead:
-            text, markup = (
-                texts.reminder_ahead(shift, event, zone),
-                keyboards.still_coming(shift.id),
+            messages.append(
+                Outgoing(
+                    person.telegram_id,
+                    person.volunteer_id,
+                    "reminder",
+                    texts.reminder_ahead(shift, event, zone),
+                    keyboards.still_coming(shift.id).to_dict(),
+                )
             )
-        else:
-            text, markup = texts.reminder_soon(shift, event, zone), None
+            continue
         messages.append(
             Outgoing(
                 person.telegram_id,
                 person.volunteer_id,
                 "reminder",
-                text,
-                markup.to_dict() if markup else None,
+                texts.reminder_soon(shift, event, zone),
             )
         )
+        if event.has_location:
+            messages.append(
+                Outgoing(
+                    person.telegram_id,
+                    person.volunteer_id,
+                    "reminder",
+                    "",
+                    venue={
+                        "latitude": event.latitude,
+                        "longitude": event.longitude,
+                        "title": event.title,
+                        "address": event.address or event.area,
+                    },
+                )
+            )
     return messages
 
 
