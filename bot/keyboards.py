@@ -211,13 +211,15 @@ def event_admin(event_id: int, cancel_shifts: Sequence[tuple[int, str]]) -> Inli
 
 
 def event_edit(event_id: int, edit_shifts: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
-    """What to change: the title, the meeting point, or one shift's times and places."""
+    """What to change: the title, the meeting point, the reminder times, or one shift's times
+    and places."""
     rows = [
         [
             _admin(texts.EDIT_TITLE, "title", event_id),
             _admin(texts.EDIT_PLACE, "place", event_id),
         ]
     ]
+    rows.append([_admin(texts.EDIT_REMINDERS, "reminders", event_id)])
     rows += [[_admin(label, "shift", shift_id)] for shift_id, label in edit_shifts]
     rows.append([_admin(texts.EDIT_BACK, "back", event_id)])
     return InlineKeyboardMarkup(rows)

@@ -55,6 +55,20 @@ def parse_offsets(text: str) -> tuple[timedelta, ...]:
     return tuple(sorted(found, reverse=True))
 
 
+def offsets_text(offsets: tuple[timedelta, ...]) -> str:
+    """(24 hours, 90 minutes) -> "24h,90m": the way organisers type them."""
+    parts = []
+    for offset in offsets:
+        minutes = int(offset.total_seconds() // 60)
+        if minutes % (24 * 60) == 0:
+            parts.append(f"{minutes // (24 * 60)}d")
+        elif minutes % 60 == 0:
+            parts.append(f"{minutes // 60}h")
+        else:
+            parts.append(f"{minutes}m")
+    return ",".join(parts)
+
+
 def offset_code(offset: timedelta) -> str:
     return f"{int(offset.total_seconds() // 60)}m"
 

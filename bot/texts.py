@@ -639,6 +639,11 @@ EDIT_EVENT = "✏️ Edit"
 CANCEL_EVENT = "❌ Cancel event"
 EDIT_TITLE = "Title"
 EDIT_PLACE = "Meeting point"
+EDIT_REMINDERS = "Reminder times"
+BAD_REMINDERS = (
+    "I couldn't read that. Type times before each shift, like <code>24h,2h</code> or "
+    "<code>1d,3h,30m</code>, or <code>default</code>."
+)
 EDIT_BACK = "« Back"
 CANCEL_EVENT_YES = "Yes, cancel the event"
 CANCEL_SHIFT_YES = "Yes, cancel the shift"
@@ -696,6 +701,14 @@ def event_cancelled_done(people: int) -> str:
 
 def shift_cancelled_done(people: int) -> str:
     return " ".join(filter(None, ["Shift cancelled.", told_phrase(people)]))
+
+
+def ask_reminders(current: str | None, default: str) -> str:
+    now = f"{esc(current)}" if current else f"{esc(default)} (the default)"
+    return (
+        f"When should reminders go for this event? Now: {now}.\nType times before each shift, "
+        "like <code>24h,2h</code> (d, h or m), or <code>default</code>. Type cancel to stop."
+    )
 
 
 def change_saved(people: int) -> str:

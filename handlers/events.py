@@ -27,6 +27,7 @@ from bot.context import MusterContext
 from bot.events import ADDRESS_MAX, TITLE_MAX, BadEventInput, clean_text
 from bot.events_csv import BadFile, BadRows
 from bot.permissions import Access, Role, access_for
+from bot.planning import BadOffsets, offsets_text, parse_offsets
 from bot.signup import valid_location
 from db import audit, rsvps
 from db import events as db_events
@@ -53,6 +54,7 @@ BUTTON_ACTIONS = {
     "yes-shift",
     "title",
     "place",
+    "reminders",
     "shift",
 }
 CANCEL_WORDS = {"cancel", "stop", "never mind", "nevermind"}
@@ -377,6 +379,8 @@ async def _on_button(update: Update, context: MusterContext, access: Access) -> 
             prompt = texts.ASK_NEW_TITLE
         elif action == "place":
             prompt = texts.ASK_NEW_PLACE
+        elif action == "reminders":
+            prompt = texts.ask_reminders(event.reminder_offsets, context.settings.reminder_offsets)
         else:
             assert shift
             prompt = texts.ask_shift_change(shift, zone)
@@ -542,6 +546,9 @@ async def _apply(
         assert target.shift is not None
         return event.id, await _change_shift(conn, context, access, target, message, promoted)
 
+    if what == "reminders":
+        return event.id, await _change_reminders(conn, context, access, event, message)
+
     values: dict[str, Any]
     if what == "title":
         try:
@@ -580,6 +587,29 @@ async def _apply(
         told=told,
     )
     return event.id, told
+
+
+async def _change_reminders(
+    conn: AsyncConnection, context: MusterContext, access: Access, event: Event, message: Message
+) -> int | None:
+    """This event's own reminder times; the scheduler moves its pending reminders to match."""
+    typed = " ".join((message.text or "").lower().split())
+    try:
+        wanted = None if typed == "default" else offsets_text(parse_offsets(typed))
+    except BadOffsets:
+        raise _Retry(texts.BAD_REMINDERS) from None
+    if wanted == event.reminder_offsets:
+        return None
+    await db_events.update_event(conn, event.id, reminder_offsets=wanted)
+    await audit.record(
+        conn,
+        actor_telegram_id=access.telegram_id,
+        action="event_edit",
+        event_id=event.id,
+        field="reminder_offsets",
+        told=0,
+    )
+    return 0
 
 
 async def _change_shift(
