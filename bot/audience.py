@@ -27,6 +27,8 @@ class Audience:
     activities: frozenset[str] = field(default_factory=frozenset)
     came_to_area: bool = False
     not_answered_earlier: bool = False
+    # Chosen people only (a top-up call to the best standby volunteers).
+    only: frozenset[int] = field(default_factory=frozenset)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -35,6 +37,7 @@ class Audience:
             "activities": sorted(self.activities),
             "came_to_area": self.came_to_area,
             "not_answered_earlier": self.not_answered_earlier,
+            "only": sorted(self.only),
         }
 
     @classmethod
@@ -45,6 +48,7 @@ class Audience:
             activities=frozenset(a for a in data.get("activities", ()) if a in ACTIVITIES),
             came_to_area=bool(data.get("came_to_area")),
             not_answered_earlier=bool(data.get("not_answered_earlier")),
+            only=frozenset(int(v) for v in data.get("only", ())),
         )
 
 
@@ -103,3 +107,41 @@ def near(person: Place, meeting: Place, within_km: float) -> bool:
 
 def any_slot_fits(wanted: Iterable[str], offered: Iterable[str]) -> bool:
     return bool(set(wanted) & set(offered))
+
+
+# Standby volunteers this close count as equally near; reliability decides between them.
+NEAR_BAND_KM = 2.0
+UNKNOWN_DISTANCE_KM = 50.0
+
+
+@dataclass(frozen=True)
+class Standby:
+    volunteer_id: int
+    place: Place
+    show_rate: float | None  # None: no past shifts
+
+
+def best_standby(
+    candidates: Iterable[Standby], meeting: Place, newcomer_rate: float, count: int
+) -> list[int]:
+    """The ``count`` best people to ask for a top-up: nearest first (in 2 km bands), then the most
+    reliable (past show rate; newcomers get ``newcomer_rate``)."""
+
+    def how_far(person: Standby) -> float:
+        if None not in (person.place.latitude, meeting.latitude):
+            return distance_km(
+                person.place.latitude,
+                person.place.longitude,  # type: ignore[arg-type]
+                meeting.latitude,
+                meeting.longitude,  # type: ignore[arg-type]
+            )
+        same = district(person.place.postcode) and district(person.place.postcode) == district(
+            meeting.postcode
+        )
+        return NEAR_BAND_KM / 2 if same else UNKNOWN_DISTANCE_KM
+
+    def rank(person: Standby) -> tuple[int, float, int]:
+        rate = person.show_rate if person.show_rate is not None else newcomer_rate
+        return (int(how_far(person) // NEAR_BAND_KM), -rate, person.volunteer_id)
+
+    return [person.volunteer_id for person in sorted(candidates, key=rank)[:count]]

@@ -454,3 +454,12 @@ def attendance(shift_id: int, people: Sequence[tuple[int, str, bool]]) -> Inline
             for volunteer_id, name, came in people
         ]
     )
+
+
+TOP_UP = "tu"
+
+
+def top_up(shift_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(texts.TOP_UP, callback_data=data(TOP_UP, str(shift_id)))]]
+    )

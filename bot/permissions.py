@@ -50,6 +50,13 @@ class Access:
         areas = {g.area for g in self.grants if role in _IMPLIES[Role(g.role)]}
         return None if EVERY_AREA in areas else frozenset(areas)
 
+    def covers(self, role: Role, area: str) -> bool:
+        """Whether they act as ``role`` for ``area`` (areas match in any case)."""
+        if not self.has(role):
+            return False
+        areas = self.areas(role)
+        return areas is None or area.casefold() in {a.casefold() for a in areas}
+
     def can_manage(self, role: Role, area: str) -> bool:
         """Admins grant any role anywhere; coordinators grant organisers within their own areas."""
         if self.is_admin:

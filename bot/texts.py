@@ -1124,6 +1124,11 @@ def forecast_warning(
 
 
 TOP_UP = "Send a top-up call"
+TOP_UP_LINE = "We're a few people short for this one. Could you help?"
+TOP_UP_NOBODY = (
+    "There's nobody free then who hasn't been asked in the last few days. Try /callout with "
+    "fewer filters."
+)
 
 SESSION_OVER = "That session has finished. Thank you all the same!"
 NOTE_TOO_LONG = "Please keep it to 500 characters or fewer, or tap Skip."

@@ -50,6 +50,7 @@ class Callout:
 class Recipient:
     volunteer_id: int
     telegram_id: int
+    place: Place | None = None
 
 
 def reachable(at: datetime) -> Any:
@@ -81,6 +82,8 @@ async def audience(
         reachable(at),
         ~exists().where(rsvps.c.volunteer_id == volunteers.c.id, rsvps.c.shift_id.in_(shift_ids)),
     ]
+    if filters.only:
+        conditions.append(volunteers.c.id.in_(sorted(filters.only)))
     if filters.fits_availability:
         conditions.append(
             exists().where(
@@ -137,12 +140,13 @@ async def audience(
         .order_by(volunteers.c.id)
     )
     meeting = Place(event.latitude, event.longitude, event.address)
-    return [
-        Recipient(row.id, row.telegram_id)
+    found = [
+        Recipient(row.id, row.telegram_id, Place(row.latitude, row.longitude, row.postcode))
         for row in rows
-        if filters.within_km is None
-        or near(Place(row.latitude, row.longitude, row.postcode), meeting, filters.within_km)
     ]
+    if filters.within_km is None:
+        return found
+    return [r for r in found if r.place and near(r.place, meeting, filters.within_km)]
 
 
 async def create(
@@ -252,3 +256,15 @@ async def claim_now(conn: AsyncConnection, callout_id: int) -> Callout:
     call = await by_id(conn, callout_id)
     assert call is not None
     return call
+
+
+async def recently_called(conn: AsyncConnection, since: datetime) -> set[int]:
+    """Volunteers sent a call or a nudge since ``since``: not asked again so soon."""
+    rows = await conn.scalars(
+        select(outbox.c.volunteer_id).where(
+            outbox.c.kind.in_(("callout", "chaser")),
+            outbox.c.sent_at >= since,
+            outbox.c.volunteer_id.is_not(None),
+        )
+    )
+    return set(rows)

@@ -114,6 +114,7 @@ def register(application: Application) -> None:
         keyboards.MYSHIFT_CANCEL: rsvp.myshift_cancel,
     }
     by_shift[keyboards.CORRECT] = dayof.correct_start
+    by_shift[keyboards.TOP_UP] = callout.top_up
     for namespace, callback in by_shift.items():
         application.add_handler(
             CallbackQueryHandler(common.offered_only(callback), pattern=rf"^{namespace}:\d+$")

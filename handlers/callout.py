@@ -18,13 +18,13 @@ from telegram.ext import (
 )
 
 from bot import clock, keyboards, shift_calls, texts, timefmt
-from bot.audience import DISTANCES_KM, Audience
+from bot.audience import DISTANCES_KM, Audience, Place, Standby, best_standby
 from bot.context import MusterContext
 from bot.events import BadEventInput, local_to_utc, parse_date
-from bot.permissions import Access, Role
+from bot.permissions import Access, Role, access_for
 from bot.planning import default_deadline
 from bot.signup import ACTIVITIES
-from db import audit, callouts, events
+from db import attendance, audit, callouts, events
 from db.events import Event, Shift
 from handlers.common import offered_only, requires
 from schedules.callouts import start_progress
@@ -428,3 +428,72 @@ def conversation() -> ConversationHandler:
         name="callout",
         allow_reentry=True,
     )
+
+
+# Not asked again within this long of their last call or nudge.
+TOP_UP_RESTS = timedelta(days=3)
+
+
+async def top_up(update: Update, context: MusterContext) -> None:
+    """The forecast's one tap: a call to the best standby volunteers for a shift that may be
+    short, twice as many as the places to fill since not everyone will say yes."""
+    query = update.callback_query
+    assert query and isinstance(query.message, Message) and update.effective_user
+    shift_id = int(keyboards.parse(query.data)[1])
+    zone = context.settings.zone
+    at = clock.now()
+    async with context.db.begin() as conn:
+        access = await access_for(conn, context.settings.admin_ids, update.effective_user.id)
+        found = await events.shifts_by_ids(conn, [shift_id])
+        event = await events.by_id(conn, found[0].event_id) if found else None
+        if event is None or not access.covers(Role.ORGANISER, event.area):
+            await query.answer(texts.not_allowed("organiser"), show_alert=True)
+            return
+        shift = found[0]
+        if not shift.open_at(at) or event.status != events.ACTIVE:
+            await query.answer(texts.SHIFT_CLOSED, show_alert=True)
+            return
+        free = await shift_calls.plan(conn, event, [shift], Audience(fits_availability=True), zone)
+        rested = await callouts.recently_called(conn, at - TOP_UP_RESTS)
+        free = [person for person in free if person.volunteer_id not in rested]
+        rates = await attendance.show_rates(conn, [p.volunteer_id for p in free], at)
+        short = max(shift.capacity, event.min_helpers or 0) - shift.going
+        picked = best_standby(
+            [
+                Standby(
+                    p.volunteer_id, p.place or Place(None, None, None), rates.get(p.volunteer_id)
+                )
+                for p in free
+            ],
+            Place(event.latitude, event.longitude, event.address),
+            context.settings.newcomer_show_rate,
+            max(2 * short, 1),
+        )
+        if not picked:
+            await query.answer(texts.TOP_UP_NOBODY, show_alert=True)
+            return
+        callout_id = await callouts.create(
+            conn,
+            event_id=event.id,
+            shift_ids=[shift.id],
+            filters=Audience(only=frozenset(picked)),
+            message=texts.TOP_UP_LINE,
+            created_by=update.effective_user.id,
+            send_at=at,
+            progress_chat_id=query.message.chat.id,
+        )
+        await audit.record(
+            conn,
+            actor_telegram_id=update.effective_user.id,
+            action="callout",
+            event_id=event.id,
+            callout_id=callout_id,
+            shifts=1,
+            audience={"top_up": len(picked)},
+            scheduled=False,
+        )
+        count = await shift_calls.launch(conn, await callouts.claim_now(conn, callout_id), zone)
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    await start_progress(context, callout_id, query.message.chat.id, count)
+    context.wake_outbox()

@@ -13,7 +13,7 @@ from telegram.error import BadRequest, TelegramError
 from bot import clock, keyboards, texts, timefmt
 from bot.audience import distance_km
 from bot.context import MusterContext
-from bot.permissions import Access, Role, access_for
+from bot.permissions import Role, access_for
 from db import attendance, events, roles, rsvps
 from db.attendance import NO_SHOW, PRESENT
 from db.events import Event, Shift
@@ -293,11 +293,8 @@ async def _attendance_keyboard(
 async def _organiser_of(
     context: MusterContext, conn: AsyncConnection, user_id: int, event: Event
 ) -> bool:
-    access: Access = await access_for(conn, context.settings.admin_ids, user_id)
-    areas = access.areas(Role.ORGANISER)
-    return access.has(Role.ORGANISER) and (
-        areas is None or event.area.casefold() in {a.casefold() for a in areas}
-    )
+    access = await access_for(conn, context.settings.admin_ids, user_id)
+    return access.covers(Role.ORGANISER, event.area)
 
 
 async def correct_start(update: Update, context: MusterContext) -> None:

@@ -65,8 +65,7 @@ def _areas(access: Access) -> frozenset[str] | None:
 
 
 def _allowed(access: Access, event: Event) -> bool:
-    areas = _areas(access)
-    return areas is None or event.area.casefold() in {area.casefold() for area in areas}
+    return access.covers(Role.ORGANISER, event.area)
 
 
 def _link(context: MusterContext, event: Event) -> str:

@@ -175,7 +175,7 @@ async def _forecast(
     if expected >= needed:
         return []
     text = texts.forecast_warning(shift, event, settings.zone, expected, needed)
-    return _to(await _organisers(conn, event), "report", text)
+    return _to(await _organisers(conn, event), "report", text, keyboards.top_up(shift.id))
 
 
 ShiftWork = Callable[

@@ -137,3 +137,19 @@ def test_callback_namespaces_are_all_different() -> None:
     ] + list(keyboards.CHOICE.values())
     assert len(names) > 20
     assert len(names) == len(set(names)), sorted(names)
+
+
+def test_best_standby_is_nearest_then_most_reliable() -> None:
+    from bot.audience import Place, Standby, best_standby
+
+    meeting = Place(51.4693, -0.0692, "Rye Lane, SE15 4QR")
+    people = [
+        Standby(1, Place(51.4700, -0.0692, None), 0.2),  # next door, unreliable
+        Standby(2, Place(51.4710, -0.0692, None), 0.9),  # next door, reliable
+        Standby(3, Place(51.6500, -0.0692, None), 1.0),  # 20 km away, always comes
+        Standby(4, Place(None, None, "SE15 2AA"), None),  # typed postcode nearby, newcomer
+        Standby(5, Place(None, None, "N1 9GU"), 1.0),  # elsewhere
+    ]
+    assert best_standby(people, meeting, newcomer_rate=0.7, count=3) == [2, 4, 1]
+    assert best_standby(people, meeting, newcomer_rate=0.7, count=10) == [2, 4, 1, 3, 5]
+    assert best_standby([], meeting, newcomer_rate=0.7, count=3) == []

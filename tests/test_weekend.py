@@ -12,10 +12,10 @@ from telegram.ext import Application
 from bot import clock, texts
 from bot.context import DeepLinkHandler
 from bot.settings import Settings
-from db.schema import rsvps, scheduled_work, volunteers
+from db.schema import callouts, rsvps, scheduled_work, volunteers
 from tests.conftest import ADMIN_ID, start_application, stop_application
 from tests.fake_telegram import FakeTelegram, FakeUser
-from tests.flows import run_scheduler, sign_up
+from tests.flows import outbox_drained, run_scheduler, sign_up
 
 MEETING = (51.4693, -0.0692)
 # Times in this test are London time in November: GMT, so local equals UTC.
@@ -299,3 +299,53 @@ async def test_down_on_friday_evening_back_on_saturday(
             )
         ).all()
     assert ("reminder", "120m") in skipped  # the phone bank's, no longer meaningful
+
+
+async def test_forecast_warns_and_one_tap_tops_up(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    """Two days out, one of six places is taken: the organiser is warned and, with one tap, the
+    best standby volunteers (free then, not asked lately) get a call."""
+    clock.set_time(TUE_9)
+    admin = fake.user(ADMIN_ID, first_name="Ada")
+    olga = fake.user(9001, first_name="Olga", username="olga")
+    await sign_up(olga, postcode="N1 9GU", when=("Sundays",))
+    await admin.send("/grant @olga organiser Peckham")
+    amy, ben, cat, dan = (
+        fake.user(9200 + n, first_name=name) for n, name in enumerate(["Amy", "Ben", "Cat", "Dan"])
+    )
+    for person in (amy, ben, cat):
+        await sign_up(person)  # Saturdays
+    await sign_up(dan, when=("Sundays",))  # not free on Saturday
+    await olga.send("/newevent")
+    await olga.press("Canvass session")
+    await olga.send("Peckham Saturday doors")
+    await olga.press("Peckham")
+    await olga.send("Rye Lane Library, SE15 4QR")
+    await olga.send("Sat 28 Nov")
+    await olga.send("10:00-13:00 6")
+    await olga.press(texts.DONE)
+    await olga.press(texts.CREATE)
+    link = olga.last.text.split("start=")[1].split()[0]
+    await amy.send(f"/start {link}")
+    await amy.press("Sat 28 Nov, 10:00-13:00", exact=False)
+    await tick(app, engine, at(24, 9, 5))
+
+    await tick(app, engine, at(26, 10, 0))  # 48 hours before
+    warning = olga.last
+    assert warning.text.startswith("⚠️ Sat 28 Nov, 10:00-13:00 Peckham Saturday doors may be short")
+    assert "about 1 expected of the 6 needed" in warning.text
+    tap = warning.callback_data(texts.TOP_UP)
+    await olga.press(texts.TOP_UP)
+    await outbox_drained(engine)
+    for person in (ben, cat):
+        assert "We're a few people short for this one" in person.last.text
+        assert person.buttons()[0].startswith("Sat 28 Nov, 10:00-13:00 · 5 left")
+    assert "We're a few people short" not in (dan.last.text or "")  # not free on Saturdays
+    assert "We're a few people short" not in (amy.last.text or "")  # already going
+    await olga.press_data(tap or "", warning)  # the tap is spent: a second press does nothing
+    assert olga.callback_answers[-1]["text"] == texts.EXPIRED_BUTTON
+
+    async with engine.connect() as conn:
+        audience = (await conn.execute(select(callouts.c.audience))).scalar_one()
+    assert audience["only"] == sorted(audience["only"]) and len(audience["only"]) == 2
