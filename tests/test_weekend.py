@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 
 import pytest
@@ -241,6 +243,40 @@ async def test_a_campaign_weekend(
     assert digest.startswith("☀️ Good morning! Muster digest for Sun 29 Nov")
     # Gus, corrected to present, now counts.
     assert "Sat 28 Nov, 10:00 Peckham Saturday doors: 5 of 6 came, 75 doors" in digest
+
+    # And the coordinators' own figures agree with what happened.
+    admin = who["admin"]
+    await admin.send("/summary")
+    summary = admin.last.text
+    for line in (
+        "Events: 1",
+        "Shifts: 1",
+        "Said going: 6",
+        "Came: 6 (1 walk-in)",
+        "Attendance rate: 83% of those who said going came",
+        "No-shows: 1",
+        "Doors knocked: 75",
+        "New sign-ups: 9",
+    ):
+        assert line in summary, line
+    await admin.send("/turnout Peckham")
+    assert "said going 6, came 6 (1 walk-in, 1 running late), no-shows 1, doors 75" in (
+        admin.last.text
+    )
+    await admin.send("/export")
+    attendance_file = next(
+        m for m in admin.messages if (m.file_name or "").startswith("muster-attendance")
+    )
+    (row,) = list(csv.DictReader(io.StringIO(attendance_file.document.decode("utf-8-sig"))))
+    assert [row[k] for k in ("going", "came", "no-shows", "walk-ins", "doors")] == [
+        "6",
+        "6",
+        "1",
+        "1",
+        "75",
+    ]
+    await admin.send("/chart")
+    assert admin.last.method == "sendPhoto" and admin.last.file_name == "muster-turnout.png"
 
 
 async def test_down_on_friday_evening_back_on_saturday(
