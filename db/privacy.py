@@ -80,6 +80,10 @@ async def export(conn: AsyncConnection, volunteer_id: int) -> dict[str, Any]:
                 rsvps.c.status,
                 rsvps.c.responded_at,
                 rsvps.c.cancel_reason,
+                rsvps.c.checked_in_at,
+                rsvps.c.walk_in,
+                rsvps.c.doors,
+                rsvps.c.debrief_note,
                 shifts.c.starts_at,
                 shifts.c.ends_at,
                 events.c.title,
@@ -130,9 +134,11 @@ async def erase(conn: AsyncConnection, volunteer_id: int) -> None:
     )
     for table in (volunteer_availability, volunteer_activities, roles):
         await conn.execute(delete(table).where(table.c.volunteer_id == volunteer_id))
-    # Their answers stay as anonymous counts, without anything they typed.
+    # Their answers and attendance stay as anonymous counts, without anything they typed.
     await conn.execute(
-        update(rsvps).where(rsvps.c.volunteer_id == volunteer_id).values(cancel_reason=None)
+        update(rsvps)
+        .where(rsvps.c.volunteer_id == volunteer_id)
+        .values(cancel_reason=None, debrief_note=None)
     )
     # Messages to them, sent or waiting: no chat id and no text left (waiting ones are then
     # marked unreachable by the sender without being sent).

@@ -163,7 +163,9 @@ async def respond(
             )
             + 1
         )
-    values = {"status": status, "waitlist_seq": seq, "responded_at": at}
+    values: dict[str, object] = {"status": status, "waitlist_seq": seq, "responded_at": at}
+    if answer != CANT:
+        values["cancel_reason"] = None  # a reason for not coming stands only while they can't
     if callout_id is not None:
         values["callout_id"] = callout_id
     if current is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application
 
@@ -12,6 +13,7 @@ from bot import clock, texts
 from bot.events import EventDraft, ShiftDraft
 from bot.signup import Step
 from db import events
+from db.schema import rsvps as rsvps_table
 from tests.conftest import ADMIN_ID
 from tests.fake_telegram import FakeTelegram
 from tests.flows import every_row, sign_up, stored
@@ -137,7 +139,19 @@ async def test_forget_frees_places_and_erases_reasons(
     await vera.send("/start " + event.link_payload)
     await vera.press("Sat 28 Nov, 10:00-13:00 · 1 left")  # Walt's place came free
     assert vera.callback_answers[-1]["text"] == "You're going! 🎉"
+    # A debrief note is free text too.
+    vera_row = await stored(engine, 4101)
+    assert vera_row is not None
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(rsvps_table)
+            .where(rsvps_table.c.volunteer_id == vera_row.id)
+            .values(debrief_note="Met Mrs Jones at number 12")
+        )
+    await vera.send("/mydata")
+    assert "Met Mrs Jones" in vera.last.document.decode()
     await vera.send("/forget")
     await vera.press(texts.FORGET_YES)
     flat = json.dumps(await every_row(engine), default=str)
     assert "Family emergency" not in flat and "Vera" not in flat and "Walt" not in flat
+    assert "Mrs Jones" not in flat
