@@ -158,3 +158,14 @@ def test_settings_defaults() -> None:
     assert settings.admin_ids == frozenset()
     assert settings.telegram_api_base_url == "https://api.telegram.org/bot"
     assert "abc" not in repr(settings)
+
+
+def test_env_example_documents_every_setting_and_loads(tmp_path: Path) -> None:
+    example = (ROOT / ".env.example").read_text()
+    named = {line.split("=")[0] for line in example.splitlines() if line and line[0].isupper()}
+    assert named == {name.upper() for name in Settings.model_fields}
+    readme = (ROOT / "README.md").read_text()
+    assert all(f"`{name}`" in readme for name in named), "a setting is missing from the README"
+    env = tmp_path / ".env"
+    env.write_text(example.replace("BOT_TOKEN=\n", "BOT_TOKEN=1:abc\n"))
+    assert Settings(_env_file=env).digest_time.hour == 8  # type: ignore[call-arg]
