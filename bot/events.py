@@ -83,29 +83,36 @@ _MONTHS = {
     for name in names
 }
 _NUMERIC = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2}|\d{4}))?$")
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _WORDS = re.compile(r"^(?:[a-z]+,?\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)(?:\s+(\d{4}))?$")
 
 
-def parse_date(raw: str, today: date) -> date:
-    """A day typed the British way: "14/3", "14/03/2027", "2027-03-14", "Sat 14 Mar", "14 March".
-
-    Without a year, the next such day on or after ``today``. Days in the past are refused.
-    """
+def date_parts(raw: str) -> tuple[int, int, int | None] | None:
+    """Day, month and year (None when not given) of a day written the British way: "14/3",
+    "14/03/2027", "2027-03-14", "Sat 14 Mar", "14 March"; None if it is not a date at all."""
     text = raw.strip().lower()
-    year: int | None = None
     if match := _ISO.match(text):
         year, month, day = (int(part) for part in match.groups())
-    elif match := _NUMERIC.match(text):
-        day, month = int(match[1]), int(match[2])
+        return day, month, year
+    if match := _NUMERIC.match(text):
         year = int(match[3]) if match[3] else None
-        if year is not None and year < 100:
-            year += 2000
-    elif (match := _WORDS.match(text)) and match[2] in _MONTHS:
-        day, month = int(match[1]), _MONTHS[match[2]]
-        year = int(match[3]) if match[3] else None
-    else:
+        return (
+            int(match[1]),
+            int(match[2]),
+            (year + 2000 if year is not None and year < 100 else year),
+        )
+    if (match := _WORDS.match(text)) and match[2] in _MONTHS:
+        return int(match[1]), _MONTHS[match[2]], int(match[3]) if match[3] else None
+    return None
+
+
+def parse_date(raw: str, today: date) -> date:
+    """A day for an event. Without a year, the next such day on or after ``today``. Days in the
+    past are refused."""
+    parts = date_parts(raw)
+    if parts is None:
         raise BadEventInput("date")
+    day, month, year = parts
     try:
         if year is None:
             found = date(today.year, month, day)

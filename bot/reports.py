@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.events import date_parts
+
 # --- Periods -------------------------------------------------------------------------------------
 
 DEFAULT_DAYS = 7
@@ -71,31 +73,7 @@ def default_period(today: date) -> Period:
     return last_days(DEFAULT_DAYS, today)
 
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ],
-        start=1,
-    )
-    for name in names
-}
 _DAYS = re.compile(r"^(?:(?:last|past)\s+)?(\d{1,4})\s*(?:d|days?)$")
-_NUMERIC = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2}|\d{4}))?$")
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_WORDS = re.compile(r"^(?:[a-z]+,?\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)(?:\s+(\d{4}))?$")
 
 
 def _first_of_month(day: date) -> date:
@@ -160,19 +138,11 @@ def parse_period(raw: str, today: date) -> Period | None:
         if not 1 <= days <= MAX_DAYS:
             raise BadPeriod("days")
         return last_days(days, today)
-    if match := _ISO.match(text):
-        year, month, day = (int(part) for part in match.groups())
-        found = _day(day, month, year, today)
-    elif match := _NUMERIC.match(text):
-        year = int(match[3]) if match[3] else None
-        if year is not None and year < 100:
-            year += 2000
-        found = _day(int(match[1]), int(match[2]), year, today)
-    elif (match := _WORDS.match(text)) and match[2] in _MONTHS:
-        year = int(match[3]) if match[3] else None
-        found = _day(int(match[1]), _MONTHS[match[2]], year, today)
-    else:
+    parts = date_parts(text)
+    if parts is None:
         return None
+    day, month, year = parts
+    found = _day(day, month, year, today)
     return Period(ONE_DAY, found, found)
 
 

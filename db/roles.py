@@ -22,35 +22,26 @@ class Grant:
     area: str
 
 
-async def grants_of(conn: AsyncConnection, telegram_id: int) -> list[Grant]:
-    rows = await conn.execute(
-        select(
-            roles.c.volunteer_id,
-            volunteers.c.telegram_id,
-            volunteers.c.name,
-            roles.c.role,
-            roles.c.area,
-        )
-        .join(volunteers, volunteers.c.id == roles.c.volunteer_id)
-        .where(volunteers.c.telegram_id == telegram_id)
-        .order_by(roles.c.role, roles.c.area)
+_GRANTS = (
+    select(
+        roles.c.volunteer_id,
+        volunteers.c.telegram_id,
+        volunteers.c.name,
+        roles.c.role,
+        roles.c.area,
     )
+    .join(volunteers, volunteers.c.id == roles.c.volunteer_id)
+    .order_by(roles.c.role, roles.c.area, volunteers.c.name)
+)
+
+
+async def grants_of(conn: AsyncConnection, telegram_id: int) -> list[Grant]:
+    rows = await conn.execute(_GRANTS.where(volunteers.c.telegram_id == telegram_id))
     return [Grant(*row) for row in rows]
 
 
 async def all_grants(conn: AsyncConnection) -> list[Grant]:
-    rows = await conn.execute(
-        select(
-            roles.c.volunteer_id,
-            volunteers.c.telegram_id,
-            volunteers.c.name,
-            roles.c.role,
-            roles.c.area,
-        )
-        .join(volunteers, volunteers.c.id == roles.c.volunteer_id)
-        .order_by(roles.c.role, roles.c.area, volunteers.c.name)
-    )
-    return [Grant(*row) for row in rows]
+    return [Grant(*row) for row in await conn.execute(_GRANTS)]
 
 
 async def grant(
@@ -98,8 +89,9 @@ async def holders(conn: AsyncConnection) -> list[int]:
     return list(rows)
 
 
-async def organisers_for(conn: AsyncConnection, area: str) -> list[int]:
-    """Telegram ids of the organisers and coordinators who look after ``area``."""
+async def organisers_of(conn: AsyncConnection, area: str, created_by: int | None) -> list[int]:
+    """Telegram ids of those who look after an event: its area's organisers and coordinators
+    (and those for every area), and whoever created it."""
     rows = await conn.scalars(
         select(volunteers.c.telegram_id)
         .join(roles, roles.c.volunteer_id == volunteers.c.id)
@@ -109,4 +101,7 @@ async def organisers_for(conn: AsyncConnection, area: str) -> list[int]:
         )
         .distinct()
     )
-    return list(rows)
+    people = set(rows)
+    if created_by is not None:
+        people.add(created_by)
+    return sorted(people)

@@ -19,7 +19,8 @@ from bot import keyboards, texts
 from bot.commands import sections
 from bot.context import MusterContext
 from bot.permissions import Access, Role, access_for
-from db import volunteers
+from db import roles, volunteers
+from db.events import Event
 from db.volunteers import Volunteer
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,22 @@ def requires(role: Role) -> Callable[[Guarded], Handler]:
         return guarded
 
     return wrap
+
+
+async def tell_organisers(
+    context: MusterContext,
+    conn: AsyncConnection,
+    event: Event,
+    text: str,
+    *,
+    leave_out: int | None = None,
+) -> None:
+    """A word to an event's organisers now (one or two people, so not through the outbox)."""
+    for organiser in await roles.organisers_of(conn, event.area, event.created_by):
+        if organiser == leave_out:
+            continue
+        with contextlib.suppress(TelegramError):  # one who blocked the bot must not stop the rest
+            await context.bot.send_message(organiser, text)
 
 
 async def help_command(update: Update, context: MusterContext) -> None:

@@ -8,18 +8,18 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Message, Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest
 
 from bot import clock, keyboards, texts, timefmt
 from bot.audience import distance_km
 from bot.context import MusterContext
 from bot.permissions import Role, access_for
-from db import attendance, events, roles, rsvps
+from db import attendance, events, rsvps
 from db.attendance import NO_SHOW, PRESENT
 from db.events import Event, Shift
 from db.rsvps import CANT, ShiftClosed
 from db.volunteers import Volunteer
-from handlers.common import load_volunteer
+from handlers.common import load_volunteer, tell_organisers
 from handlers.rsvp import after_answer
 
 # Check-in opens this long before a shift starts.
@@ -49,17 +49,6 @@ async def _shift_and_event(conn: AsyncConnection, shift_id: int) -> tuple[Shift,
         return None
     event = await events.by_id(conn, found[0].event_id)
     return (found[0], event) if event else None
-
-
-async def _tell_organisers(
-    context: MusterContext, conn: AsyncConnection, event: Event, text: str
-) -> None:
-    people = set(await roles.organisers_for(conn, event.area))
-    if event.created_by:
-        people.add(event.created_by)
-    for organiser in sorted(people):
-        with contextlib.suppress(TelegramError):
-            await context.bot.send_message(organiser, text)
 
 
 # --- "Still coming?" ------------------------------------------------------------------------------
@@ -135,7 +124,7 @@ async def checkin_button(update: Update, context: MusterContext) -> None:
         elif choice == "l":
             await attendance.running_late(conn, shift_id, volunteer.id)
             shift, event = found
-            await _tell_organisers(
+            await tell_organisers(
                 context,
                 conn,
                 event,

@@ -14,11 +14,11 @@ from bot import clock, ics, keyboards, texts
 from bot.context import MusterContext
 from bot.permissions import Access, Role
 from bot.rsvp import read_answer
-from db import callouts, events, roles, rsvps, volunteers
+from db import callouts, events, rsvps, volunteers
 from db.events import LINK_PREFIX, Event, Shift
 from db.rsvps import CANT, GOING, MAYBE, WAITLISTED, Outcome, ShiftClosed
 from db.volunteers import Volunteer
-from handlers.common import load_volunteer, requires
+from handlers.common import load_volunteer, requires, tell_organisers
 
 LATE_REASON_KEY = "late_cancel_shift"
 ROSTER_KEEPS_ENDED = timedelta(hours=24)
@@ -163,19 +163,16 @@ async def _maybe_late(
     """Dropping out close to the start: tell the organisers, and ask why (optional)."""
     if shift.starts_at - clock.now() > timedelta(hours=context.settings.late_cancel_hours):
         return
-    people = set(await roles.organisers_for(conn, event.area))
-    if event.created_by:
-        people.add(event.created_by)
-    people.discard(chat_id)
     (fresh,) = await events.shifts_by_ids(conn, [shift.id])
-    for organiser in sorted(people):
-        with contextlib.suppress(TelegramError):
-            await context.bot.send_message(
-                organiser,
-                texts.late_cancel_for_organiser(
-                    volunteer.name or "A volunteer", fresh, event, context.settings.zone
-                ),
-            )
+    await tell_organisers(
+        context,
+        conn,
+        event,
+        texts.late_cancel_for_organiser(
+            volunteer.name or "A volunteer", fresh, event, context.settings.zone
+        ),
+        leave_out=chat_id,
+    )
     context.user_data[LATE_REASON_KEY] = shift.id
     await context.bot.send_message(chat_id, texts.ASK_REASON, reply_markup=keyboards.skip_reason())
 
@@ -363,15 +360,13 @@ async def _take_reason(update: Update, context: MusterContext, volunteer: Volunt
         (shift,) = await events.shifts_by_ids(conn, [shift_id])
         event = await events.by_id(conn, shift.event_id)
         assert event is not None
-        people = set(await roles.organisers_for(conn, event.area))
-        if event.created_by:
-            people.add(event.created_by)
-    people.discard(message.chat.id)
-    for organiser in sorted(people):
-        with contextlib.suppress(TelegramError):
-            await context.bot.send_message(
-                organiser, texts.late_reason_for_organiser(volunteer.name or "A volunteer", reason)
-            )
+        await tell_organisers(
+            context,
+            conn,
+            event,
+            texts.late_reason_for_organiser(volunteer.name or "A volunteer", reason),
+            leave_out=message.chat.id,
+        )
     await message.reply_text(texts.REASON_THANKS)
     return True
 

@@ -34,10 +34,7 @@ log = logging.getLogger(__name__)
 
 
 async def _organisers(conn: AsyncConnection, event: Event) -> list[int]:
-    people = set(await roles.organisers_for(conn, event.area))
-    if event.created_by:
-        people.add(event.created_by)
-    return sorted(people)
+    return await roles.organisers_of(conn, event.area, event.created_by)
 
 
 def _to(people: list[int], kind: str, text: str, markup: object = None) -> list[Outgoing]:
