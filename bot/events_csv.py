@@ -34,6 +34,7 @@ from bot.events import (
     local_to_utc,
     parse_date,
 )
+from bot.reports import safe_cell
 
 MAX_BYTES = 1_000_000
 MAX_ROWS = 2_000
@@ -438,12 +439,8 @@ def links_csv(rows: list[tuple[str, str, str, str]]) -> bytes:
     writer.writerow(("title", "area", "date", "link"))
     for title, area, day, link in rows:
         # These cells are opened in spreadsheets: keep a typed "=..." from becoming a formula.
-        writer.writerow([_inert(title), _inert(area), day, link])
+        writer.writerow([safe_cell(title), safe_cell(area), day, link])
     return "\ufeff".encode() + out.getvalue().encode()
-
-
-def _inert(cell: str) -> str:
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
 # --- Editing a shift ------------------------------------------------------------------------------
