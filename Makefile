@@ -25,9 +25,11 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
-# A shift call to 10,000 volunteers against the fake Bot API; results go in bench/RESULTS.md.
+# Against the fake Bot API: a shift call to 10,000 volunteers, and 5,000 RSVP taps; results go
+# in bench/RESULTS.md.
 bench: $(STAMP)
 	$(BIN)/python -m bench.broadcast
+	$(BIN)/python -m bench.rsvp
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
