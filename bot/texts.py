@@ -342,6 +342,7 @@ SHIFT_CLOSED = "Sorry, that shift has been cancelled or has already started."
 ALREADY_GOING = "You're already down for that one. To cancel, send /myshifts."
 CANT_NOTED = "Thanks for letting us know. Hopefully next time!"
 WHICH_SHIFT = "Great! Which shift? Tap one or more."
+ALREADY_ANSWERED = "You've already answered for these shifts. To change an answer, send /myshifts."
 MAYBE_NOTED = "Noted as a maybe. Tap a shift when you know, so we can save you a place."
 EVENT_GONE = (
     "Sorry, that event has been cancelled or has finished. Send /help to see what you can do."

@@ -318,7 +318,13 @@ async def on_free_text(update: Update, context: MusterContext, volunteer: Volunt
             await message.reply_text(text, reply_markup=markup)
             return True
         else:
-            for shift in open_shifts:
+            # A maybe covers only the shifts not answered yet: it never undoes a "going".
+            answered = await rsvps.answers_of(conn, volunteer.id, ids)
+            targets = [s for s in open_shifts if answer == GOING or s.id not in answered]
+            if not targets:
+                await message.reply_text(texts.ALREADY_ANSWERED)
+                return True
+            for shift in targets:
                 outcomes.append(
                     await rsvps.respond(
                         conn,

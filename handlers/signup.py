@@ -87,8 +87,9 @@ async def consent(update: Update, context: MusterContext) -> None:
 
 async def _answered(
     conn: AsyncConnection, message: Message, context: MusterContext, volunteer: Volunteer
-) -> None:
-    """Move on after the current question was answered and saved."""
+) -> str | None:
+    """Move on after the current question was answered and saved. Returns the /start payload
+    kept through sign-up when sign-up has just finished, for the caller to hand on."""
     assert volunteer.step is not None
     if volunteer.editing:
         await volunteers.set_step(conn, volunteer.id, None)
@@ -96,7 +97,7 @@ async def _answered(
         assert fresh is not None
         await message.reply_text(texts.SAVED, reply_markup=ReplyKeyboardRemove())
         await send_profile(message, context, fresh)
-        return
+        return None
     following = next_step(volunteer.step)
     if volunteer.step is Step.LOCATION:
         # The next question has buttons of its own; take the location keyboard away first.
@@ -106,15 +107,14 @@ async def _answered(
         fresh = await volunteers.by_id(conn, volunteer.id)
         assert fresh is not None
         await ask(message, context, fresh, following)
-        return
+        return None
     await volunteers.finish_signup(conn, volunteer.id)
     fresh = await volunteers.by_id(conn, volunteer.id)
     assert fresh is not None
     await message.reply_text(
         texts.signed_up(profile_text(fresh, context)), reply_markup=ReplyKeyboardRemove()
     )
-    if volunteer.start_payload:
-        await hand_on(message, context, volunteer.start_payload)
+    return volunteer.start_payload
 
 
 async def on_text(update: Update, context: MusterContext) -> None:
@@ -158,7 +158,10 @@ async def on_text(update: Update, context: MusterContext) -> None:
         except InvalidAnswer as bad:
             await message.reply_text(texts.INVALID[bad.reason])
             return
-        await _answered(conn, message, context, volunteer)
+        payload = await _answered(conn, message, context, volunteer)
+    # Handed on after the commit: what it opens may need the database itself.
+    if payload:
+        await hand_on(message, context, payload)
 
 
 async def on_location(update: Update, context: MusterContext) -> None:
@@ -185,7 +188,10 @@ async def on_location(update: Update, context: MusterContext) -> None:
         await volunteers.update_fields(
             conn, volunteer.id, latitude=latitude, longitude=longitude, postcode=None
         )
-        await _answered(conn, message, context, volunteer)
+        payload = await _answered(conn, message, context, volunteer)
+    # Handed on after the commit: what it opens may need the database itself.
+    if payload:
+        await hand_on(message, context, payload)
 
 
 async def on_contact(update: Update, context: MusterContext) -> None:
@@ -207,7 +213,10 @@ async def on_contact(update: Update, context: MusterContext) -> None:
             await message.reply_text(texts.INVALID[bad.reason])
             return
         await volunteers.update_fields(conn, volunteer.id, phone=phone)
-        await _answered(conn, message, context, volunteer)
+        payload = await _answered(conn, message, context, volunteer)
+    # Handed on after the commit: what it opens may need the database itself.
+    if payload:
+        await hand_on(message, context, payload)
 
 
 async def use_telegram_name(update: Update, context: MusterContext) -> None:
@@ -227,7 +236,10 @@ async def use_telegram_name(update: Update, context: MusterContext) -> None:
         await volunteers.update_fields(conn, volunteer.id, name=name)
         await query.answer()
         await query.edit_message_reply_markup(None)
-        await _answered(conn, query.message, context, volunteer)
+        payload = await _answered(conn, query.message, context, volunteer)
+    # Handed on after the commit: what it opens may need the database itself.
+    if payload:
+        await hand_on(query.message, context, payload)
 
 
 async def on_choice(update: Update, context: MusterContext) -> None:
@@ -254,7 +266,10 @@ async def on_choice(update: Update, context: MusterContext) -> None:
             return
         await query.answer()
         await query.edit_message_reply_markup(None)
-        await _answered(conn, query.message, context, volunteer)
+        payload = await _answered(conn, query.message, context, volunteer)
+    # Handed on after the commit: what it opens may need the database itself.
+    if payload:
+        await hand_on(query.message, context, payload)
 
 
 async def hand_on(message: Message, context: MusterContext, payload: str) -> None:

@@ -25,7 +25,7 @@ from db.schema import (
 )
 from tests.conftest import ADMIN_ID
 from tests.fake_telegram import FakeTelegram
-from tests.flows import run_scheduler, sign_up
+from tests.flows import outbox_drained, run_scheduler, sign_up
 
 MEETING = (51.4693, -0.0692)  # Rye Lane, Peckham
 SAT_10 = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
@@ -53,8 +53,12 @@ def _slot(i: int) -> str:
     return "sat" if i % 2 == 0 else "wkeve"
 
 
-async def _world(engine: AsyncEngine) -> tuple[int, list[int]]:
-    """The event and 50 volunteers, plus past events for "came to this area before"."""
+async def _world(engine: AsyncEngine, fake: FakeTelegram | None = None) -> tuple[int, list[int]]:
+    """The event and 50 volunteers, plus past events for "came to this area before". With
+    ``fake``, the volunteers are Telegram users there too, so calls reach them."""
+    for i in range(PEOPLE if fake else 0):
+        assert fake is not None
+        fake.user(BASE_ID + i, first_name=f"Vol {i}")
     at = clock.now()
     async with engine.begin() as conn:
         rows = []
@@ -217,7 +221,7 @@ async def test_people_who_answered_or_were_called_are_handled(engine: AsyncEngin
 async def test_callout_end_to_end_with_filters_and_an_organisers_line(
     app: Application, fake: FakeTelegram, engine: AsyncEngine
 ) -> None:
-    event_id, _ = await _world(engine)
+    event_id, _ = await _world(engine, fake)
     admin = fake.user(ADMIN_ID, first_name="Ada")
     olga = fake.user(8001, first_name="Olga", username="olga")
     await sign_up(olga, postcode="N1 9GU", when=("Sundays",), what=("Driving",))
@@ -258,11 +262,34 @@ async def test_callout_end_to_end_with_filters_and_an_organisers_line(
     assert call.audience["within_km"] == 5 and call.audience["fits_availability"] is True
     assert call.event_id == event_id and "callout" in logged
 
+    # Delivered: recipients answer by tap and in words, and those answers are what is stored.
+    await outbox_drained(engine)
+    first, second, third = (fake.user(BASE_ID + i) for i in sorted(want)[:3])
+    assert first.last.text.startswith("📣 Can you help?")
+    await first.press("Sat 28 Nov, 10:00-13:00 · 20 left")
+    await second.send("count me in!")
+    await third.send("Sorry, can't make it this time")
+    assert third.last.text == texts.CANT_NOTED
+    async with engine.connect() as conn:
+        answers = dict(
+            (
+                await conn.execute(
+                    select(volunteers.c.telegram_id, rsvps.c.status)
+                    .join(volunteers, volunteers.c.id == rsvps.c.volunteer_id)
+                    .where(rsvps.c.callout_id == call.id)
+                )
+            ).all()
+        )
+    assert answers == {first.id: "going", second.id: "going", third.id: "cant"}
+    # The word reply updated the call message itself, too.
+    call_message = next(m for m in second.messages if (m.text or "").startswith("📣"))
+    assert "✅ You're going: Sat 28 Nov, 10:00-13:00" in call_message.text
+
 
 async def test_callout_scheduled_for_later_goes_out_when_due(
     app: Application, fake: FakeTelegram, engine: AsyncEngine
 ) -> None:
-    await _world(engine)
+    await _world(engine, fake)
     admin = fake.user(ADMIN_ID, first_name="Ada")
     await admin.send("/callout")
     await admin.press("Sat 28 Nov · Peckham Saturday doors")
@@ -302,3 +329,41 @@ async def test_volunteers_are_refused_callout(app: Application, fake: FakeTelegr
     await sign_up(vic)
     await vic.send("/callout")
     assert vic.last.text == texts.not_allowed("organiser")
+
+
+async def test_a_yes_in_words_to_a_call_with_two_shifts_asks_which(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    await _world(engine, fake)
+    admin = fake.user(ADMIN_ID, first_name="Ada")
+    await admin.send("/callout")
+    await admin.press("Sat 28 Nov · Peckham Saturday doors")
+    await admin.press(texts.NEXT)
+    await admin.press("📍 Near the meeting point: off")  # 2 km: volunteers 0, 3, 5, 8, ...
+    await admin.press(texts.NEXT)
+    await admin.press(texts.SKIP)
+    await admin.press(texts.SEND_NOW)
+    await outbox_drained(engine)
+    vol = fake.user(BASE_ID + 0)
+    await vol.send("yes please")
+    assert vol.messages[-2].text == texts.WHICH_SHIFT
+    assert vol.buttons() == [
+        "Sat 28 Nov, 10:00-13:00 · 20 left",
+        "Sat 28 Nov, 14:00-17:00 · 20 left",
+        texts.CANT_MAKE_IT,
+    ]
+    await vol.press("Sat 28 Nov, 14:00-17:00 · 20 left")
+    await vol.send("maybe")  # a maybe covers the call's shifts it has no answer for yet
+    async with engine.connect() as conn:
+        mine = sorted(
+            (
+                await conn.execute(
+                    select(rsvps.c.status)
+                    .join(volunteers, volunteers.c.id == rsvps.c.volunteer_id)
+                    .where(volunteers.c.telegram_id == BASE_ID)
+                )
+            ).scalars()
+        )
+    assert mine == ["going", "maybe"]  # the maybe did not undo the afternoon's going
+    await vol.send("maybe")
+    assert vol.last.text == texts.ALREADY_ANSWERED

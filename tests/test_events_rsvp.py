@@ -177,3 +177,25 @@ async def test_share_link_rsvp_waitlist_promotion_and_roster(
     assert capacity == 2
     amy_row = await stored(engine, 8100)
     assert amy_row is not None and amy_row.name == "Amy"
+
+
+async def test_a_newcomer_from_a_share_link_signs_up_then_lands_on_the_event(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    olga = await _organiser(fake)
+    payload = await _create_event(olga)
+    nell = fake.user(8200, first_name="Nell")
+    await nell.send(f"/start {payload}")
+    assert nell.buttons() == [texts.CONSENT_YES, texts.CONSENT_NO]  # sign-up comes first
+    await nell.press(texts.CONSENT_YES)
+    await nell.press("Use “Nell”")
+    await nell.send("SE15 4QR")
+    await nell.press("Saturdays")
+    await nell.press(texts.DONE)
+    await nell.press("Anything")
+    await nell.press(texts.DONE)
+    await nell.press(texts.SKIP)
+    assert "You're signed up" in nell.messages[-2].text
+    assert "Peckham Saturday doors" in nell.last.text  # and then the event, ready to answer
+    await nell.press("Sat 28 Nov, 14:00-17:00 · 5 left")
+    assert nell.callback_answers[-1]["text"] == "You're going! 🎉"
