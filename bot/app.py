@@ -14,6 +14,7 @@ from bot.commands import publish_menus
 from bot.context import DeepLinkHandler, MusterContext
 from bot.settings import Settings
 from db import migrate
+from db.engine import Database
 from schedules import outbox
 from schedules import work as scheduler
 
@@ -59,7 +60,10 @@ def build_application(
         .build()
     )
     application.bot_data.update(
-        settings=settings, engine=engine, deep_links=(*handlers.DEEP_LINKS, *deep_links)
+        settings=settings,
+        engine=engine,
+        db=Database(engine),
+        deep_links=(*handlers.DEEP_LINKS, *deep_links),
     )
     sender = outbox.install(application, engine, settings)
     handlers.register(application)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.settings import Settings
+from db.engine import Database
 from schedules import outbox
 
 
@@ -18,8 +18,8 @@ class MusterContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
         return self.bot_data["settings"]
 
     @property
-    def db(self) -> AsyncEngine:
-        return self.bot_data["engine"]
+    def db(self) -> Database:
+        return self.bot_data["db"]
 
     def wake_outbox(self) -> None:
         """Tell the outbox sender there is new mail (after the commit), so it need not wait for

@@ -10,6 +10,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+# An execution option marking connections that only read (see Database.connect).
+READS_ONLY = "muster_reads_only"
 
 
 def normalise_url(url: str) -> str:
@@ -50,6 +52,31 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # A deferred transaction that reads and then writes fails at once, whatever the busy
         # timeout, if another writer committed in between (WAL snapshots cannot be upgraded).
         # Taking the write lock up front makes such transactions wait their turn instead.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Reading needs no lock in WAL mode, and must not hold up writers while it lasts.
+        reads_only = conn.get_execution_options().get(READS_ONLY)
+        conn.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+class Database:
+    """The application's database: ``begin()`` for work that writes (committed at the end), and
+    ``connect()`` for work that only reads, which never holds up a writer."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._reader = engine.execution_options(**{READS_ONLY: True})
+
+    def begin(self) -> Any:
+        return self.engine.begin()
+
+    def connect(self) -> Any:
+        return self._reader.connect()
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def reads_only(conn: Any) -> bool:
+    """Whether ``conn`` came from Database.connect() (writing there would not be kept)."""
+    return bool(conn.get_execution_options().get(READS_ONLY))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, update
@@ -38,80 +39,102 @@ class Work:
     due_at: datetime
 
 
-async def _sync(
-    conn: AsyncConnection, about: str, subject_id: int, wanted: Iterable[Planned], at: datetime
+@dataclass
+class Changes:
+    """What planning found to do: rows to add, pending rows to move, pending rows to drop."""
+
+    add: list[dict[str, object]]
+    move: list[tuple[int, datetime]]
+    drop: list[int]
+
+    def __bool__(self) -> bool:
+        return bool(self.add or self.move or self.drop)
+
+
+def _diff(
+    changes: Changes,
+    about: str,
+    subject_id: int,
+    wanted: Iterable[Planned],
+    existing: dict[tuple[str, str], Any],
+    at: datetime,
 ) -> None:
-    """Make the pending work about one shift or call (``about`` is "shift_id" or "callout_id")
-    match ``wanted``: add what is new, move what moved, drop what is no longer wanted. Work
-    already done or skipped is left as it was."""
-    key = scheduled_work.c[about] == subject_id
-    existing = {
-        (row.kind, row.detail): row
-        for row in await conn.execute(
-            select(
-                scheduled_work.c.id,
-                scheduled_work.c.kind,
-                scheduled_work.c.detail,
-                scheduled_work.c.due_at,
-                scheduled_work.c.status,
-            ).where(key)
-        )
-    }
+    """Add what is new, move what moved, drop what is no longer wanted, for one shift or call
+    (``about`` is "shift_id" or "callout_id"). Work done or skipped is left as it was."""
     wanted_keys = set()
     for plan in wanted:
         wanted_keys.add((plan.kind.value, plan.detail))
         row = existing.get((plan.kind.value, plan.detail))
         if row is None:
             # Work planned after its time (an event set up at short notice) is not sent late.
-            status = PENDING if plan.due_at > at else SKIPPED
-            await conn.execute(
-                insert(scheduled_work).values(
-                    kind=plan.kind.value,
-                    detail=plan.detail,
-                    due_at=plan.due_at,
-                    status=status,
-                    done_at=None if status == PENDING else at,
-                    **{about: subject_id},
-                )
+            late = plan.due_at <= at
+            changes.add.append(
+                {
+                    "kind": plan.kind.value,
+                    "detail": plan.detail,
+                    "due_at": plan.due_at,
+                    "status": SKIPPED if late else PENDING,
+                    "done_at": at if late else None,
+                    "shift_id": subject_id if about == "shift_id" else None,
+                    "callout_id": subject_id if about == "callout_id" else None,
+                }
             )
         elif row.status == PENDING and row.due_at != plan.due_at:
-            await conn.execute(
-                update(scheduled_work)
-                .where(scheduled_work.c.id == row.id)
-                .values(due_at=plan.due_at)
-            )
-    gone = [row.id for k, row in existing.items() if k not in wanted_keys and row.status == PENDING]
-    if gone:
-        await conn.execute(
-            update(scheduled_work)
-            .where(scheduled_work.c.id.in_(gone))
-            .values(status=DROPPED, done_at=at)
+            changes.move.append((row.id, plan.due_at))
+    changes.drop += [
+        row.id for key, row in existing.items() if key not in wanted_keys and row.status == PENDING
+    ]
+
+
+async def _existing(
+    conn: AsyncConnection, about: str, ids: list[int]
+) -> dict[int, dict[tuple[str, str], Any]]:
+    found: dict[int, dict[tuple[str, str], Any]] = {subject: {} for subject in ids}
+    if ids:
+        column = scheduled_work.c[about]
+        rows = await conn.execute(
+            select(
+                column.label("subject"),
+                scheduled_work.c.id,
+                scheduled_work.c.kind,
+                scheduled_work.c.detail,
+                scheduled_work.c.due_at,
+                scheduled_work.c.status,
+            ).where(column.in_(ids))
         )
+        for row in rows:
+            found[row.subject][(row.kind, row.detail)] = row
+    return found
 
 
-async def reconcile(
+async def plan(
     conn: AsyncConnection,
     *,
     at: datetime,
     zone: ZoneInfo,
     default_offsets: tuple[timedelta, ...],
     chase_before: timedelta,
-) -> None:
-    """Plan the work of every shift and call that is not long over, from how they are now. Any
-    way a shift is created, moved or cancelled, its work follows on the next pass."""
-    rows = await conn.execute(
-        select(
-            shifts.c.id,
-            shifts.c.starts_at,
-            shifts.c.ends_at,
-            shifts.c.status,
-            events.c.status.label("event_status"),
-            events.c.reminder_offsets,
+) -> Changes:
+    """Work out, by reading only, how the planned work of every shift and call that is not long
+    over must change to match them as they are now. Any way a shift is created, moved or
+    cancelled, its work follows on the next pass."""
+    changes = Changes([], [], [])
+    shift_rows = (
+        await conn.execute(
+            select(
+                shifts.c.id,
+                shifts.c.starts_at,
+                shifts.c.ends_at,
+                shifts.c.status,
+                events.c.status.label("event_status"),
+                events.c.reminder_offsets,
+            )
+            .join(events, events.c.id == shifts.c.event_id)
+            .where(shifts.c.ends_at > at - AFTERWARDS_FOR)
         )
-        .join(events, events.c.id == shifts.c.event_id)
-        .where(shifts.c.ends_at > at - AFTERWARDS_FOR)
-    )
-    for row in rows.all():
+    ).all()
+    existing = await _existing(conn, "shift_id", [row.id for row in shift_rows])
+    for row in shift_rows:
         wanted: list[Planned] = []
         if row.status == "active" and row.event_status == "active":
             try:
@@ -121,18 +144,41 @@ async def reconcile(
             except BadOffsets:
                 offsets = default_offsets
             wanted = shift_work(row.starts_at, row.ends_at, offsets, zone)
-        await _sync(conn, "shift_id", row.id, wanted, at)
+        _diff(changes, "shift_id", row.id, wanted, existing[row.id], at)
 
-    calls = await conn.execute(
-        select(callouts.c.id, callouts.c.rsvp_deadline, callouts.c.status).where(
-            callouts.c.rsvp_deadline.is_not(None), callouts.c.rsvp_deadline > at - AFTERWARDS_FOR
+    calls = (
+        await conn.execute(
+            select(callouts.c.id, callouts.c.rsvp_deadline, callouts.c.status).where(
+                callouts.c.rsvp_deadline.is_not(None),
+                callouts.c.rsvp_deadline > at - AFTERWARDS_FOR,
+            )
         )
-    )
-    for call in calls.all():
+    ).all()
+    existing = await _existing(conn, "callout_id", [call.id for call in calls])
+    for call in calls:
         wanted = (
             [] if call.status == "cancelled" else callout_work(call.rsvp_deadline, chase_before)
         )
-        await _sync(conn, "callout_id", call.id, wanted, at)
+        _diff(changes, "callout_id", call.id, wanted, existing[call.id], at)
+    return changes
+
+
+async def apply(conn: AsyncConnection, changes: Changes, at: datetime) -> None:
+    """Write what plan() found, briefly, in a writing transaction."""
+    if changes.add:
+        await conn.execute(insert(scheduled_work), changes.add)
+    for work_id, due_at in changes.move:
+        await conn.execute(
+            update(scheduled_work)
+            .where(scheduled_work.c.id == work_id, scheduled_work.c.status == PENDING)
+            .values(due_at=due_at)
+        )
+    if changes.drop:
+        await conn.execute(
+            update(scheduled_work)
+            .where(scheduled_work.c.id.in_(changes.drop), scheduled_work.c.status == PENDING)
+            .values(status=DROPPED, done_at=at)
+        )
 
 
 async def claim_next(conn: AsyncConnection, at: datetime) -> Work | None:

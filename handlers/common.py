@@ -20,6 +20,7 @@ from bot.commands import sections
 from bot.context import MusterContext
 from bot.permissions import Access, Role, access_for
 from db import roles, volunteers
+from db.engine import reads_only
 from db.events import Event
 from db.volunteers import Volunteer
 
@@ -30,9 +31,12 @@ Guarded = Callable[[Update, MusterContext, Access], Awaitable[Any]]
 
 
 async def load_volunteer(conn: AsyncConnection, user: User) -> Volunteer | None:
-    """The volunteer behind ``user``, keeping their @username fresh for /grant look-ups."""
+    """The volunteer behind ``user``; in a writing transaction, their @username is kept fresh
+    for /grant look-ups on the way."""
     volunteer = await volunteers.by_telegram_id(conn, user.id)
-    if volunteer is not None and volunteer.username != user.username:
+    stale = volunteer is not None and volunteer.username != user.username
+    if stale and not reads_only(conn):
+        assert volunteer is not None
         await volunteers.update_fields(conn, volunteer.id, username=user.username)
     return volunteer
 

@@ -325,15 +325,18 @@ async def _run_one(conn: AsyncConnection, settings: Settings, item: work.Work) -
 async def run_due(context: MusterContext) -> None:
     """The scheduler's job: plan, launch scheduled calls, then do each due piece of work."""
     settings = context.settings
-    async with context.db.begin() as conn:
-        await work.reconcile(
+    async with context.db.connect() as conn:
+        changes = await work.plan(
             conn,
             at=clock.now(),
             zone=settings.zone,
             default_offsets=settings.offsets,
             chase_before=timedelta(hours=settings.chase_before_hours),
         )
-        day, due_at = digest_due(clock.now(), settings.digest_time, settings.zone)
+    # Planning reads; the write lock is taken only for what changed, and only briefly.
+    day, due_at = digest_due(clock.now(), settings.digest_time, settings.zone)
+    async with context.db.begin() as conn:
+        await work.apply(conn, changes, clock.now())
         await work.ensure_digest(conn, day, due_at)
     await launch_due(context)
     ran = 0
