@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import clock
@@ -157,70 +157,63 @@ async def release(conn: AsyncConnection, ids: Iterable[int]) -> None:
         )
 
 
-_SENT = (
-    update(outbox)
-    .where(outbox.c.id == bindparam("b_id"))
-    .values(
-        status=SENT,
-        attempts=outbox.c.attempts + 1,
-        sent_at=bindparam("b_at"),
-        message_id=bindparam("b_message_id"),
-        last_error=None,
-    )
-)
-_GIVEN_UP = (
-    update(outbox)
-    .where(outbox.c.id == bindparam("b_id"))
-    .values(
-        status=bindparam("b_status"),
-        attempts=outbox.c.attempts + bindparam("b_tries"),
-        last_error=bindparam("b_error"),
-    )
-)
-_RETRY = (
-    update(outbox)
-    .where(outbox.c.id == bindparam("b_id"))
-    .values(
-        status=PENDING,
-        attempts=outbox.c.attempts + bindparam("b_tries"),
-        next_attempt_at=bindparam("b_retry_at", type_=outbox.c.next_attempt_at.type),
-        claimed_at=None,
-        last_error=bindparam("b_error"),
-    )
-)
+# Rows marked per statement: few statements keep SQLite's work out of the event loop's way (each
+# row of an executemany is a separate step that has to win the GIL back from the loop), and stay
+# well inside both engines' limits on bound parameters.
+_CHUNK = 1000
+
+
+def _chunks(items: list[Any]) -> Iterable[list[Any]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
 
 
 async def record(conn: AsyncConnection, outcomes: Iterable[Outcome], at: datetime) -> None:
     """Mark a batch of claimed rows done (or due again), and volunteers who turned out to be
-    unreachable, in the caller's transaction: one statement per kind of outcome."""
-    sent: list[dict[str, Any]] = []
-    given_up: list[dict[str, Any]] = []
-    retry: list[dict[str, Any]] = []
+    unreachable, in the caller's transaction, in as few statements as the outcomes allow."""
+    sent: list[Outcome] = []
+    others: dict[tuple[str, str | None, int], list[Outcome]] = {}
     unreachable: set[int] = set()
     for outcome in outcomes:
-        tries = 1 if outcome.counts_as_attempt else 0
-        row_id = outcome.row.id
         if outcome.status == SENT:
-            sent.append({"b_id": row_id, "b_at": at, "b_message_id": outcome.message_id})
-        elif outcome.status == PENDING:
-            retry_at = outcome.retry_at or at
-            retry.append(
-                {"b_id": row_id, "b_tries": tries, "b_retry_at": retry_at, "b_error": outcome.error}
+            sent.append(outcome)
+            continue
+        tries = 1 if outcome.counts_as_attempt else 0
+        others.setdefault((outcome.status, outcome.error, tries), []).append(outcome)
+        if outcome.status == UNREACHABLE and outcome.row.volunteer_id is not None:
+            unreachable.add(outcome.row.volunteer_id)
+    for chunk in _chunks(sent):
+        await conn.execute(
+            update(outbox)
+            .where(outbox.c.id.in_([outcome.row.id for outcome in chunk]))
+            .values(
+                status=SENT,
+                attempts=outbox.c.attempts + 1,
+                sent_at=at,
+                message_id=case(
+                    {outcome.row.id: outcome.message_id for outcome in chunk}, value=outbox.c.id
+                ),
+                last_error=None,
             )
-        else:
-            given_up.append(
-                {
-                    "b_id": row_id,
-                    "b_status": outcome.status,
-                    "b_tries": tries,
-                    "b_error": outcome.error,
-                }
+        )
+    for (status, error, tries), group in others.items():
+        for chunk in _chunks(group):
+            values: dict[str, Any] = {
+                "status": status,
+                "attempts": outbox.c.attempts + tries,
+                "last_error": error,
+            }
+            if status == PENDING:  # due again, each at its own time
+                values["claimed_at"] = None
+                values["next_attempt_at"] = case(
+                    {outcome.row.id: outcome.retry_at or at for outcome in chunk},
+                    value=outbox.c.id,
+                )
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.id.in_([outcome.row.id for outcome in chunk]))
+                .values(values)
             )
-            if outcome.status == UNREACHABLE and outcome.row.volunteer_id is not None:
-                unreachable.add(outcome.row.volunteer_id)
-    for statement, params in ((_SENT, sent), (_GIVEN_UP, given_up), (_RETRY, retry)):
-        if params:
-            await conn.execute(statement, params)
     if unreachable:
         await conn.execute(
             update(volunteers)

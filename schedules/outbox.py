@@ -50,6 +50,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot import clock, texts
 from bot.settings import Settings
 from db import outbox as db
+from db.engine import READS_ONLY
 from db.outbox import Claimed, Outcome
 
 log = logging.getLogger(__name__)
@@ -64,10 +65,11 @@ CONCURRENCY = 4
 # Rows claimed per transaction when the pace is lifted; a paced sender claims about two seconds'
 # worth, so that few rows sit in `sending` (a crash only ever repeats rows that were sent but not
 # yet marked, but a long-held claim keeps other senders off them).
-MAX_BATCH = 500
+MAX_BATCH = 1000
 # Outcomes are written in batches: when this many are waiting, or this long after the last write.
-FLUSH_SIZE = 200
-FLUSH_SECONDS = 0.25
+# A crash can repeat at most these (sent, not yet marked): half a second's worth.
+FLUSH_SIZE = 500
+FLUSH_SECONDS = 0.5
 # A shift call's progress message is edited at most this often (real seconds).
 PROGRESS_SECONDS = 2.0
 # Network errors are retried after BACKOFF_SECONDS, then twice that, ..., at most BACKOFF_MAX.
@@ -76,7 +78,7 @@ BACKOFF_MAX = timedelta(minutes=10)
 # A 400 with one of these descriptions means the chat is gone: unreachable, not failed.
 _GONE = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated")
 
-_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_NO_PREVIEW_JSON = json.dumps(LinkPreviewOptions(is_disabled=True).to_dict())
 # A row sent again at once: a 429 is Telegram saying "not now", not a failed attempt.
 _AGAIN = "again"
 
@@ -179,6 +181,8 @@ class OutboxSender:
         bot: Bot | None = None,
     ) -> None:
         self._engine = engine
+        # Reads (due times, progress figures) need no write lock: see db.engine.READS_ONLY.
+        self._reader = engine.execution_options(**{READS_ONLY: True})
         self._pace = Pace(settings.outbox_rate, settings.outbox_per_chat_seconds)
         self._max_attempts = settings.outbox_max_attempts
         self._poll = settings.outbox_poll_seconds
@@ -455,15 +459,14 @@ class OutboxSender:
                 # A meeting point on the map, with its name and address.
                 message = await self._bot.send_venue(row.chat_id, **venue)
             else:
+                # The markup is stored as Telegram JSON, so it goes over as it is: rebuilding PTB
+                # objects from it only for PTB to turn them back into the same JSON would cost a
+                # good part of a send. Likewise the (constant) link preview options.
+                extra = {"link_preview_options": _NO_PREVIEW_JSON}
+                if markup:
+                    extra["reply_markup"] = json.dumps(markup)
                 message = await self._bot.send_message(
-                    row.chat_id,
-                    row.payload["text"],
-                    parse_mode=ParseMode.HTML,
-                    link_preview_options=_NO_PREVIEW,
-                    # Stored as Telegram JSON, so handed over as it is: rebuilding PTB objects
-                    # from it only for PTB to turn them back into the same JSON costs more than
-                    # the send.
-                    api_kwargs={"reply_markup": json.dumps(markup)} if markup else None,
+                    row.chat_id, row.payload["text"], parse_mode=ParseMode.HTML, api_kwargs=extra
                 )
         except RetryAfter as error:
             seconds = _retry_after(error)
@@ -520,7 +523,7 @@ class OutboxSender:
         """Nothing claimed and nothing due: finish calls that are done, then sleep until woken,
         until the next row falls due, or until the poll interval is up."""
         self._wake.clear()
-        async with self._engine.connect() as conn:
+        async with self._reader.connect() as conn:
             finished = await db.calls_to_finish(conn)
             due = await db.next_due(conn)
         for call in finished:
@@ -546,7 +549,7 @@ class OutboxSender:
         if now - self._progress_at.get(call, -math.inf) < PROGRESS_SECONDS:
             return
         self._progress_at[call] = now
-        async with self._engine.connect() as conn:
+        async with self._reader.connect() as conn:
             progress = await db.call_progress(conn, call)
         if progress is not None:
             self._edit_progress(progress, finished=False)
