@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from telegram.ext import CallbackContext, ExtBot
@@ -10,6 +11,9 @@ from telegram.ext import CallbackContext, ExtBot
 from bot.settings import Settings
 from db.engine import Database
 from schedules import outbox
+
+# Where in_background keeps the work it started, until it is done.
+BACKGROUND = "background"
 
 
 class MusterContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -20,6 +24,14 @@ class MusterContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
     @property
     def db(self) -> Database:
         return self.bot_data["db"]
+
+    def in_background(self, work: Coroutine[Any, Any, Any], update: object = None) -> None:
+        """Run ``work`` without holding up the next update. Errors reach the error handler;
+        stopping the application waits for it; tests wait for it through ``background``."""
+        task = self.application.create_task(work, update=update)
+        pending: set[asyncio.Task[Any]] = self.bot_data.setdefault(BACKGROUND, set())
+        pending.add(task)
+        task.add_done_callback(pending.discard)
 
     def wake_outbox(self) -> None:
         """Tell the outbox sender there is new mail (after the commit), so it need not wait for

@@ -392,7 +392,7 @@ def going(shift: Shift, event: Event, zone: ZoneInfo) -> str:
     return (
         f"You're going! 🎉 {timefmt.span(shift.starts_at, shift.ends_at, zone)}, "
         f"{esc(event.title)}. Meet at {meeting_point(event)}.\n"
-        "The calendar file below adds it to your phone. Can't come after all? Send /myshifts."
+        "This file adds it to your calendar. Can't come after all? Send /myshifts."
     )
 
 

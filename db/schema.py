@@ -270,6 +270,8 @@ outbox = Table(
 )
 Index("ix_outbox_due", outbox.c.status, outbox.c.next_attempt_at)
 Index("ix_outbox_callout_status", outbox.c.callout_id, outbox.c.status)
+# Every tap on a delivered call finds its call by the message it was on.
+Index("ix_outbox_chat_message", outbox.c.chat_id, outbox.c.message_id)
 
 # Every piece of scheduled work (reminders, chasers, check-in prompts, debriefs, reports) is a row
 # with a due time. Running one claims it, queues its messages in the outbox and marks it done in

@@ -89,9 +89,9 @@ async def open_event_link(context: MusterContext, telegram_id: int, payload: str
 
 
 async def _send_going(context: MusterContext, chat_id: int, shift: Shift, event: Event) -> None:
-    """The confirmation: meeting point on a map where there is one, and a calendar file."""
+    """The confirmation: the meeting point on a map where there is one, then a calendar file
+    whose caption says it all (one message fewer against Telegram's sending limits)."""
     zone = context.settings.zone
-    await context.bot.send_message(chat_id, texts.going(shift, event, zone))
     if event.has_location:
         assert event.latitude is not None and event.longitude is not None
         await context.bot.send_venue(
@@ -112,7 +112,9 @@ async def _send_going(context: MusterContext, chat_id: int, shift: Shift, event:
         latitude=event.latitude,
         longitude=event.longitude,
     )
-    await context.bot.send_document(chat_id, calendar, filename="shift.ics")
+    await context.bot.send_document(
+        chat_id, calendar, filename="shift.ics", caption=texts.going(shift, event, zone)
+    )
 
 
 async def after_answer(
@@ -222,10 +224,18 @@ async def tap_shift(update: Update, context: MusterContext) -> None:
         await query.answer(texts.ALREADY_GOING)
     else:
         await query.answer(texts.tap_answer(outcome.status, outcome.position))
-    await _refresh(message, text, markup)
-    if outcome is not None:
+    if outcome is None:
+        await _refresh(message, text, markup)
+        return
+
+    async def follow_up() -> None:
+        await _refresh(message, text, markup)
         async with context.db.connect() as conn:
             await after_answer(context, conn, message.chat.id, volunteer, outcome)
+
+    # The answer is stored and the tap answered; the messages that follow need not hold up the
+    # next volunteer's tap.
+    context.in_background(follow_up(), update)
 
 
 async def _cant(

@@ -3,6 +3,7 @@ it over HTTP with long polling, a fresh migrated database, and a clock the test 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -18,7 +19,7 @@ from telegram.ext import Application
 
 from bot import clock
 from bot.app import build_application
-from bot.context import DeepLinkHandler
+from bot.context import BACKGROUND, DeepLinkHandler
 from bot.settings import Settings
 from db import migrate
 from db.engine import create_engine, normalise_url
@@ -118,8 +119,14 @@ async def start_application(
     assert application.updater is not None
     await application.updater.start_polling(poll_interval=0, timeout=1)
     await application.start()
-    # A user's action returns once the bot has fully handled it.
-    fake.after_delivery = application.update_queue.join
+
+    # A user's action returns once the bot has fully handled it, background work included.
+    async def settled() -> None:
+        await application.update_queue.join()
+        while pending := application.bot_data.get(BACKGROUND):
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    fake.after_delivery = settled
     return application
 
 
