@@ -26,7 +26,10 @@ def configure(level: str, secret: str) -> None:
     # httpx logs every request URL at INFO, and Bot API URLs carry the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    # PTB logs whole updates (names, messages, locations) at DEBUG; keep those out whatever the
-    # level, since they are personal data.
+    # PTB logs whole updates (names, messages, locations) at DEBUG, and the database drivers log
+    # every statement with its values (names, phone numbers): keep those out whatever the level,
+    # since they are personal data.
     for name in ("telegram", "telegram.ext"):
         logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))
+    for name in ("aiosqlite", "sqlalchemy", "asyncpg"):
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -97,22 +97,39 @@ async def test_runs_stops_on_sigterm_and_handles_each_update_once(
     def menus_published() -> int:
         return sum(1 for method, _ in fake.requests if method == "setMyCommands")
 
+    def last_text() -> str:
+        return (alice.messages[-1].text or "") if alice.messages else ""
+
+    logs: list[bytes] = []
     for run in range(2):
         published = menus_published()
         process = await _run_bot(tmp_path, env)
+        assert process.stderr is not None
+        # Read the log as it comes: a full pipe would stop the bot mid-sentence.
+        drain = asyncio.create_task(process.stderr.read())
         # Ready once the menus are published (after migrations, in post_init).
         await _wait_for(lambda: menus_published() > published)  # noqa: B023
         if run == 0:
+            # Personal details pass through the bot and its database while it logs at DEBUG.
             await alice.send("/start")
-            await _wait_for(lambda: len(alice.messages) == 1)
+            await _wait_for(lambda: bool(alice.messages) and texts.CONSENT_YES in alice.buttons())
+            await alice.press(texts.CONSENT_YES)
+            await _wait_for(lambda: last_text() == texts.ASK_NAME)
+            await alice.send("Alicia Pemberton")
+            await _wait_for(lambda: last_text() == texts.ASK_LOCATION)
+            await alice.send("SE15 4QR")
+            await _wait_for(lambda: last_text() == texts.ASK_AVAILABILITY)
         process.send_signal(signal.SIGTERM)
-        _, err = await asyncio.wait_for(process.communicate(), 30)
-        assert process.returncode == 0, err.decode()[-2000:]
-        assert fake.token not in err.decode()
-        assert fake.token.split(":")[1] not in err.decode()
-        assert "Alice" not in err.decode()  # even at DEBUG, no personal data in the logs
-    # The second run did not see /start again: it was confirmed to Telegram on the way down.
-    assert len(alice.messages) == 1
+        await asyncio.wait_for(process.wait(), 30)
+        logs.append(await drain)
+        assert process.returncode == 0, logs[-1].decode()[-2000:]
+    log = b"".join(logs).decode()
+    assert "DEBUG" in log  # it did log at DEBUG
+    assert fake.token not in log and fake.token.split(":")[1] not in log
+    for personal in ("Alice", "Alicia", "Pemberton", "SE15", "7001"):
+        assert personal not in log, personal
+    # The second run did not see any update again: they were confirmed on the way down.
+    assert sum(1 for m in alice.messages if m.text == texts.ASK_NAME) == 1
     assert (tmp_path / "data" / "muster.db").exists()  # the default database location
 
 
