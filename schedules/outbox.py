@@ -70,6 +70,8 @@ MAX_BATCH = 1000
 # A crash can repeat at most these (sent, not yet marked): half a second's worth.
 FLUSH_SIZE = 500
 FLUSH_SECONDS = 0.5
+# How far behind its schedule the pace may catch up after a stall, in seconds (see Pace.reserve).
+CATCH_UP = 0.1
 # A shift call's progress message is edited at most this often (real seconds).
 PROGRESS_SECONDS = 2.0
 # Network errors are retried after BACKOFF_SECONDS, then twice that, ..., at most BACKOFF_MAX.
@@ -157,13 +159,14 @@ class Pace:
     def reserve(self) -> float:
         """Take the next slot; returns how long to wait for it (0: go now).
 
-        Slots are spaced from the previous slot, not from when it was used, so small sleep
-        overshoots don't add up into a slower rate; after an idle spell (more than one slot
-        behind) the spacing starts afresh instead of bursting to catch up.
+        Slots are spaced from the previous slot, not from when it was used, so sleep overshoots
+        and short stalls of the event loop don't add up into a slower rate: up to CATCH_UP
+        seconds of missed slots are made up (a burst of two or three at 25 a second). After a
+        longer gap (an idle spell) the spacing starts afresh instead of bursting.
         """
         now = self.now()
         at = max(self._next_slot, self._paused_until)
-        if at < now - self.interval:
+        if at < now - max(self.interval, CATCH_UP):
             at = now
         self._next_slot = at + self.interval
         return at - now
@@ -299,25 +302,31 @@ class OutboxSender:
     # ------------------------------------------------------------------ start and stop
 
     async def _start(self) -> bool:
-        async with self._engine.begin() as conn:
-            recovered = await db.recover(conn)
-        if recovered:
-            log.warning(
-                "outbox: %d message(s) were in flight at the last stop; sending again", recovered
-            )
+        """Recover what a crash left in flight and get the Bot ready; retried until it works
+        (the database or the Bot API may not be reachable yet), False if stopped meanwhile."""
+        recovered: int | None = None
         while not self._stop.is_set():
             try:
+                if recovered is None:
+                    async with self._engine.begin() as conn:
+                        recovered = await db.recover(conn)
+                    if recovered:
+                        log.warning(
+                            "outbox: %d message(s) were in flight at the last stop; sending again",
+                            recovered,
+                        )
                 await self._bot.initialize()
                 return True
-            except TelegramError as error:
-                # Never the message: PTB's InvalidToken text quotes the token.
-                log.error("outbox: cannot reach the Bot API (%s); retrying", type(error).__name__)
+            except Exception as error:
+                # Only the class: PTB's InvalidToken message quotes the token.
+                log.error("outbox: cannot start yet (%s); retrying", type(error).__name__)
                 await self._sleep(self._poll)
         return False
 
     async def _wind_down(self) -> None:
-        with contextlib.suppress(Exception):
-            await self._flush(progress=False)
+        if self._outcomes:
+            with contextlib.suppress(Exception):
+                await self._flush(progress=False)
         held = [row.id for row in self._queue] + [row.id for _, _, row in self._later]
         self._queue.clear()
         self._later.clear()
