@@ -72,3 +72,32 @@ async def run_scheduler(app: Application, engine: AsyncEngine) -> None:
     (job,) = app.job_queue.get_jobs_by_name("scheduler")
     await job.run(app)
     await outbox_drained(engine)
+
+
+async def new_event(
+    organiser: FakeUser,
+    *,
+    title: str = "Peckham Saturday doors",
+    kind: str = "Canvass session",
+    area: str = "Peckham",
+    address: str = "Rye Lane Library, SE15 4QR",
+    pin: tuple[float, float] | None = None,
+    day: str = "Sat 28 Nov",
+    shifts: tuple[str, ...] = ("10:00-13:00 6",),
+) -> str:
+    """An organiser walks /newevent to the end, as they would; returns the share link payload."""
+    await organiser.send("/newevent")
+    await organiser.press(kind)
+    await organiser.send(title)
+    await organiser.press(area)
+    if pin is not None:
+        await organiser.share_location(*pin)
+    await organiser.send(address)
+    await organiser.send(day)
+    for shift in shifts:
+        await organiser.send(shift)
+    await organiser.press(texts.DONE)
+    await organiser.press(texts.CREATE)
+    created = organiser.last.text or ""
+    assert created.startswith(f"✅ Created {title} with {len(shifts)} shift(s).")
+    return created.split("start=")[1].split()[0]

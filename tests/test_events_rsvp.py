@@ -13,7 +13,7 @@ from db import events
 from db.schema import audit_log, rsvps, shifts
 from tests.conftest import ADMIN_ID
 from tests.fake_telegram import FakeTelegram, FakeUser
-from tests.flows import every_row, sign_up, stored
+from tests.flows import every_row, new_event, sign_up, stored
 
 
 async def _organiser(fake: FakeTelegram, area: str = "Peckham") -> FakeUser:
@@ -25,20 +25,7 @@ async def _organiser(fake: FakeTelegram, area: str = "Peckham") -> FakeUser:
 
 
 async def _create_event(olga: FakeUser) -> str:
-    """Walks /newevent to the end and returns the share link."""
-    await olga.send("/newevent")
-    await olga.press("Canvass session")
-    await olga.send("Peckham Saturday doors")
-    await olga.press("Peckham")
-    await olga.send("Rye Lane Library, SE15 4QR")
-    await olga.send("Sat 28 Nov")
-    await olga.send("10:00-13:00 2 bring comfy shoes")
-    await olga.send("14:00-17:00 5")
-    await olga.press(texts.DONE)
-    await olga.press(texts.CREATE)
-    created = olga.last.text
-    assert created.startswith("✅ Created Peckham Saturday doors with 2 shift(s).")
-    return created.split("start=")[1].split()[0]
+    return await new_event(olga, shifts=("10:00-13:00 2 bring comfy shoes", "14:00-17:00 5"))
 
 
 async def test_newevent_with_back_bad_input_preview_and_cancel(

@@ -17,7 +17,7 @@ from bot.settings import Settings
 from db.schema import callouts, rsvps, scheduled_work, volunteers
 from tests.conftest import ADMIN_ID, start_application, stop_application
 from tests.fake_telegram import FakeTelegram, FakeUser
-from tests.flows import outbox_drained, run_scheduler, sign_up
+from tests.flows import new_event, outbox_drained, run_scheduler, sign_up
 
 MEETING = (51.4693, -0.0692)
 # Times in this test are London time in November: GMT, so local equals UTC.
@@ -65,16 +65,7 @@ async def _set_up_weekend(
     for person in people.values():
         await sign_up(person)  # Saturdays, door-knocking, SE15
 
-    await olga.send("/newevent")
-    await olga.press("Canvass session")
-    await olga.send("Peckham Saturday doors")
-    await olga.press("Peckham")
-    await olga.share_location(*MEETING)
-    await olga.send("Rye Lane Library, SE15 4QR")
-    await olga.send("Sat 28 Nov")
-    await olga.send("10:00-13:00 6")
-    await olga.press(texts.DONE)
-    await olga.press(texts.CREATE)
+    await new_event(olga, pin=MEETING)
     await tick(app, engine, at(24, 9, 5))  # plans the shift's work
 
     clock.set_time(at(25, 10))  # Wednesday
@@ -290,17 +281,16 @@ async def test_down_on_friday_evening_back_on_saturday(
         who = await _set_up_weekend(app, fake, engine)
         olga = who["olga"]
         # A short phone bank on Friday evening too, whose reminder falls due while the bot is down.
-        await olga.send("/newevent")
-        await olga.press("Phone bank")
-        await olga.send("Friday calls")
-        await olga.press("Peckham")
-        await olga.send("Peckham office, SE15 5BA")
-        await olga.send("Fri 27 Nov")
-        await olga.send("19:00-20:00 4")
-        await olga.press(texts.DONE)
-        await olga.press(texts.CREATE)
+        link = await new_event(
+            olga,
+            kind="Phone bank",
+            title="Friday calls",
+            address="Peckham office, SE15 5BA",
+            day="Fri 27 Nov",
+            shifts=("19:00-20:00 4",),
+        )
         await tick(app, engine, at(25, 10, 30))
-        await who["Gus"].send("/start " + olga.messages[-1].text.split("start=")[1].split()[0])
+        await who["Gus"].send(f"/start {link}")
         await who["Gus"].press("Fri 27 Nov, 19:00-20:00", exact=False)
         await tick(app, engine, at(27, 10, 1))  # the Saturday shift's day-before reminder
     finally:
@@ -354,16 +344,7 @@ async def test_forecast_warns_and_one_tap_tops_up(
     for person in (amy, ben, cat):
         await sign_up(person)  # Saturdays
     await sign_up(dan, when=("Sundays",))  # not free on Saturday
-    await olga.send("/newevent")
-    await olga.press("Canvass session")
-    await olga.send("Peckham Saturday doors")
-    await olga.press("Peckham")
-    await olga.send("Rye Lane Library, SE15 4QR")
-    await olga.send("Sat 28 Nov")
-    await olga.send("10:00-13:00 6")
-    await olga.press(texts.DONE)
-    await olga.press(texts.CREATE)
-    link = olga.last.text.split("start=")[1].split()[0]
+    link = await new_event(olga)
     await amy.send(f"/start {link}")
     await amy.press("Sat 28 Nov, 10:00-13:00", exact=False)
     await tick(app, engine, at(24, 9, 5))
