@@ -134,3 +134,38 @@ async def test_an_organiser_sets_one_events_reminder_times(
     assert "Now: 1d,3h." in admin.last.text
     await admin.send("default")
     assert admin.last.text.startswith("Saved. ✔")
+
+
+async def test_a_cancelled_shift_takes_its_pending_work_with_it(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    admin = fake.user(ADMIN_ID, first_name="Ada")
+    xia = fake.user(7103, first_name="Xia")
+    await sign_up(xia)
+    start = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+    await _going_to(engine, xia, start, "Doors")
+    await run_scheduler(app, engine)
+
+    await admin.send("/events")
+    await admin.press("❌ Cancel shift 10:00-13:00")
+    await admin.press(texts.CANCEL_SHIFT_YES)
+    await run_scheduler(app, engine)
+    async with engine.connect() as conn:
+        statuses = set(
+            (
+                await conn.execute(
+                    select(scheduled_work.c.kind, scheduled_work.c.status).where(
+                        scheduled_work.c.shift_id.is_not(None)
+                    )
+                )
+            ).all()
+        )
+    assert {status for _, status in statuses} == {"dropped"}
+    assert {kind for kind, _ in statuses} >= {"reminder", "checkin", "debrief", "final"}
+
+    # The day comes and goes: nothing is sent for the cancelled shift.
+    sent_before = len(xia.messages)
+    for moment in (start - timedelta(days=1), start, start + timedelta(hours=4)):
+        clock.set_time(moment)
+        await run_scheduler(app, engine)
+    assert len(xia.messages) == sent_before
