@@ -136,23 +136,23 @@ class Pace:
         self._paused_until = max(self._paused_until, self.now() + seconds)
 
     def chat_ready_at(self, chat_id: int) -> float:
-        """When a message to ``chat_id`` may start (inf while one is in flight to it)."""
-        if self.per_chat <= 0:
-            return 0.0
+        """When a message to ``chat_id`` may start (inf while one is in flight to it: even with
+        no gap asked for, one chat's messages go one after another, so they arrive in order)."""
         if self._busy[chat_id]:
             return math.inf
+        if self.per_chat <= 0:
+            return 0.0
         return self._free_at.get(chat_id, 0.0)
 
     def started(self, chat_id: int) -> None:
-        if self.per_chat > 0:
-            self._busy[chat_id] += 1
+        self._busy[chat_id] += 1
 
     def finished(self, chat_id: int) -> None:
-        if self.per_chat <= 0:
-            return
         self._busy[chat_id] -= 1
         if self._busy[chat_id] <= 0:
             del self._busy[chat_id]
+        if self.per_chat <= 0:
+            return
         now = self.now()
         if len(self._free_at) > 10_000:
             self._free_at = {chat: at for chat, at in self._free_at.items() if at > now}
@@ -430,8 +430,10 @@ class OutboxSender:
         wait aside, so one busy chat never holds up the rest."""
         now = self._pace.now()
         later, queue = self._later, self._queue
+        due = []
         while later and later[0][0] <= now:
-            queue.appendleft(heapq.heappop(later)[2])
+            due.append(heapq.heappop(later)[2])
+        queue.extendleft(reversed(due))  # ahead of the rest, in their own order
         while queue:
             row = queue.popleft()
             assert row.chat_id is not None
@@ -442,7 +444,7 @@ class OutboxSender:
                     self._attention.set()
                 return row
             if ready == math.inf:  # one in flight to that chat: look again a gap later
-                ready = now + self._pace.per_chat
+                ready = now + max(self._pace.per_chat, 0.005)
             heapq.heappush(later, (ready, next(self._seq), row))
         return None
 
