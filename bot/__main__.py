@@ -16,6 +16,7 @@ from db import migrate
 from db.engine import create_engine
 
 USAGE = "usage: python -m bot [migrate]"
+START_UP_RETRIES = 5
 
 
 def _fail(lines: list[str]) -> int:
@@ -51,7 +52,13 @@ def main(argv: list[str]) -> int:
     try:
         # run_polling stops cleanly on SIGINT/SIGTERM: it finishes the update in hand and tells
         # Telegram which updates were handled, so none is lost or handled twice.
-        application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+        application.run_polling(
+            allowed_updates=Update.ALL_TYPES,
+            drop_pending_updates=False,
+            # Reaching Telegram at start-up can fail for a moment (a network blip): try again a
+            # few times before giving up. A token Telegram rejects still ends it at once.
+            bootstrap_retries=START_UP_RETRIES,
+        )
     except InvalidToken:
         return _fail(["Telegram did not accept BOT_TOKEN. Check it with @BotFather (/token)."])
     except NetworkError as error:
