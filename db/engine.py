@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 # An execution option marking connections that only read (see Database.connect).
@@ -77,6 +77,8 @@ class Database:
         await self.engine.dispose()
 
 
-def reads_only(conn: Any) -> bool:
+def reads_only(conn: AsyncConnection) -> bool:
     """Whether ``conn`` came from Database.connect() (writing there would not be kept)."""
-    return bool(conn.get_execution_options().get(READS_ONLY))
+    return bool(
+        conn.sync_connection and conn.sync_connection.get_execution_options().get(READS_ONLY)
+    )

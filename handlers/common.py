@@ -31,13 +31,19 @@ Guarded = Callable[[Update, MusterContext, Access], Awaitable[Any]]
 
 
 async def load_volunteer(conn: AsyncConnection, user: User) -> Volunteer | None:
-    """The volunteer behind ``user``; in a writing transaction, their @username is kept fresh
-    for /grant look-ups on the way."""
+    """The volunteer behind ``user``. In a writing transaction, what their message tells us is
+    kept on the way: their current @username (for /grant look-ups), and that they can be
+    reached again if they had blocked the bot before."""
     volunteer = await volunteers.by_telegram_id(conn, user.id)
-    stale = volunteer is not None and volunteer.username != user.username
-    if stale and not reads_only(conn):
-        assert volunteer is not None
-        await volunteers.update_fields(conn, volunteer.id, username=user.username)
+    if volunteer is None or reads_only(conn):
+        return volunteer
+    fresh: dict[str, object] = {}
+    if volunteer.username != user.username:
+        fresh["username"] = user.username
+    if volunteer.unreachable_at is not None:
+        fresh["unreachable_at"] = None
+    if fresh:
+        await volunteers.update_fields(conn, volunteer.id, **fresh)
     return volunteer
 
 

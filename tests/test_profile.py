@@ -105,3 +105,21 @@ async def test_pause_until_resume(
     assert rae.last.text == texts.RESUMED
     volunteer = await stored(engine, 3004)
     assert volunteer is not None and not volunteer.paused and volunteer.paused_until is None
+
+
+async def test_someone_who_blocked_the_bot_and_comes_back_gets_calls_again(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    from sqlalchemy import update
+
+    from db.schema import volunteers as volunteers_table
+
+    una = fake.user(3005, first_name="Una", username="una_old")
+    await sign_up(una)
+    async with engine.begin() as conn:  # as the outbox records a 403
+        await conn.execute(update(volunteers_table).values(unreachable_at=clock.now()))
+    una.json["username"] = "una_new"  # and she changed her @username meanwhile
+    await una.send("/start")  # unblocked the bot and came back
+    volunteer = await stored(engine, 3005)
+    assert volunteer is not None and volunteer.unreachable_at is None
+    assert volunteer.username == "una_new"

@@ -153,3 +153,13 @@ def test_best_standby_is_nearest_then_most_reliable() -> None:
     assert best_standby(people, meeting, newcomer_rate=0.7, count=3) == [2, 4, 1]
     assert best_standby(people, meeting, newcomer_rate=0.7, count=10) == [2, 4, 1, 3, 5]
     assert best_standby([], meeting, newcomer_rate=0.7, count=3) == []
+
+
+async def test_reads_only_tells_reading_from_writing(engine: object) -> None:
+    from db.engine import Database, reads_only
+
+    db = Database(engine)  # type: ignore[arg-type]
+    async with db.connect() as reading:
+        assert reads_only(reading)
+    async with db.begin() as writing:
+        assert not reads_only(writing)
