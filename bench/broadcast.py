@@ -37,9 +37,10 @@ from bot.app import build_application
 from bot.settings import Settings
 from db import migrate, outbox
 from db.engine import create_engine
-from db.schema import callouts, events, volunteers
+from db.schema import volunteers
 from schedules.outbox import wake
 from tests.fake_telegram import FakeTelegram
+from tests.flows import insert_call
 
 FIRST = 1_000_001
 ORGANISER = 900_001
@@ -151,38 +152,13 @@ async def _enqueue_call(
 ) -> int:
     """What launching a shift call does: the call row and one outbox row each, one commit."""
     async with engine.begin() as conn:
-        event_id = (
-            await conn.execute(
-                insert(events)
-                .values(
-                    code="bench",
-                    kind="canvass",
-                    title="Saturday in Peckham",
-                    area="Peckham",
-                    status="active",
-                    created_at=clock.now(),
-                )
-                .returning(events.c.id)
-            )
-        ).scalar_one()
-        call_id = (
-            await conn.execute(
-                insert(callouts)
-                .values(
-                    event_id=event_id,
-                    shift_ids=[],
-                    audience={},
-                    created_by=ORGANISER,
-                    created_at=clock.now(),
-                    send_at=clock.now(),
-                    status="sending",
-                    recipients=len(people),
-                    progress_chat_id=ORGANISER,
-                    progress_message_id=progress_id,
-                )
-                .returning(callouts.c.id)
-            )
-        ).scalar_one()
+        call_id = await insert_call(
+            conn,
+            code="bench",
+            organiser=ORGANISER,
+            recipients=len(people),
+            progress_message_id=progress_id,
+        )
         await outbox.enqueue(
             conn,
             (

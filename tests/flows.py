@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from telegram.ext import Application
 
-from bot import texts
+from bot import clock, texts
 from db import volunteers
-from db.schema import metadata, outbox
+from db.schema import callouts, events, metadata, outbox
 from db.volunteers import Volunteer
 from tests.fake_telegram import FakeUser
 
@@ -101,3 +101,47 @@ async def new_event(
     created = organiser.last.text or ""
     assert created.startswith(f"✅ Created {title} with {len(shifts)} shift(s).")
     return created.split("start=")[1].split()[0]
+
+
+async def insert_call(
+    conn: AsyncConnection,
+    *,
+    code: str,
+    organiser: int,
+    recipients: int,
+    progress_message_id: int | None,
+) -> int:
+    """The rows a shift call that is going out stands on: an event and the call itself, as
+    /callout leaves them once sending has begun. Returns the call's id."""
+    event_id = (
+        await conn.execute(
+            insert(events)
+            .values(
+                code=code,
+                kind="canvass",
+                title="Saturday canvass",
+                area="Peckham",
+                status="active",
+                created_at=clock.now(),
+            )
+            .returning(events.c.id)
+        )
+    ).scalar_one()
+    return (
+        await conn.execute(
+            insert(callouts)
+            .values(
+                event_id=event_id,
+                shift_ids=[],
+                audience={},
+                created_by=organiser,
+                created_at=clock.now(),
+                send_at=clock.now(),
+                status="sending",
+                recipients=recipients,
+                progress_chat_id=organiser,
+                progress_message_id=progress_message_id,
+            )
+            .returning(callouts.c.id)
+        )
+    ).scalar_one()

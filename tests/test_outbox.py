@@ -22,11 +22,12 @@ from bot.context import DeepLinkHandler
 from bot.settings import Settings
 from db import migrate, outbox, privacy
 from db.engine import create_engine
-from db.schema import callouts, events, volunteers
+from db.schema import callouts, volunteers
 from db.schema import outbox as outbox_table
 from schedules.outbox import wake
 from tests.conftest import start_application, stop_application
 from tests.fake_telegram import FakeTelegram, Fault
+from tests.flows import insert_call
 
 pytestmark = pytest.mark.filterwarnings(
     # PTB itself reads RetryAfter.retry_after as an int when it builds the error.
@@ -94,38 +95,13 @@ async def launch_call(
     fake.user(ORGANISER)
     progress = await app.bot.send_message(ORGANISER, texts.callout_progress(0, count))
     async with engine.begin() as conn:
-        event_id = (
-            await conn.execute(
-                insert(events)
-                .values(
-                    code=f"c{first}",
-                    kind="canvass",
-                    title="Saturday canvass",
-                    area="Peckham",
-                    status="active",
-                    created_at=clock.now(),
-                )
-                .returning(events.c.id)
-            )
-        ).scalar_one()
-        call_id = (
-            await conn.execute(
-                insert(callouts)
-                .values(
-                    event_id=event_id,
-                    shift_ids=[],
-                    audience={},
-                    created_by=ORGANISER,
-                    created_at=clock.now(),
-                    send_at=clock.now(),
-                    status="sending",
-                    recipients=count,
-                    progress_chat_id=ORGANISER,
-                    progress_message_id=progress.message_id,
-                )
-                .returning(callouts.c.id)
-            )
-        ).scalar_one()
+        call_id = await insert_call(
+            conn,
+            code=f"c{first}",
+            organiser=ORGANISER,
+            recipients=count,
+            progress_message_id=progress.message_id,
+        )
         await outbox.enqueue(
             conn,
             [
