@@ -338,7 +338,9 @@ CALL_INTRO = "📣 <b>Can you help?</b>"
 EVENT_INTRO = "📅 <b>Here's the event</b>"
 TAP_A_SHIFT = "Tap a shift to say you're coming, or “Can't make it”."
 CANT_MAKE_IT = "Can't make it"
-SHIFT_CLOSED = "Sorry, that shift has been cancelled or has already started."
+SHIFT_CLOSED = (
+    "Sorry, that shift has been cancelled or has already started. Send /myshifts to see yours."
+)
 ALREADY_GOING = "You're already down for that one. To cancel, send /myshifts."
 CANT_NOTED = "Thanks for letting us know. Hopefully next time!"
 WHICH_SHIFT = "Great! Which shift? Tap one or more."
