@@ -446,7 +446,7 @@ def late_cancel_for_organiser(name: str, shift: Shift, event: Event, zone: ZoneI
     return (
         f"⚠️ {esc(name)} can't make it to {timefmt.span(shift.starts_at, shift.ends_at, zone)}, "
         f"{esc(event.title)}. It starts soon, so you may want to find cover. "
-        f"{shift.places_left} place(s) now free."
+        f"{plural(shift.places_left, 'place')} now free."
     )
 
 
@@ -1020,10 +1020,10 @@ def debrief_prompt(event: Event) -> str:
     return f"Thanks for coming to {esc(event.title)}! 🙏 How many doors did you knock?"
 
 
-def chaser(event: Event) -> str:
+def chaser(event: Event, deadline: datetime, zone: ZoneInfo) -> str:
     return (
-        f"Just checking: can you help with {esc(event.title)}? We'd love to know by tomorrow, "
-        "so we can plan. One tap below answers."
+        f"Just checking: can you help with {esc(event.title)}? We'd love to know by "
+        f"{timefmt.day_and_time(deadline, zone)}, so we can plan. One tap below answers."
     )
 
 

@@ -217,9 +217,11 @@ async def _call_work(
         return []
     silent = await _silent(conn, call)
     if item.kind is Kind.CHASER:
+        assert call.rsvp_deadline is not None  # only calls with a deadline get a chaser
         markup = keyboards.rsvp(call_shifts, event.id, settings.zone).to_dict()
+        text = texts.chaser(event, call.rsvp_deadline, settings.zone)
         return [
-            Outgoing(telegram_id, volunteer_id, "chaser", texts.chaser(event), markup)
+            Outgoing(telegram_id, volunteer_id, "chaser", text, markup)
             for volunteer_id, telegram_id in silent
         ]
     counts = []

@@ -94,6 +94,7 @@ async def test_a_campaign_weekend(
     # Thursday 10:00: one nudge to those who haven't answered (Fay and Hal), not to Eve (maybe).
     await tick(app, engine, at(26, 10, 1))
     assert fay.last.text.startswith("Just checking: can you help with Peckham Saturday doors?")
+    assert "We'd love to know by Fri 27 Nov, 10:00" in fay.last.text  # the call's deadline
     assert hal.last.text.startswith("Just checking")
     assert not eve.last.text.startswith("Just checking")
     await fay.send("yes")  # in words, to the nudge
