@@ -23,6 +23,7 @@ migrate: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 # Against the fake Bot API: a shift call to 10,000 volunteers, and 5,000 RSVP taps; results go

@@ -34,11 +34,11 @@ from telegram.ext import Application
 
 from bot import clock, texts
 from bot.app import build_application
+from bot.context import SERVICES
 from bot.settings import Settings
 from db import migrate, outbox
 from db.engine import create_engine
 from db.schema import volunteers
-from schedules.outbox import wake
 from tests.fake_telegram import FakeTelegram
 from tests.flows import insert_call
 
@@ -165,8 +165,9 @@ async def _enqueue_call(
                 outbox.Outgoing(chat, volunteer, "callout", TEXT, MARKUP, callout_id=call_id)
                 for chat, volunteer in people
             ),
+            at=clock.now(),
         )
-    wake(application.bot_data)
+    application.bot_data[SERVICES].wake_outbox()
     return call_id
 
 

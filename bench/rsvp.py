@@ -58,7 +58,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Callba
 
 from bot import clock, keyboards, texts
 from bot.app import build_application
-from bot.events import EventDraft, ShiftDraft
+from bot.domain.events import EventDraft, ShiftDraft
 from bot.settings import Settings
 from db import events, migrate
 from db import rsvps as answers
@@ -289,7 +289,7 @@ async def _events(engine: AsyncEngine, count: int) -> list[int]:
                     ShiftDraft(day + timedelta(hours=4), day + timedelta(hours=7), capacity=FULL),
                 ),
             )
-            ids.append(await events.create_event(conn, draft, created_by=None))
+            ids.append(await events.create_event(conn, draft, created_by=None, at=clock.now()))
     return ids
 
 
@@ -334,7 +334,11 @@ async def pool(
             full = (await events.shifts_of(conn, event_id))[1]
             for _ in range(FULL):
                 await answers.respond(
-                    conn, shift_id=full.id, volunteer_id=next(ids), answer=answers.GOING
+                    conn,
+                    shift_id=full.id,
+                    volunteer_id=next(ids),
+                    answer=answers.GOING,
+                    at=clock.now(),
                 )
             event = await events.by_id(conn, event_id)
             assert event is not None

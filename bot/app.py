@@ -11,7 +11,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 import handlers
 from bot.commands import publish_menus
-from bot.context import DeepLinkHandler, MusterContext
+from bot.context import SERVICES, DeepLinkHandler, MusterContext, Services
 from bot.settings import Settings
 from db import migrate
 from db.engine import Database
@@ -59,12 +59,12 @@ def build_application(
         .post_shutdown(post_shutdown)
         .build()
     )
-    application.bot_data.update(
+    sender = outbox.OutboxSender(engine, settings)
+    application.bot_data[SERVICES] = Services(
         settings=settings,
-        engine=engine,
         db=Database(engine),
+        wake_outbox=sender.wake,
         deep_links=(*handlers.DEEP_LINKS, *deep_links),
     )
-    sender = outbox.install(application, engine, settings)
     handlers.register(application)
     return application

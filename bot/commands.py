@@ -8,8 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from telegram.error import TelegramError
 
-from bot.permissions import Access, Role, access_for
+from bot.domain.permissions import Access, Role
 from db import roles as role_queries
+from db.roles import access_for
 
 log = logging.getLogger(__name__)
 

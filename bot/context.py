@@ -4,26 +4,44 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.settings import Settings
 from db.engine import Database
-from schedules import outbox
 
 # Where in_background keeps the work it started, until it is done.
 BACKGROUND = "background"
+# Where the one Services object lives in bot_data.
+SERVICES = "services"
+
+
+@dataclass(frozen=True)
+class Services:
+    """What handlers and jobs need from the application, built once by bot.app."""
+
+    settings: Settings
+    db: Database
+    # Tells the outbox sender that rows were committed, so it need not wait for its next poll.
+    wake_outbox: Callable[[], None]
+    # /start payloads the bot understands, tried in order.
+    deep_links: tuple[DeepLinkHandler, ...]
 
 
 class MusterContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     @property
+    def services(self) -> Services:
+        return self.bot_data[SERVICES]
+
+    @property
     def settings(self) -> Settings:
-        return self.bot_data["settings"]
+        return self.services.settings
 
     @property
     def db(self) -> Database:
-        return self.bot_data["db"]
+        return self.services.db
 
     def in_background(self, work: Coroutine[Any, Any, Any], update: object = None) -> None:
         """Run ``work`` without holding up the next update. Errors reach the error handler;
@@ -34,13 +52,12 @@ class MusterContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
         task.add_done_callback(pending.discard)
 
     def wake_outbox(self) -> None:
-        """Tell the outbox sender there is new mail (after the commit), so it need not wait for
-        its next poll."""
-        outbox.wake(self.bot_data)
+        """Tell the outbox sender there is new mail (after the commit)."""
+        self.services.wake_outbox()
 
     @property
     def deep_links(self) -> tuple[DeepLinkHandler, ...]:
-        return self.bot_data["deep_links"]
+        return self.services.deep_links
 
 
 # A /start payload handler, given the volunteer's Telegram id and the payload: returns True when

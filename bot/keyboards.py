@@ -17,8 +17,8 @@ from telegram import (
 )
 
 from bot import texts
-from bot.signup import OPTIONS, Step
-from db.events import Shift
+from bot.domain.events import Shift
+from bot.domain.signup import OPTIONS, Step
 
 CONSENT = "consent"
 NAME = "name"

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.planning import BadOffsets, parse_offsets
+from bot.domain.planning import BadOffsets, parse_offsets
 
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{Path('data') / 'muster.db'}"
 _TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")

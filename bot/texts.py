@@ -10,12 +10,13 @@ from datetime import date, datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from bot import reports, timefmt
-from bot.events import KINDS
-from bot.reports import LeaderLine, Period, ShiftFigures, Totals
-from bot.rsvp import ordinal
-from bot.signup import ACTIVITIES, AVAILABILITY, Step
-from db.events import Event, Shift
+from bot import timefmt
+from bot.domain import reports
+from bot.domain.events import KINDS, Event, Shift
+from bot.domain.reports import LeaderLine, Period, ShiftFigures, Totals
+from bot.domain.rsvp import ordinal
+from bot.domain.signup import ACTIVITIES, AVAILABILITY, Step
+from bot.domain.statuses import EventStatus, RsvpStatus
 
 PRIVACY_NOTICE_VERSION = "2026-11"
 
@@ -327,7 +328,7 @@ def event_card(event: Event, shifts: Sequence[Shift], zone: ZoneInfo) -> str:
         f"📍 {esc(event.area)} · {meeting_point(event)}",
         *(shift_line(shift, zone) for shift in shifts),
     ]
-    if event.status != "active":
+    if event.status != EventStatus.ACTIVE:
         lines.insert(0, "❌ <b>Cancelled</b>")
     return "\n".join(lines)
 
@@ -377,15 +378,17 @@ def rsvp_card(
 def your_answer(status: str, shift: Shift, zone: ZoneInfo, position: int | None) -> str:
     when = timefmt.span(shift.starts_at, shift.ends_at, zone)
     return {
-        "going": f"✅ You're going: {when}",
-        "waitlisted": f"⏳ You're {ordinal(position or 1)} on the waitlist: {when}",
-        "maybe": f"🤔 You said maybe: {when}",
-        "cant": f"❌ You can't make it: {when}",
+        RsvpStatus.GOING: f"✅ You're going: {when}",
+        RsvpStatus.WAITLISTED: f"⏳ You're {ordinal(position or 1)} on the waitlist: {when}",
+        RsvpStatus.MAYBE: f"🤔 You said maybe: {when}",
+        RsvpStatus.CANT: f"❌ You can't make it: {when}",
     }[status]
 
 
 def shift_button(shift: Shift, status: str | None, zone: ZoneInfo) -> str:
-    mark = {"going": "✅ ", "waitlisted": "⏳ ", "maybe": "🤔 "}.get(status or "", "")
+    mark = {RsvpStatus.GOING: "✅ ", RsvpStatus.WAITLISTED: "⏳ ", RsvpStatus.MAYBE: "🤔 "}.get(
+        status or "", ""
+    )
     left = f"{shift.places_left} left" if shift.places_left else "full, join waitlist"
     return f"{mark}{timefmt.span(shift.starts_at, shift.ends_at, zone)} · {left}"
 
@@ -415,9 +418,9 @@ def promoted(shift: Shift, event: Event, zone: ZoneInfo) -> str:
 
 def tap_answer(status: str, position: int | None) -> str:
     """The short pop-up after a tap (Telegram allows 200 characters)."""
-    if status == "going":
+    if status == RsvpStatus.GOING:
         return "You're going! 🎉"
-    if status == "waitlisted":
+    if status == RsvpStatus.WAITLISTED:
         return f"It's full: you're {ordinal(position or 1)} on the waitlist."
     return CANT_NOTED
 
@@ -458,10 +461,10 @@ def late_reason_for_organiser(name: str, reason: str) -> str:
 
 ROSTER_NONE = "There are no upcoming events in your area. Create one with /newevent."
 ROSTER_LABELS = {
-    "going": "Going",
-    "waitlisted": "Waitlist",
-    "maybe": "Maybe",
-    "cant": "Can't",
+    RsvpStatus.GOING: "Going",
+    RsvpStatus.WAITLISTED: "Waitlist",
+    RsvpStatus.MAYBE: "Maybe",
+    RsvpStatus.CANT: "Can't",
 }
 
 
@@ -1105,7 +1108,7 @@ def close_report(
 ) -> str:
     lines = [f"📊 <b>Answers are in for {esc(event.title)}</b> (no reply: {no_reply})"]
     for shift, counts in rows:
-        going = counts.get("going", 0)
+        going = counts.get(RsvpStatus.GOING, 0)
         line = (
             f"{timefmt.span(shift.starts_at, shift.ends_at, zone)}: {going} going, "
             f"{counts.get('maybe', 0)} maybe, {counts.get('waitlisted', 0)} waitlisted"

@@ -15,34 +15,33 @@ from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot import clock
-from db.rsvps import GOING
+from bot.domain.statuses import Attendance, EventStatus, RsvpStatus
 from db.schema import events, rsvps, shifts, volunteers
-
-PRESENT = "present"
-NO_SHOW = "no_show"
 
 # Written so that it is never NULL: with a NULL in it, ``~CAME`` would match nobody and every
 # no-show who was never corrected would go uncounted.
 CAME: ColumnElement[bool] = or_(
-    func.coalesce(rsvps.c.attendance, "") == PRESENT,
+    func.coalesce(rsvps.c.attendance, "") == Attendance.PRESENT,
     and_(rsvps.c.attendance.is_(None), rsvps.c.checked_in_at.is_not(None)),
 )
-SAID_GOING: ColumnElement[bool] = and_(rsvps.c.status == GOING, rsvps.c.walk_in.is_(False))
+SAID_GOING: ColumnElement[bool] = and_(
+    rsvps.c.status == RsvpStatus.GOING, rsvps.c.walk_in.is_(False)
+)
 DID_NOT_COME: ColumnElement[bool] = and_(SAID_GOING, ~CAME)
 
 
 def came(checked_in_at: datetime | None, attendance: str | None) -> bool:
     """The same rule as CAME, for rows already loaded."""
-    return attendance == PRESENT or (attendance is None and checked_in_at is not None)
+    return attendance == Attendance.PRESENT or (attendance is None and checked_in_at is not None)
 
 
-async def check_in(conn: AsyncConnection, shift_id: int, volunteer_id: int) -> bool:
+async def check_in(
+    conn: AsyncConnection, shift_id: int, volunteer_id: int, *, at: datetime
+) -> bool:
     """Mark someone here; a walk-in (no RSVP, or one that said maybe or can't) gets a going row.
 
     Returns True if they were a walk-in. Checking in twice keeps the first time.
     """
-    at = clock.now()
     row = (
         await conn.execute(
             select(rsvps.c.id, rsvps.c.status, rsvps.c.checked_in_at).where(
@@ -55,32 +54,34 @@ async def check_in(conn: AsyncConnection, shift_id: int, volunteer_id: int) -> b
             rsvps.insert().values(
                 shift_id=shift_id,
                 volunteer_id=volunteer_id,
-                status=GOING,
+                status=RsvpStatus.GOING,
                 responded_at=at,
                 checked_in_at=at,
                 walk_in=True,
             )
         )
         return True
-    walk_in = row.status != GOING
+    walk_in = row.status != RsvpStatus.GOING
     values: dict[str, object] = {"checked_in_at": row.checked_in_at or at}
     if walk_in:
-        values.update(status=GOING, waitlist_seq=None, walk_in=True)
+        values.update(status=RsvpStatus.GOING, waitlist_seq=None, walk_in=True)
     await conn.execute(update(rsvps).where(rsvps.c.id == row.id).values(**values))
     return walk_in
 
 
-async def running_late(conn: AsyncConnection, shift_id: int, volunteer_id: int) -> None:
+async def running_late(
+    conn: AsyncConnection, shift_id: int, volunteer_id: int, *, at: datetime
+) -> None:
     await conn.execute(
         update(rsvps)
         .where(rsvps.c.shift_id == shift_id, rsvps.c.volunteer_id == volunteer_id)
-        .values(running_late_at=clock.now())
+        .values(running_late_at=at)
     )
 
 
 async def correct(conn: AsyncConnection, shift_id: int, volunteer_id: int, attendance: str) -> None:
     """An organiser's correction from the roster: present or no-show."""
-    if attendance not in (PRESENT, NO_SHOW):
+    if attendance not in (Attendance.PRESENT, Attendance.NO_SHOW):
         raise ValueError(attendance)
     await conn.execute(
         update(rsvps)
@@ -167,13 +168,15 @@ async def show_rates(
     return {row.volunteer_id: (row.came or 0) / row.said for row in rows if row.said}
 
 
-async def cannot_come(conn: AsyncConnection, shift_id: int, volunteer_id: int) -> None:
+async def cannot_come(
+    conn: AsyncConnection, shift_id: int, volunteer_id: int, *, at: datetime
+) -> None:
     """ "Can't come" at the start: not a no-show, since they told us; their place is not offered
     again because the shift has begun."""
     await conn.execute(
         update(rsvps)
         .where(rsvps.c.shift_id == shift_id, rsvps.c.volunteer_id == volunteer_id)
-        .values(status="cant", waitlist_seq=None, responded_at=clock.now())
+        .values(status=RsvpStatus.CANT, waitlist_seq=None, responded_at=at)
     )
 
 
@@ -183,8 +186,8 @@ async def on_now(conn: AsyncConnection, at: datetime, early: timedelta) -> list[
         select(shifts.c.id)
         .join(events, events.c.id == shifts.c.event_id)
         .where(
-            shifts.c.status == "active",
-            events.c.status == "active",
+            shifts.c.status == EventStatus.ACTIVE,
+            events.c.status == EventStatus.ACTIVE,
             shifts.c.starts_at <= at + early,
             shifts.c.ends_at > at,
         )
@@ -203,7 +206,7 @@ async def awaiting_doors(
         .join(shifts, shifts.c.id == rsvps.c.shift_id)
         .where(
             rsvps.c.volunteer_id == volunteer_id,
-            rsvps.c.status == GOING,
+            rsvps.c.status == RsvpStatus.GOING,
             rsvps.c.doors.is_(None),
             shifts.c.ends_at <= at,
             shifts.c.ends_at > at - within,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot import clock
 from db.schema import audit_log
 
 
@@ -16,13 +16,14 @@ async def record(
     *,
     actor_telegram_id: int | None,
     action: str,
+    at: datetime,
     target_volunteer_id: int | None = None,
     **detail: Any,
 ) -> None:
     """Write one entry. ``detail`` holds ids, role names and areas, never personal data."""
     await conn.execute(
         insert(audit_log).values(
-            at=clock.now(),
+            at=at,
             actor_telegram_id=actor_telegram_id,
             action=action,
             target_volunteer_id=target_volunteer_id,

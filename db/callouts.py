@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import and_, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot import clock
-from bot.audience import Audience, Place, near
-from db.events import Event, Shift
+from bot.domain.audience import Audience, Place, near
+from bot.domain.events import Event, Shift
+from bot.domain.statuses import CallStatus, OutboxStatus, RsvpStatus, VolunteerStatus
 from db.schema import (
     callouts,
     events,
@@ -22,10 +22,6 @@ from db.schema import (
     volunteer_availability,
     volunteers,
 )
-
-SCHEDULED = "scheduled"
-SENDING = "sending"
-DONE = "done"
 
 
 @dataclass(frozen=True)
@@ -56,7 +52,7 @@ class Recipient:
 def reachable(at: datetime) -> Any:
     """Signed-up volunteers the bot may message with a call now."""
     return and_(
-        volunteers.c.status == "active",
+        volunteers.c.status == VolunteerStatus.ACTIVE,
         volunteers.c.telegram_id.is_not(None),
         volunteers.c.unreachable_at.is_(None),
         or_(
@@ -105,7 +101,7 @@ async def audience(
             .join(events, events.c.id == shifts.c.event_id)
             .where(
                 rsvps.c.volunteer_id == volunteers.c.id,
-                rsvps.c.status == "going",
+                rsvps.c.status == RsvpStatus.GOING,
                 shifts.c.ends_at <= at,
                 func.lower(events.c.area) == event.area.lower(),
             )
@@ -117,7 +113,7 @@ async def audience(
             .join(callouts, callouts.c.id == outbox.c.callout_id)
             .where(
                 outbox.c.volunteer_id == volunteers.c.id,
-                outbox.c.status == "sent",
+                outbox.c.status == OutboxStatus.SENT,
                 callouts.c.event_id == event.id,
             )
         )
@@ -159,6 +155,7 @@ async def create(
     created_by: int,
     send_at: datetime,
     progress_chat_id: int,
+    at: datetime,
     rsvp_deadline: datetime | None = None,
 ) -> int:
     return (
@@ -170,10 +167,10 @@ async def create(
                 audience=filters.to_json(),
                 message=message,
                 created_by=created_by,
-                created_at=clock.now(),
+                created_at=at,
                 send_at=send_at,
                 rsvp_deadline=rsvp_deadline,
-                status=SCHEDULED,
+                status=CallStatus.SCHEDULED,
                 progress_chat_id=progress_chat_id,
             )
             .returning(callouts.c.id)
@@ -191,20 +188,22 @@ async def claim_due(conn: AsyncConnection, at: datetime) -> list[int]:
     ids = list(
         await conn.scalars(
             select(callouts.c.id)
-            .where(callouts.c.status == SCHEDULED, callouts.c.send_at <= at)
+            .where(callouts.c.status == CallStatus.SCHEDULED, callouts.c.send_at <= at)
             .order_by(callouts.c.send_at, callouts.c.id)
             .with_for_update(skip_locked=True)
         )
     )
     if ids:
-        await conn.execute(update(callouts).where(callouts.c.id.in_(ids)).values(status=SENDING))
+        await conn.execute(
+            update(callouts).where(callouts.c.id.in_(ids)).values(status=CallStatus.SENDING)
+        )
     return ids
 
 
 async def mark_sending(
     conn: AsyncConnection, callout_id: int, *, recipients: int, progress_message_id: int | None
 ) -> None:
-    values: dict[str, Any] = {"status": SENDING, "recipients": recipients}
+    values: dict[str, Any] = {"status": CallStatus.SENDING, "recipients": recipients}
     if progress_message_id is not None:
         values["progress_message_id"] = progress_message_id
     await conn.execute(update(callouts).where(callouts.c.id == callout_id).values(**values))
@@ -227,7 +226,7 @@ async def latest_for(conn: AsyncConnection, volunteer_id: int) -> tuple[int, int
             .where(
                 outbox.c.volunteer_id == volunteer_id,
                 outbox.c.callout_id.is_not(None),
-                outbox.c.status == "sent",
+                outbox.c.status == OutboxStatus.SENT,
             )
             .order_by(outbox.c.sent_at.desc(), outbox.c.id.desc())
             .limit(1)
@@ -236,23 +235,19 @@ async def latest_for(conn: AsyncConnection, volunteer_id: int) -> tuple[int, int
     return (row.callout_id, row.message_id) if row else None
 
 
-async def mark_done_empty(conn: AsyncConnection, callout_id: int) -> None:
+async def mark_done_empty(conn: AsyncConnection, callout_id: int, *, at: datetime) -> None:
     await conn.execute(
         update(callouts)
         .where(callouts.c.id == callout_id)
-        .values(status=DONE, recipients=0, finished_at=clock.now())
-    )
-
-
-async def set_progress_message(conn: AsyncConnection, callout_id: int, message_id: int) -> None:
-    await conn.execute(
-        update(callouts).where(callouts.c.id == callout_id).values(progress_message_id=message_id)
+        .values(status=CallStatus.DONE, recipients=0, finished_at=at)
     )
 
 
 async def claim_now(conn: AsyncConnection, callout_id: int) -> Callout:
     """A call sent straight away: marked as sending before its messages are queued."""
-    await conn.execute(update(callouts).where(callouts.c.id == callout_id).values(status=SENDING))
+    await conn.execute(
+        update(callouts).where(callouts.c.id == callout_id).values(status=CallStatus.SENDING)
+    )
     call = await by_id(conn, callout_id)
     assert call is not None
     return call

@@ -4,67 +4,14 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, case, func, insert, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot import clock
-from bot.events import EventDraft
+from bot.domain.events import Event, EventDraft, Shift
+from bot.domain.statuses import INTERESTED, EventStatus, RsvpStatus
 from db.schema import events, rsvps, shifts, volunteers
-
-ACTIVE = "active"
-CANCELLED = "cancelled"
-LINK_PREFIX = "e-"
-
-
-@dataclass(frozen=True)
-class Event:
-    id: int
-    code: str
-    kind: str
-    title: str
-    area: str
-    address: str | None
-    latitude: float | None
-    longitude: float | None
-    status: str
-    created_by: int | None
-    created_at: datetime
-    cancelled_at: datetime | None
-    reminder_offsets: str | None = None
-    min_helpers: int | None = None
-
-    @property
-    def link_payload(self) -> str:
-        return f"{LINK_PREFIX}{self.code}"
-
-    @property
-    def has_location(self) -> bool:
-        return self.latitude is not None and self.longitude is not None
-
-
-@dataclass(frozen=True)
-class Shift:
-    id: int
-    event_id: int
-    starts_at: datetime
-    ends_at: datetime
-    capacity: int
-    note: str | None
-    status: str
-    cancelled_at: datetime | None
-    going: int = 0
-    waitlisted: int = 0
-
-    @property
-    def places_left(self) -> int:
-        return max(self.capacity - self.going, 0)
-
-    def open_at(self, at: datetime) -> bool:
-        """Whether volunteers can still answer for it: not cancelled and not started."""
-        return self.status == ACTIVE and self.starts_at > at
 
 
 def new_code() -> str:
@@ -72,8 +19,9 @@ def new_code() -> str:
     return secrets.token_urlsafe(6)
 
 
-async def create_event(conn: AsyncConnection, draft: EventDraft, *, created_by: int | None) -> int:
-    at = clock.now()
+async def create_event(
+    conn: AsyncConnection, draft: EventDraft, *, created_by: int | None, at: datetime
+) -> int:
     event_id = (
         await conn.execute(
             insert(events)
@@ -85,7 +33,7 @@ async def create_event(conn: AsyncConnection, draft: EventDraft, *, created_by: 
                 address=draft.address,
                 latitude=draft.latitude,
                 longitude=draft.longitude,
-                status=ACTIVE,
+                status=EventStatus.ACTIVE,
                 created_by=created_by,
                 created_at=at,
             )
@@ -102,7 +50,7 @@ async def create_event(conn: AsyncConnection, draft: EventDraft, *, created_by: 
                     "ends_at": shift.ends_at,
                     "capacity": shift.capacity,
                     "note": shift.note,
-                    "status": ACTIVE,
+                    "status": EventStatus.ACTIVE,
                 }
                 for shift in draft.shifts
             ],
@@ -132,8 +80,10 @@ def _in_areas(areas: Iterable[str] | None) -> ColumnElement[bool]:
 
 
 _COUNTS = (
-    func.coalesce(func.sum(case((rsvps.c.status == "going", 1), else_=0)), 0).label("going"),
-    func.coalesce(func.sum(case((rsvps.c.status == "waitlisted", 1), else_=0)), 0).label(
+    func.coalesce(func.sum(case((rsvps.c.status == RsvpStatus.GOING, 1), else_=0)), 0).label(
+        "going"
+    ),
+    func.coalesce(func.sum(case((rsvps.c.status == RsvpStatus.WAITLISTED, 1), else_=0)), 0).label(
         "waitlisted"
     ),
 )
@@ -151,7 +101,7 @@ async def shifts_of(
         .order_by(shifts.c.starts_at, shifts.c.id)
     )
     if not include_cancelled:
-        query = query.where(shifts.c.status == ACTIVE)
+        query = query.where(shifts.c.status == EventStatus.ACTIVE)
     return [Shift(**row._mapping) for row in await conn.execute(query)]
 
 
@@ -168,43 +118,43 @@ async def shifts_by_ids(conn: AsyncConnection, shift_ids: Iterable[int]) -> list
 
 
 async def upcoming(
-    conn: AsyncConnection, *, areas: Iterable[str] | None, at: datetime | None = None
+    conn: AsyncConnection, *, areas: Iterable[str] | None, at: datetime
 ) -> list[tuple[Event, list[Shift]]]:
     """Active events with a shift still to end, soonest first, within ``areas``."""
-    at = at or clock.now()
     upcoming_ids = (
         select(shifts.c.event_id, func.min(shifts.c.starts_at).label("first"))
-        .where(shifts.c.status == ACTIVE, shifts.c.ends_at > at)
+        .where(shifts.c.status == EventStatus.ACTIVE, shifts.c.ends_at > at)
         .group_by(shifts.c.event_id)
         .subquery()
     )
     rows = await conn.execute(
         select(events)
         .join(upcoming_ids, upcoming_ids.c.event_id == events.c.id)
-        .where(events.c.status == ACTIVE, _in_areas(areas))
+        .where(events.c.status == EventStatus.ACTIVE, _in_areas(areas))
         .order_by(upcoming_ids.c.first, events.c.id)
     )
     found = [_event(row) for row in rows]
     return [(event, await shifts_of(conn, event.id)) for event in found]
 
 
-async def cancel_event(conn: AsyncConnection, event_id: int) -> None:
-    at = clock.now()
+async def cancel_event(conn: AsyncConnection, event_id: int, *, at: datetime) -> None:
     await conn.execute(
-        update(events).where(events.c.id == event_id).values(status=CANCELLED, cancelled_at=at)
+        update(events)
+        .where(events.c.id == event_id)
+        .values(status=EventStatus.CANCELLED, cancelled_at=at)
     )
     await conn.execute(
         update(shifts)
-        .where(shifts.c.event_id == event_id, shifts.c.status == ACTIVE)
-        .values(status=CANCELLED, cancelled_at=at)
+        .where(shifts.c.event_id == event_id, shifts.c.status == EventStatus.ACTIVE)
+        .values(status=EventStatus.CANCELLED, cancelled_at=at)
     )
 
 
-async def cancel_shift(conn: AsyncConnection, shift_id: int) -> None:
+async def cancel_shift(conn: AsyncConnection, shift_id: int, *, at: datetime) -> None:
     await conn.execute(
         update(shifts)
         .where(shifts.c.id == shift_id)
-        .values(status=CANCELLED, cancelled_at=clock.now())
+        .values(status=EventStatus.CANCELLED, cancelled_at=at)
     )
 
 
@@ -219,7 +169,7 @@ async def update_shift(conn: AsyncConnection, shift_id: int, **values: object) -
 # --- For organisers' edits and cancellations ---------------------------------------------------
 
 # Answers whose holders hear about changes: they have, want or might take a place.
-TOLD_OF_CHANGES = ("going", "maybe", "waitlisted")
+TOLD_OF_CHANGES = INTERESTED
 
 
 async def people_to_tell(
@@ -227,12 +177,11 @@ async def people_to_tell(
     *,
     event_id: int | None = None,
     shift_id: int | None = None,
-    at: datetime | None = None,
+    at: datetime,
 ) -> list[tuple[int, int]]:
     """(volunteer id, Telegram id), once each, of everyone going, maybe or waitlisted for one shift
     or for an event's active shifts still to end, who can still be reached (not forgotten, not
     blocked the bot)."""
-    at = at or clock.now()
     query = (
         select(volunteers.c.id, volunteers.c.telegram_id)
         .distinct()
@@ -250,7 +199,9 @@ async def people_to_tell(
         query = query.where(shifts.c.id == shift_id)
     else:
         query = query.where(
-            shifts.c.event_id == event_id, shifts.c.status == ACTIVE, shifts.c.ends_at > at
+            shifts.c.event_id == event_id,
+            shifts.c.status == EventStatus.ACTIVE,
+            shifts.c.ends_at > at,
         )
     return [(row.id, row.telegram_id) for row in await conn.execute(query)]
 

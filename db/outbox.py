@@ -12,18 +12,8 @@ from typing import Any
 from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot import clock
+from bot.domain.statuses import CallStatus, OutboxStatus
 from db.schema import callouts, events, outbox, volunteers
-
-PENDING = "pending"
-SENDING = "sending"
-SENT = "sent"
-UNREACHABLE = "unreachable"
-FAILED = "failed"
-
-# The statuses of a call (`callouts.status`) the sender moves: sending -> done.
-CALL_SENDING = "sending"
-CALL_DONE = "done"
 
 
 @dataclass(frozen=True)
@@ -38,11 +28,12 @@ class Outgoing:
     reply_markup: dict[str, Any] | None = None
     callout_id: int | None = None
     venue: dict[str, Any] | None = None
+    # A shift call's progress message: once sent, the sender edits it as the call goes out.
+    progress_of: int | None = None
 
 
-async def enqueue(conn: AsyncConnection, messages: Iterable[Outgoing]) -> int:
+async def enqueue(conn: AsyncConnection, messages: Iterable[Outgoing], *, at: datetime) -> int:
     """Add messages to the outbox in the caller's transaction; returns how many."""
-    at = clock.now()
     rows = [
         {
             "callout_id": message.callout_id,
@@ -53,8 +44,9 @@ async def enqueue(conn: AsyncConnection, messages: Iterable[Outgoing]) -> int:
                 "text": message.text,
                 "reply_markup": message.reply_markup,
                 **({"venue": message.venue} if message.venue else {}),
+                **({"progress_of": message.progress_of} if message.progress_of else {}),
             },
-            "status": PENDING,
+            "status": OutboxStatus.PENDING,
             "attempts": 0,
             "next_attempt_at": at,
             "created_at": at,
@@ -72,7 +64,7 @@ async def enqueue(conn: AsyncConnection, messages: Iterable[Outgoing]) -> int:
 # retry, each move in a transaction. A row is in `sending` only while one sender holds it; after a
 # crash the `sending` rows are the ones that may or may not have gone out (see `recover`).
 
-OPEN = (PENDING, SENDING)
+OPEN = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 
 
 @dataclass(frozen=True)
@@ -107,7 +99,9 @@ async def recover(conn: AsyncConnection) -> int:
     the (single) sender starts, before it claims anything.
     """
     result = await conn.execute(
-        update(outbox).where(outbox.c.status == SENDING).values(status=PENDING, claimed_at=None)
+        update(outbox)
+        .where(outbox.c.status == OutboxStatus.SENDING)
+        .values(status=OutboxStatus.PENDING, claimed_at=None)
     )
     return result.rowcount
 
@@ -130,7 +124,7 @@ async def claim(conn: AsyncConnection, limit: int, at: datetime) -> list[Claimed
                 outbox.c.payload,
                 outbox.c.attempts,
             )
-            .where(outbox.c.status == PENDING, outbox.c.next_attempt_at <= at)
+            .where(outbox.c.status == OutboxStatus.PENDING, outbox.c.next_attempt_at <= at)
             .order_by(outbox.c.next_attempt_at, outbox.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -141,7 +135,7 @@ async def claim(conn: AsyncConnection, limit: int, at: datetime) -> list[Claimed
     await conn.execute(
         update(outbox)
         .where(outbox.c.id.in_([row.id for row in rows]))
-        .values(status=SENDING, claimed_at=at)
+        .values(status=OutboxStatus.SENDING, claimed_at=at)
     )
     return [Claimed(**row._mapping) for row in rows]
 
@@ -152,8 +146,8 @@ async def release(conn: AsyncConnection, ids: Iterable[int]) -> None:
     if ids:
         await conn.execute(
             update(outbox)
-            .where(outbox.c.id.in_(ids), outbox.c.status == SENDING)
-            .values(status=PENDING, claimed_at=None)
+            .where(outbox.c.id.in_(ids), outbox.c.status == OutboxStatus.SENDING)
+            .values(status=OutboxStatus.PENDING, claimed_at=None)
         )
 
 
@@ -175,19 +169,19 @@ async def record(conn: AsyncConnection, outcomes: Iterable[Outcome], at: datetim
     others: dict[tuple[str, str | None, int], list[Outcome]] = {}
     unreachable: set[int] = set()
     for outcome in outcomes:
-        if outcome.status == SENT:
+        if outcome.status == OutboxStatus.SENT:
             sent.append(outcome)
             continue
         tries = 1 if outcome.counts_as_attempt else 0
         others.setdefault((outcome.status, outcome.error, tries), []).append(outcome)
-        if outcome.status == UNREACHABLE and outcome.row.volunteer_id is not None:
+        if outcome.status == OutboxStatus.UNREACHABLE and outcome.row.volunteer_id is not None:
             unreachable.add(outcome.row.volunteer_id)
     for chunk in _chunks(sent):
         await conn.execute(
             update(outbox)
             .where(outbox.c.id.in_([outcome.row.id for outcome in chunk]))
             .values(
-                status=SENT,
+                status=OutboxStatus.SENT,
                 attempts=outbox.c.attempts + 1,
                 sent_at=at,
                 message_id=case(
@@ -203,7 +197,7 @@ async def record(conn: AsyncConnection, outcomes: Iterable[Outcome], at: datetim
                 "attempts": outbox.c.attempts + tries,
                 "last_error": error,
             }
-            if status == PENDING:  # due again, each at its own time
+            if status == OutboxStatus.PENDING:  # due again, each at its own time
                 values["claimed_at"] = None
                 values["next_attempt_at"] = case(
                     {outcome.row.id: outcome.retry_at or at for outcome in chunk},
@@ -213,6 +207,13 @@ async def record(conn: AsyncConnection, outcomes: Iterable[Outcome], at: datetim
                 update(outbox)
                 .where(outbox.c.id.in_([outcome.row.id for outcome in chunk]))
                 .values(values)
+            )
+    for outcome in sent:
+        if call_id := outcome.row.payload.get("progress_of"):
+            await conn.execute(
+                update(callouts)
+                .where(callouts.c.id == call_id)
+                .values(progress_message_id=outcome.message_id)
             )
     if unreachable:
         await conn.execute(
@@ -225,7 +226,7 @@ async def record(conn: AsyncConnection, outcomes: Iterable[Outcome], at: datetim
 async def next_due(conn: AsyncConnection) -> datetime | None:
     """When the earliest pending row falls due (None if nothing is pending)."""
     return await conn.scalar(
-        select(func.min(outbox.c.next_attempt_at)).where(outbox.c.status == PENDING)
+        select(func.min(outbox.c.next_attempt_at)).where(outbox.c.status == OutboxStatus.PENDING)
     )
 
 
@@ -280,9 +281,9 @@ async def call_progress(conn: AsyncConnection, callout_id: int) -> CallProgress 
         callout_id=callout_id,
         title=row.title,
         total=row.recipients if row.recipients is not None else sum(counts.values()),
-        sent=counts[SENT],
-        unreachable=counts[UNREACHABLE],
-        failed=counts[FAILED],
+        sent=counts[OutboxStatus.SENT],
+        unreachable=counts[OutboxStatus.UNREACHABLE],
+        failed=counts[OutboxStatus.FAILED],
         progress_chat_id=row.progress_chat_id,
         progress_message_id=row.progress_message_id,
         organiser_id=organiser_id,
@@ -307,10 +308,10 @@ async def finish_call(conn: AsyncConnection, callout_id: int, at: datetime) -> C
         update(callouts)
         .where(
             callouts.c.id == callout_id,
-            callouts.c.status == CALL_SENDING,
+            callouts.c.status == CallStatus.SENDING,
             ~_open_rows(callout_id),
         )
-        .values(status=CALL_DONE, finished_at=at)
+        .values(status=CallStatus.DONE, finished_at=at)
     )
     if result.rowcount != 1:
         return None
@@ -323,7 +324,7 @@ async def calls_to_finish(conn: AsyncConnection) -> list[int]:
     return list(
         await conn.scalars(
             select(callouts.c.id)
-            .where(callouts.c.status == CALL_SENDING, ~_open_rows(callouts.c.id))
+            .where(callouts.c.status == CallStatus.SENDING, ~_open_rows(callouts.c.id))
             .order_by(callouts.c.id)
         )
     )

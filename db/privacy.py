@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot import clock
+from bot.domain.statuses import VolunteerStatus
 from db import outbox
 from db.schema import (
     audit_log,
@@ -21,7 +21,6 @@ from db.schema import (
     volunteer_availability,
     volunteers,
 )
-from db.volunteers import FORGOTTEN
 
 # Every column of `volunteers` that can identify a person or that they typed. Erasure clears all
 # of them; tests check that nothing personal survives in any table.
@@ -49,12 +48,12 @@ async def _rows(conn: AsyncConnection, query: Any) -> list[dict[str, Any]]:
     ]
 
 
-async def export(conn: AsyncConnection, volunteer_id: int) -> dict[str, Any]:
+async def export(conn: AsyncConnection, volunteer_id: int, *, at: datetime) -> dict[str, Any]:
     """Everything stored about one volunteer, as plain JSON-ready data."""
     person = await _rows(conn, select(volunteers).where(volunteers.c.id == volunteer_id))
     telegram_id = person[0]["telegram_id"] if person else None
     return {
-        "exported_at": clock.now().isoformat(),
+        "exported_at": at.isoformat(),
         "volunteer": person[0] if person else None,
         "availability": list(
             await conn.scalars(
@@ -108,13 +107,12 @@ async def export(conn: AsyncConnection, volunteer_id: int) -> dict[str, Any]:
     }
 
 
-async def erase(conn: AsyncConnection, volunteer_id: int) -> None:
+async def erase(conn: AsyncConnection, volunteer_id: int, *, at: datetime) -> None:
     """Clear every personal field in every table, keeping an anonymous row so counts still add up.
 
     With the Telegram id gone the bot has no way to message them again; if they press Start later
     they are a new volunteer.
     """
-    at = clock.now()
     telegram_id = await conn.scalar(
         select(volunteers.c.telegram_id).where(volunteers.c.id == volunteer_id)
     )
@@ -124,7 +122,7 @@ async def erase(conn: AsyncConnection, volunteer_id: int) -> None:
         .values(
             {field: None for field in PERSONAL_FIELDS}
             | {
-                "status": FORGOTTEN,
+                "status": VolunteerStatus.FORGOTTEN,
                 "step": None,
                 "editing": False,
                 "paused": False,

@@ -14,8 +14,9 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, case, exists, func, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.reports import LeaderLine, ShiftFigures, VolunteerRecord
-from bot.signup import ACTIVITIES, AVAILABILITY
+from bot.domain.reports import LeaderLine, ShiftFigures, VolunteerRecord
+from bot.domain.signup import ACTIVITIES, AVAILABILITY
+from bot.domain.statuses import EventStatus
 from db.attendance import CAME, SAID_GOING
 from db.schema import (
     consents,
@@ -26,8 +27,6 @@ from db.schema import (
     volunteer_availability,
     volunteers,
 )
-
-ACTIVE = "active"
 
 
 def _in_areas(areas: Iterable[str] | None) -> ColumnElement[bool]:
@@ -41,7 +40,7 @@ def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 def _live() -> ColumnElement[bool]:
-    return and_(shifts.c.status == ACTIVE, events.c.status == ACTIVE)
+    return and_(shifts.c.status == EventStatus.ACTIVE, events.c.status == EventStatus.ACTIVE)
 
 
 async def shift_figures(

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot import clock
+from bot.domain.permissions import EVERY_AREA, Access, Grant
 from db.schema import roles, volunteers
-
-EVERY_AREA = ""
-
-
-@dataclass(frozen=True)
-class Grant:
-    volunteer_id: int
-    telegram_id: int | None
-    name: str | None
-    role: str
-    area: str
-
 
 _GRANTS = (
     select(
@@ -45,7 +33,13 @@ async def all_grants(conn: AsyncConnection) -> list[Grant]:
 
 
 async def grant(
-    conn: AsyncConnection, *, volunteer_id: int, role: str, area: str, granted_by: int
+    conn: AsyncConnection,
+    *,
+    volunteer_id: int,
+    role: str,
+    area: str,
+    granted_by: int,
+    at: datetime,
 ) -> bool:
     """Give a role; False when they already had exactly it."""
     exists = await conn.scalar(
@@ -63,7 +57,7 @@ async def grant(
             role=role,
             area=area,
             granted_by=granted_by,
-            granted_at=clock.now(),
+            granted_at=at,
         )
     )
     return True
@@ -105,3 +99,11 @@ async def organisers_of(conn: AsyncConnection, area: str, created_by: int | None
     if created_by is not None:
         people.add(created_by)
     return sorted(people)
+
+
+async def access_for(conn: AsyncConnection, admin_ids: frozenset[int], telegram_id: int) -> Access:
+    return Access(
+        telegram_id=telegram_id,
+        is_admin=telegram_id in admin_ids,
+        grants=tuple(await grants_of(conn, telegram_id)),
+    )

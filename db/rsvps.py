@@ -14,42 +14,9 @@ from datetime import datetime
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot import clock
+from bot.domain.rsvp import Outcome, Promotion, ShiftClosed
+from bot.domain.statuses import ANSWERS, INTERESTED, EventStatus, RsvpStatus
 from db.schema import events, rsvps, shifts, volunteers
-
-GOING = "going"
-WAITLISTED = "waitlisted"
-MAYBE = "maybe"
-CANT = "cant"
-ANSWERS = (GOING, MAYBE, CANT)
-# Answers that hold or wait for a place: the people to tell when a shift changes.
-INTERESTED = (GOING, WAITLISTED, MAYBE)
-
-
-@dataclass(frozen=True)
-class Promotion:
-    """Someone moved from the waitlist to going because a place came free."""
-
-    shift_id: int
-    volunteer_id: int
-    telegram_id: int | None
-
-
-@dataclass(frozen=True)
-class Outcome:
-    shift_id: int
-    status: str
-    previous: str | None
-    position: int | None = None  # place on the waitlist, from 1
-    promoted: tuple[Promotion, ...] = ()
-
-    @property
-    def changed(self) -> bool:
-        return self.status != self.previous
-
-
-class ShiftClosed(Exception):
-    """The shift was cancelled, its event was cancelled, or it has started."""
 
 
 async def _lock_open_shift(conn: AsyncConnection, shift_id: int, at: datetime) -> int:
@@ -62,7 +29,7 @@ async def _lock_open_shift(conn: AsyncConnection, shift_id: int, at: datetime) -
             .with_for_update(of=shifts)
         )
     ).first()
-    if row is None or row[1] != "active" or row[3] != "active" or row[2] <= at:
+    if row is None or row[1] != EventStatus.ACTIVE or row[3] != EventStatus.ACTIVE or row[2] <= at:
         raise ShiftClosed(shift_id)
     return int(row[0])
 
@@ -81,7 +48,7 @@ async def position(conn: AsyncConnection, shift_id: int, volunteer_id: int) -> i
         select(rsvps.c.waitlist_seq).where(
             rsvps.c.shift_id == shift_id,
             rsvps.c.volunteer_id == volunteer_id,
-            rsvps.c.status == WAITLISTED,
+            rsvps.c.status == RsvpStatus.WAITLISTED,
         )
     )
     if mine is None:
@@ -89,25 +56,27 @@ async def position(conn: AsyncConnection, shift_id: int, volunteer_id: int) -> i
     ahead = await conn.scalar(
         select(func.count()).where(
             rsvps.c.shift_id == shift_id,
-            rsvps.c.status == WAITLISTED,
+            rsvps.c.status == RsvpStatus.WAITLISTED,
             rsvps.c.waitlist_seq < mine,
         )
     )
     return int(ahead or 0) + 1
 
 
-async def promote(conn: AsyncConnection, shift_id: int, capacity: int) -> tuple[Promotion, ...]:
+async def promote(
+    conn: AsyncConnection, shift_id: int, capacity: int, *, at: datetime
+) -> tuple[Promotion, ...]:
     """Fill free places from the front of the waitlist (after a cancel, or more places).
 
     The caller must hold the shift's lock (see respond), or be changing the shift row itself."""
-    free = capacity - await _count(conn, shift_id, GOING)
+    free = capacity - await _count(conn, shift_id, RsvpStatus.GOING)
     if free <= 0:
         return ()
     rows = (
         await conn.execute(
             select(rsvps.c.id, rsvps.c.volunteer_id, volunteers.c.telegram_id)
             .join(volunteers, volunteers.c.id == rsvps.c.volunteer_id)
-            .where(rsvps.c.shift_id == shift_id, rsvps.c.status == WAITLISTED)
+            .where(rsvps.c.shift_id == shift_id, rsvps.c.status == RsvpStatus.WAITLISTED)
             .order_by(rsvps.c.waitlist_seq)
             .limit(free)
         )
@@ -116,7 +85,7 @@ async def promote(conn: AsyncConnection, shift_id: int, capacity: int) -> tuple[
         await conn.execute(
             update(rsvps)
             .where(rsvps.c.id.in_([row.id for row in rows]))
-            .values(status=GOING, waitlist_seq=None, responded_at=clock.now())
+            .values(status=RsvpStatus.GOING, waitlist_seq=None, responded_at=at)
         )
     return tuple(Promotion(shift_id, row.volunteer_id, row.telegram_id) for row in rows)
 
@@ -127,6 +96,7 @@ async def respond(
     shift_id: int,
     volunteer_id: int,
     answer: str,
+    at: datetime,
     callout_id: int | None = None,
 ) -> Outcome:
     """Record ``answer`` (going, maybe or cant) for one shift.
@@ -136,7 +106,6 @@ async def respond(
     """
     if answer not in ANSWERS:
         raise ValueError(answer)
-    at = clock.now()
     capacity = await _lock_open_shift(conn, shift_id, at)
     current = (
         await conn.execute(
@@ -147,11 +116,11 @@ async def respond(
     ).first()
     previous = current.status if current else None
 
-    if answer == GOING and previous in (GOING, WAITLISTED):
+    if answer == RsvpStatus.GOING and previous in (RsvpStatus.GOING, RsvpStatus.WAITLISTED):
         return Outcome(shift_id, previous, previous, await position(conn, shift_id, volunteer_id))
     status, seq = answer, None
-    if answer == GOING and await _count(conn, shift_id, GOING) >= capacity:
-        status = WAITLISTED
+    if answer == RsvpStatus.GOING and await _count(conn, shift_id, RsvpStatus.GOING) >= capacity:
+        status = RsvpStatus.WAITLISTED
         seq = (
             int(
                 await conn.scalar(
@@ -164,7 +133,7 @@ async def respond(
             + 1
         )
     values: dict[str, object] = {"status": status, "waitlist_seq": seq, "responded_at": at}
-    if answer != CANT:
+    if answer != RsvpStatus.CANT:
         values["cancel_reason"] = None  # a reason for not coming stands only while they can't
     if callout_id is not None:
         values["callout_id"] = callout_id
@@ -175,8 +144,12 @@ async def respond(
     else:
         await conn.execute(update(rsvps).where(rsvps.c.id == current.id).values(**values))
 
-    promoted = await promote(conn, shift_id, capacity) if previous == GOING else ()
-    where = await position(conn, shift_id, volunteer_id) if status == WAITLISTED else None
+    promoted = (
+        await promote(conn, shift_id, capacity, at=at) if previous == RsvpStatus.GOING else ()
+    )
+    where = (
+        await position(conn, shift_id, volunteer_id) if status == RsvpStatus.WAITLISTED else None
+    )
     return Outcome(shift_id, status, previous, where, promoted)
 
 
@@ -225,8 +198,8 @@ async def upcoming_for(conn: AsyncConnection, volunteer_id: int, at: datetime) -
             .where(
                 rsvps.c.volunteer_id == volunteer_id,
                 rsvps.c.status.in_(INTERESTED),
-                shifts.c.status == "active",
-                events.c.status == "active",
+                shifts.c.status == EventStatus.ACTIVE,
+                events.c.status == EventStatus.ACTIVE,
                 shifts.c.ends_at > at,
             )
             .order_by(shifts.c.starts_at, shifts.c.id)
@@ -239,7 +212,9 @@ async def upcoming_for(conn: AsyncConnection, volunteer_id: int, at: datetime) -
             row.status,
             row.starts_at,
             row.ends_at,
-            await position(conn, row.shift_id, volunteer_id) if row.status == WAITLISTED else None,
+            await position(conn, row.shift_id, volunteer_id)
+            if row.status == RsvpStatus.WAITLISTED
+            else None,
         )
         for row in rows
     ]
@@ -271,7 +246,7 @@ async def roster(conn: AsyncConnection, shift_ids: list[int]) -> list[RosterLine
     waiting: dict[int, int] = {}
     for row in rows:
         where = None
-        if row.status == WAITLISTED:
+        if row.status == RsvpStatus.WAITLISTED:
             waiting[row.shift_id] = waiting.get(row.shift_id, 0) + 1
             where = waiting[row.shift_id]
         lines.append(RosterLine(row.shift_id, row.status, row.name, row.phone, where))

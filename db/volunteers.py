@@ -2,55 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot import clock
-from bot.signup import ORDER, Step
+from bot.domain.signup import ORDER, Step
+from bot.domain.statuses import VolunteerStatus
+from bot.domain.volunteers import Volunteer
 from db.schema import consents, volunteer_activities, volunteer_availability, volunteers
-
-SIGNING_UP = "signing_up"
-ACTIVE = "active"
-FORGOTTEN = "forgotten"
-
-
-@dataclass(frozen=True)
-class Volunteer:
-    id: int
-    telegram_id: int | None
-    username: str | None
-    name: str | None
-    postcode: str | None
-    latitude: float | None
-    longitude: float | None
-    phone: str | None
-    status: str
-    step: Step | None
-    editing: bool
-    start_payload: str | None
-    paused: bool
-    paused_until: datetime | None
-    created_at: datetime
-    signed_up_at: datetime | None
-    forgotten_at: datetime | None
-    unreachable_at: datetime | None
-    on_leaderboard: bool
-    availability: frozenset[str] = field(default_factory=frozenset)
-    activities: frozenset[str] = field(default_factory=frozenset)
-
-    @property
-    def signed_up(self) -> bool:
-        return self.status == ACTIVE
-
-    def is_paused(self, at: datetime) -> bool:
-        return self.paused and (self.paused_until is None or self.paused_until > at)
-
-    def choices(self, step: Step) -> frozenset[str]:
-        return self.availability if step is Step.AVAILABILITY else self.activities
 
 
 async def _load(conn: AsyncConnection, row: Any) -> Volunteer:
@@ -77,7 +38,7 @@ async def by_username(conn: AsyncConnection, username: str) -> Volunteer | None:
         await conn.execute(
             select(volunteers).where(
                 func.lower(volunteers.c.username) == username.lstrip("@").lower(),
-                volunteers.c.status != FORGOTTEN,
+                volunteers.c.status != VolunteerStatus.FORGOTTEN,
             )
         )
     ).first()
@@ -96,16 +57,16 @@ async def start_signup(
     username: str | None,
     notice_version: str,
     start_payload: str | None,
+    at: datetime,
 ) -> Volunteer:
     """Create the volunteer at the moment they consent, with the consent recorded beside them."""
-    at = clock.now()
     volunteer_id = (
         await conn.execute(
             insert(volunteers)
             .values(
                 telegram_id=telegram_id,
                 username=username,
-                status=SIGNING_UP,
+                status=VolunteerStatus.SIGNING_UP,
                 step=ORDER[0].value,
                 editing=False,
                 start_payload=start_payload,
@@ -140,15 +101,15 @@ async def set_step(
     )
 
 
-async def finish_signup(conn: AsyncConnection, volunteer_id: int) -> None:
+async def finish_signup(conn: AsyncConnection, volunteer_id: int, *, at: datetime) -> None:
     await update_fields(
         conn,
         volunteer_id,
-        status=ACTIVE,
+        status=VolunteerStatus.ACTIVE,
         step=None,
         editing=False,
         start_payload=None,
-        signed_up_at=clock.now(),
+        signed_up_at=at,
     )
 
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.planning import (
+from bot.domain.planning import (
     AFTERWARDS_FOR,
     BadOffsets,
     Kind,
@@ -21,12 +21,8 @@ from bot.planning import (
     parse_offsets,
     shift_work,
 )
+from bot.domain.statuses import EventStatus, WorkStatus
 from db.schema import callouts, events, scheduled_work, shifts
-
-PENDING = "pending"
-DONE = "done"
-SKIPPED = "skipped"
-DROPPED = "dropped"
 
 
 @dataclass(frozen=True)
@@ -73,16 +69,18 @@ def _diff(
                     "kind": plan.kind.value,
                     "detail": plan.detail,
                     "due_at": plan.due_at,
-                    "status": SKIPPED if late else PENDING,
+                    "status": WorkStatus.SKIPPED if late else WorkStatus.PENDING,
                     "done_at": at if late else None,
                     "shift_id": subject_id if about == "shift_id" else None,
                     "callout_id": subject_id if about == "callout_id" else None,
                 }
             )
-        elif row.status == PENDING and row.due_at != plan.due_at:
+        elif row.status == WorkStatus.PENDING and row.due_at != plan.due_at:
             changes.move.append((row.id, plan.due_at))
     changes.drop += [
-        row.id for key, row in existing.items() if key not in wanted_keys and row.status == PENDING
+        row.id
+        for key, row in existing.items()
+        if key not in wanted_keys and row.status == WorkStatus.PENDING
     ]
 
 
@@ -136,7 +134,7 @@ async def plan(
     existing = await _existing(conn, "shift_id", [row.id for row in shift_rows])
     for row in shift_rows:
         wanted: list[Planned] = []
-        if row.status == "active" and row.event_status == "active":
+        if row.status == EventStatus.ACTIVE and row.event_status == EventStatus.ACTIVE:
             try:
                 offsets = (
                     parse_offsets(row.reminder_offsets) if row.reminder_offsets else default_offsets
@@ -156,9 +154,7 @@ async def plan(
     ).all()
     existing = await _existing(conn, "callout_id", [call.id for call in calls])
     for call in calls:
-        wanted = (
-            [] if call.status == "cancelled" else callout_work(call.rsvp_deadline, chase_before)
-        )
+        wanted = callout_work(call.rsvp_deadline, chase_before)
         _diff(changes, "callout_id", call.id, wanted, existing[call.id], at)
     return changes
 
@@ -170,14 +166,16 @@ async def apply(conn: AsyncConnection, changes: Changes, at: datetime) -> None:
     for work_id, due_at in changes.move:
         await conn.execute(
             update(scheduled_work)
-            .where(scheduled_work.c.id == work_id, scheduled_work.c.status == PENDING)
+            .where(scheduled_work.c.id == work_id, scheduled_work.c.status == WorkStatus.PENDING)
             .values(due_at=due_at)
         )
     if changes.drop:
         await conn.execute(
             update(scheduled_work)
-            .where(scheduled_work.c.id.in_(changes.drop), scheduled_work.c.status == PENDING)
-            .values(status=DROPPED, done_at=at)
+            .where(
+                scheduled_work.c.id.in_(changes.drop), scheduled_work.c.status == WorkStatus.PENDING
+            )
+            .values(status=WorkStatus.DROPPED, done_at=at)
         )
 
 
@@ -186,7 +184,7 @@ async def claim_next(conn: AsyncConnection, at: datetime) -> Work | None:
     row = (
         await conn.execute(
             select(scheduled_work)
-            .where(scheduled_work.c.status == PENDING, scheduled_work.c.due_at <= at)
+            .where(scheduled_work.c.status == WorkStatus.PENDING, scheduled_work.c.due_at <= at)
             .order_by(scheduled_work.c.due_at, scheduled_work.c.id)
             .limit(1)
             .with_for_update(skip_locked=True)
@@ -215,6 +213,9 @@ async def ensure_digest(conn: AsyncConnection, day: date, due_at: datetime) -> N
     if exists is None:
         await conn.execute(
             insert(scheduled_work).values(
-                kind=Kind.DIGEST.value, detail=day.isoformat(), due_at=due_at, status=PENDING
+                kind=Kind.DIGEST.value,
+                detail=day.isoformat(),
+                due_at=due_at,
+                status=WorkStatus.PENDING,
             )
         )

@@ -17,17 +17,18 @@ from telegram.ext import (
     filters,
 )
 
-from bot import clock, keyboards, shift_calls, texts, timefmt
-from bot.audience import DISTANCES_KM, Audience, Place, Standby, best_standby
+from bot import clock, keyboards, texts, timefmt
 from bot.context import MusterContext
-from bot.events import BadEventInput, local_to_utc, parse_date
-from bot.permissions import Access, Role, access_for
-from bot.planning import default_deadline
-from bot.signup import ACTIVITIES
+from bot.domain.audience import DISTANCES_KM, Audience, Place, Standby, best_standby
+from bot.domain.events import BadEventInput, Event, Shift, local_to_utc, parse_date
+from bot.domain.permissions import Access, Role
+from bot.domain.planning import default_deadline
+from bot.domain.signup import ACTIVITIES
+from bot.domain.statuses import EventStatus
+from bot.services import calls
 from db import attendance, audit, callouts, events
-from db.events import Event, Shift
+from db.roles import access_for
 from handlers.common import offered_only, requires
-from schedules.callouts import start_progress
 
 EVENT, SHIFTS, FILTERS, ACTIVITY, LINE, CONFIRM, WHEN = range(7)
 DRAFT = "callout"
@@ -92,8 +93,8 @@ def _filter_buttons(filters_: Audience, area: str) -> list[tuple[str, str]]:
 
 async def _count(context: MusterContext, event: Event, shifts: list[Shift]) -> int:
     async with context.db.connect() as conn:
-        people = await shift_calls.plan(
-            conn, event, shifts, _audience(_draft(context)), context.settings.zone
+        people = await calls.plan(
+            conn, event, shifts, _audience(_draft(context)), context.settings.zone, clock.now()
         )
     return len(people)
 
@@ -118,7 +119,7 @@ async def _ask(message: Message, context: MusterContext, state: int) -> int:
         await message.reply_text(**await _filters_view(context))
     elif state == LINE:
         event, shifts = await _load(context)
-        text, markup = shift_calls.message(event, _chosen(shifts, draft), None, zone)
+        text, markup = calls.message(event, _chosen(shifts, draft), None, zone)
         await message.reply_text(
             text,
             reply_markup=keyboards.preview(keyboards.InlineKeyboardMarkup.de_json(markup, None)),
@@ -130,7 +131,7 @@ async def _ask(message: Message, context: MusterContext, state: int) -> int:
     elif state == CONFIRM:
         event, shifts = await _load(context)
         if draft.get("line"):
-            text, markup = shift_calls.message(event, _chosen(shifts, draft), draft["line"], zone)
+            text, markup = calls.message(event, _chosen(shifts, draft), draft["line"], zone)
             await message.reply_text(
                 text,
                 reply_markup=keyboards.preview(
@@ -166,7 +167,7 @@ async def start(update: Update, context: MusterContext, access: Access) -> int:
     assert update.effective_message
     zone = context.settings.zone
     async with context.db.connect() as conn:
-        found = await events.upcoming(conn, areas=access.areas(Role.ORGANISER))
+        found = await events.upcoming(conn, areas=access.areas(Role.ORGANISER), at=clock.now())
     at = clock.now()
     choices = [(event, [s for s in shifts if s.open_at(at)]) for event, shifts in found]
     choices = [(event, shifts) for event, shifts in choices if shifts]
@@ -323,6 +324,7 @@ async def _create(update: Update, context: MusterContext, send_at: datetime) -> 
             send_at=send_at,
             progress_chat_id=update.effective_chat.id,
             rsvp_deadline=deadline,
+            at=clock.now(),
         )
         await audit.record(
             conn,
@@ -333,6 +335,7 @@ async def _create(update: Update, context: MusterContext, send_at: datetime) -> 
             shifts=len(draft["shift_ids"]),
             audience=_audience(draft).to_json(),
             scheduled=send_at > clock.now(),
+            at=clock.now(),
         )
     return callout_id
 
@@ -375,11 +378,11 @@ async def flow_button(update: Update, context: MusterContext) -> int:
     if choice == "later" and state == CONFIRM:
         return await _ask(query.message, context, WHEN)
     if choice == "now" and state == CONFIRM:
-        callout_id = await _create(update, context, clock.now())
+        at = clock.now()
+        callout_id = await _create(update, context, at)
         async with context.db.begin() as conn:
             call = await callouts.claim_now(conn, callout_id)
-            count = await shift_calls.launch(conn, call, context.settings.zone)
-        await start_progress(context, callout_id, query.message.chat.id, count)
+            await calls.launch(conn, call, context.settings.zone, at)
         context.wake_outbox()
         return ConversationHandler.END
     return await _ask(query.message, context, state)
@@ -450,10 +453,10 @@ async def top_up(update: Update, context: MusterContext) -> None:
             await query.answer(texts.not_allowed("organiser"), show_alert=True)
             return
         shift = found[0]
-        if not shift.open_at(at) or event.status != events.ACTIVE:
+        if not shift.open_at(at) or event.status != EventStatus.ACTIVE:
             await query.answer(texts.SHIFT_CLOSED, show_alert=True)
             return
-        free = await shift_calls.plan(conn, event, [shift], Audience(fits_availability=True), zone)
+        free = await calls.plan(conn, event, [shift], Audience(fits_availability=True), zone, at)
         rested = await callouts.recently_called(conn, at - TOP_UP_RESTS)
         free = [person for person in free if person.volunteer_id not in rested]
         rates = await attendance.show_rates(conn, [p.volunteer_id for p in free], at)
@@ -481,6 +484,7 @@ async def top_up(update: Update, context: MusterContext) -> None:
             created_by=update.effective_user.id,
             send_at=at,
             progress_chat_id=query.message.chat.id,
+            at=clock.now(),
         )
         await audit.record(
             conn,
@@ -491,9 +495,9 @@ async def top_up(update: Update, context: MusterContext) -> None:
             shifts=1,
             audience={"top_up": len(picked)},
             scheduled=False,
+            at=clock.now(),
         )
-        count = await shift_calls.launch(conn, await callouts.claim_now(conn, callout_id), zone)
+        await calls.launch(conn, await callouts.claim_now(conn, callout_id), zone, at)
     await query.answer()
     await query.edit_message_reply_markup(None)
-    await start_progress(context, callout_id, query.message.chat.id, count)
     context.wake_outbox()

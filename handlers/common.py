@@ -18,11 +18,12 @@ from telegram.ext import ConversationHandler
 from bot import keyboards, texts
 from bot.commands import sections
 from bot.context import MusterContext
-from bot.permissions import Access, Role, access_for
+from bot.domain.events import Event
+from bot.domain.permissions import Access, Role
+from bot.domain.volunteers import Volunteer
 from db import roles, volunteers
 from db.engine import reads_only
-from db.events import Event
-from db.volunteers import Volunteer
+from db.roles import access_for
 
 log = logging.getLogger(__name__)
 

@@ -11,14 +11,15 @@ from telegram import Message, Update
 from telegram.error import BadRequest
 
 from bot import clock, keyboards, texts, timefmt
-from bot.audience import distance_km
 from bot.context import MusterContext
-from bot.permissions import Role, access_for
+from bot.domain.audience import distance_km
+from bot.domain.events import Event, Shift
+from bot.domain.permissions import Role
+from bot.domain.rsvp import ShiftClosed
+from bot.domain.statuses import Attendance, RsvpStatus
+from bot.domain.volunteers import Volunteer
 from db import attendance, events, rsvps
-from db.attendance import NO_SHOW, PRESENT
-from db.events import Event, Shift
-from db.rsvps import CANT, ShiftClosed
-from db.volunteers import Volunteer
+from db.roles import access_for
 from handlers.common import load_volunteer, tell_organisers
 from handlers.rsvp import after_answer
 
@@ -70,7 +71,11 @@ async def still_coming(update: Update, context: MusterContext) -> None:
         if choice == "n":
             try:
                 outcome = await rsvps.respond(
-                    conn, shift_id=shift_id, volunteer_id=volunteer.id, answer=CANT
+                    conn,
+                    shift_id=shift_id,
+                    volunteer_id=volunteer.id,
+                    answer=RsvpStatus.CANT,
+                    at=clock.now(),
                 )
             except ShiftClosed:
                 await query.answer(texts.SHIFT_CLOSED, show_alert=True)
@@ -99,7 +104,7 @@ async def _check_in(
     already = [p for p in await attendance.people(conn, shift_id) if p.volunteer_id == volunteer.id]
     if already and already[0].came:
         return texts.ALREADY_CHECKED_IN
-    await attendance.check_in(conn, shift_id, volunteer.id)
+    await attendance.check_in(conn, shift_id, volunteer.id, at=clock.now())
     return texts.CHECKED_IN
 
 
@@ -122,7 +127,7 @@ async def checkin_button(update: Update, context: MusterContext) -> None:
         elif choice == "h":
             reply = await _check_in(context, conn, volunteer, shift_id)
         elif choice == "l":
-            await attendance.running_late(conn, shift_id, volunteer.id)
+            await attendance.running_late(conn, shift_id, volunteer.id, at=clock.now())
             shift, event = found
             await tell_organisers(
                 context,
@@ -134,7 +139,7 @@ async def checkin_button(update: Update, context: MusterContext) -> None:
             )
             reply = texts.LATE_NOTED
         else:
-            await attendance.cannot_come(conn, shift_id, volunteer.id)
+            await attendance.cannot_come(conn, shift_id, volunteer.id, at=clock.now())
             reply = texts.CANT_COME_NOTED
     await query.answer()
     if choice != "l" or reply == texts.SESSION_OVER:
@@ -157,7 +162,7 @@ async def here(update: Update, context: MusterContext) -> None:
             shift_id
             for shift_id in on
             if any(
-                p.volunteer_id == volunteer.id and p.status == "going"
+                p.volunteer_id == volunteer.id and p.status == RsvpStatus.GOING
                 for p in await attendance.people(conn, shift_id)
             )
         ]
@@ -275,7 +280,7 @@ async def on_free_text(update: Update, context: MusterContext, volunteer: Volunt
 async def _attendance_keyboard(
     conn: AsyncConnection, shift_id: int
 ) -> keyboards.InlineKeyboardMarkup:
-    people = [p for p in await attendance.people(conn, shift_id) if p.status == "going"]
+    people = [p for p in await attendance.people(conn, shift_id) if p.status == RsvpStatus.GOING]
     return keyboards.attendance(shift_id, [(p.volunteer_id, p.name or "?", p.came) for p in people])
 
 
@@ -325,7 +330,10 @@ async def mark(update: Update, context: MusterContext) -> None:
             await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
             return
         await attendance.correct(
-            conn, shift_id, volunteer_id, NO_SHOW if person[0].came else PRESENT
+            conn,
+            shift_id,
+            volunteer_id,
+            Attendance.NO_SHOW if person[0].came else Attendance.PRESENT,
         )
         markup = await _attendance_keyboard(conn, shift_id)
     await query.answer()

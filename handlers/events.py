@@ -22,18 +22,20 @@ from telegram import CallbackQuery, InlineKeyboardMarkup, InputFile, Message, Up
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot import clock, events_csv, keyboards, texts
+from bot import clock, keyboards, texts
 from bot.context import MusterContext
-from bot.events import ADDRESS_MAX, TITLE_MAX, BadEventInput, clean_text
-from bot.events_csv import BadFile, BadRows
-from bot.permissions import Access, Role, access_for
-from bot.planning import BadOffsets, offsets_text, parse_offsets
-from bot.signup import valid_location
+from bot.domain import events_csv
+from bot.domain.events import ADDRESS_MAX, TITLE_MAX, BadEventInput, Event, Shift, clean_text
+from bot.domain.events_csv import BadFile, BadRows
+from bot.domain.permissions import Access, Role
+from bot.domain.planning import BadOffsets, offsets_text, parse_offsets
+from bot.domain.rsvp import Outcome, Promotion
+from bot.domain.signup import valid_location
+from bot.domain.statuses import EventStatus, RsvpStatus
 from db import audit, rsvps
 from db import events as db_events
-from db.events import Event, Shift
 from db.outbox import Outgoing, enqueue
-from db.rsvps import GOING, Outcome, Promotion
+from db.roles import access_for
 from handlers.common import requires
 from handlers.rsvp import tell_promoted
 
@@ -131,7 +133,9 @@ async def on_document(update: Update, context: MusterContext) -> None:
     async with context.db.begin() as conn:
         created = []
         for draft in drafts:
-            event_id = await db_events.create_event(conn, draft, created_by=access.telegram_id)
+            event_id = await db_events.create_event(
+                conn, draft, created_by=access.telegram_id, at=clock.now()
+            )
             event = await db_events.by_id(conn, event_id)
             assert event is not None
             created.append((event, draft.shifts[0].starts_at))
@@ -141,6 +145,7 @@ async def on_document(update: Update, context: MusterContext) -> None:
             action="events_import",
             events=len(created),
             shifts=shift_count,
+            at=clock.now(),
         )
     await _send_links(message, context, created, shift_count)
 
@@ -219,7 +224,7 @@ async def list_events(update: Update, context: MusterContext, access: Access) ->
 
 async def _send_page(message: Message, context: MusterContext, access: Access, offset: int) -> None:
     async with context.db.connect() as conn:
-        found = await db_events.upcoming(conn, areas=_areas(access))
+        found = await db_events.upcoming(conn, areas=_areas(access), at=clock.now())
     if not found:
         await message.reply_text(texts.EVENTS_NONE)
         return
@@ -263,7 +268,7 @@ async def _target(
     event = await db_events.by_id(conn, event_id)
     if event is None:
         return None, texts.EXPIRED_BUTTON
-    shifts = await _live_shifts(conn, event.id) if event.status == db_events.ACTIVE else []
+    shifts = await _live_shifts(conn, event.id) if event.status == EventStatus.ACTIVE else []
     return _Target(event, shifts, shift), None
 
 
@@ -271,7 +276,7 @@ async def _refresh(query: CallbackQuery, context: MusterContext, target: _Target
     """Show the event as it is now: its card, and its buttons if it is still on."""
     event, shifts = target.event, target.shifts
     try:
-        if event.status != db_events.ACTIVE:
+        if event.status != EventStatus.ACTIVE:
             text = texts.organiser_card(event, [], context.settings.zone, "")
             await query.edit_message_text(text)
         else:
@@ -288,7 +293,7 @@ def _stale(access: Access, target: _Target) -> str | None:
     """Why the event or shift a button is about can no longer be changed, if it can't."""
     if not _allowed(access, target.event):
         return texts.EVENT_NOT_YOURS
-    if target.event.status != db_events.ACTIVE:
+    if target.event.status != EventStatus.ACTIVE:
         return texts.EVENT_ALREADY_CANCELLED
     if target.shift is not None and target.shift.id not in {s.id for s in target.shifts}:
         return texts.SHIFT_GONE
@@ -324,10 +329,14 @@ async def _on_button(update: Update, context: MusterContext, access: Access) -> 
                 assert target.shift
                 told = await _cancel_shift(conn, context, access, target, target.shift)
             elif action == "cancel":
-                people = len(await db_events.people_to_tell(conn, event_id=target.event.id))
+                people = len(
+                    await db_events.people_to_tell(conn, event_id=target.event.id, at=clock.now())
+                )
             elif action == "cshift":
                 assert target.shift
-                people = len(await db_events.people_to_tell(conn, shift_id=target.shift.id))
+                people = len(
+                    await db_events.people_to_tell(conn, shift_id=target.shift.id, at=clock.now())
+                )
     if target is None or problem is not None:
         await query.answer(problem, show_alert=True)
         if target is not None and problem != texts.EVENT_NOT_YOURS:
@@ -393,7 +402,7 @@ async def _reload(context: MusterContext, event_id: int) -> _Target:
     async with context.db.connect() as conn:
         event = await db_events.by_id(conn, event_id)
         assert event is not None
-        shifts = await _live_shifts(conn, event_id) if event.status == db_events.ACTIVE else []
+        shifts = await _live_shifts(conn, event_id) if event.status == EventStatus.ACTIVE else []
     return _Target(event, shifts, None)
 
 
@@ -407,6 +416,7 @@ async def _tell(conn: AsyncConnection, people: list[tuple[int, int]], kind: str,
             Outgoing(chat_id=chat_id, volunteer_id=volunteer_id, kind=kind, text=text)
             for volunteer_id, chat_id in people
         ],
+        at=clock.now(),
     )
 
 
@@ -414,9 +424,9 @@ async def _cancel_event(
     conn: AsyncConnection, context: MusterContext, access: Access, target: _Target
 ) -> int:
     event = target.event
-    people = await db_events.people_to_tell(conn, event_id=event.id)
+    people = await db_events.people_to_tell(conn, event_id=event.id, at=clock.now())
     notice = texts.event_cancelled_notice(event, target.shifts, context.settings.zone)
-    await db_events.cancel_event(conn, event.id)
+    await db_events.cancel_event(conn, event.id, at=clock.now())
     told = await _tell(conn, people, "event_cancelled", notice)
     await audit.record(
         conn,
@@ -424,6 +434,7 @@ async def _cancel_event(
         action="event_cancel",
         event_id=event.id,
         told=told,
+        at=clock.now(),
     )
     return told
 
@@ -432,9 +443,9 @@ async def _cancel_shift(
     conn: AsyncConnection, context: MusterContext, access: Access, target: _Target, shift: Shift
 ) -> int:
     await db_events.lock_shift(conn, shift.id)
-    people = await db_events.people_to_tell(conn, shift_id=shift.id)
+    people = await db_events.people_to_tell(conn, shift_id=shift.id, at=clock.now())
     notice = texts.shift_cancelled_notice(target.event, shift, context.settings.zone)
-    await db_events.cancel_shift(conn, shift.id)
+    await db_events.cancel_shift(conn, shift.id, at=clock.now())
     told = await _tell(conn, people, "shift_cancelled", notice)
     await audit.record(
         conn,
@@ -443,6 +454,7 @@ async def _cancel_shift(
         event_id=target.event.id,
         shift_id=shift.id,
         told=told,
+        at=clock.now(),
     )
     return told
 
@@ -504,7 +516,9 @@ async def on_edit_reply(update: Update, context: MusterContext) -> None:
     context.wake_outbox()
     if promoted:
         async with context.db.connect() as conn:
-            outcome = Outcome(promoted[0].shift_id, GOING, GOING, promoted=tuple(promoted))
+            outcome = Outcome(
+                promoted[0].shift_id, RsvpStatus.GOING, RsvpStatus.GOING, promoted=tuple(promoted)
+            )
             await tell_promoted(context, conn, outcome)
     fresh = await _reload(context, event_id)
     # The card the edit started from loses its buttons; the fresh one below has them.
@@ -571,7 +585,7 @@ async def _apply(
             return event.id, None
         values, what_changed = {"address": address}, texts.CHANGED_PLACE
 
-    people = await db_events.people_to_tell(conn, event_id=event.id)
+    people = await db_events.people_to_tell(conn, event_id=event.id, at=clock.now())
     await db_events.update_event(conn, event.id, **values)
     fresh = await db_events.by_id(conn, event.id)
     assert fresh is not None
@@ -584,6 +598,7 @@ async def _apply(
         event_id=event.id,
         field="address" if what == "place" else what,
         told=told,
+        at=clock.now(),
     )
     return event.id, told
 
@@ -607,6 +622,7 @@ async def _change_reminders(
         event_id=event.id,
         field="reminder_offsets",
         told=0,
+        at=clock.now(),
     )
     return 0
 
@@ -646,11 +662,11 @@ async def _change_shift(
     await db_events.update_shift(conn, before.id, **values)
     if values.get("capacity", 0) > before.capacity:
         # Under the shift's lock, as when someone drops out: the front of the queue goes first.
-        promoted.extend(await rsvps.promote(conn, before.id, values["capacity"]))
+        promoted.extend(await rsvps.promote(conn, before.id, values["capacity"], at=clock.now()))
     after = (await db_events.shifts_by_ids(conn, [before.id]))[0]
     told = 0
     if "starts_at" in values:
-        people = await db_events.people_to_tell(conn, shift_id=before.id)
+        people = await db_events.people_to_tell(conn, shift_id=before.id, at=clock.now())
         shifts = [after if s.id == after.id else s for s in target.shifts]
         notice = texts.event_changed_notice(
             target.event, shifts, zone, texts.changed_times(before, after, zone)
@@ -665,5 +681,6 @@ async def _change_shift(
         fields=sorted(values),
         told=told,
         promoted=len(promoted),
+        at=clock.now(),
     )
     return told

@@ -17,21 +17,23 @@ from telegram.ext import (
 
 from bot import clock, keyboards, texts
 from bot.context import MusterContext
-from bot.events import (
+from bot.domain.events import (
     ADDRESS_MAX,
     AREA_MAX,
     KINDS,
     TITLE_MAX,
     BadEventInput,
+    Event,
     EventDraft,
+    Shift,
     ShiftDraft,
     clean_text,
     parse_date,
     parse_shift,
 )
-from bot.permissions import Access, Role
+from bot.domain.permissions import Access, Role
+from bot.domain.statuses import EventStatus
 from db import audit, events
-from db.events import Event, Shift
 from handlers.common import offered_only, requires
 
 KIND, TITLE, AREA, PLACE, ADDRESS, DATE, SHIFT, PREVIEW = range(8)
@@ -55,7 +57,7 @@ def _to_event(draft: dict[str, Any]) -> tuple[Event, list[Shift]]:
         address=draft.get("address"),
         latitude=draft.get("latitude"),
         longitude=draft.get("longitude"),
-        status=events.ACTIVE,
+        status=EventStatus.ACTIVE,
         created_by=None,
         created_at=clock.now(),
         cancelled_at=None,
@@ -68,7 +70,7 @@ def _to_event(draft: dict[str, Any]) -> tuple[Event, list[Shift]]:
             ends_at=datetime.fromisoformat(s["ends_at"]),
             capacity=s["capacity"],
             note=s["note"],
-            status=events.ACTIVE,
+            status=EventStatus.ACTIVE,
             cancelled_at=None,
         )
         for index, s in enumerate(draft["shifts"], start=1)
@@ -289,13 +291,16 @@ async def _create(update: Update, context: MusterContext, message: Message) -> i
         shifts=tuple(ShiftDraft(s.starts_at, s.ends_at, s.capacity, s.note) for s in shifts),
     )
     async with context.db.begin() as conn:
-        event_id = await events.create_event(conn, plan, created_by=update.effective_user.id)
+        event_id = await events.create_event(
+            conn, plan, created_by=update.effective_user.id, at=clock.now()
+        )
         await audit.record(
             conn,
             actor_telegram_id=update.effective_user.id,
             action="create_event",
             event_id=event_id,
             shifts=len(shifts),
+            at=clock.now(),
         )
         created = await events.by_id(conn, event_id)
     assert created is not None

@@ -10,9 +10,10 @@ from telegram import InputFile, Message, Update
 from bot import clock, keyboards, texts
 from bot.commands import refresh_menu
 from bot.context import MusterContext
-from bot.permissions import access_for
+from bot.domain.rsvp import Outcome, ShiftClosed
+from bot.domain.statuses import RsvpStatus
 from db import audit, privacy, rsvps
-from db.rsvps import CANT, Outcome, ShiftClosed
+from db.roles import access_for
 from handlers import rsvp
 from handlers.common import load_volunteer
 
@@ -24,7 +25,7 @@ async def mydata(update: Update, context: MusterContext) -> None:
         if volunteer is None:
             await update.effective_message.reply_text(texts.MYDATA_NOTHING)
             return
-        data = await privacy.export(conn, volunteer.id)
+        data = await privacy.export(conn, volunteer.id, at=clock.now())
     document = json.dumps(data, indent=2, ensure_ascii=False).encode()
     await update.effective_message.reply_document(
         InputFile(document, filename="muster-my-data.json"), caption=texts.MYDATA_CAPTION
@@ -58,12 +59,20 @@ async def forget_confirmed(update: Update, context: MusterContext) -> None:
                 with contextlib.suppress(ShiftClosed):
                     freed.append(
                         await rsvps.respond(
-                            conn, shift_id=item.shift_id, volunteer_id=volunteer.id, answer=CANT
+                            conn,
+                            shift_id=item.shift_id,
+                            volunteer_id=volunteer.id,
+                            answer=RsvpStatus.CANT,
+                            at=clock.now(),
                         )
                     )
-            await privacy.erase(conn, volunteer.id)
+            await privacy.erase(conn, volunteer.id, at=clock.now())
             await audit.record(
-                conn, actor_telegram_id=None, action="forget", target_volunteer_id=volunteer.id
+                conn,
+                actor_telegram_id=None,
+                action="forget",
+                target_volunteer_id=volunteer.id,
+                at=clock.now(),
             )
             access = await access_for(conn, context.settings.admin_ids, update.effective_user.id)
     await query.answer()

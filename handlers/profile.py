@@ -8,9 +8,9 @@ from telegram import Message, Update
 
 from bot import clock, keyboards, texts
 from bot.context import MusterContext
-from bot.signup import Step
+from bot.domain.signup import Step
+from bot.domain.volunteers import Volunteer
 from db import volunteers
-from db.volunteers import Volunteer
 from handlers.common import load_volunteer
 from handlers.questions import ask
 

@@ -6,8 +6,8 @@ from telegram import Message, ReplyKeyboardRemove
 
 from bot import keyboards, texts
 from bot.context import MusterContext
-from bot.signup import OPTIONS, Step
-from db.volunteers import Volunteer
+from bot.domain.signup import OPTIONS, Step
+from bot.domain.volunteers import Volunteer
 
 
 async def ask(message: Message, context: MusterContext, volunteer: Volunteer, step: Step) -> None:

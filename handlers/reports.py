@@ -21,10 +21,11 @@ from datetime import date
 
 from telegram import InputFile, Update
 
-from bot import clock, reports, texts
+from bot import clock, texts
 from bot.context import MusterContext
-from bot.permissions import Access, Role
-from bot.reports import BadPeriod, Period, ShiftFigures
+from bot.domain import reports
+from bot.domain.permissions import Access, Role
+from bot.domain.reports import BadPeriod, Period, ShiftFigures
 from db import audit
 from db import reports as queries
 from handlers.common import load_volunteer, requires
@@ -256,6 +257,7 @@ async def export(update: Update, context: MusterContext, access: Access) -> None
             first=scope.period.first.isoformat(),
             last=scope.period.last.isoformat(),
             areas=sorted(scope.areas) if scope.areas is not None else None,
+            at=clock.now(),
         )
     period = scope.label
     span = f"{_file_day(scope.period.first)}-to-{_file_day(scope.period.last)}"

@@ -8,19 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot import texts
+from bot import clock, texts
 from bot.commands import refresh_menu
 from bot.context import MusterContext
-from bot.permissions import (
-    Access,
-    BadRoleRequest,
-    Role,
-    RoleRequest,
-    access_for,
-    parse_role_request,
-)
+from bot.domain.permissions import Access, BadRoleRequest, Role, RoleRequest, parse_role_request
+from bot.domain.volunteers import Volunteer
 from db import audit, roles, volunteers
-from db.volunteers import Volunteer
+from db.roles import access_for
 from handlers.common import requires
 
 BAD_REQUEST = {"role": texts.UNKNOWN_ROLE, "area": texts.AREA_TOO_LONG}
@@ -81,6 +75,7 @@ async def grant(update: Update, context: MusterContext, access: Access) -> None:
             role=request.role.value,
             area=request.area,
             granted_by=access.telegram_id,
+            at=clock.now(),
         )
         if added:
             await audit.record(
@@ -90,6 +85,7 @@ async def grant(update: Update, context: MusterContext, access: Access) -> None:
                 target_volunteer_id=target.id,
                 role=request.role.value,
                 area=request.area,
+                at=clock.now(),
             )
     name = target.name or request.who
     if not added:
@@ -121,6 +117,7 @@ async def revoke(update: Update, context: MusterContext, access: Access) -> None
                 target_volunteer_id=target.id,
                 role=request.role.value,
                 area=request.area,
+                at=clock.now(),
             )
     name = target.name or request.who
     if not removed:

@@ -12,12 +12,12 @@ from telegram.error import BadRequest, TelegramError
 
 from bot import clock, ics, keyboards, texts
 from bot.context import MusterContext
-from bot.permissions import Access, Role
-from bot.rsvp import read_answer
+from bot.domain.events import LINK_PREFIX, Event, Shift
+from bot.domain.permissions import Access, Role
+from bot.domain.rsvp import Outcome, ShiftClosed, read_answer
+from bot.domain.statuses import EventStatus, RsvpStatus
+from bot.domain.volunteers import Volunteer
 from db import callouts, events, rsvps, volunteers
-from db.events import LINK_PREFIX, Event, Shift
-from db.rsvps import CANT, GOING, MAYBE, WAITLISTED, Outcome, ShiftClosed
-from db.volunteers import Volunteer
 from handlers.common import load_volunteer, requires, tell_organisers
 
 LATE_REASON_KEY = "late_cancel_shift"
@@ -43,7 +43,7 @@ async def _card(
     positions = {
         shift_id: await rsvps.position(conn, shift_id, volunteer.id)
         for shift_id, status in answers.items()
-        if status == WAITLISTED
+        if status == RsvpStatus.WAITLISTED
     }
     call = await callouts.by_id(conn, callout_id) if callout_id else None
     text = texts.rsvp_card(
@@ -75,7 +75,12 @@ async def open_event_link(context: MusterContext, telegram_id: int, payload: str
         open_shifts = (
             [s for s in await events.shifts_of(conn, event.id) if s.open_at(at)] if event else []
         )
-        if event is None or event.status != events.ACTIVE or not open_shifts or volunteer is None:
+        if (
+            event is None
+            or event.status != EventStatus.ACTIVE
+            or not open_shifts
+            or volunteer is None
+        ):
             await context.bot.send_message(telegram_id, texts.EVENT_GONE)
             return True
         text, markup = await _card(
@@ -128,12 +133,12 @@ async def after_answer(
     (shift,) = await events.shifts_by_ids(conn, [outcome.shift_id])
     event = await events.by_id(conn, shift.event_id)
     assert event is not None
-    if outcome.changed and outcome.status == GOING:
+    if outcome.changed and outcome.status == RsvpStatus.GOING:
         await _send_going(context, chat_id, shift, event)
-    elif outcome.changed and outcome.status == WAITLISTED:
+    elif outcome.changed and outcome.status == RsvpStatus.WAITLISTED:
         await context.bot.send_message(chat_id, texts.waitlisted(outcome.position or 1))
     await tell_promoted(context, conn, outcome)
-    if outcome.previous == GOING and outcome.status != GOING:
+    if outcome.previous == RsvpStatus.GOING and outcome.status != RsvpStatus.GOING:
         await _maybe_late(context, conn, chat_id, volunteer, shift, event)
 
 
@@ -208,8 +213,9 @@ async def tap_shift(update: Update, context: MusterContext) -> None:
                 conn,
                 shift_id=shift_id,
                 volunteer_id=volunteer.id,
-                answer=GOING,
+                answer=RsvpStatus.GOING,
                 callout_id=callout_id,
+                at=clock.now(),
             )
         except ShiftClosed:
             outcome = None
@@ -253,8 +259,9 @@ async def _cant(
                     conn,
                     shift_id=shift_id,
                     volunteer_id=volunteer.id,
-                    answer=CANT,
+                    answer=RsvpStatus.CANT,
                     callout_id=callout_id,
+                    at=clock.now(),
                 )
             )
     return outcomes
@@ -312,17 +319,17 @@ async def on_free_text(update: Update, context: MusterContext, volunteer: Volunt
         at = clock.now()
         open_shifts = (
             [s for s in await events.shifts_by_ids(conn, call.shift_ids) if s.open_at(at)]
-            if call and event and event.status == events.ACTIVE
+            if call and event and event.status == EventStatus.ACTIVE
             else []
         )
         if not open_shifts or call is None or event is None or found is None:
             return False
         ids = [s.id for s in open_shifts]
         outcomes: list[Outcome] = []
-        if answer == CANT:
+        if answer == RsvpStatus.CANT:
             outcomes = await _cant(context, conn, volunteer, ids, call.id)
             reply = texts.CANT_NOTED
-        elif len(open_shifts) > 1 and answer == GOING:
+        elif len(open_shifts) > 1 and answer == RsvpStatus.GOING:
             text, markup = await _card(conn, event, ids, volunteer, call.id, context)
             await message.reply_text(texts.WHICH_SHIFT)
             await message.reply_text(text, reply_markup=markup)
@@ -330,7 +337,7 @@ async def on_free_text(update: Update, context: MusterContext, volunteer: Volunt
         else:
             # A maybe covers only the shifts not answered yet: it never undoes a "going".
             answered = await rsvps.answers_of(conn, volunteer.id, ids)
-            targets = [s for s in open_shifts if answer == GOING or s.id not in answered]
+            targets = [s for s in open_shifts if answer == RsvpStatus.GOING or s.id not in answered]
             if not targets:
                 await message.reply_text(texts.ALREADY_ANSWERED)
                 return True
@@ -342,11 +349,12 @@ async def on_free_text(update: Update, context: MusterContext, volunteer: Volunt
                         volunteer_id=volunteer.id,
                         answer=answer,
                         callout_id=call.id,
+                        at=clock.now(),
                     )
                 )
             reply = (
                 texts.MAYBE_NOTED
-                if answer == MAYBE
+                if answer == RsvpStatus.MAYBE
                 else texts.tap_answer(outcomes[0].status, outcomes[0].position)
             )
         text, markup = await _card(conn, event, ids, volunteer, call.id, context)
@@ -355,7 +363,7 @@ async def on_free_text(update: Update, context: MusterContext, volunteer: Volunt
         await context.bot.edit_message_text(
             text, chat_id=message.chat.id, message_id=found[1], reply_markup=markup
         )
-    if answer != GOING:
+    if answer != RsvpStatus.GOING:
         await message.reply_text(reply)
     async with context.db.connect() as conn:
         for outcome in outcomes:
@@ -438,7 +446,7 @@ async def myshift_change(update: Update, context: MusterContext) -> None:
         event = await events.by_id(conn, shift.event_id)
         at = clock.now()
         open_ids = [s.id for s in await events.shifts_of(conn, shift.event_id) if s.open_at(at)]
-        if event is None or event.status != events.ACTIVE or not open_ids:
+        if event is None or event.status != EventStatus.ACTIVE or not open_ids:
             await query.answer(texts.SHIFT_CLOSED, show_alert=True)
             return
         text, markup = await _card(conn, event, open_ids, volunteer, None, context)

@@ -10,11 +10,10 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Message, ReplyKeyboardRemove, Update
 
-from bot import keyboards, texts
+from bot import clock, keyboards, texts
 from bot.commands import refresh_menu
 from bot.context import MusterContext
-from bot.permissions import access_for
-from bot.signup import (
+from bot.domain.signup import (
     OPTIONS,
     InvalidAnswer,
     Step,
@@ -24,8 +23,10 @@ from bot.signup import (
     normalise_postcode,
     valid_location,
 )
+from bot.domain.statuses import VolunteerStatus
+from bot.domain.volunteers import Volunteer
 from db import volunteers
-from db.volunteers import Volunteer
+from db.roles import access_for
 from handlers import dayof, rsvp
 from handlers.common import load_volunteer
 from handlers.profile import profile_text, send_profile
@@ -39,7 +40,7 @@ async def start(update: Update, context: MusterContext) -> None:
     payload = context.args[0][:64] if context.args else None
     async with context.db.begin() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
-        if volunteer is not None and volunteer.status == volunteers.SIGNING_UP and payload:
+        if volunteer is not None and volunteer.status == VolunteerStatus.SIGNING_UP and payload:
             await volunteers.update_fields(conn, volunteer.id, start_payload=payload)
         access = await access_for(conn, context.settings.admin_ids, update.effective_user.id)
     if access.roles:
@@ -76,6 +77,7 @@ async def consent(update: Update, context: MusterContext) -> None:
                 username=update.effective_user.username,
                 notice_version=texts.PRIVACY_NOTICE_VERSION,
                 start_payload=payload,
+                at=clock.now(),
             )
     await query.answer()
     await query.edit_message_reply_markup(None)
@@ -108,7 +110,7 @@ async def _answered(
         assert fresh is not None
         await ask(message, context, fresh, following)
         return None
-    await volunteers.finish_signup(conn, volunteer.id)
+    await volunteers.finish_signup(conn, volunteer.id, at=clock.now())
     fresh = await volunteers.by_id(conn, volunteer.id)
     assert fresh is not None
     await message.reply_text(

@@ -1,7 +1,8 @@
 """The outbox sender: the one place that sends messages to many people, at Telegram's pace.
 
 Whoever wants to message many people inserts rows with :func:`db.outbox.enqueue` in their own
-transaction and, once it has committed, calls :func:`wake` (``wake(context.bot_data)``). The
+transaction and, once it has committed, calls ``context.wake_outbox()`` (the sender's
+:meth:`OutboxSender.wake`, handed to handlers and jobs by ``bot.app``). The
 sender, started with the application, then:
 
 * claims due rows in batches (pending -> sending) and sends them, a few at a time, no faster than
@@ -34,9 +35,7 @@ import logging
 import math
 import warnings
 from collections import Counter, deque
-from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
 
 from apscheduler.events import EVENT_SCHEDULER_SHUTDOWN
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -48,15 +47,13 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot import clock, texts
+from bot.domain.statuses import OutboxStatus
 from bot.settings import Settings
 from db import outbox as db
 from db.engine import READS_ONLY
 from db.outbox import Claimed, Outcome
 
 log = logging.getLogger(__name__)
-
-# Where the sender lives in ``application.bot_data``.
-BOT_DATA_KEY = "outbox"
 
 # Workers, so sends in flight at once. A few hide the round trip to Telegram: four keep 25 a
 # second with answers taking up to 160 ms. The pace is kept whatever their number: each send
@@ -88,17 +85,6 @@ _GONE = ("chat not found", "user not found", "peer_id_invalid", "user is deactiv
 _NO_PREVIEW_JSON = json.dumps(LinkPreviewOptions(is_disabled=True).to_dict())
 # A row sent again at once: a 429 is Telegram saying "not now", not a failed attempt.
 _AGAIN = "again"
-
-
-def wake(bot_data: Mapping[str, Any]) -> None:
-    """Tell the application's sender that new rows are waiting (call after your commit).
-
-    Safe to call when there is no sender (e.g. in tests of plain functions): the rows then wait
-    for the next sender to start.
-    """
-    sender = bot_data.get(BOT_DATA_KEY)
-    if sender is not None:
-        sender.wake()
 
 
 def backoff(attempts: int) -> timedelta:
@@ -390,7 +376,9 @@ class OutboxSender:
             if row.callout_id is not None:
                 self._held[row.callout_id] += 1
             if row.chat_id is None:  # forgotten since it was queued: nobody to send it to
-                self._outcomes.append(Outcome(row, db.UNREACHABLE, counts_as_attempt=False))
+                self._outcomes.append(
+                    Outcome(row, OutboxStatus.UNREACHABLE, counts_as_attempt=False)
+                )
             else:
                 self._queue.append(row)
         if rows:
@@ -497,7 +485,7 @@ class OutboxSender:
         except Exception as error:
             return self._failure(row, error)
         else:
-            return Outcome(row, db.SENT, message_id=message.message_id)
+            return Outcome(row, OutboxStatus.SENT, message_id=message.message_id)
         finally:
             took = self._pace.now() - started
             self._rtt = took if not self._rtt else 0.9 * self._rtt + 0.1 * took
@@ -506,20 +494,24 @@ class OutboxSender:
     def _failure(self, row: Claimed, error: Exception) -> Outcome:
         name = type(error).__name__
         if isinstance(error, Forbidden):
-            return Outcome(row, db.UNREACHABLE, error=name)
+            return Outcome(row, OutboxStatus.UNREACHABLE, error=name)
         if isinstance(error, BadRequest):  # before NetworkError: BadRequest is a subclass of it
             gone = any(text in error.message.lower() for text in _GONE)
-            return Outcome(row, db.UNREACHABLE if gone else db.FAILED, error=name)
+            return Outcome(
+                row, OutboxStatus.UNREACHABLE if gone else OutboxStatus.FAILED, error=name
+            )
         if isinstance(error, NetworkError):  # TimedOut included
             attempts = row.attempts + 1
             if attempts >= self._max_attempts:
-                return Outcome(row, db.FAILED, error=name)
-            return Outcome(row, db.PENDING, error=name, retry_at=clock.now() + backoff(attempts))
+                return Outcome(row, OutboxStatus.FAILED, error=name)
+            return Outcome(
+                row, OutboxStatus.PENDING, error=name, retry_at=clock.now() + backoff(attempts)
+            )
         # InvalidToken, Conflict, ChatMigrated, or a payload we cannot even build: retrying the
         # same request cannot help.
         level = logging.WARNING if isinstance(error, TelegramError) else logging.ERROR
         log.log(level, "outbox: message %d failed: %s", row.id, name)
-        return Outcome(row, db.FAILED, error=name)
+        return Outcome(row, OutboxStatus.FAILED, error=name)
 
     async def _flush(self, *, progress: bool = True) -> None:
         """Write the waiting outcomes in one transaction, then see to the calls they belong to."""
@@ -596,6 +588,7 @@ class OutboxSender:
                             text=report,
                         )
                     ],
+                    at=clock.now(),
                 )
         self._progress_at.pop(call, None)
         self._edit_progress(final, finished=True)
@@ -639,11 +632,3 @@ class OutboxSender:
             self._pace.pause(_retry_after(error))
         except TelegramError as error:
             log.debug("outbox: progress edit failed: %s", type(error).__name__)
-
-
-def install(application: Application, engine: AsyncEngine, settings: Settings) -> OutboxSender:
-    """Create the application's sender and make it reachable as ``bot_data["outbox"]``; call
-    :meth:`OutboxSender.attach` from post_init to run it with the application."""
-    sender = OutboxSender(engine, settings)
-    application.bot_data[BOT_DATA_KEY] = sender
-    return sender

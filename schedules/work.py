@@ -18,14 +18,15 @@ from telegram.ext import Application
 
 from bot import clock, keyboards, texts, timefmt
 from bot.context import MusterContext
-from bot.permissions import Role, access_for
-from bot.planning import ASK_STILL_COMING_FROM, Kind, digest_due, still_meaningful
+from bot.domain.events import Event, Shift
+from bot.domain.permissions import Role
+from bot.domain.planning import ASK_STILL_COMING_FROM, Kind, digest_due, still_meaningful
+from bot.domain.statuses import OutboxStatus, RsvpStatus, WorkStatus
 from bot.settings import Settings
 from db import attendance, callouts, events, outbox, roles, work
 from db.callouts import Callout
-from db.events import Event, Shift
 from db.outbox import Outgoing
-from db.rsvps import GOING
+from db.roles import access_for
 from db.schema import outbox as outbox_table
 from db.schema import rsvps, shifts, volunteers
 from schedules.callouts import launch_due
@@ -51,7 +52,11 @@ def _to(people: list[int], kind: str, text: str, markup: object = None) -> list[
 
 
 async def _going(conn: AsyncConnection, shift: Shift) -> list[attendance.OnShift]:
-    return [p for p in await attendance.people(conn, shift.id) if p.status == GOING and p.reachable]
+    return [
+        p
+        for p in await attendance.people(conn, shift.id)
+        if p.status == RsvpStatus.GOING and p.reachable
+    ]
 
 
 async def _reminder(
@@ -127,7 +132,7 @@ async def _debrief(
 async def _turnout(
     conn: AsyncConnection, settings: Settings, item: work.Work, shift: Shift, event: Event
 ) -> list[Outgoing]:
-    going = [p for p in await attendance.people(conn, shift.id) if p.status == GOING]
+    going = [p for p in await attendance.people(conn, shift.id) if p.status == RsvpStatus.GOING]
     said = [p for p in going if not p.walk_in]
     late = [p.name or "?" for p in said if not p.came and p.running_late_at]
     missing = [p.name or "?" for p in said if not p.came and not p.running_late_at]
@@ -147,7 +152,7 @@ async def _turnout(
 async def _final(
     conn: AsyncConnection, settings: Settings, item: work.Work, shift: Shift, event: Event
 ) -> list[Outgoing]:
-    going = [p for p in await attendance.people(conn, shift.id) if p.status == GOING]
+    going = [p for p in await attendance.people(conn, shift.id) if p.status == RsvpStatus.GOING]
     said = [p for p in going if not p.walk_in]
     text = texts.final_report(
         shift,
@@ -165,7 +170,7 @@ async def _final(
 async def _forecast(
     conn: AsyncConnection, settings: Settings, item: work.Work, shift: Shift, event: Event
 ) -> list[Outgoing]:
-    going = [p for p in await attendance.people(conn, shift.id) if p.status == GOING]
+    going = [p for p in await attendance.people(conn, shift.id) if p.status == RsvpStatus.GOING]
     rates = await attendance.show_rates(conn, [p.volunteer_id for p in going], shift.starts_at)
     expected = sum(rates.get(p.volunteer_id, settings.newcomer_show_rate) for p in going)
     needed = max(shift.capacity, event.min_helpers or 0)
@@ -199,7 +204,7 @@ async def _silent(conn: AsyncConnection, call: Callout) -> list[tuple[int, int]]
         .join(outbox_table, outbox_table.c.volunteer_id == volunteers.c.id)
         .where(
             outbox_table.c.callout_id == call.id,
-            outbox_table.c.status == "sent",
+            outbox_table.c.status == OutboxStatus.SENT,
             ~answered.exists(),
             callouts.reachable(at),
         )
@@ -269,8 +274,8 @@ async def _digest(conn: AsyncConnection, settings: Settings, item: work.Work) ->
         past = [
             (
                 f"{timefmt.day_and_time(shift.starts_at, zone)} {event.title}",
-                sum(p.status == GOING and not p.walk_in for p in people),
-                sum(p.status == GOING and p.came and not p.walk_in for p in people),
+                sum(p.status == RsvpStatus.GOING and not p.walk_in for p in people),
+                sum(p.status == RsvpStatus.GOING and p.came and not p.walk_in for p in people),
                 sum(p.doors or 0 for p in people if p.came),
             )
             for shift, event, people in await _shift_lines(conn, yesterday, midnight, areas)
@@ -297,7 +302,7 @@ async def _run_one(conn: AsyncConnection, settings: Settings, item: work.Work) -
         if not still_meaningful(
             item.kind, at, starts_at=item.due_at, ends_at=item.due_at, deadline=None
         ):
-            return work.SKIPPED
+            return WorkStatus.SKIPPED
         messages = await _digest(conn, settings, item)
     elif item.shift_id is not None:
         (shift,) = await events.shifts_by_ids(conn, [item.shift_id])
@@ -306,7 +311,7 @@ async def _run_one(conn: AsyncConnection, settings: Settings, item: work.Work) -
         if not still_meaningful(
             item.kind, at, starts_at=shift.starts_at, ends_at=shift.ends_at, deadline=None
         ):
-            return work.SKIPPED
+            return WorkStatus.SKIPPED
         messages = await FOR_SHIFTS[item.kind](conn, settings, item, shift, event)
     else:
         assert item.callout_id is not None
@@ -318,10 +323,10 @@ async def _run_one(conn: AsyncConnection, settings: Settings, item: work.Work) -
         if starts is None or not still_meaningful(
             item.kind, at, starts_at=starts, ends_at=starts, deadline=call.rsvp_deadline
         ):
-            return work.SKIPPED
+            return WorkStatus.SKIPPED
         messages = await _call_work(conn, settings, item, call)
-    await outbox.enqueue(conn, messages)
-    return work.DONE
+    await outbox.enqueue(conn, messages, at=clock.now())
+    return WorkStatus.DONE
 
 
 async def run_due(context: MusterContext) -> None:
@@ -349,7 +354,7 @@ async def run_due(context: MusterContext) -> None:
                 break
             status = await _run_one(conn, settings, item)
             await work.finish(conn, item.id, status, clock.now())
-            ran += status == work.DONE
+            ran += status == WorkStatus.DONE
     if ran:
         context.wake_outbox()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -10,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from telegram.ext import Application
 
 from bot import clock, texts
+from bot.domain.volunteers import Volunteer
 from db import volunteers
 from db.schema import callouts, events, metadata, outbox
-from db.volunteers import Volunteer
 from tests.fake_telegram import FakeUser
 
 
@@ -35,6 +36,13 @@ async def sign_up(
         await user.press(label)
     await user.press(texts.DONE)
     await user.press(texts.SHARE_PHONE if share_phone else texts.SKIP)
+
+
+async def until(condition: Callable[[], bool], within: float = 5.0) -> None:
+    """Wait for the server to reach a state, however slow the machine is today."""
+    async with asyncio.timeout(within):
+        while not condition():  # noqa: ASYNC110 - server state has no event to wait on
+            await asyncio.sleep(0.005)
 
 
 async def stored(engine: AsyncEngine, telegram_id: int) -> Volunteer | None:

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application
 
 from bot import texts
-from bot.signup import Step
+from bot.domain.signup import Step
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.flows import every_row, sign_up, stored
 

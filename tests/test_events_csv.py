@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.events import BadEventInput
-from bot.events_csv import (
+from bot.domain.events import BadEventInput
+from bot.domain.events_csv import (
     MAX_ROWS,
     BadFile,
     BadRows,

@@ -93,7 +93,7 @@ async def test_share_link_rsvp_waitlist_promotion_and_roster(
     olga = await _organiser(fake)
     payload = await _create_event(olga)
     async with engine.connect() as conn:
-        ((event, event_shifts),) = await events.upcoming(conn, areas=None)
+        ((event, event_shifts),) = await events.upcoming(conn, areas=None, at=clock.now())
         log = (await conn.execute(select(audit_log.c.action))).scalars().all()
     assert "create_event" in log
     morning, _afternoon = event_shifts

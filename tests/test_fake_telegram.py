@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import datetime as dtm
 import warnings
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -46,6 +46,7 @@ from telegram.ext import (
 )
 
 from tests.fake_telegram import FakeTelegram, Fault, SentMessage, parse_html
+from tests.flows import until
 
 ALICE = 1001
 
@@ -425,13 +426,6 @@ async def test_menu_button_get_chat_and_simple_methods(fake: FakeTelegram, bot: 
 
 
 # ---------------------------------------------------------------------------- updates
-
-
-async def until(condition: Callable[[], bool], within: float = 5.0) -> None:
-    """Wait for the server to reach a state, however slow the machine is today."""
-    async with asyncio.timeout(within):
-        while not condition():  # noqa: ASYNC110 - server state has no event to wait on
-            await asyncio.sleep(0.005)
 
 
 async def test_get_updates_offset_limit_and_wakeup(fake: FakeTelegram, bot: Bot) -> None:

@@ -18,13 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application
 
 from bot import clock, texts
-from bot.context import DeepLinkHandler
+from bot.context import SERVICES, DeepLinkHandler
 from bot.settings import Settings
 from db import migrate, outbox, privacy
 from db.engine import create_engine
 from db.schema import callouts, volunteers
 from db.schema import outbox as outbox_table
-from schedules.outbox import wake
 from tests.conftest import start_application, stop_application
 from tests.fake_telegram import FakeTelegram, Fault
 from tests.flows import insert_call
@@ -117,8 +116,9 @@ async def launch_call(
                 )
                 for tid, vid in people.items()
             ],
+            at=clock.now(),
         )
-    wake(app.bot_data)
+    app.bot_data[SERVICES].wake_outbox()
     return Call(call_id, people, progress.message_id)
 
 
@@ -151,12 +151,12 @@ async def drive(
         if time.monotonic() > deadline:
             raise AssertionError(f"not done within {within} s; outbox: {await statuses_of(app)}")
         clock.advance(timedelta(seconds=30))
-        wake(app.bot_data)
+        app.bot_data[SERVICES].wake_outbox()
         await asyncio.sleep(0.05)
 
 
 async def statuses_of(app: Application) -> dict[str, int]:
-    return await statuses(app.bot_data["engine"])
+    return await statuses(app.bot_data[SERVICES].db.engine)
 
 
 def finished(fake: FakeTelegram) -> Callable[[], Awaitable[bool]]:
@@ -320,8 +320,9 @@ async def test_default_pace_is_kept(
                         if tid != twice
                     ),
                 ],
+                at=clock.now(),
             )
-        wake(app.bot_data)
+        app.bot_data[SERVICES].wake_outbox()
 
         async def all_sent() -> bool:
             return len(arrivals) == 13
@@ -394,7 +395,9 @@ async def test_rows_left_sending_by_a_crash_go_back_to_pending_on_start(
     people = await add_volunteers(engine, fake, [FIRST, FIRST + 1, FIRST + 2])
     async with engine.begin() as conn:
         await outbox.enqueue(
-            conn, [outbox.Outgoing(tid, vid, "notice", "Hello") for tid, vid in people.items()]
+            conn,
+            [outbox.Outgoing(tid, vid, "notice", "Hello") for tid, vid in people.items()],
+            at=clock.now(),
         )
         # A sender claimed two of them and then the process died.
         await conn.execute(
@@ -443,7 +446,9 @@ async def test_network_errors_then_failed_and_a_400_fails_at_once(
             select(volunteers.c.id).where(volunteers.c.telegram_id == gone)
         )
         await outbox.enqueue(
-            conn, [outbox.Outgoing(tid, vid, "notice", "Hello") for tid, vid in people.items()]
+            conn,
+            [outbox.Outgoing(tid, vid, "notice", "Hello") for tid, vid in people.items()],
+            at=clock.now(),
         )
     fake.inject(Fault(method="sendMessage", chat_id=flaky, drop=True, times=None))
     fake.inject(Fault(method="sendMessage", chat_id=refused, status=400, times=None))
@@ -494,8 +499,9 @@ async def test_forgetting_a_volunteer_clears_their_outbox_rows_and_stops_sends(
         await outbox.enqueue(
             conn,
             [outbox.Outgoing(tid, vid, "notice", "Hi <b>Alice</b>") for tid, vid in people.items()],
+            at=clock.now(),
         )
-        await privacy.erase(conn, people[FIRST])
+        await privacy.erase(conn, people[FIRST], at=clock.now())
         rows = {row.volunteer_id: row for row in await conn.execute(select(outbox_table))}
     forgotten, kept = rows[people[FIRST]], rows[people[FIRST + 1]]
     assert forgotten.chat_id is None and forgotten.payload == {}
@@ -508,10 +514,12 @@ async def test_a_forgotten_volunteers_waiting_message_is_never_sent(
     people = await add_volunteers(engine, fake, [FIRST, FIRST + 1])
     async with engine.begin() as conn:
         await outbox.enqueue(
-            conn, [outbox.Outgoing(tid, vid, "notice", "Hello") for tid, vid in people.items()]
+            conn,
+            [outbox.Outgoing(tid, vid, "notice", "Hello") for tid, vid in people.items()],
+            at=clock.now(),
         )
-        await privacy.erase(conn, people[FIRST])
-    wake(app.bot_data)
+        await privacy.erase(conn, people[FIRST], at=clock.now())
+    app.bot_data[SERVICES].wake_outbox()
 
     async def settled() -> bool:
         return await statuses(engine) == {"sent": 1, "unreachable": 1}

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application
 
 from bot import clock, texts
-from bot.events import EventDraft, ShiftDraft
-from bot.signup import Step
+from bot.domain.events import EventDraft, ShiftDraft
+from bot.domain.signup import Step
 from db import events
 from db.schema import rsvps as rsvps_table
 from tests.conftest import ADMIN_ID
@@ -111,6 +111,7 @@ async def test_forget_frees_places_and_erases_reasons(
                 shifts=(ShiftDraft(start, start + timedelta(hours=3), 1),),
             ),
             created_by=ADMIN_ID,
+            at=clock.now(),
         )
         event = await events.by_id(conn, event_id)
     assert event is not None

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application
 
 from bot import clock, texts
-from bot.signup import Step
+from bot.domain.signup import Step
 from tests.conftest import START
 from tests.fake_telegram import FakeTelegram
 from tests.flows import sign_up, stored

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application
 
 from bot import clock, texts
-from bot.events import EventDraft, ShiftDraft, local_to_utc
+from bot.domain.events import EventDraft, ShiftDraft, local_to_utc
 from bot.settings import Settings
 from db import events
 from db.schema import scheduled_work
@@ -44,6 +44,7 @@ async def _going_to(engine: AsyncEngine, user: FakeUser, starts_at: datetime, ti
                 shifts=(ShiftDraft(starts_at, starts_at + timedelta(hours=3), 10),),
             ),
             created_by=ADMIN_ID,
+            at=clock.now(),
         )
         event = await events.by_id(conn, event_id)
     assert event is not None

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import reports
-from bot.reports import BadPeriod, Period, ShiftFigures
+from bot.domain import reports
+from bot.domain.reports import BadPeriod, Period, ShiftFigures
 
 ZONE = ZoneInfo("Europe/London")
 TODAY = date(2026, 11, 24)  # a Tuesday

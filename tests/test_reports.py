@@ -21,8 +21,9 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application
 
-from bot import reports, texts
-from bot.events import EventDraft, ShiftDraft
+from bot import clock, texts
+from bot.domain import reports
+from bot.domain.events import EventDraft, ShiftDraft
 from db import events, migrate
 from db import reports as queries
 from db.engine import create_engine
@@ -149,6 +150,7 @@ async def _world(engine: AsyncEngine) -> World:
                     ),
                 ),
                 created_by=ADMIN_ID,
+                at=clock.now(),
             )
             return [shift.id for shift in await events.shifts_of(conn, event_id)]
 
@@ -165,9 +167,10 @@ async def _world(engine: AsyncEngine) -> World:
                 shifts=(ShiftDraft(SUN, SUN + timedelta(hours=2), 5),),
             ),
             created_by=ADMIN_ID,
+            at=clock.now(),
         )
         (s6,) = [shift.id for shift in await events.shifts_of(conn, cancelled)]
-        await events.cancel_event(conn, cancelled)
+        await events.cancel_event(conn, cancelled, at=clock.now())
 
         def rsvp(shift: int, who: str, status: str = "going", **values: Any) -> dict[str, Any]:
             return {
@@ -674,6 +677,7 @@ async def test_a_long_turnout_comes_in_messages_that_fit(
                 ),
             ),
             created_by=ADMIN_ID,
+            at=clock.now(),
         )
     admin = fake.user(ADMIN_ID, first_name="Ada")
     await admin.send("/turnout long committee")

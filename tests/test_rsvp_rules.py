@@ -12,10 +12,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import clock
-from bot.events import EventDraft, ShiftDraft
+from bot.domain.events import EventDraft, ShiftDraft
+from bot.domain.rsvp import ShiftClosed
+from bot.domain.statuses import Attendance, RsvpStatus
 from db import events, migrate, rsvps
 from db.engine import create_engine
-from db.rsvps import CANT, GOING, MAYBE, WAITLISTED, ShiftClosed
 from db.schema import rsvps as rsvps_table
 from db.schema import volunteers
 
@@ -48,7 +49,7 @@ async def _shift(engine: AsyncEngine, capacity: int) -> int:
         shifts=(ShiftDraft(start, start + timedelta(hours=3), capacity),),
     )
     async with engine.begin() as conn:
-        event_id = await events.create_event(conn, draft, created_by=1)
+        event_id = await events.create_event(conn, draft, created_by=1, at=clock.now())
         (shift,) = await events.shifts_of(conn, event_id)
     return shift.id
 
@@ -58,58 +59,66 @@ async def _answer(
 ) -> rsvps.Outcome:
     async with engine.begin() as conn:
         return await rsvps.respond(
-            conn, shift_id=shift_id, volunteer_id=volunteer_id, answer=answer
+            conn,
+            shift_id=shift_id,
+            volunteer_id=volunteer_id,
+            answer=answer,
+            at=clock.now(),
         )
 
 
 async def test_full_shift_waitlists_and_a_cancel_promotes(engine: AsyncEngine) -> None:
     shift_id = await _shift(engine, capacity=2)
     a, b, c, d = await _volunteers(engine, 4)
-    assert (await _answer(engine, shift_id, a, GOING)).status == GOING
-    assert (await _answer(engine, shift_id, b, GOING)).status == GOING
-    third = await _answer(engine, shift_id, c, GOING)
-    assert (third.status, third.position) == (WAITLISTED, 1)
-    fourth = await _answer(engine, shift_id, d, GOING)
-    assert (fourth.status, fourth.position) == (WAITLISTED, 2)
-    again = await _answer(engine, shift_id, d, GOING)  # tapping again keeps the place in line
-    assert (again.status, again.position, again.changed) == (WAITLISTED, 2, False)
+    assert (await _answer(engine, shift_id, a, RsvpStatus.GOING)).status == RsvpStatus.GOING
+    assert (await _answer(engine, shift_id, b, RsvpStatus.GOING)).status == RsvpStatus.GOING
+    third = await _answer(engine, shift_id, c, RsvpStatus.GOING)
+    assert (third.status, third.position) == (RsvpStatus.WAITLISTED, 1)
+    fourth = await _answer(engine, shift_id, d, RsvpStatus.GOING)
+    assert (fourth.status, fourth.position) == (RsvpStatus.WAITLISTED, 2)
+    again = await _answer(
+        engine, shift_id, d, RsvpStatus.GOING
+    )  # tapping again keeps the place in line
+    assert (again.status, again.position, again.changed) == (RsvpStatus.WAITLISTED, 2, False)
 
-    cancel = await _answer(engine, shift_id, a, CANT)
-    assert cancel.status == CANT and [p.volunteer_id for p in cancel.promoted] == [c]
+    cancel = await _answer(engine, shift_id, a, RsvpStatus.CANT)
+    assert cancel.status == RsvpStatus.CANT and [p.volunteer_id for p in cancel.promoted] == [c]
     async with engine.connect() as conn:
         assert await rsvps.position(conn, shift_id, d) == 1
         (shift,) = await events.shifts_by_ids(conn, [shift_id])
     assert (shift.going, shift.waitlisted, shift.places_left) == (2, 1, 0)
 
     # Someone waiting who says maybe leaves the queue without promoting anyone.
-    maybe = await _answer(engine, shift_id, d, MAYBE)
-    assert maybe.status == MAYBE and maybe.promoted == ()
+    maybe = await _answer(engine, shift_id, d, RsvpStatus.MAYBE)
+    assert maybe.status == RsvpStatus.MAYBE and maybe.promoted == ()
 
 
 async def test_closed_shifts_take_no_answers(engine: AsyncEngine) -> None:
     shift_id = await _shift(engine, capacity=5)
     (vol,) = await _volunteers(engine, 1)
     async with engine.begin() as conn:
-        await events.cancel_shift(conn, shift_id)
+        await events.cancel_shift(conn, shift_id, at=clock.now())
     with pytest.raises(ShiftClosed):
-        await _answer(engine, shift_id, vol, GOING)
+        await _answer(engine, shift_id, vol, RsvpStatus.GOING)
 
     started = await _shift(engine, capacity=5)
     clock.advance(timedelta(days=3, minutes=1))
     with pytest.raises(ShiftClosed):
-        await _answer(engine, started, vol, GOING)
+        await _answer(engine, started, vol, RsvpStatus.GOING)
 
 
 async def _race_for_the_last_places(engine: AsyncEngine) -> None:
     shift_id = await _shift(engine, capacity=20)
     people = await _volunteers(engine, 65)
     for early in people[:15]:
-        await _answer(engine, shift_id, early, GOING)
+        await _answer(engine, shift_id, early, RsvpStatus.GOING)
     outcomes = await asyncio.gather(
-        *(_answer(engine, shift_id, person, GOING) for person in people[15:])
+        *(_answer(engine, shift_id, person, RsvpStatus.GOING) for person in people[15:])
     )
-    assert sorted(o.status for o in outcomes).count(GOING) == 5
-    assert sorted(o.position for o in outcomes if o.status == WAITLISTED) == list(range(1, 46))
+    assert sorted(o.status for o in outcomes).count(RsvpStatus.GOING) == 5
+    assert sorted(o.position for o in outcomes if o.status == RsvpStatus.WAITLISTED) == list(
+        range(1, 46)
+    )
     async with engine.connect() as conn:
         rows = (
             await conn.execute(
@@ -118,8 +127,10 @@ async def _race_for_the_last_places(engine: AsyncEngine) -> None:
                 )
             )
         ).all()
-    assert sum(1 for status, _ in rows if status == GOING) == 20
-    assert sorted(seq for status, seq in rows if status == WAITLISTED) == list(range(1, 46))
+    assert sum(1 for status, _ in rows if status == RsvpStatus.GOING) == 20
+    assert sorted(seq for status, seq in rows if status == RsvpStatus.WAITLISTED) == list(
+        range(1, 46)
+    )
 
 
 async def test_fifty_taps_for_the_last_five_places_sqlite(engine: AsyncEngine) -> None:
@@ -143,20 +154,20 @@ async def test_attendance_expressions_count_every_row(engine: AsyncEngine) -> No
     from sqlalchemy import func as sql_func
     from sqlalchemy import update
 
-    from db.attendance import CAME, DID_NOT_COME, NO_SHOW, PRESENT, came
+    from db.attendance import CAME, DID_NOT_COME, came
 
     shift_id = await _shift(engine, capacity=10)
     people = await _volunteers(engine, 6)
     cases = [  # (checked in?, organiser's correction)
         (False, None),
         (True, None),
-        (False, PRESENT),
-        (True, NO_SHOW),
-        (False, NO_SHOW),
-        (True, PRESENT),
+        (False, Attendance.PRESENT),
+        (True, Attendance.NO_SHOW),
+        (False, Attendance.NO_SHOW),
+        (True, Attendance.PRESENT),
     ]
     for person, (checked, correction) in zip(people, cases, strict=True):
-        await _answer(engine, shift_id, person, GOING)
+        await _answer(engine, shift_id, person, RsvpStatus.GOING)
         async with engine.begin() as conn:
             await conn.execute(
                 update(rsvps_table)

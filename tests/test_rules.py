@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.permissions import Access, BadRoleRequest, Role, parse_role_request
-from bot.signup import (
+from bot.domain.permissions import Access, BadRoleRequest, Grant, Role, parse_role_request
+from bot.domain.signup import (
     ORDER,
     InvalidAnswer,
     Step,
@@ -14,7 +14,6 @@ from bot.signup import (
     normalise_phone,
     normalise_postcode,
 )
-from db.roles import Grant
 
 
 @pytest.mark.parametrize(
@@ -140,7 +139,7 @@ def test_callback_namespaces_are_all_different() -> None:
 
 
 def test_best_standby_is_nearest_then_most_reliable() -> None:
-    from bot.audience import Place, Standby, best_standby
+    from bot.domain.audience import Place, Standby, best_standby
 
     meeting = Place(51.4693, -0.0692, "Rye Lane, SE15 4QR")
     people = [

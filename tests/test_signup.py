@@ -9,7 +9,7 @@ from telegram.ext import Application
 
 from bot import texts
 from bot.context import DeepLinkHandler, MusterContext
-from bot.signup import Step
+from bot.domain.signup import Step
 from db.schema import consents, volunteers
 from tests.fake_telegram import FakeTelegram
 from tests.flows import sign_up, stored

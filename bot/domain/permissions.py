@@ -1,14 +1,21 @@
-"""Who may do what: the one permission check every privileged command goes through."""
+"""Who may do what: roles, what each implies, and in which areas. The handlers' one guard
+(`handlers.common.requires`) asks these rules."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+EVERY_AREA = ""
 
-from db import roles as role_queries
-from db.roles import EVERY_AREA, Grant
+
+@dataclass(frozen=True)
+class Grant:
+    volunteer_id: int
+    telegram_id: int | None
+    name: str | None
+    role: str
+    area: str
 
 
 class Role(StrEnum):
@@ -67,14 +74,6 @@ class Access:
         return areas is None or (
             area != EVERY_AREA and area.casefold() in {a.casefold() for a in areas}
         )
-
-
-async def access_for(conn: AsyncConnection, admin_ids: frozenset[int], telegram_id: int) -> Access:
-    return Access(
-        telegram_id=telegram_id,
-        is_admin=telegram_id in admin_ids,
-        grants=tuple(await role_queries.grants_of(conn, telegram_id)),
-    )
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from db.rsvps import CANT, GOING, MAYBE
+from bot.domain.statuses import RsvpStatus
 
 # Checked in this order: "not sure" is a maybe before it is a no, "can't" a no before "can".
 _MAYBE = re.compile(
@@ -26,11 +27,11 @@ def read_answer(text: str) -> str | None:
     if not words or len(words) > 80:
         return None
     if _MAYBE.search(words):
-        return MAYBE
+        return RsvpStatus.MAYBE
     if _NO.search(words):
-        return CANT
+        return RsvpStatus.CANT
     if _YES.search(words):
-        return GOING
+        return RsvpStatus.GOING
     return None
 
 
@@ -40,3 +41,29 @@ def ordinal(number: int) -> str:
     else:
         suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
     return f"{number}{suffix}"
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """Someone moved from the waitlist to going because a place came free."""
+
+    shift_id: int
+    volunteer_id: int
+    telegram_id: int | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    shift_id: int
+    status: str
+    previous: str | None
+    position: int | None = None  # place on the waitlist, from 1
+    promoted: tuple[Promotion, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return self.status != self.previous
+
+
+class ShiftClosed(Exception):
+    """The shift was cancelled, its event was cancelled, or it has started."""

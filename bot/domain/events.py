@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain.statuses import EventStatus
+
 KINDS: dict[str, str] = {
     "canvass": "Canvass session",
     "campaign_day": "Campaign day",
@@ -16,6 +18,57 @@ KINDS: dict[str, str] = {
     "training": "Training",
     "committee_room": "Polling-day committee room",
 }
+
+LINK_PREFIX = "e-"
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    code: str
+    kind: str
+    title: str
+    area: str
+    address: str | None
+    latitude: float | None
+    longitude: float | None
+    status: str
+    created_by: int | None
+    created_at: datetime
+    cancelled_at: datetime | None
+    reminder_offsets: str | None = None
+    min_helpers: int | None = None
+
+    @property
+    def link_payload(self) -> str:
+        return f"{LINK_PREFIX}{self.code}"
+
+    @property
+    def has_location(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+
+@dataclass(frozen=True)
+class Shift:
+    id: int
+    event_id: int
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    note: str | None
+    status: str
+    cancelled_at: datetime | None
+    going: int = 0
+    waitlisted: int = 0
+
+    @property
+    def places_left(self) -> int:
+        return max(self.capacity - self.going, 0)
+
+    def open_at(self, at: datetime) -> bool:
+        """Whether volunteers can still answer for it: not cancelled and not started."""
+        return self.status == EventStatus.ACTIVE and self.starts_at > at
+
 
 TITLE_MAX = 120
 AREA_MAX = 64

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.events import (
+from bot.domain.events import (
     ADDRESS_MAX,
     AREA_MAX,
     CAPACITY_MAX,
@@ -34,7 +34,7 @@ from bot.events import (
     local_to_utc,
     parse_date,
 )
-from bot.reports import safe_cell
+from bot.domain.reports import safe_cell
 
 MAX_BYTES = 1_000_000
 MAX_ROWS = 2_000

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.signup import ACTIVITIES
+from bot.domain.signup import ACTIVITIES
 
 EARTH_RADIUS_KM = 6371.0088
 DISTANCES_KM = (2, 5, 10, 25)

@@ -1,4 +1,5 @@
-"""Launching a shift call: work out who it reaches now, and queue one message each in the outbox.
+"""Launching a shift call: work out who it reaches now, and queue one message each in the outbox,
+with the organiser's progress message ahead of them.
 
 The audience is worked out at the moment of sending, so a call scheduled for later skips people
 who paused, forgot or answered in the meantime.
@@ -6,23 +7,30 @@ who paused, forgot or answered in the meantime.
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot import clock, keyboards, texts
-from bot.audience import Audience, slots_for
+from bot import keyboards, texts
+from bot.domain.audience import Audience, slots_for
+from bot.domain.events import Event, Shift
+from bot.domain.statuses import EventStatus
 from db import callouts, events, outbox
 from db.callouts import Callout, Recipient
-from db.events import Event, Shift
 
 
 async def plan(
-    conn: AsyncConnection, event: Event, call_shifts: list[Shift], filters: Audience, zone: ZoneInfo
+    conn: AsyncConnection,
+    event: Event,
+    call_shifts: list[Shift],
+    filters: Audience,
+    zone: ZoneInfo,
+    at: datetime,
 ) -> list[Recipient]:
     slots = set().union(*(slots_for(s.starts_at, event.kind, zone) for s in call_shifts))
     return await callouts.audience(
-        conn, event=event, call_shifts=call_shifts, filters=filters, slots=slots, at=clock.now()
+        conn, event=event, call_shifts=call_shifts, filters=filters, slots=slots, at=at
     )
 
 
@@ -34,14 +42,30 @@ def message(
     return text, keyboards.rsvp(call_shifts, event.id, zone).to_dict()
 
 
-async def launch(conn: AsyncConnection, call: Callout, zone: ZoneInfo) -> int:
-    """Queue the call's messages; returns how many. A call with nobody to reach is done at once."""
+async def launch(conn: AsyncConnection, call: Callout, zone: ZoneInfo, at: datetime) -> int:
+    """Queue the call's messages; returns how many. A call with nobody to reach is done at once.
+
+    The organiser's progress message goes first; the outbox sender edits it as the call goes out.
+    """
     event = await events.by_id(conn, call.event_id)
-    at = clock.now()
     call_shifts = [s for s in await events.shifts_by_ids(conn, call.shift_ids) if s.open_at(at)]
     people: list[Recipient] = []
-    if event is not None and event.status == events.ACTIVE and call_shifts:
-        people = await plan(conn, event, call_shifts, Audience.from_json(call.audience), zone)
+    if event is not None and event.status == EventStatus.ACTIVE and call_shifts:
+        people = await plan(conn, event, call_shifts, Audience.from_json(call.audience), zone, at)
+    if call.progress_chat_id is not None:
+        await outbox.enqueue(
+            conn,
+            [
+                outbox.Outgoing(
+                    chat_id=call.progress_chat_id,
+                    volunteer_id=None,
+                    kind="call_progress",
+                    text=texts.callout_started(len(people)),
+                    progress_of=call.id if people else None,
+                )
+            ],
+            at=at,
+        )
     if people:
         assert event is not None
         text, markup = message(event, call_shifts, call.message, zone)
@@ -58,8 +82,9 @@ async def launch(conn: AsyncConnection, call: Callout, zone: ZoneInfo) -> int:
                 )
                 for person in people
             ),
+            at=at,
         )
         await callouts.mark_sending(conn, call.id, recipients=len(people), progress_message_id=None)
     else:
-        await callouts.mark_done_empty(conn, call.id)
+        await callouts.mark_done_empty(conn, call.id, at=at)
     return len(people)

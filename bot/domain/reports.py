@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.events import date_parts
+from bot.domain.events import date_parts
 
 # --- Periods -------------------------------------------------------------------------------------
 

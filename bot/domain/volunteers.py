@@ -1,0 +1,45 @@
+"""A volunteer as the rules see them: who they are, what they answered at sign-up, and whether
+the bot can reach them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.domain.signup import Step
+from bot.domain.statuses import VolunteerStatus
+
+
+@dataclass(frozen=True)
+class Volunteer:
+    id: int
+    telegram_id: int | None
+    username: str | None
+    name: str | None
+    postcode: str | None
+    latitude: float | None
+    longitude: float | None
+    phone: str | None
+    status: str
+    step: Step | None
+    editing: bool
+    start_payload: str | None
+    paused: bool
+    paused_until: datetime | None
+    created_at: datetime
+    signed_up_at: datetime | None
+    forgotten_at: datetime | None
+    unreachable_at: datetime | None
+    on_leaderboard: bool
+    availability: frozenset[str] = field(default_factory=frozenset)
+    activities: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def signed_up(self) -> bool:
+        return self.status == VolunteerStatus.ACTIVE
+
+    def is_paused(self, at: datetime) -> bool:
+        return self.paused and (self.paused_until is None or self.paused_until > at)
+
+    def choices(self, step: Step) -> frozenset[str]:
+        return self.availability if step is Step.AVAILABILITY else self.activities
