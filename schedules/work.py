@@ -50,10 +50,6 @@ def _to(people: list[int], kind: str, text: str, markup: object = None) -> list[
     ]
 
 
-async def _going(conn: AsyncConnection, shift: Shift) -> list[attendance.OnShift]:
-    return [p for p in await attendance.people(conn, shift.id) if p.status == GOING and p.reachable]
-
-
 async def _reminder(
     conn: AsyncConnection, settings: Settings, item: work.Work, shift: Shift, event: Event
 ) -> list[Outgoing]:
@@ -62,7 +58,7 @@ async def _reminder(
     zone = settings.zone
     ahead = timedelta(minutes=int(item.detail.removesuffix("m") or 0)) >= ASK_STILL_COMING_FROM
     messages = []
-    for person in await _going(conn, shift):
+    for person in await attendance.reachable_going(conn, shift.id):
         assert person.telegram_id is not None
         if ahead:
             messages.append(
@@ -108,7 +104,7 @@ async def _checkin(
     markup = keyboards.check_in(shift.id).to_dict()
     return [
         Outgoing(p.telegram_id, p.volunteer_id, "checkin", text, markup)  # type: ignore[arg-type]
-        for p in await _going(conn, shift)
+        for p in await attendance.reachable_going(conn, shift.id)
         if not p.came
     ]
 
@@ -119,7 +115,7 @@ async def _debrief(
     text, markup = texts.debrief_prompt(event), keyboards.doors(shift.id).to_dict()
     return [
         Outgoing(p.telegram_id, p.volunteer_id, "debrief", text, markup)  # type: ignore[arg-type]
-        for p in await _going(conn, shift)
+        for p in await attendance.reachable_going(conn, shift.id)
         if p.came and p.doors is None
     ]
 
