@@ -19,7 +19,13 @@ from telegram.ext import Application
 from bot import clock, keyboards, texts, timefmt
 from bot.context import MusterContext
 from bot.permissions import Role, access_for
-from bot.planning import ASK_STILL_COMING_FROM, Kind, digest_due, still_meaningful
+from bot.planning import (
+    ASK_STILL_COMING_FROM,
+    Kind,
+    digest_due,
+    expected_turnout,
+    still_meaningful,
+)
 from bot.settings import Settings
 from db import attendance, callouts, events, outbox, roles, work
 from db.callouts import Callout
@@ -163,7 +169,9 @@ async def _forecast(
 ) -> list[Outgoing]:
     going = [p for p in await attendance.people(conn, shift.id) if p.status == GOING]
     rates = await attendance.show_rates(conn, [p.volunteer_id for p in going], shift.starts_at)
-    expected = sum(rates.get(p.volunteer_id, settings.newcomer_show_rate) for p in going)
+    expected = expected_turnout(
+        rates.get(p.volunteer_id, settings.newcomer_show_rate) for p in going
+    )
     needed = max(shift.capacity, event.min_helpers or 0)
     if expected >= needed:
         return []

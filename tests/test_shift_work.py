@@ -19,9 +19,9 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from telegram.ext import Application
 
-from bot import clock, texts
+from bot import clock, keyboards, texts
 from bot.events import EventDraft, ShiftDraft
-from bot.planning import Kind
+from bot.planning import Kind, expected_turnout
 from bot.settings import Settings
 from db import attendance, events, migrate, privacy, rsvps, work
 from db.attendance import PRESENT
@@ -187,7 +187,76 @@ async def test_the_forecast_expects_whoever_blocked_the_bot_too(db: AsyncEngine)
         assert await _run(conn, Kind.FORECAST, shift) == []
         await rsvps.respond(conn, shift_id=shift.id, volunteer_id=ben, answer=CANT)
         (warning,) = await _run(conn, Kind.FORECAST, shift)
-    assert "1 expected of the 2 needed" in warning.text
+    assert "may be short: 1 expected of the 2 needed" in warning.text
+
+
+# --- The staffing forecast ------------------------------------------------------------------------
+
+EVENT = events.Event(
+    1,
+    "code",
+    "canvass",
+    "Doors",
+    "Peckham",
+    None,
+    None,
+    None,
+    "active",
+    None,
+    datetime(2026, 11, 24, tzinfo=UTC),
+    None,
+)
+SHIFT = events.Shift(
+    1,
+    1,
+    datetime(2026, 11, 28, 10, tzinfo=UTC),
+    datetime(2026, 11, 28, 13, tzinfo=UTC),
+    6,
+    None,
+    "active",
+    None,
+)
+
+
+def test_expected_turnout_is_unrounded_but_for_float_noise() -> None:
+    assert expected_turnout([0.7]) == 0.7
+    assert expected_turnout([0.7, 0.7]) == 1.4
+    assert sum([0.1] * 10) < 1 and expected_turnout([0.1] * 10) == 1  # a whole person
+    assert expected_turnout([]) == 0
+
+
+@pytest.mark.parametrize(
+    ("expected", "needed", "said"),
+    [
+        (0.7, 1, "fewer than 1 expected of the 1 needed"),
+        (1.4, 6, "fewer than 2 expected of the 6 needed"),
+        (5.6, 6, "fewer than 6 expected of the 6 needed"),
+        (3.0, 6, "3 expected of the 6 needed"),
+        (0.0, 6, "0 expected of the 6 needed"),
+    ],
+)
+def test_the_forecast_never_rounds_what_is_expected_up(
+    expected: float, needed: int, said: str
+) -> None:
+    text = texts.forecast_warning(SHIFT, EVENT, SETTINGS.zone, expected, needed)
+    assert f"may be short: {said}, from past turnout." in text
+
+
+async def test_one_newcomer_for_one_place_is_short_and_the_warning_says_so(
+    db: AsyncEngine,
+) -> None:
+    """0.7 expected of the 1 needed: a warning with the top-up button, which does not claim that
+    about 1 is expected."""
+    async with db.begin() as conn:
+        shift = await _shift(conn, capacity=1)
+        amy = await _volunteer(conn, "Amy", 7001)
+        await rsvps.respond(conn, shift_id=shift.id, volunteer_id=amy, answer=GOING)
+    clock.set_time(shift.starts_at - timedelta(hours=48))
+    async with db.begin() as conn:
+        (warning,) = await _run(conn, Kind.FORECAST, shift)
+    assert warning.chat_id == ORGANISER
+    assert "may be short: fewer than 1 expected of the 1 needed" in warning.text
+    assert warning.reply_markup == keyboards.top_up(shift.id).to_dict()
 
 
 def _at(day: int, hour: int, minute: int = 0) -> datetime:
