@@ -929,7 +929,6 @@ CALLOUT_CANCELLED = "OK, no call was sent."
 CALLOUT_NOBODY = (
     "Nobody matches those choices yet, so there's no one to send to. Try fewer filters."
 )
-EVERYONE = "Everyone"
 
 
 def callout_event_label(event: Event, first: Shift, zone: ZoneInfo) -> str:
