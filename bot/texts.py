@@ -5,6 +5,7 @@ Messages are sent as HTML: anything a person typed goes through :func:`esc` befo
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from html import escape
@@ -931,7 +932,6 @@ CALLOUT_CANCELLED = "OK, no call was sent."
 CALLOUT_NOBODY = (
     "Nobody matches those choices yet, so there's no one to send to. Try fewer filters."
 )
-EVERYONE = "Everyone"
 
 
 def callout_event_label(event: Event, first: Shift, zone: ZoneInfo) -> str:
@@ -1122,9 +1122,11 @@ def close_report(
 def forecast_warning(
     shift: Shift, event: Event, zone: ZoneInfo, expected: float, needed: int
 ) -> str:
+    # Never rounded up: "about 1 expected of the 1 needed" for 0.7 would read as no shortage.
+    likely = f"{expected:.0f}" if expected.is_integer() else f"fewer than {math.ceil(expected)}"
     return (
         f"⚠️ <b>{timefmt.span(shift.starts_at, shift.ends_at, zone)} {esc(event.title)}</b> may be "
-        f"short: about {expected:.0f} expected of the {needed} needed, from past turnout. "
+        f"short: {likely} expected of the {needed} needed, from past turnout. "
         "Send a top-up call to the best standby volunteers?"
     )
 

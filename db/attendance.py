@@ -1,6 +1,10 @@
 """Attendance: who came, who didn't, and what they did. One definition, used by check-in,
 rosters, reports, summaries and exports alike.
 
+- on the shift: everyone with an answer for it, whether or not we can message them (blocked the
+  bot, forgotten): every report, figure and correction counts them (:func:`people`).
+- who we can message: those of them going who are reachable (:func:`reachable_going`); only
+  messages to volunteers (reminders, check-in prompts, debriefs) use this.
 - came: checked in (by "I'm here", /here or a shared location) unless an organiser marked them a
   no-show, or marked present by an organiser. Walk-ins (no RSVP beforehand) count as came.
 - no-show: said going (and kept it) but did not come.
@@ -122,6 +126,7 @@ class OnShift:
     running_late_at: datetime | None
     attendance: str | None
     doors: int | None
+    unreachable_at: datetime | None
 
     @property
     def came(self) -> bool:
@@ -129,11 +134,14 @@ class OnShift:
 
     @property
     def reachable(self) -> bool:
-        return self.telegram_id is not None
+        """Whether we can message them: not forgotten (the Telegram id goes with the rest) and
+        not found to have blocked the bot."""
+        return self.telegram_id is not None and self.unreachable_at is None
 
 
 async def people(conn: AsyncConnection, shift_id: int) -> list[OnShift]:
-    """Everyone with an answer for a shift, with their attendance, in name order."""
+    """Who is on a shift: everyone with an answer for it, with their attendance, in name order,
+    reachable or not (someone who blocked the bot still came, or didn't)."""
     rows = await conn.execute(
         select(
             rsvps.c.volunteer_id,
@@ -145,12 +153,19 @@ async def people(conn: AsyncConnection, shift_id: int) -> list[OnShift]:
             rsvps.c.running_late_at,
             rsvps.c.attendance,
             rsvps.c.doors,
+            volunteers.c.unreachable_at,
         )
         .join(volunteers, volunteers.c.id == rsvps.c.volunteer_id)
-        .where(rsvps.c.shift_id == shift_id, volunteers.c.unreachable_at.is_(None))
+        .where(rsvps.c.shift_id == shift_id)
         .order_by(volunteers.c.name, volunteers.c.id)
     )
     return [OnShift(*row) for row in rows]
+
+
+async def reachable_going(conn: AsyncConnection, shift_id: int) -> list[OnShift]:
+    """Who on a shift we can message: those going who are reachable. Only for messages to
+    them; reports and figures count :func:`people`."""
+    return [p for p in await people(conn, shift_id) if p.status == RsvpStatus.GOING and p.reachable]
 
 
 async def show_rates(

@@ -73,9 +73,6 @@ class Database:
     def connect(self) -> Any:
         return self._reader.connect()
 
-    async def dispose(self) -> None:
-        await self.engine.dispose()
-
 
 def reads_only(conn: AsyncConnection) -> bool:
     """Whether ``conn`` came from Database.connect() (writing there would not be kept)."""

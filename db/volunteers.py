@@ -130,10 +130,3 @@ async def set_pause(
     conn: AsyncConnection, volunteer_id: int, *, paused: bool, until: datetime | None
 ) -> None:
     await update_fields(conn, volunteer_id, paused=paused, paused_until=until if paused else None)
-
-
-async def count_by_status(conn: AsyncConnection) -> dict[str, int]:
-    rows = await conn.execute(
-        select(volunteers.c.status, func.count()).group_by(volunteers.c.status)
-    )
-    return {status: count for status, count in rows}

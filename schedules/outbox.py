@@ -220,7 +220,6 @@ class OutboxSender:
         self._edits: dict[int, asyncio.Task[None]] = {}  # per call: its latest progress edit
         self._flushed_at = 0.0
         self._task: asyncio.Task[None] | None = None
-        self.running = False
 
     # ------------------------------------------------------------------ the public side
 
@@ -265,7 +264,6 @@ class OutboxSender:
 
     async def run(self) -> None:
         """The sender's life: recover, then send until asked to stop."""
-        self.running = True
         try:
             if not await self._start():
                 return
@@ -286,10 +284,7 @@ class OutboxSender:
                 # Each worker finishes the send in hand (bounded by the HTTP timeouts).
                 await asyncio.gather(*workers, return_exceptions=True)
         finally:
-            try:
-                await self._wind_down()
-            finally:
-                self.running = False
+            await self._wind_down()
 
     # ------------------------------------------------------------------ start and stop
 

@@ -20,7 +20,13 @@ from bot import clock, keyboards, texts, timefmt
 from bot.context import MusterContext
 from bot.domain.events import Event, Shift
 from bot.domain.permissions import Role
-from bot.domain.planning import ASK_STILL_COMING_FROM, Kind, digest_due, still_meaningful
+from bot.domain.planning import (
+    ASK_STILL_COMING_FROM,
+    Kind,
+    digest_due,
+    expected_turnout,
+    still_meaningful,
+)
 from bot.domain.statuses import OutboxStatus, RsvpStatus, WorkStatus
 from bot.settings import Settings
 from db import attendance, callouts, events, outbox, roles, work
@@ -51,14 +57,6 @@ def _to(people: list[int], kind: str, text: str, markup: object = None) -> list[
     ]
 
 
-async def _going(conn: AsyncConnection, shift: Shift) -> list[attendance.OnShift]:
-    return [
-        p
-        for p in await attendance.people(conn, shift.id)
-        if p.status == RsvpStatus.GOING and p.reachable
-    ]
-
-
 async def _reminder(
     conn: AsyncConnection, settings: Settings, item: work.Work, shift: Shift, event: Event
 ) -> list[Outgoing]:
@@ -67,7 +65,7 @@ async def _reminder(
     zone = settings.zone
     ahead = timedelta(minutes=int(item.detail.removesuffix("m") or 0)) >= ASK_STILL_COMING_FROM
     messages = []
-    for person in await _going(conn, shift):
+    for person in await attendance.reachable_going(conn, shift.id):
         assert person.telegram_id is not None
         if ahead:
             messages.append(
@@ -113,7 +111,7 @@ async def _checkin(
     markup = keyboards.check_in(shift.id).to_dict()
     return [
         Outgoing(p.telegram_id, p.volunteer_id, "checkin", text, markup)  # type: ignore[arg-type]
-        for p in await _going(conn, shift)
+        for p in await attendance.reachable_going(conn, shift.id)
         if not p.came
     ]
 
@@ -124,7 +122,7 @@ async def _debrief(
     text, markup = texts.debrief_prompt(event), keyboards.doors(shift.id).to_dict()
     return [
         Outgoing(p.telegram_id, p.volunteer_id, "debrief", text, markup)  # type: ignore[arg-type]
-        for p in await _going(conn, shift)
+        for p in await attendance.reachable_going(conn, shift.id)
         if p.came and p.doors is None
     ]
 
@@ -172,7 +170,9 @@ async def _forecast(
 ) -> list[Outgoing]:
     going = [p for p in await attendance.people(conn, shift.id) if p.status == RsvpStatus.GOING]
     rates = await attendance.show_rates(conn, [p.volunteer_id for p in going], shift.starts_at)
-    expected = sum(rates.get(p.volunteer_id, settings.newcomer_show_rate) for p in going)
+    expected = expected_turnout(
+        rates.get(p.volunteer_id, settings.newcomer_show_rate) for p in going
+    )
     needed = max(shift.capacity, event.min_helpers or 0)
     if expected >= needed:
         return []

@@ -4,6 +4,7 @@ it over HTTP with long polling, a fresh migrated database, and a clock the test 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -61,6 +62,14 @@ def postgres_url() -> str:
 @pytest.fixture
 async def postgres_database_url(postgres_url: str) -> AsyncIterator[str]:
     """A throwaway database on the PostgreSQL server, dropped afterwards."""
+    async with throwaway_postgres(postgres_url) as url:
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def throwaway_postgres(postgres_url: str) -> AsyncIterator[str]:
+    """The URL of a new database on the server at ``postgres_url``, dropped afterwards (for
+    fixtures that choose the database by parameter)."""
     name = f"muster_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
     async with admin.connect() as conn:

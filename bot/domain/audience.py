@@ -105,10 +105,6 @@ def near(person: Place, meeting: Place, within_km: float) -> bool:
     return mine is not None and mine == theirs
 
 
-def any_slot_fits(wanted: Iterable[str], offered: Iterable[str]) -> bool:
-    return bool(set(wanted) & set(offered))
-
-
 # Standby volunteers this close count as equally near; reliability decides between them.
 NEAR_BAND_KM = 2.0
 UNKNOWN_DISTANCE_KM = 50.0

@@ -3,7 +3,9 @@ fell due while the bot was down still means something. Plain rules, no database.
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -123,6 +125,13 @@ def still_meaningful(
     if kind is Kind.DIGEST:
         return at < starts_at + DIGEST_LATEST
     return at < starts_at  # the close report helps only before the shift
+
+
+def expected_turnout(show_rates: Iterable[float]) -> float:
+    """How many of those going are likely to come: the sum of their show rates, unrounded but
+    for float noise, so that rates such as ten times 0.1 make a whole person and not a hair
+    less. A forecast is short whenever this is below the number needed, by however little."""
+    return round(math.fsum(show_rates), 6)
 
 
 def default_deadline(
