@@ -116,7 +116,7 @@ class Choice(CallbackData):
     """A sign-up option tapped, or Done: ``av:sat``, ``ac:done``. The prefix says the step."""
 
     PREFIXES: ClassVar[dict[Step, str]] = {Step.AVAILABILITY: "av", Step.ACTIVITIES: "ac"}
-    PATTERN = re.compile(rf"(?P<prefix>av|ac):(?P<code>{_CODE})\Z")
+    PATTERN = re.compile(rf"(?P<prefix>{'|'.join(PREFIXES.values())}):(?P<code>{_CODE})\Z")
     DONE: ClassVar[str] = "done"
 
     step: Step
