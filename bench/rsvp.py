@@ -58,6 +58,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Callba
 
 from bot import clock, keyboards, texts
 from bot.app import build_application
+from bot.callbacks import Rsvp
 from bot.domain.events import EventDraft, ShiftDraft
 from bot.settings import Settings
 from db import events, migrate
@@ -347,7 +348,7 @@ async def pool(
                 (
                     texts.rsvp_card(texts.EVENT_INTRO, event, shown, zone),
                     keyboards.rsvp(shown, event.id, zone).to_dict(),
-                    [keyboards.data(keyboards.RSVP, str(shift.id)) for shift in shown],
+                    [Rsvp(shift.id).pack() for shift in shown],
                 )
             )
     tappers = []

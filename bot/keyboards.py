@@ -1,7 +1,7 @@
-"""Every keyboard the bot shows, and the callback data its buttons carry.
+"""Every keyboard the bot shows. What its buttons carry is in bot.callbacks.
 
-Callback data is ``<namespace>:<value>``, well under Telegram's 64 bytes. Handlers check every press
-against the volunteer's current state, so a stale or forged press changes nothing.
+Handlers check every press against the volunteer's current state, so a stale or forged press
+changes nothing.
 """
 
 from __future__ import annotations
@@ -17,26 +17,46 @@ from telegram import (
 )
 
 from bot import texts
+from bot.callbacks import (
+    Area,
+    CallActivity,
+    CallbackData,
+    CallEvent,
+    CallFilter,
+    CallFilterKey,
+    CallFlow,
+    CallShift,
+    CantMakeIt,
+    CheckIn,
+    Choice,
+    Consent,
+    CorrectAttendance,
+    Doors,
+    EditProfile,
+    EventAction,
+    EventAdmin,
+    Flow,
+    Forget,
+    Kind,
+    Mark,
+    MyShiftCancel,
+    MyShiftChange,
+    Pause,
+    PauseLength,
+    Preview,
+    Rsvp,
+    SkipNote,
+    SkipReason,
+    StillComing,
+    TopUp,
+    UseName,
+)
 from bot.domain.events import Shift
 from bot.domain.signup import OPTIONS, Step
 
-CONSENT = "consent"
-NAME = "name"
-CHOICE = {Step.AVAILABILITY: "av", Step.ACTIVITIES: "ac"}
-EDIT = "edit"
-PAUSE = "pause"
-FORGET = "forget"
-DONE = "done"
 
-
-def data(namespace: str, value: str) -> str:
-    return f"{namespace}:{value}"
-
-
-def parse(callback_data: str | None) -> tuple[str, str]:
-    """('namespace', 'value'); ('', '') for anything we did not make."""
-    namespace, _, value = (callback_data or "").partition(":")
-    return (namespace, value) if value else ("", "")
+def _button(label: str, data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=data.pack())
 
 
 def _rows(buttons: Sequence[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
@@ -46,15 +66,15 @@ def _rows(buttons: Sequence[InlineKeyboardButton], width: int) -> list[list[Inli
 def consent() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(texts.CONSENT_YES, callback_data=data(CONSENT, "yes"))],
-            [InlineKeyboardButton(texts.CONSENT_NO, callback_data=data(CONSENT, "no"))],
+            [_button(texts.CONSENT_YES, Consent("yes"))],
+            [_button(texts.CONSENT_NO, Consent("no"))],
         ]
     )
 
 
 def use_name(first_name: str) -> InlineKeyboardMarkup:
     label = texts.USE_NAME.format(name=first_name)
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data(NAME, "tg"))]])
+    return InlineKeyboardMarkup([[_button(label, UseName())]])
 
 
 def share_location() -> ReplyKeyboardMarkup:
@@ -76,43 +96,38 @@ def share_phone() -> ReplyKeyboardMarkup:
 
 def choices(step: Step, selected: Iterable[str]) -> InlineKeyboardMarkup:
     chosen = set(selected)
-    namespace = CHOICE[step]
     buttons = [
-        InlineKeyboardButton(
-            f"✅ {label}" if code in chosen else label, callback_data=data(namespace, code)
-        )
+        _button(f"✅ {label}" if code in chosen else label, Choice(step, code))
         for code, label in OPTIONS[step].items()
     ]
     rows = _rows(buttons, 2)
-    rows.append([InlineKeyboardButton(texts.DONE, callback_data=data(namespace, DONE))])
+    rows.append([_button(texts.DONE, Choice(step, Choice.DONE))])
     return InlineKeyboardMarkup(rows)
 
 
 def profile() -> InlineKeyboardMarkup:
-    buttons = [
-        InlineKeyboardButton(label, callback_data=data(EDIT, step.value))
-        for step, label in texts.CHANGE.items()
-    ]
+    buttons = [_button(label, EditProfile(step)) for step, label in texts.CHANGE.items()]
     return InlineKeyboardMarkup(_rows(buttons, 2))
 
 
-PAUSE_CHOICES = {"week": texts.PAUSE_WEEK, "month": texts.PAUSE_MONTH, "open": texts.PAUSE_OPEN}
+PAUSE_CHOICES: dict[PauseLength, str] = {
+    "week": texts.PAUSE_WEEK,
+    "month": texts.PAUSE_MONTH,
+    "open": texts.PAUSE_OPEN,
+}
 
 
 def pause() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(label, callback_data=data(PAUSE, code))]
-            for code, label in PAUSE_CHOICES.items()
-        ]
+        [[_button(label, Pause(length))] for length, label in PAUSE_CHOICES.items()]
     )
 
 
 def forget() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(texts.FORGET_YES, callback_data=data(FORGET, "yes"))],
-            [InlineKeyboardButton(texts.FORGET_NO, callback_data=data(FORGET, "no"))],
+            [_button(texts.FORGET_YES, Forget("yes"))],
+            [_button(texts.FORGET_NO, Forget("no"))],
         ]
     )
 
@@ -125,12 +140,6 @@ def private_chat(bot_username: str) -> InlineKeyboardMarkup:
 
 # --- RSVPs ------------------------------------------------------------------------------------
 
-RSVP = "rv"
-RSVP_CANT = "rx"
-MYSHIFT_CHANGE = "mc"
-MYSHIFT_CANCEL = "mx"
-REASON = "rs"
-
 
 def rsvp(
     shifts: Sequence[Shift], event_id: int, zone: ZoneInfo, answers: dict[int, str] | None = None
@@ -138,17 +147,10 @@ def rsvp(
     """One button per shift (with places left and the volunteer's answer) and "Can't make it"."""
     answers = answers or {}
     rows = [
-        [
-            InlineKeyboardButton(
-                texts.shift_button(shift, answers.get(shift.id), zone),
-                callback_data=data(RSVP, str(shift.id)),
-            )
-        ]
+        [_button(texts.shift_button(shift, answers.get(shift.id), zone), Rsvp(shift.id))]
         for shift in shifts
     ]
-    rows.append(
-        [InlineKeyboardButton(texts.CANT_MAKE_IT, callback_data=data(RSVP_CANT, str(event_id)))]
-    )
+    rows.append([_button(texts.CANT_MAKE_IT, CantMakeIt(event_id))])
     return InlineKeyboardMarkup(rows)
 
 
@@ -156,46 +158,34 @@ def shift_ids_on(markup: InlineKeyboardMarkup | None) -> list[int]:
     """The shifts an RSVP keyboard offers, read back from the keyboard itself."""
     if markup is None:
         return []
-    found = []
-    for row in markup.inline_keyboard:
-        for button in row:
-            namespace, value = parse(
-                button.callback_data if isinstance(button.callback_data, str) else None
-            )
-            if namespace == RSVP and value.isdigit():
-                found.append(int(value))
-    return found
+    return [
+        Rsvp.unpack(button.callback_data).shift_id
+        for row in markup.inline_keyboard
+        for button in row
+        if isinstance(button.callback_data, str) and Rsvp.PATTERN.fullmatch(button.callback_data)
+    ]
 
 
 def my_shift(shift_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(
-                    texts.CHANGE_SHIFT, callback_data=data(MYSHIFT_CHANGE, str(shift_id))
-                ),
-                InlineKeyboardButton(
-                    texts.CANCEL_SHIFT, callback_data=data(MYSHIFT_CANCEL, str(shift_id))
-                ),
+                _button(texts.CHANGE_SHIFT, MyShiftChange(shift_id)),
+                _button(texts.CANCEL_SHIFT, MyShiftCancel(shift_id)),
             ]
         ]
     )
 
 
 def skip_reason() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(texts.SKIP, callback_data=data(REASON, "skip"))]]
-    )
+    return InlineKeyboardMarkup([[_button(texts.SKIP, SkipReason())]])
 
 
 # --- Events: CSV import, lists, edits ----------------------------------------------------------
 
-# Organisers' event buttons: "ea:<action>:<id>", e.g. "ea:cshift:42".
-EVENT_ADMIN = "ea"
 
-
-def _admin(label: str, action: str, number: int) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=data(EVENT_ADMIN, f"{action}:{number}"))
+def _admin(label: str, action: EventAction, number: int) -> InlineKeyboardButton:
+    return _button(label, EventAdmin(action, number))
 
 
 def event_admin(event_id: int, cancel_shifts: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
@@ -249,44 +239,30 @@ def events_more(offset: int) -> InlineKeyboardMarkup:
 
 # --- Organiser flows ----------------------------------------------------------------------------
 
-FLOW = "fl"  # back / cancel / skip / done / create in /newevent and /callout
-KIND = "nk"
-AREA = "na"
-PREVIEW = "pv"
+# Back, Cancel and the other steps: /newevent's, or /callout's.
+FlowKind = type[Flow] | type[CallFlow]
 
 
-CALL_FLOW = "cf"  # the same for /callout, apart so the two conversations never take each other's
-
-
-def _flow_row(*, back: bool = True, namespace: str = FLOW) -> list[InlineKeyboardButton]:
-    row = [InlineKeyboardButton(texts.CANCEL, callback_data=data(namespace, "cancel"))]
+def _flow_row(*, back: bool = True, kind: FlowKind = Flow) -> list[InlineKeyboardButton]:
+    row = [_button(texts.CANCEL, kind("cancel"))]
     if back:
-        row.insert(0, InlineKeyboardButton(texts.BACK, callback_data=data(namespace, "back")))
+        row.insert(0, _button(texts.BACK, kind("back")))
     return row
 
 
-def flow(*extra: tuple[str, str], back: bool = True, namespace: str = FLOW) -> InlineKeyboardMarkup:
-    """Back and Cancel, with any extra buttons (label, value) above them."""
-    rows = [
-        [InlineKeyboardButton(label, callback_data=data(namespace, value))]
-        for label, value in extra
-    ]
-    return InlineKeyboardMarkup([*rows, _flow_row(back=back, namespace=namespace)])
+def flow(*extra: tuple[str, str], back: bool = True, kind: FlowKind = Flow) -> InlineKeyboardMarkup:
+    """Back and Cancel, with any extra buttons (label, choice) above them."""
+    rows = [[_button(label, kind(choice))] for label, choice in extra]
+    return InlineKeyboardMarkup([*rows, _flow_row(back=back, kind=kind)])
 
 
 def kinds(labels: dict[str, str]) -> InlineKeyboardMarkup:
-    buttons = [
-        InlineKeyboardButton(label, callback_data=data(KIND, code))
-        for code, label in labels.items()
-    ]
+    buttons = [_button(label, Kind(code)) for code, label in labels.items()]
     return InlineKeyboardMarkup([*_rows(buttons, 2), _flow_row(back=False)])
 
 
 def areas(names: Sequence[str]) -> InlineKeyboardMarkup:
-    buttons = [
-        InlineKeyboardButton(name, callback_data=data(AREA, str(index)))
-        for index, name in enumerate(names)
-    ]
+    buttons = [_button(name, Area(index)) for index, name in enumerate(names)]
     return InlineKeyboardMarkup([*_rows(buttons, 2), _flow_row()])
 
 
@@ -294,10 +270,7 @@ def preview(markup: InlineKeyboardMarkup) -> InlineKeyboardMarkup:
     """The same buttons volunteers will get, but inert: pressing one only says it's a preview."""
     return InlineKeyboardMarkup(
         [
-            [
-                InlineKeyboardButton(button.text, callback_data=data(PREVIEW, str(index)))
-                for index, button in enumerate(row)
-            ]
+            [_button(button.text, Preview(index)) for index, button in enumerate(row)]
             for row in markup.inline_keyboard
         ]
     )
@@ -305,72 +278,48 @@ def preview(markup: InlineKeyboardMarkup) -> InlineKeyboardMarkup:
 
 # --- /callout ---------------------------------------------------------------------------------
 
-CALL_EVENT = "ce"
-CALL_SHIFT = "cs"
-CALL_FILTER = "ca"
-CALL_ACTIVITY = "cx"
-
 
 def call_events(choices: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
-    rows = [
-        [InlineKeyboardButton(label, callback_data=data(CALL_EVENT, str(event_id)))]
-        for event_id, label in choices
-    ]
-    return InlineKeyboardMarkup([*rows, _flow_row(back=False, namespace=CALL_FLOW)])
+    rows = [[_button(label, CallEvent(event_id))] for event_id, label in choices]
+    return InlineKeyboardMarkup([*rows, _flow_row(back=False, kind=CallFlow)])
 
 
 def call_shifts(labels: Sequence[tuple[int, str, bool]]) -> InlineKeyboardMarkup:
     rows = [
-        [
-            InlineKeyboardButton(
-                f"✅ {label}" if chosen else label, callback_data=data(CALL_SHIFT, str(shift_id))
-            )
-        ]
+        [_button(f"✅ {label}" if chosen else label, CallShift(shift_id))]
         for shift_id, label, chosen in labels
     ]
-    rows.append([InlineKeyboardButton(texts.NEXT, callback_data=data(CALL_FLOW, "next"))])
-    return InlineKeyboardMarkup([*rows, _flow_row(namespace=CALL_FLOW)])
+    rows.append([_button(texts.NEXT, CallFlow("next"))])
+    return InlineKeyboardMarkup([*rows, _flow_row(kind=CallFlow)])
 
 
-def call_filters(labels: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
-    rows = [
-        [InlineKeyboardButton(label, callback_data=data(CALL_FILTER, key))] for key, label in labels
-    ]
-    rows.append([InlineKeyboardButton(texts.NEXT, callback_data=data(CALL_FLOW, "next"))])
-    return InlineKeyboardMarkup([*rows, _flow_row(namespace=CALL_FLOW)])
+def call_filters(labels: Sequence[tuple[CallFilterKey, str]]) -> InlineKeyboardMarkup:
+    rows = [[_button(label, CallFilter(key))] for key, label in labels]
+    rows.append([_button(texts.NEXT, CallFlow("next"))])
+    return InlineKeyboardMarkup([*rows, _flow_row(kind=CallFlow)])
 
 
 def call_activities(chosen: Iterable[str]) -> InlineKeyboardMarkup:
     picked = set(chosen)
     buttons = [
-        InlineKeyboardButton(
-            f"✅ {label}" if code in picked else label, callback_data=data(CALL_ACTIVITY, code)
-        )
+        _button(f"✅ {label}" if code in picked else label, CallActivity(code))
         for code, label in OPTIONS[Step.ACTIVITIES].items()
         if code != "anything"
     ]
     rows = _rows(buttons, 2)
-    rows.append([InlineKeyboardButton(texts.DONE, callback_data=data(CALL_FLOW, "filters"))])
+    rows.append([_button(texts.DONE, CallFlow("filters"))])
     return InlineKeyboardMarkup(rows)
 
 
 # --- Reminders, check-in, debrief ---------------------------------------------------------------
-
-STILL_COMING = "sc"
-CHECK_IN = "ci"
-DOORS = "dr"
 
 
 def still_coming(shift_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(
-                    texts.STILL_COMING_YES, callback_data=data(STILL_COMING, f"y.{shift_id}")
-                ),
-                InlineKeyboardButton(
-                    texts.STILL_COMING_NO, callback_data=data(STILL_COMING, f"n.{shift_id}")
-                ),
+                _button(texts.STILL_COMING_YES, StillComing("y", shift_id)),
+                _button(texts.STILL_COMING_NO, StillComing("n", shift_id)),
             ]
         ]
     )
@@ -379,14 +328,10 @@ def still_coming(shift_id: int) -> InlineKeyboardMarkup:
 def check_in(shift_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(texts.IM_HERE, callback_data=data(CHECK_IN, f"h.{shift_id}"))],
+            [_button(texts.IM_HERE, CheckIn("h", shift_id))],
             [
-                InlineKeyboardButton(
-                    texts.RUNNING_LATE, callback_data=data(CHECK_IN, f"l.{shift_id}")
-                ),
-                InlineKeyboardButton(
-                    texts.CANT_COME, callback_data=data(CHECK_IN, f"x.{shift_id}")
-                ),
+                _button(texts.RUNNING_LATE, CheckIn("l", shift_id)),
+                _button(texts.CANT_COME, CheckIn("x", shift_id)),
             ],
         ]
     )
@@ -395,71 +340,37 @@ def check_in(shift_id: int) -> InlineKeyboardMarkup:
 def sessions(choices: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
     """For /here when several sessions are on: one "I'm here" per session."""
     return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(label, callback_data=data(CHECK_IN, f"h.{shift_id}"))]
-            for shift_id, label in choices
-        ]
+        [[_button(label, CheckIn("h", shift_id))] for shift_id, label in choices]
     )
 
 
 def doors(shift_id: int) -> InlineKeyboardMarkup:
     buttons = [
-        InlineKeyboardButton(
+        _button(
             f"{count}+" if count == texts.DOORS_BUTTONS[-1] else str(count),
-            callback_data=data(DOORS, f"{shift_id}.{count}"),
+            Doors(shift_id, count),
         )
         for count in texts.DOORS_BUTTONS
     ]
     return InlineKeyboardMarkup([buttons])
 
 
-def split_value(value: str) -> tuple[str, int] | None:
-    """ "h.12" -> ("h", 12); None for anything else."""
-    head, _, tail = value.partition(".")
-    return (head, int(tail)) if tail.isdigit() else None
-
-
-NOTE_SKIP = "dn"
-CORRECT = "ab"  # attendance: begin correcting
-MARK = "at"
-
-
 def skip_note() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(texts.SKIP, callback_data=data(NOTE_SKIP, "skip"))]]
-    )
+    return InlineKeyboardMarkup([[_button(texts.SKIP, SkipNote())]])
 
 
 def correct(shift_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    texts.CORRECT_ATTENDANCE, callback_data=data(CORRECT, str(shift_id))
-                )
-            ]
-        ]
-    )
+    return InlineKeyboardMarkup([[_button(texts.CORRECT_ATTENDANCE, CorrectAttendance(shift_id))]])
 
 
 def attendance(shift_id: int, people: Sequence[tuple[int, str, bool]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [
-                InlineKeyboardButton(
-                    texts.attendance_button(name, came),
-                    callback_data=data(MARK, f"{shift_id}.{volunteer_id}"),
-                )
-            ]
+            [_button(texts.attendance_button(name, came), Mark(shift_id, volunteer_id))]
             for volunteer_id, name, came in people
         ]
     )
 
 
-TOP_UP = "tu"
-
-
 def top_up(shift_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(texts.TOP_UP, callback_data=data(TOP_UP, str(shift_id)))]]
-    )
+    return InlineKeyboardMarkup([[_button(texts.TOP_UP, TopUp(shift_id))]])

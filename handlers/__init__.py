@@ -6,7 +6,7 @@ import warnings
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import keyboards
+from bot import callbacks
 from handlers import (
     callout,
     common,
@@ -26,10 +26,6 @@ PRIVATE = filters.ChatType.PRIVATE
 # Our conversations mix buttons and typed answers, tracked per chat and user rather than per
 # message, which is what PTB's warning about per_message=False is about.
 warnings.filterwarnings("ignore", message=r".*per_message=False", category=UserWarning)
-
-
-def _pattern(namespace: str) -> str:
-    return rf"^{namespace}:"
 
 
 # /start payloads the bot itself understands; see bot.context.DeepLinkHandler.
@@ -86,44 +82,33 @@ def register(application: Application) -> None:
     application.add_handler(MessageHandler(PRIVATE & filters.CONTACT, signup.on_contact))
     application.add_handler(MessageHandler(PRIVATE & filters.TEXT, signup.on_text))
 
-    buttons = {
-        keyboards.CONSENT: signup.consent,
-        keyboards.NAME: signup.use_telegram_name,
-        keyboards.CHOICE[signup.Step.AVAILABILITY]: signup.on_choice,
-        keyboards.CHOICE[signup.Step.ACTIVITIES]: signup.on_choice,
-        keyboards.EDIT: profile.edit,
-        keyboards.PAUSE: profile.pause_chosen,
-        keyboards.FORGET: privacy.forget_confirmed,
-        keyboards.EVENT_ADMIN: events.on_button,
-        keyboards.RSVP_CANT: rsvp.tap_cant,
-        keyboards.REASON: rsvp.skip_reason,
-        keyboards.PREVIEW: newevent.preview_pressed,
-        keyboards.STILL_COMING: dayof.still_coming,
-        keyboards.CHECK_IN: dayof.checkin_button,
-        keyboards.DOORS: dayof.doors_button,
-        keyboards.NOTE_SKIP: dayof.skip_note,
+    # Each pattern takes only well-formed data of its kind; anything else is an expired button.
+    buttons: dict[type[callbacks.CallbackData], common.Handler] = {
+        callbacks.Consent: signup.consent,
+        callbacks.UseName: signup.use_telegram_name,
+        callbacks.Choice: signup.on_choice,
+        callbacks.EditProfile: profile.edit,
+        callbacks.Pause: profile.pause_chosen,
+        callbacks.Forget: privacy.forget_confirmed,
+        callbacks.EventAdmin: events.on_button,
+        callbacks.Rsvp: rsvp.tap_shift,
+        callbacks.CantMakeIt: rsvp.tap_cant,
+        callbacks.MyShiftChange: rsvp.myshift_change,
+        callbacks.MyShiftCancel: rsvp.myshift_cancel,
+        callbacks.SkipReason: rsvp.skip_reason,
+        callbacks.Preview: newevent.preview_pressed,
+        callbacks.StillComing: dayof.still_coming,
+        callbacks.CheckIn: dayof.checkin_button,
+        callbacks.Doors: dayof.doors_button,
+        callbacks.SkipNote: dayof.skip_note,
+        callbacks.CorrectAttendance: dayof.correct_start,
+        callbacks.Mark: dayof.mark,
+        callbacks.TopUp: callout.top_up,
     }
-    for namespace, callback in buttons.items():
+    for kind, callback in buttons.items():
         application.add_handler(
-            CallbackQueryHandler(common.offered_only(callback), pattern=_pattern(namespace))
+            CallbackQueryHandler(common.offered_only(callback), pattern=kind.PATTERN)
         )
-    # Buttons that carry a shift id: the pattern guarantees the id is a number.
-    by_shift = {
-        keyboards.RSVP: rsvp.tap_shift,
-        keyboards.MYSHIFT_CHANGE: rsvp.myshift_change,
-        keyboards.MYSHIFT_CANCEL: rsvp.myshift_cancel,
-    }
-    by_shift[keyboards.CORRECT] = dayof.correct_start
-    by_shift[keyboards.TOP_UP] = callout.top_up
-    for namespace, callback in by_shift.items():
-        application.add_handler(
-            CallbackQueryHandler(common.offered_only(callback), pattern=rf"^{namespace}:\d+$")
-        )
-    application.add_handler(
-        CallbackQueryHandler(
-            common.offered_only(dayof.mark), pattern=rf"^{keyboards.MARK}:\d+\.\d+$"
-        )
-    )
     application.add_handler(CallbackQueryHandler(common.expired_button))
 
     application.add_error_handler(common.on_error)

@@ -18,6 +18,15 @@ from telegram.ext import (
 )
 
 from bot import clock, keyboards, texts, timefmt
+from bot.callbacks import (
+    CallActivity,
+    CallEvent,
+    CallFilter,
+    CallFilterKey,
+    CallFlow,
+    CallShift,
+    TopUp,
+)
 from bot.context import MusterContext
 from bot.domain.audience import DISTANCES_KM, Audience, Place, Standby, best_standby
 from bot.domain.events import BadEventInput, Event, Shift, local_to_utc, parse_date
@@ -76,7 +85,7 @@ def _describe(filters_: Audience, area: str) -> list[str]:
     return found
 
 
-def _filter_buttons(filters_: Audience, area: str) -> list[tuple[str, str]]:
+def _filter_buttons(filters_: Audience, area: str) -> list[tuple[CallFilterKey, str]]:
     def tick(on: bool) -> str:
         return "✅ " if on else ""
 
@@ -126,7 +135,7 @@ async def _ask(message: Message, context: MusterContext, state: int) -> int:
         )
         await message.reply_text(
             texts.CALLOUT_LINE,
-            reply_markup=keyboards.flow((texts.SKIP, "skip"), namespace=keyboards.CALL_FLOW),
+            reply_markup=keyboards.flow((texts.SKIP, "skip"), kind=CallFlow),
         )
     elif state == CONFIRM:
         event, shifts = await _load(context)
@@ -141,13 +150,11 @@ async def _ask(message: Message, context: MusterContext, state: int) -> int:
         await message.reply_text(
             texts.callout_ready(await _count(context, event, _chosen(shifts, draft))),
             reply_markup=keyboards.flow(
-                (texts.SEND_NOW, "now"), (texts.SEND_LATER, "later"), namespace=keyboards.CALL_FLOW
+                (texts.SEND_NOW, "now"), (texts.SEND_LATER, "later"), kind=CallFlow
             ),
         )
     elif state == WHEN:
-        await message.reply_text(
-            texts.CALLOUT_WHEN, reply_markup=keyboards.flow(namespace=keyboards.CALL_FLOW)
-        )
+        await message.reply_text(texts.CALLOUT_WHEN, reply_markup=keyboards.flow(kind=CallFlow))
     draft["state"] = state
     return state
 
@@ -188,13 +195,13 @@ async def event_chosen(update: Update, context: MusterContext) -> int:
     query = update.callback_query
     assert query and isinstance(query.message, Message)
     draft = _draft(context)
-    value = keyboards.parse(query.data)[1]
-    if not value.isdigit() or int(value) not in draft.get("allowed", []):
+    event_id = CallEvent.unpack(query.data).event_id
+    if event_id not in draft.get("allowed", []):
         await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
         return draft.get("state", EVENT)
     await query.answer()
     await query.edit_message_reply_markup(None)
-    draft.update(event_id=int(value), audience={}, line=None)
+    draft.update(event_id=event_id, audience={}, line=None)
     _, shifts = await _load(context)
     draft["shift_ids"] = [s.id for s in shifts]
     return await _ask(query.message, context, SHIFTS)
@@ -204,7 +211,7 @@ async def shift_toggled(update: Update, context: MusterContext) -> int:
     query = update.callback_query
     assert query and isinstance(query.message, Message)
     draft = _draft(context)
-    shift_id = int(keyboards.parse(query.data)[1])
+    shift_id = CallShift.unpack(query.data).shift_id
     chosen = set(draft["shift_ids"])
     chosen.symmetric_difference_update({shift_id})
     draft["shift_ids"] = sorted(chosen)
@@ -220,7 +227,7 @@ async def filter_toggled(update: Update, context: MusterContext) -> int:
     query = update.callback_query
     assert query and isinstance(query.message, Message)
     draft = _draft(context)
-    key = keyboards.parse(query.data)[1]
+    key = CallFilter.unpack(query.data).key
     current = _audience(draft).to_json()
     if key == "near":
         steps = [None, *DISTANCES_KM]
@@ -247,7 +254,7 @@ async def activity_toggled(update: Update, context: MusterContext) -> int:
     query = update.callback_query
     assert query
     draft = _draft(context)
-    code = keyboards.parse(query.data)[1]
+    code = CallActivity.unpack(query.data).code
     current = _audience(draft).to_json()
     picked = set(current["activities"]) ^ {code}
     current["activities"] = sorted(picked & set(ACTIVITIES))
@@ -343,7 +350,7 @@ async def _create(update: Update, context: MusterContext, send_at: datetime) -> 
 async def flow_button(update: Update, context: MusterContext) -> int:
     query = update.callback_query
     assert query and isinstance(query.message, Message)
-    choice = keyboards.parse(query.data)[1]
+    choice = CallFlow.unpack(query.data).choice
     draft = _draft(context)
     state = draft.get("state", EVENT)
     if choice == "next" and state == SHIFTS and not draft.get("shift_ids"):
@@ -401,30 +408,18 @@ def conversation() -> ConversationHandler:
     return ConversationHandler(
         entry_points=[CommandHandler("callout", start, filters=private)],
         states={
-            EVENT: [
-                CallbackQueryHandler(
-                    offered_only(event_chosen), pattern=rf"^{keyboards.CALL_EVENT}:"
-                )
-            ],
-            SHIFTS: [
-                CallbackQueryHandler(
-                    offered_only(shift_toggled), pattern=rf"^{keyboards.CALL_SHIFT}:\d+$"
-                )
-            ],
+            EVENT: [CallbackQueryHandler(offered_only(event_chosen), pattern=CallEvent.PATTERN)],
+            SHIFTS: [CallbackQueryHandler(offered_only(shift_toggled), pattern=CallShift.PATTERN)],
             FILTERS: [
-                CallbackQueryHandler(
-                    offered_only(filter_toggled), pattern=rf"^{keyboards.CALL_FILTER}:"
-                )
+                CallbackQueryHandler(offered_only(filter_toggled), pattern=CallFilter.PATTERN)
             ],
             ACTIVITY: [
-                CallbackQueryHandler(
-                    offered_only(activity_toggled), pattern=rf"^{keyboards.CALL_ACTIVITY}:"
-                )
+                CallbackQueryHandler(offered_only(activity_toggled), pattern=CallActivity.PATTERN)
             ],
             **{state: [MessageHandler(text, typed)] for state in (LINE, CONFIRM, WHEN)},
         },
         fallbacks=[
-            CallbackQueryHandler(offered_only(flow_button), pattern=rf"^{keyboards.CALL_FLOW}:"),
+            CallbackQueryHandler(offered_only(flow_button), pattern=CallFlow.PATTERN),
             CommandHandler("cancel", cancel_command, filters=private),
             MessageHandler(text, typed),
         ],
@@ -442,7 +437,7 @@ async def top_up(update: Update, context: MusterContext) -> None:
     short, twice as many as the places to fill since not everyone will say yes."""
     query = update.callback_query
     assert query and isinstance(query.message, Message) and update.effective_user
-    shift_id = int(keyboards.parse(query.data)[1])
+    shift_id = TopUp.unpack(query.data).shift_id
     zone = context.settings.zone
     at = clock.now()
     async with context.db.begin() as conn:

@@ -11,6 +11,7 @@ from telegram import Message, Update
 from telegram.error import BadRequest
 
 from bot import clock, keyboards, texts, timefmt
+from bot.callbacks import CheckIn, CorrectAttendance, Doors, Mark, StillComing
 from bot.context import MusterContext
 from bot.domain.audience import distance_km
 from bot.domain.events import Event, Shift
@@ -58,11 +59,8 @@ async def _shift_and_event(conn: AsyncConnection, shift_id: int) -> tuple[Shift,
 async def still_coming(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and isinstance(query.message, Message)
-    parsed = keyboards.split_value(keyboards.parse(query.data)[1])
-    if parsed is None or parsed[0] not in ("y", "n"):
-        await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
-        return
-    choice, shift_id = parsed
+    pressed = StillComing.unpack(query.data)
+    choice, shift_id = pressed.answer, pressed.shift_id
     outcome = None
     async with context.db.begin() as conn:
         volunteer = await _volunteer(update, context, conn)
@@ -111,11 +109,8 @@ async def _check_in(
 async def checkin_button(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and isinstance(query.message, Message)
-    parsed = keyboards.split_value(keyboards.parse(query.data)[1])
-    if parsed is None or parsed[0] not in ("h", "l", "x"):
-        await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
-        return
-    choice, shift_id = parsed
+    pressed = CheckIn.unpack(query.data)
+    choice, shift_id = pressed.action, pressed.shift_id
     async with context.db.begin() as conn:
         volunteer = await _volunteer(update, context, conn)
         if volunteer is None:
@@ -220,18 +215,15 @@ async def by_location(update: Update, context: MusterContext, volunteer: Volunte
 async def doors_button(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and isinstance(query.message, Message)
-    head, _, count = keyboards.parse(query.data)[1].partition(".")
-    if not (head.isdigit() and count.isdigit()):
-        await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
-        return
+    pressed = Doors.unpack(query.data)
     async with context.db.begin() as conn:
         volunteer = await _volunteer(update, context, conn)
         if volunteer is None:
             return
-        await attendance.debrief(conn, int(head), volunteer.id, doors=int(count))
+        await attendance.debrief(conn, pressed.shift_id, volunteer.id, doors=pressed.count)
     await query.answer()
     await query.edit_message_reply_markup(None)
-    context.user_data[NOTE_KEY] = int(head)
+    context.user_data[NOTE_KEY] = pressed.shift_id
     await query.message.reply_text(texts.DEBRIEF_NOTE, reply_markup=keyboards.skip_note())
 
 
@@ -294,7 +286,7 @@ async def _organiser_of(
 async def correct_start(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and isinstance(query.message, Message) and update.effective_user
-    shift_id = int(keyboards.parse(query.data)[1])
+    shift_id = CorrectAttendance.unpack(query.data).shift_id
     async with context.db.connect() as conn:
         found = await _shift_and_event(conn, shift_id)
         if found is None or not await _organiser_of(
@@ -314,8 +306,8 @@ async def correct_start(update: Update, context: MusterContext) -> None:
 async def mark(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and isinstance(query.message, Message) and update.effective_user
-    head, _, tail = keyboards.parse(query.data)[1].partition(".")
-    shift_id, volunteer_id = int(head), int(tail)
+    pressed = Mark.unpack(query.data)
+    shift_id, volunteer_id = pressed.shift_id, pressed.volunteer_id
     async with context.db.begin() as conn:
         found = await _shift_and_event(conn, shift_id)
         if found is None or not await _organiser_of(

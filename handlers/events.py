@@ -23,6 +23,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot import clock, keyboards, texts
+from bot.callbacks import EventAction, EventAdmin
 from bot.context import MusterContext
 from bot.domain import events_csv
 from bot.domain.events import ADDRESS_MAX, TITLE_MAX, BadEventInput, Event, Shift, clean_text
@@ -46,19 +47,6 @@ PAGE_SIZE = 10
 LINKS_IN_CHAT = 30
 LINKS_FILE_NAME = "muster-event-links.csv"
 PENDING = "event_edit"
-BUTTON_ACTIONS = {
-    "more",
-    "edit",
-    "back",
-    "cancel",
-    "cshift",
-    "yes-event",
-    "yes-shift",
-    "title",
-    "place",
-    "reminders",
-    "shift",
-}
 CANCEL_WORDS = {"cancel", "stop", "never mind", "nevermind"}
 
 
@@ -253,7 +241,7 @@ class _Target:
 
 
 async def _target(
-    conn: AsyncConnection, action: str, number: int
+    conn: AsyncConnection, action: EventAction, number: int
 ) -> tuple[_Target | None, str | None]:
     """What a button is about, or why it no longer applies (a text for the alert)."""
     shift: Shift | None = None
@@ -303,12 +291,8 @@ def _stale(access: Access, target: _Target) -> str | None:
 async def _on_button(update: Update, context: MusterContext, access: Access) -> None:
     query = update.callback_query
     assert query and isinstance(query.message, Message)
-    _, value = keyboards.parse(query.data)
-    action, _, raw = value.partition(":")
-    if action not in BUTTON_ACTIONS or not raw.isdigit():
-        await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
-        return
-    number = int(raw)
+    pressed = EventAdmin.unpack(query.data)
+    action, number = pressed.action, pressed.number
     if action == "more":
         await query.answer()
         await query.edit_message_reply_markup(None)

@@ -16,6 +16,7 @@ from telegram.ext import (
 )
 
 from bot import clock, keyboards, texts
+from bot.callbacks import Area, Flow, Kind
 from bot.context import MusterContext
 from bot.domain.events import (
     ADDRESS_MAX,
@@ -127,7 +128,7 @@ async def start(update: Update, context: MusterContext, access: Access) -> int:
 async def kind_chosen(update: Update, context: MusterContext) -> int:
     query = update.callback_query
     assert query and isinstance(query.message, Message)
-    code = keyboards.parse(query.data)[1]
+    code = Kind.unpack(query.data).code
     await query.answer()
     if code not in KINDS:
         return KIND
@@ -199,11 +200,11 @@ async def area_chosen(update: Update, context: MusterContext) -> int:
     assert query and isinstance(query.message, Message)
     await query.answer()
     draft = _draft(context)
-    index = keyboards.parse(query.data)[1]
+    index = Area.unpack(query.data).index
     names = draft.get("areas") or []
-    if not index.isdigit() or int(index) >= len(names):
+    if index >= len(names):
         return AREA
-    draft["area"] = names[int(index)]
+    draft["area"] = names[index]
     await query.edit_message_reply_markup(None)
     return await _ask(query.message, context, PLACE)
 
@@ -230,7 +231,7 @@ async def flow_button(update: Update, context: MusterContext) -> int:
     query = update.callback_query
     assert query and isinstance(query.message, Message)
     await query.answer()
-    choice = keyboards.parse(query.data)[1]
+    choice = Flow.unpack(query.data).choice
     draft = _draft(context)
     state = draft.get("state", KIND)
     await query.edit_message_reply_markup(None)
@@ -320,8 +321,8 @@ def conversation() -> ConversationHandler:
     return ConversationHandler(
         entry_points=[CommandHandler("newevent", start, filters=private)],
         states={
-            KIND: [CallbackQueryHandler(offered_only(kind_chosen), pattern=rf"^{keyboards.KIND}:")],
-            AREA: [CallbackQueryHandler(offered_only(area_chosen), pattern=rf"^{keyboards.AREA}:")],
+            KIND: [CallbackQueryHandler(offered_only(kind_chosen), pattern=Kind.PATTERN)],
+            AREA: [CallbackQueryHandler(offered_only(area_chosen), pattern=Area.PATTERN)],
             **{
                 state: [
                     MessageHandler(private & filters.LOCATION, located),
@@ -331,7 +332,7 @@ def conversation() -> ConversationHandler:
             },
         },
         fallbacks=[
-            CallbackQueryHandler(offered_only(flow_button), pattern=rf"^{keyboards.FLOW}:"),
+            CallbackQueryHandler(offered_only(flow_button), pattern=Flow.PATTERN),
             CommandHandler("cancel", cancel_command, filters=private),
             MessageHandler(text, typed),
         ],

@@ -8,6 +8,7 @@ import json
 from telegram import InputFile, Message, Update
 
 from bot import clock, keyboards, texts
+from bot.callbacks import Forget
 from bot.commands import refresh_menu
 from bot.context import MusterContext
 from bot.domain.rsvp import Outcome, ShiftClosed
@@ -45,10 +46,10 @@ async def forget(update: Update, context: MusterContext) -> None:
 async def forget_confirmed(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and update.effective_user and isinstance(query.message, Message)
-    _, answer = keyboards.parse(query.data)
+    answer = Forget.unpack(query.data).answer
     async with context.db.begin() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
-        if volunteer is None or answer not in ("yes", "no"):
+        if volunteer is None:
             await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
             return
         freed: list[Outcome] = []

@@ -7,14 +7,18 @@ from datetime import timedelta
 from telegram import Message, Update
 
 from bot import clock, keyboards, texts
+from bot.callbacks import EditProfile, Pause, PauseLength
 from bot.context import MusterContext
-from bot.domain.signup import Step
 from bot.domain.volunteers import Volunteer
 from db import volunteers
 from handlers.common import load_volunteer
 from handlers.questions import ask
 
-PAUSE_LENGTHS = {"week": timedelta(days=7), "month": timedelta(days=30), "open": None}
+PAUSE_LENGTHS: dict[PauseLength, timedelta | None] = {
+    "week": timedelta(days=7),
+    "month": timedelta(days=30),
+    "open": None,
+}
 
 
 def profile_text(volunteer: Volunteer, context: MusterContext) -> str:
@@ -64,13 +68,12 @@ async def profile(update: Update, context: MusterContext) -> None:
 async def edit(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and update.effective_user and isinstance(query.message, Message)
-    _, value = keyboards.parse(query.data)
+    step = EditProfile.unpack(query.data).step
     async with context.db.begin() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
-        if volunteer is None or not volunteer.signed_up or value not in Step.__members__.values():
+        if volunteer is None or not volunteer.signed_up:
             await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
             return
-        step = Step(value)
         await volunteers.set_step(conn, volunteer.id, step, editing=True)
     await query.answer()
     await ask(query.message, context, volunteer, step)
@@ -86,13 +89,12 @@ async def pause(update: Update, context: MusterContext) -> None:
 async def pause_chosen(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and update.effective_user and isinstance(query.message, Message)
-    _, choice = keyboards.parse(query.data)
+    length = PAUSE_LENGTHS[Pause.unpack(query.data).length]
     async with context.db.begin() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
-        if volunteer is None or not volunteer.signed_up or choice not in PAUSE_LENGTHS:
+        if volunteer is None or not volunteer.signed_up:
             await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
             return
-        length = PAUSE_LENGTHS[choice]
         until = clock.now() + length if length else None
         await volunteers.set_pause(conn, volunteer.id, paused=True, until=until)
     await query.answer()

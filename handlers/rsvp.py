@@ -11,6 +11,7 @@ from telegram import Message, Update
 from telegram.error import BadRequest, TelegramError
 
 from bot import clock, ics, keyboards, texts
+from bot.callbacks import CantMakeIt, MyShiftCancel, MyShiftChange, Rsvp
 from bot.context import MusterContext
 from bot.domain.events import LINK_PREFIX, Event, Shift
 from bot.domain.permissions import Access, Role
@@ -202,7 +203,7 @@ async def tap_shift(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and isinstance(query.message, Message)
     message = query.message
-    shift_id = int(keyboards.parse(query.data)[1])
+    shift_id = Rsvp.unpack(query.data).shift_id
     async with context.db.begin() as conn:
         volunteer = await _volunteer_for_tap(update, context, conn)
         if volunteer is None:
@@ -271,9 +272,7 @@ async def tap_cant(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and isinstance(query.message, Message)
     message = query.message
-    event_id = (
-        int(keyboards.parse(query.data)[1]) if keyboards.parse(query.data)[1].isdigit() else 0
-    )
+    event_id = CantMakeIt.unpack(query.data).event_id
     async with context.db.begin() as conn:
         volunteer = await _volunteer_for_tap(update, context, conn)
         if volunteer is None:
@@ -437,7 +436,7 @@ async def myshift_change(update: Update, context: MusterContext) -> None:
     """Show the event's RSVP card again, to pick another shift or answer differently."""
     query = update.callback_query
     assert query and isinstance(query.message, Message)
-    shift_id = int(keyboards.parse(query.data)[1])
+    shift_id = MyShiftChange.unpack(query.data).shift_id
     async with context.db.connect() as conn:
         volunteer = await _volunteer_for_tap(update, context, conn)
         if volunteer is None:
@@ -457,7 +456,7 @@ async def myshift_change(update: Update, context: MusterContext) -> None:
 async def myshift_cancel(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and isinstance(query.message, Message)
-    shift_id = int(keyboards.parse(query.data)[1])
+    shift_id = MyShiftCancel.unpack(query.data).shift_id
     async with context.db.begin() as conn:
         volunteer = await _volunteer_for_tap(update, context, conn)
         if volunteer is None:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Message, ReplyKeyboardRemove, Update
 
 from bot import clock, keyboards, texts
+from bot.callbacks import Choice, Consent
 from bot.commands import refresh_menu
 from bot.context import MusterContext
 from bot.domain.signup import (
@@ -62,10 +63,10 @@ async def start(update: Update, context: MusterContext) -> None:
 async def consent(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and update.effective_user and isinstance(query.message, Message)
-    _, answer = keyboards.parse(query.data)
+    answer = Consent.unpack(query.data).answer
     async with context.db.begin() as conn:
         already = await load_volunteer(conn, update.effective_user)
-        if already is not None or answer not in ("yes", "no"):
+        if already is not None:
             await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
             return
         payload = context.user_data.pop(PAYLOAD_KEY, None)
@@ -248,15 +249,15 @@ async def on_choice(update: Update, context: MusterContext) -> None:
     """A tap on a multi-select option, or Done."""
     query = update.callback_query
     assert query and update.effective_user and isinstance(query.message, Message)
-    namespace, code = keyboards.parse(query.data)
-    step = next(s for s, ns in keyboards.CHOICE.items() if ns == namespace)
+    choice = Choice.unpack(query.data)
+    step, code = choice.step, choice.code
     async with context.db.begin() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
-        valid = code == keyboards.DONE or code in OPTIONS[step]
+        valid = code == Choice.DONE or code in OPTIONS[step]
         if volunteer is None or volunteer.step is not step or not valid:
             await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
             return
-        if code != keyboards.DONE:
+        if code != Choice.DONE:
             await volunteers.toggle_choice(conn, volunteer.id, step, code)
             fresh = await volunteers.by_id(conn, volunteer.id)
             assert fresh is not None

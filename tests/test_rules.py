@@ -125,19 +125,6 @@ def test_role_requests() -> None:
         assert caught.value.reason == reason, args
 
 
-def test_callback_namespaces_are_all_different() -> None:
-    """Two flows sharing a namespace would take each other's button presses."""
-    import bot.keyboards as keyboards
-
-    names = [
-        value
-        for name, value in vars(keyboards).items()
-        if name.isupper() and isinstance(value, str) and len(value) <= 3
-    ] + list(keyboards.CHOICE.values())
-    assert len(names) > 20
-    assert len(names) == len(set(names)), sorted(names)
-
-
 def test_best_standby_is_nearest_then_most_reliable() -> None:
     from bot.domain.audience import Place, Standby, best_standby
 
