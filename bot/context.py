@@ -9,6 +9,7 @@ from typing import Any
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.settings import Settings
+from bot.userdata import UserData
 from db.engine import Database
 from schedules import outbox
 
@@ -16,7 +17,7 @@ from schedules import outbox
 BACKGROUND = "background"
 
 
-class MusterContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+class MusterContext(CallbackContext[ExtBot[None], UserData, dict[Any, Any], dict[Any, Any]]):
     @property
     def settings(self) -> Settings:
         return self.bot_data["settings"]
