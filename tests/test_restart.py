@@ -4,6 +4,7 @@ or forgotten."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -277,7 +278,10 @@ async def test_forget_half_way_leaves_nothing_and_ends_the_flow(
     await admin.send("/newevent")
     await admin.press("Canvass session")
     await admin.send("Secret Street canvass")
-    assert (await _saved(engine))[0]
+    await admin.send("/mydata")  # what they are in the middle of is theirs to see too
+    assert json.loads(admin.last.document)["in_progress"]["new_event"]["title"] == (
+        "Secret Street canvass"
+    )
     await admin.send("/forget")
     await admin.press(texts.FORGET_YES)
     assert admin.last.text == texts.FORGOTTEN
