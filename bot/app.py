@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import LinkPreviewOptions
@@ -12,11 +13,34 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 import handlers
 from bot.commands import publish_menus
 from bot.context import SERVICES, DeepLinkHandler, MusterContext, Services
+from bot.persistence import StatePersistence
 from bot.settings import Settings
+from bot.userdata import UserData
 from db import migrate
 from db.engine import Database
 from schedules import outbox
 from schedules import work as scheduler
+
+
+class MusterApplication(Application[Any, Any, Any, Any, Any, Any]):
+    """PTB's Application, with two changes for what people are in the middle of (see
+    bot.persistence): the database is migrated before that is loaded, which PTB does in
+    initialize(), before post_init; and it is saved after every update, rather than on PTB's timer,
+    so that a crash right after an answer still keeps it."""
+
+    def __init__(self, *, migrate_engine: AsyncEngine | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._migrate_engine = migrate_engine
+
+    async def initialize(self) -> None:
+        if self._migrate_engine is not None and not self._initialized:
+            # Inside the application's event loop, so the engine's connections belong to it.
+            await migrate.upgrade(self._migrate_engine)
+        await super().initialize()
+
+    async def process_update(self, update: object) -> None:
+        await super().process_update(update)
+        await self.update_persistence()
 
 
 def build_application(
@@ -27,9 +51,6 @@ def build_application(
     migrate_on_start: bool = True,
 ) -> Application:
     async def post_init(application: Application) -> None:
-        # Inside the application's event loop, so the engine's connections belong to it.
-        if migrate_on_start:
-            await migrate.upgrade(engine)
         await publish_menus(application.bot, engine, settings.admin_ids)
         scheduler.install(application, settings.schedule_poll_seconds)
         # The outbox sender runs while the application runs (see OutboxSender.attach).
@@ -39,12 +60,17 @@ def build_application(
         await sender.stop()  # already stopped with the application; this only makes sure
         await engine.dispose()
 
+    database = Database(engine)
     application = (
         ApplicationBuilder()
+        .application_class(
+            MusterApplication, {"migrate_engine": engine if migrate_on_start else None}
+        )
         .token(settings.bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_file_url)
-        .context_types(ContextTypes(context=MusterContext))
+        .context_types(ContextTypes(context=MusterContext, user_data=UserData))
+        .persistence(StatePersistence(database))
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
@@ -62,7 +88,7 @@ def build_application(
     sender = outbox.OutboxSender(engine, settings)
     application.bot_data[SERVICES] = Services(
         settings=settings,
-        db=Database(engine),
+        db=database,
         wake_outbox=sender.wake,
         deep_links=(*handlers.DEEP_LINKS, *deep_links),
     )

@@ -10,6 +10,7 @@ from typing import Any
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.settings import Settings
+from bot.userdata import UserData
 from db.engine import Database
 
 # Where in_background keeps the work it started, until it is done.
@@ -30,7 +31,7 @@ class Services:
     deep_links: tuple[DeepLinkHandler, ...]
 
 
-class MusterContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+class MusterContext(CallbackContext[ExtBot[None], UserData, dict[Any, Any], dict[Any, Any]]):
     @property
     def services(self) -> Services:
         return self.bot_data[SERVICES]

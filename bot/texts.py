@@ -847,6 +847,7 @@ NEW_MORE = "Type another shift the same way, or tap Done."
 NEW_PREVIEW = "Here's exactly what volunteers will see. Create it?"
 CREATE = "Create event ✔"
 NEW_CANCELLED = "OK, I've thrown that draft away. Nothing was created."
+NEW_DRAFT_GONE = "That draft is no longer here. Send /newevent to start again."
 NOT_YOUR_AREA = "You can only create events in your own areas. Tap one of the buttons."
 PREVIEW_ONLY = "This is just a preview."
 NEW_EVENT_BAD = {
@@ -929,6 +930,7 @@ CALLOUT_WHEN_PAST = (
     "That time has passed or is after the shifts start. Please pick a time before them."
 )
 CALLOUT_CANCELLED = "OK, no call was sent."
+CALLOUT_DRAFT_GONE = "That call is no longer here. Send /callout to start again."
 CALLOUT_NOBODY = (
     "Nobody matches those choices yet, so there's no one to send to. Try fewer filters."
 )

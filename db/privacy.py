@@ -9,7 +9,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.statuses import VolunteerStatus
-from db import outbox
+from db import outbox, state
 from db.schema import (
     audit_log,
     consents,
@@ -93,6 +93,8 @@ async def export(conn: AsyncConnection, volunteer_id: int, *, at: datetime) -> d
             .where(rsvps.c.volunteer_id == volunteer_id)
             .order_by(shifts.c.starts_at),
         ),
+        # A draft or a typed answer the bot is waiting for (see db.state).
+        "in_progress": await state.of_person(conn, telegram_id) if telegram_id else None,
         "audit_log": await _rows(
             conn,
             select(audit_log)
@@ -147,6 +149,7 @@ async def erase(conn: AsyncConnection, volunteer_id: int, *, at: datetime) -> No
         .values(withdrawn_at=at)
     )
     if telegram_id is not None:
+        await state.forget(conn, telegram_id)
         await conn.execute(
             update(audit_log)
             .where(audit_log.c.actor_telegram_id == telegram_id)

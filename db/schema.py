@@ -295,3 +295,23 @@ scheduled_work = Table(
     ),
 )
 Index("ix_scheduled_work_due", scheduled_work.c.status, scheduled_work.c.due_at)
+
+# What a person is in the middle of (a draft event, an edit waiting for its typed answer, a
+# reason being typed), so that it survives a restart: bot.userdata.UserData as JSON, one row per
+# Telegram user who is in the middle of something, kept by bot.persistence.
+user_state = Table(
+    "user_state",
+    metadata,
+    Column("telegram_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("data", JSON, nullable=False),
+)
+
+# The question each open conversation (/newevent, /callout) is on, by conversation and person.
+conversation_state = Table(
+    "conversation_state",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("state", Integer, nullable=False),
+)

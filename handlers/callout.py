@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import Message, Update
@@ -35,39 +34,28 @@ from bot.domain.planning import default_deadline
 from bot.domain.signup import ACTIVITIES
 from bot.domain.statuses import EventStatus
 from bot.services import calls
+from bot.userdata import CallDraft
 from db import attendance, audit, callouts, events
 from db.roles import access_for
 from handlers.common import offered_only, requires
 
 EVENT, SHIFTS, FILTERS, ACTIVITY, LINE, CONFIRM, WHEN = range(7)
-DRAFT = "callout"
 LINE_MAX = 300
 _WHEN = re.compile(r"^(.*?)[\s,]+(\d{1,2})[:.](\d{2})$")
 
 
-def _draft(context: MusterContext) -> dict[str, Any]:
-    return context.user_data.setdefault(DRAFT, {})
-
-
-def _audience(draft: dict[str, Any]) -> Audience:
-    return Audience.from_json(draft.get("audience", {}))
-
-
-async def _load(context: MusterContext) -> tuple[Event, list[Shift]]:
-    return await _load_for(context, _draft(context))
-
-
-async def _load_for(context: MusterContext, draft: dict[str, Any]) -> tuple[Event, list[Shift]]:
+async def _load(context: MusterContext, draft: CallDraft) -> tuple[Event, list[Shift]]:
+    assert draft.event_id is not None
     async with context.db.connect() as conn:
-        event = await events.by_id(conn, draft["event_id"])
-        shifts = await events.shifts_of(conn, draft["event_id"])
+        event = await events.by_id(conn, draft.event_id)
+        shifts = await events.shifts_of(conn, draft.event_id)
     assert event is not None
     at = clock.now()
     return event, [s for s in shifts if s.open_at(at)]
 
 
-def _chosen(shifts: list[Shift], draft: dict[str, Any]) -> list[Shift]:
-    return [s for s in shifts if s.id in draft["shift_ids"]]
+def _chosen(shifts: list[Shift], draft: CallDraft) -> list[Shift]:
+    return [s for s in shifts if s.id in draft.shift_ids]
 
 
 def _describe(filters_: Audience, area: str) -> list[str]:
@@ -100,34 +88,41 @@ def _filter_buttons(filters_: Audience, area: str) -> list[tuple[CallFilterKey, 
     ]
 
 
-async def _count(context: MusterContext, event: Event, shifts: list[Shift]) -> int:
+async def _count(
+    context: MusterContext, draft: CallDraft, event: Event, shifts: list[Shift]
+) -> int:
     async with context.db.connect() as conn:
         people = await calls.plan(
-            conn, event, shifts, _audience(_draft(context)), context.settings.zone, clock.now()
+            conn, event, shifts, draft.audience, context.settings.zone, clock.now()
         )
     return len(people)
 
 
-async def _ask(message: Message, context: MusterContext, state: int) -> int:
-    draft = _draft(context)
+async def _gone(message: Message) -> int:
+    """The draft is no more (they asked /forget to erase them half-way): the flow ends."""
+    await message.reply_text(texts.CALLOUT_DRAFT_GONE)
+    return ConversationHandler.END
+
+
+async def _ask(message: Message, context: MusterContext, draft: CallDraft, state: int) -> int:
     zone = context.settings.zone
     if state == EVENT:
         await message.reply_text(
-            texts.CALLOUT_PICK_EVENT, reply_markup=keyboards.call_events(draft["events"])
+            texts.CALLOUT_PICK_EVENT, reply_markup=keyboards.call_events(draft.events)
         )
     elif state == SHIFTS:
-        _, shifts = await _load(context)
+        _, shifts = await _load(context, draft)
         labels = [
-            (s.id, timefmt.span(s.starts_at, s.ends_at, zone), s.id in draft["shift_ids"])
+            (s.id, timefmt.span(s.starts_at, s.ends_at, zone), s.id in draft.shift_ids)
             for s in shifts
         ]
         await message.reply_text(
             texts.CALLOUT_PICK_SHIFTS, reply_markup=keyboards.call_shifts(labels)
         )
     elif state == FILTERS:
-        await message.reply_text(**await _filters_view(context))
+        await message.reply_text(**await _filters_view(context, draft))
     elif state == LINE:
-        event, shifts = await _load(context)
+        event, shifts = await _load(context, draft)
         text, markup = calls.message(event, _chosen(shifts, draft), None, zone)
         await message.reply_text(
             text,
@@ -138,9 +133,9 @@ async def _ask(message: Message, context: MusterContext, state: int) -> int:
             reply_markup=keyboards.flow((texts.SKIP, "skip"), kind=CallFlow),
         )
     elif state == CONFIRM:
-        event, shifts = await _load(context)
-        if draft.get("line"):
-            text, markup = calls.message(event, _chosen(shifts, draft), draft["line"], zone)
+        event, shifts = await _load(context, draft)
+        if draft.line:
+            text, markup = calls.message(event, _chosen(shifts, draft), draft.line, zone)
             await message.reply_text(
                 text,
                 reply_markup=keyboards.preview(
@@ -148,24 +143,23 @@ async def _ask(message: Message, context: MusterContext, state: int) -> int:
                 ),
             )
         await message.reply_text(
-            texts.callout_ready(await _count(context, event, _chosen(shifts, draft))),
+            texts.callout_ready(await _count(context, draft, event, _chosen(shifts, draft))),
             reply_markup=keyboards.flow(
                 (texts.SEND_NOW, "now"), (texts.SEND_LATER, "later"), kind=CallFlow
             ),
         )
     elif state == WHEN:
         await message.reply_text(texts.CALLOUT_WHEN, reply_markup=keyboards.flow(kind=CallFlow))
-    draft["state"] = state
+    draft.state = state
     return state
 
 
-async def _filters_view(context: MusterContext) -> dict[str, Any]:
-    event, shifts = await _load(context)
-    filters_ = _audience(_draft(context))
-    count = await _count(context, event, _chosen(shifts, _draft(context)))
+async def _filters_view(context: MusterContext, draft: CallDraft) -> dict[str, object]:
+    event, shifts = await _load(context, draft)
+    count = await _count(context, draft, event, _chosen(shifts, draft))
     return {
-        "text": texts.callout_audience(count, _describe(filters_, event.area)),
-        "reply_markup": keyboards.call_filters(_filter_buttons(filters_, event.area)),
+        "text": texts.callout_audience(count, _describe(draft.audience, event.area)),
+        "reply_markup": keyboards.call_filters(_filter_buttons(draft.audience, event.area)),
     }
 
 
@@ -181,42 +175,49 @@ async def start(update: Update, context: MusterContext, access: Access) -> int:
     if not choices:
         await update.effective_message.reply_text(texts.CALLOUT_NO_EVENTS)
         return ConversationHandler.END
-    context.user_data[DRAFT] = {
-        "events": [
+    draft = CallDraft(
+        state=EVENT,
+        events=[
             (event.id, texts.callout_event_label(event, shifts[0], zone))
             for event, shifts in choices[:20]
         ],
-        "allowed": [event.id for event, _ in choices],
-    }
-    return await _ask(update.effective_message, context, EVENT)
+        allowed=[event.id for event, _ in choices],
+    )
+    context.user_data.callout = draft
+    return await _ask(update.effective_message, context, draft, EVENT)
 
 
 async def event_chosen(update: Update, context: MusterContext) -> int:
     query = update.callback_query
     assert query and isinstance(query.message, Message)
-    draft = _draft(context)
+    draft = context.user_data.callout
+    if draft is None:
+        await query.answer()
+        return await _gone(query.message)
     event_id = CallEvent.unpack(query.data).event_id
-    if event_id not in draft.get("allowed", []):
+    if event_id not in draft.allowed:
         await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
-        return draft.get("state", EVENT)
+        return draft.state
     await query.answer()
     await query.edit_message_reply_markup(None)
-    draft.update(event_id=event_id, audience={}, line=None)
-    _, shifts = await _load(context)
-    draft["shift_ids"] = [s.id for s in shifts]
-    return await _ask(query.message, context, SHIFTS)
+    draft.event_id, draft.audience, draft.line = event_id, Audience(), None
+    _, shifts = await _load(context, draft)
+    draft.shift_ids = [s.id for s in shifts]
+    return await _ask(query.message, context, draft, SHIFTS)
 
 
 async def shift_toggled(update: Update, context: MusterContext) -> int:
     query = update.callback_query
     assert query and isinstance(query.message, Message)
-    draft = _draft(context)
-    shift_id = CallShift.unpack(query.data).shift_id
-    chosen = set(draft["shift_ids"])
-    chosen.symmetric_difference_update({shift_id})
-    draft["shift_ids"] = sorted(chosen)
     await query.answer()
-    _, shifts = await _load(context)
+    draft = context.user_data.callout
+    if draft is None:
+        return await _gone(query.message)
+    shift_id = CallShift.unpack(query.data).shift_id
+    chosen = set(draft.shift_ids)
+    chosen.symmetric_difference_update({shift_id})
+    draft.shift_ids = sorted(chosen)
+    _, shifts = await _load(context, draft)
     zone = context.settings.zone
     labels = [(s.id, timefmt.span(s.starts_at, s.ends_at, zone), s.id in chosen) for s in shifts]
     await query.edit_message_reply_markup(keyboards.call_shifts(labels))
@@ -226,9 +227,12 @@ async def shift_toggled(update: Update, context: MusterContext) -> int:
 async def filter_toggled(update: Update, context: MusterContext) -> int:
     query = update.callback_query
     assert query and isinstance(query.message, Message)
-    draft = _draft(context)
+    await query.answer()
+    draft = context.user_data.callout
+    if draft is None:
+        return await _gone(query.message)
     key = CallFilter.unpack(query.data).key
-    current = _audience(draft).to_json()
+    current = draft.audience.to_json()
     if key == "near":
         steps = [None, *DISTANCES_KM]
         now = current["within_km"]
@@ -240,26 +244,26 @@ async def filter_toggled(update: Update, context: MusterContext) -> int:
     elif key == "quiet":
         current["not_answered_earlier"] = not current["not_answered_earlier"]
     elif key == "acts":
-        await query.answer()
         await query.edit_message_reply_markup(keyboards.call_activities(current["activities"]))
-        draft["state"] = ACTIVITY
+        draft.state = ACTIVITY
         return ACTIVITY
-    draft["audience"] = current
-    await query.answer()
-    await query.edit_message_text(**await _filters_view(context))
+    draft.audience = Audience.from_json(current)
+    await query.edit_message_text(**await _filters_view(context, draft))
     return FILTERS
 
 
 async def activity_toggled(update: Update, context: MusterContext) -> int:
     query = update.callback_query
-    assert query
-    draft = _draft(context)
+    assert query and isinstance(query.message, Message)
+    await query.answer()
+    draft = context.user_data.callout
+    if draft is None:
+        return await _gone(query.message)
     code = CallActivity.unpack(query.data).code
-    current = _audience(draft).to_json()
+    current = draft.audience.to_json()
     picked = set(current["activities"]) ^ {code}
     current["activities"] = sorted(picked & set(ACTIVITIES))
-    draft["audience"] = current
-    await query.answer()
+    draft.audience = Audience.from_json(current)
     await query.edit_message_reply_markup(keyboards.call_activities(current["activities"]))
     return ACTIVITY
 
@@ -267,19 +271,20 @@ async def activity_toggled(update: Update, context: MusterContext) -> int:
 async def typed(update: Update, context: MusterContext) -> int:
     message = update.effective_message
     assert message and message.text is not None
-    draft = _draft(context)
-    state = draft.get("state", EVENT)
-    if state == LINE:
+    draft = context.user_data.callout
+    if draft is None:
+        return await _gone(message)
+    if draft.state == LINE:
         line = " ".join(message.text.split())
         if len(line) > LINE_MAX:
             await message.reply_text(texts.CALLOUT_LINE_TOO_LONG)
             return LINE
-        draft["line"] = line
-        return await _ask(message, context, CONFIRM)
-    if state == WHEN:
-        return await _scheduled(update, context, message)
+        draft.line = line
+        return await _ask(message, context, draft, CONFIRM)
+    if draft.state == WHEN:
+        return await _scheduled(update, context, message, draft)
     await message.reply_text(texts.EXPECTING_BUTTON)
-    return state
+    return draft.state
 
 
 def _read_when(text: str, zone: ZoneInfo) -> datetime:
@@ -294,27 +299,31 @@ def _read_when(text: str, zone: ZoneInfo) -> datetime:
     return local_to_utc(day, time(hour, minute), zone)
 
 
-async def _scheduled(update: Update, context: MusterContext, message: Message) -> int:
+async def _scheduled(
+    update: Update, context: MusterContext, message: Message, draft: CallDraft
+) -> int:
     zone = context.settings.zone
     try:
         send_at = _read_when(message.text or "", zone)
     except BadEventInput:
         await message.reply_text(texts.CALLOUT_WHEN_BAD)
         return WHEN
-    _, shifts = await _load(context)
-    chosen = _chosen(shifts, _draft(context))
+    _, shifts = await _load(context, draft)
+    chosen = _chosen(shifts, draft)
     if send_at <= clock.now() or not chosen or send_at >= min(s.starts_at for s in chosen):
         await message.reply_text(texts.CALLOUT_WHEN_PAST)
         return WHEN
-    await _create(update, context, send_at)
+    await _create(update, context, draft, send_at)
     await message.reply_text(texts.callout_scheduled(send_at, zone))
     return ConversationHandler.END
 
 
-async def _create(update: Update, context: MusterContext, send_at: datetime) -> int:
-    assert update.effective_user and update.effective_chat
-    draft = context.user_data.pop(DRAFT)
-    _, shifts = await _load_for(context, draft)
+async def _create(
+    update: Update, context: MusterContext, draft: CallDraft, send_at: datetime
+) -> int:
+    assert update.effective_user and update.effective_chat and draft.event_id is not None
+    context.user_data.callout = None
+    _, shifts = await _load(context, draft)
     deadline = default_deadline(
         min(s.starts_at for s in _chosen(shifts, draft)),
         send_at,
@@ -323,10 +332,10 @@ async def _create(update: Update, context: MusterContext, send_at: datetime) -> 
     async with context.db.begin() as conn:
         callout_id = await callouts.create(
             conn,
-            event_id=draft["event_id"],
-            shift_ids=draft["shift_ids"],
-            filters=_audience(draft),
-            message=draft.get("line"),
+            event_id=draft.event_id,
+            shift_ids=draft.shift_ids,
+            filters=draft.audience,
+            message=draft.line,
             created_by=update.effective_user.id,
             send_at=send_at,
             progress_chat_id=update.effective_chat.id,
@@ -337,10 +346,10 @@ async def _create(update: Update, context: MusterContext, send_at: datetime) -> 
             conn,
             actor_telegram_id=update.effective_user.id,
             action="callout",
-            event_id=draft["event_id"],
+            event_id=draft.event_id,
             callout_id=callout_id,
-            shifts=len(draft["shift_ids"]),
-            audience=_audience(draft).to_json(),
+            shifts=len(draft.shift_ids),
+            audience=draft.audience.to_json(),
             scheduled=send_at > clock.now(),
             at=clock.now(),
         )
@@ -351,15 +360,19 @@ async def flow_button(update: Update, context: MusterContext) -> int:
     query = update.callback_query
     assert query and isinstance(query.message, Message)
     choice = CallFlow.unpack(query.data).choice
-    draft = _draft(context)
-    state = draft.get("state", EVENT)
-    if choice == "next" and state == SHIFTS and not draft.get("shift_ids"):
+    draft = context.user_data.callout
+    if draft is None:
+        await query.answer()
+        await query.edit_message_reply_markup(None)
+        return await _gone(query.message)
+    state = draft.state
+    if choice == "next" and state == SHIFTS and not draft.shift_ids:
         await query.answer(texts.CALLOUT_NEED_SHIFT, show_alert=True)
         return SHIFTS
     await query.answer()
     await query.edit_message_reply_markup(None)
     if choice == "cancel":
-        context.user_data.pop(DRAFT, None)
+        context.user_data.callout = None
         await query.message.reply_text(texts.CALLOUT_CANCELLED)
         return ConversationHandler.END
     if choice == "back":
@@ -372,32 +385,32 @@ async def flow_button(update: Update, context: MusterContext) -> int:
             CONFIRM: LINE,
             WHEN: CONFIRM,
         }[state]
-        return await _ask(query.message, context, previous)
+        return await _ask(query.message, context, draft, previous)
     if choice == "next" and state == SHIFTS:
-        return await _ask(query.message, context, FILTERS)
+        return await _ask(query.message, context, draft, FILTERS)
     if choice == "filters" and state == ACTIVITY:
-        return await _ask(query.message, context, FILTERS)
+        return await _ask(query.message, context, draft, FILTERS)
     if choice == "next" and state == FILTERS:
-        return await _ask(query.message, context, LINE)
+        return await _ask(query.message, context, draft, LINE)
     if choice == "skip" and state == LINE:
-        draft["line"] = None
-        return await _ask(query.message, context, CONFIRM)
+        draft.line = None
+        return await _ask(query.message, context, draft, CONFIRM)
     if choice == "later" and state == CONFIRM:
-        return await _ask(query.message, context, WHEN)
+        return await _ask(query.message, context, draft, WHEN)
     if choice == "now" and state == CONFIRM:
         at = clock.now()
-        callout_id = await _create(update, context, at)
+        callout_id = await _create(update, context, draft, at)
         async with context.db.begin() as conn:
             call = await callouts.claim_now(conn, callout_id)
             await calls.launch(conn, call, context.settings.zone, at)
         context.wake_outbox()
         return ConversationHandler.END
-    return await _ask(query.message, context, state)
+    return await _ask(query.message, context, draft, state)
 
 
 async def cancel_command(update: Update, context: MusterContext) -> int:
     assert update.effective_message
-    context.user_data.pop(DRAFT, None)
+    context.user_data.callout = None
     await update.effective_message.reply_text(texts.CALLOUT_CANCELLED)
     return ConversationHandler.END
 
@@ -425,6 +438,9 @@ def conversation() -> ConversationHandler:
         ],
         name="callout",
         allow_reentry=True,
+        # Which question each organiser is on outlives a restart, with their draft (see
+        # bot.persistence).
+        persistent=True,
     )
 
 

@@ -27,7 +27,6 @@ from handlers.rsvp import after_answer
 # Check-in opens this long before a shift starts.
 EARLY = timedelta(minutes=60)
 DEBRIEF_WITHIN = timedelta(hours=24)
-NOTE_KEY = "debrief_note_shift"
 NOTE_MAX = 500
 
 
@@ -223,14 +222,14 @@ async def doors_button(update: Update, context: MusterContext) -> None:
         await attendance.debrief(conn, pressed.shift_id, volunteer.id, doors=pressed.count)
     await query.answer()
     await query.edit_message_reply_markup(None)
-    context.user_data[NOTE_KEY] = pressed.shift_id
+    context.user_data.debrief_shift_id = pressed.shift_id
     await query.message.reply_text(texts.DEBRIEF_NOTE, reply_markup=keyboards.skip_note())
 
 
 async def skip_note(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and isinstance(query.message, Message)
-    context.user_data.pop(NOTE_KEY, None)
+    context.user_data.debrief_shift_id = None
     await query.answer()
     await query.edit_message_reply_markup(None)
     await query.message.reply_text(texts.DEBRIEF_THANKS)
@@ -240,14 +239,15 @@ async def on_free_text(update: Update, context: MusterContext, volunteer: Volunt
     """A debrief answer typed rather than tapped: the note, or a number of doors."""
     message = update.effective_message
     assert message and message.text is not None
-    if NOTE_KEY in context.user_data:
+    noted = context.user_data.debrief_shift_id
+    if noted is not None:
         note = " ".join(message.text.split())
         if len(note) > NOTE_MAX:
             await message.reply_text(texts.NOTE_TOO_LONG, reply_markup=keyboards.skip_note())
             return True
-        shift_id = context.user_data.pop(NOTE_KEY)
+        context.user_data.debrief_shift_id = None
         async with context.db.begin() as conn:
-            await attendance.debrief(conn, shift_id, volunteer.id, note=note)
+            await attendance.debrief(conn, noted, volunteer.id, note=note)
         await message.reply_text(texts.DEBRIEF_THANKS)
         return True
     words = message.text.strip().removesuffix("+")
@@ -261,7 +261,7 @@ async def on_free_text(update: Update, context: MusterContext, volunteer: Volunt
             await message.reply_text(texts.DEBRIEF_NUMBER)
             return True
         await attendance.debrief(conn, shift_id, volunteer.id, doors=int(words))
-    context.user_data[NOTE_KEY] = shift_id
+    context.user_data.debrief_shift_id = shift_id
     await message.reply_text(texts.DEBRIEF_NOTE, reply_markup=keyboards.skip_note())
     return True
 

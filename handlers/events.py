@@ -5,7 +5,7 @@ Every change or cancellation is told, through the outbox and in the same transac
 who said going or maybe or is on the waitlist for it; and written to the audit log.
 
 A free-text edit (a new title, meeting point, or shift times and places) waits in
-``context.user_data`` for the organiser's next message. :func:`on_edit_reply` runs in
+``context.user_data.event_edit`` for the organiser's next message. :func:`on_edit_reply` runs in
 :data:`EDIT_GROUP`, before every other handler, and only takes messages while such an edit is
 waiting; anything else falls through to the usual handlers.
 """
@@ -33,6 +33,7 @@ from bot.domain.planning import BadOffsets, offsets_text, parse_offsets
 from bot.domain.rsvp import Outcome, Promotion
 from bot.domain.signup import valid_location
 from bot.domain.statuses import EventStatus, RsvpStatus
+from bot.userdata import EventEdit
 from db import audit, rsvps
 from db import events as db_events
 from db.outbox import Outgoing, enqueue
@@ -46,7 +47,6 @@ PAGE_SIZE = 10
 # Past this many events, an import's share links come as a file rather than in the chat.
 LINKS_IN_CHAT = 30
 LINKS_FILE_NAME = "muster-event-links.csv"
-PENDING = "event_edit"
 CANCEL_WORDS = {"cancel", "stop", "never mind", "nevermind"}
 
 
@@ -361,12 +361,13 @@ async def _on_button(update: Update, context: MusterContext, access: Access) -> 
         await _refresh(query, context, target)
     else:  # title, place, shift: ask for the new value, typed
         await query.answer()
-        context.user_data[PENDING] = {
-            "what": action,
-            "event_id": event.id,
-            "shift_id": shift.id if shift else None,
-            "card": (query.message.chat_id, query.message.message_id),
-        }
+        context.user_data.event_edit = EventEdit(
+            what=action,
+            event_id=event.id,
+            shift_id=shift.id if shift else None,
+            card_chat_id=query.message.chat_id,
+            card_message_id=query.message.message_id,
+        )
         if action == "title":
             prompt = texts.ASK_NEW_TITLE
         elif action == "place":
@@ -463,7 +464,7 @@ async def on_edit_reply(update: Update, context: MusterContext) -> None:
     """The organiser's answer to an edit prompt: text, or a location for a meeting point.
 
     Returns (letting other handlers see the message) unless an edit is waiting."""
-    pending = context.user_data.get(PENDING)
+    pending = context.user_data.event_edit
     message = update.effective_message
     if not pending or message is None or update.effective_user is None:
         return
@@ -471,16 +472,16 @@ async def on_edit_reply(update: Update, context: MusterContext) -> None:
     command = text.split()[0].split("@")[0].lower() if text.startswith("/") else None
     if command is not None and command != "/cancel":
         # Another command: the edit is dropped and the command works as usual.
-        context.user_data.pop(PENDING, None)
+        context.user_data.event_edit = None
         return
     if command == "/cancel" or " ".join(text.lower().split()) in CANCEL_WORDS:
-        context.user_data.pop(PENDING, None)
+        context.user_data.event_edit = None
         await message.reply_text(texts.EDIT_CANCELLED)
         raise ApplicationHandlerStop
     async with context.db.connect() as conn:
         access = await access_for(conn, context.settings.admin_ids, update.effective_user.id)
     if not access.has(Role.ORGANISER):
-        context.user_data.pop(PENDING, None)
+        context.user_data.event_edit = None
         return
     promoted: list[Promotion] = []
     try:
@@ -490,10 +491,10 @@ async def on_edit_reply(update: Update, context: MusterContext) -> None:
         await message.reply_text(retry.text)
         raise ApplicationHandlerStop from None
     except _Gone as gone:
-        context.user_data.pop(PENDING, None)
+        context.user_data.event_edit = None
         await message.reply_text(gone.text)
         raise ApplicationHandlerStop from None
-    context.user_data.pop(PENDING, None)
+    context.user_data.event_edit = None
     if told is None:
         await message.reply_text(texts.NOTHING_CHANGED)
         raise ApplicationHandlerStop
@@ -506,9 +507,10 @@ async def on_edit_reply(update: Update, context: MusterContext) -> None:
             await tell_promoted(context, conn, outcome)
     fresh = await _reload(context, event_id)
     # The card the edit started from loses its buttons; the fresh one below has them.
-    chat_id, message_id = pending["card"]
     with contextlib.suppress(TelegramError):  # too old to edit, say: no matter
-        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+        await context.bot.edit_message_reply_markup(
+            pending.card_chat_id, pending.card_message_id, reply_markup=None
+        )
     saved = " ".join(filter(None, [texts.change_saved(told), texts.moved_up(len(promoted))]))
     await message.reply_text(
         saved + "\n\n" + _card(context, fresh.event, fresh.shifts),
@@ -521,18 +523,19 @@ async def _apply(
     conn: AsyncConnection,
     context: MusterContext,
     access: Access,
-    pending: dict[str, Any],
+    pending: EventEdit,
     message: Message,
     promoted: list[Promotion],
 ) -> tuple[int, int | None]:
     """Make the change the organiser typed; (event id, how many were told) or None if nothing
     changed. Raises _Retry for input to try again, _Gone when the event or shift is no more."""
-    what = pending["what"]
+    what = pending.what
     zone = context.settings.zone
     if what == "shift":
-        target, problem = await _target(conn, "shift", pending["shift_id"])
+        assert pending.shift_id is not None
+        target, problem = await _target(conn, "shift", pending.shift_id)
     else:
-        target, problem = await _target(conn, "edit", pending["event_id"])
+        target, problem = await _target(conn, "edit", pending.event_id)
     if target is not None:
         problem = _stale(access, target)
     if target is None or problem is not None:

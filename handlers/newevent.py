@@ -3,9 +3,6 @@ and confirms. Every step takes Back and Cancel (buttons, the words, or /cancel).
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any
-
 from telegram import Message, Update
 from telegram.ext import (
     CallbackQueryHandler,
@@ -27,37 +24,33 @@ from bot.domain.events import (
     Event,
     EventDraft,
     Shift,
-    ShiftDraft,
     clean_text,
     parse_date,
     parse_shift,
 )
 from bot.domain.permissions import Access, Role
 from bot.domain.statuses import EventStatus
+from bot.userdata import NewEventDraft
 from db import audit, events
 from handlers.common import offered_only, requires
 
 KIND, TITLE, AREA, PLACE, ADDRESS, DATE, SHIFT, PREVIEW = range(8)
-DRAFT = "newevent"
 BACK_WORDS = {"back", "« back"}
 CANCEL_WORDS = {"cancel", "stop"}
 
 
-def _draft(context: MusterContext) -> dict[str, Any]:
-    return context.user_data.setdefault(DRAFT, {})
-
-
-def _to_event(draft: dict[str, Any]) -> tuple[Event, list[Shift]]:
+def _to_event(draft: NewEventDraft) -> tuple[Event, list[Shift]]:
     """The draft as the event and shifts volunteers will see."""
+    assert draft.kind and draft.title and draft.area
     event = Event(
         id=0,
         code="preview",
-        kind=draft["kind"],
-        title=draft["title"],
-        area=draft["area"],
-        address=draft.get("address"),
-        latitude=draft.get("latitude"),
-        longitude=draft.get("longitude"),
+        kind=draft.kind,
+        title=draft.title,
+        area=draft.area,
+        address=draft.address,
+        latitude=draft.latitude,
+        longitude=draft.longitude,
         status=EventStatus.ACTIVE,
         created_by=None,
         created_at=clock.now(),
@@ -67,27 +60,26 @@ def _to_event(draft: dict[str, Any]) -> tuple[Event, list[Shift]]:
         Shift(
             id=index,
             event_id=0,
-            starts_at=datetime.fromisoformat(s["starts_at"]),
-            ends_at=datetime.fromisoformat(s["ends_at"]),
-            capacity=s["capacity"],
-            note=s["note"],
+            starts_at=s.starts_at,
+            ends_at=s.ends_at,
+            capacity=s.capacity,
+            note=s.note,
             status=EventStatus.ACTIVE,
             cancelled_at=None,
         )
-        for index, s in enumerate(draft["shifts"], start=1)
+        for index, s in enumerate(draft.shifts, start=1)
     ]
     return event, shifts
 
 
-async def _ask(message: Message, context: MusterContext, state: int) -> int:
+async def _ask(message: Message, draft: NewEventDraft, context: MusterContext, state: int) -> int:
     """Put the question for ``state`` and return it, so handlers can `return await _ask(...)`."""
-    draft = _draft(context)
     if state == KIND:
         await message.reply_text(texts.NEW_KIND, reply_markup=keyboards.kinds(KINDS))
     elif state == TITLE:
         await message.reply_text(texts.NEW_TITLE, reply_markup=keyboards.flow())
-    elif state == AREA and draft.get("areas"):
-        await message.reply_text(texts.NEW_AREA_PICK, reply_markup=keyboards.areas(draft["areas"]))
+    elif state == AREA and draft.areas:
+        await message.reply_text(texts.NEW_AREA_PICK, reply_markup=keyboards.areas(draft.areas))
     elif state == AREA:
         await message.reply_text(texts.NEW_AREA, reply_markup=keyboards.flow())
     elif state == PLACE:
@@ -98,7 +90,7 @@ async def _ask(message: Message, context: MusterContext, state: int) -> int:
         )
     elif state == DATE:
         await message.reply_text(texts.NEW_DATE, reply_markup=keyboards.flow())
-    elif state == SHIFT and draft.get("shifts"):
+    elif state == SHIFT and draft.shifts:
         await message.reply_text(texts.NEW_MORE, reply_markup=keyboards.flow((texts.DONE, "done")))
     elif state == SHIFT:
         await message.reply_text(texts.NEW_SHIFT, reply_markup=keyboards.flow())
@@ -113,7 +105,7 @@ async def _ask(message: Message, context: MusterContext, state: int) -> int:
         await message.reply_text(
             texts.NEW_PREVIEW, reply_markup=keyboards.flow((texts.CREATE, "create"))
         )
-    draft["state"] = state
+    draft.state = state
     return state
 
 
@@ -121,8 +113,15 @@ async def _ask(message: Message, context: MusterContext, state: int) -> int:
 async def start(update: Update, context: MusterContext, access: Access) -> int:
     assert update.effective_message
     areas = access.areas(Role.ORGANISER)
-    context.user_data[DRAFT] = {"shifts": [], "areas": sorted(areas) if areas else None}
-    return await _ask(update.effective_message, context, KIND)
+    draft = NewEventDraft(state=KIND, areas=sorted(areas) if areas else None)
+    context.user_data.new_event = draft
+    return await _ask(update.effective_message, draft, context, KIND)
+
+
+async def _gone(message: Message) -> int:
+    """The draft is no more (they asked /forget to erase them half-way): the flow ends."""
+    await message.reply_text(texts.NEW_DRAFT_GONE)
+    return ConversationHandler.END
 
 
 async def kind_chosen(update: Update, context: MusterContext) -> int:
@@ -130,101 +129,101 @@ async def kind_chosen(update: Update, context: MusterContext) -> int:
     assert query and isinstance(query.message, Message)
     code = Kind.unpack(query.data).code
     await query.answer()
+    draft = context.user_data.new_event
+    if draft is None:
+        return await _gone(query.message)
     if code not in KINDS:
         return KIND
-    _draft(context)["kind"] = code
+    draft.kind = code
     await query.edit_message_reply_markup(None)
-    return await _ask(query.message, context, TITLE)
+    return await _ask(query.message, draft, context, TITLE)
 
 
 async def typed(update: Update, context: MusterContext) -> int:
     """Any text during the conversation: the answer to the current question, or back/cancel."""
     message = update.effective_message
     assert message and message.text is not None
-    draft = _draft(context)
-    state = draft.get("state", KIND)
+    draft = context.user_data.new_event
+    if draft is None:
+        return await _gone(message)
+    state = draft.state
     words = message.text.strip().lower()
     if words in CANCEL_WORDS:
         return await _cancel(message, context)
     if words in BACK_WORDS:
-        return await _back(message, context)
+        return await _back(message, draft, context)
     zone = context.settings.zone
     try:
         if state == TITLE:
-            draft["title"] = clean_text(message.text, TITLE_MAX, "title")
-            return await _ask(message, context, AREA)
+            draft.title = clean_text(message.text, TITLE_MAX, "title")
+            return await _ask(message, draft, context, AREA)
         if state == AREA:
             area = clean_text(message.text, AREA_MAX, "area")
-            allowed = draft.get("areas")
-            if allowed is not None:
-                matches = [a for a in allowed if a.casefold() == area.casefold()]
+            if draft.areas is not None:
+                matches = [a for a in draft.areas if a.casefold() == area.casefold()]
                 if not matches:
                     await message.reply_text(texts.NOT_YOUR_AREA)
                     return AREA
                 area = matches[0]
-            draft["area"] = area
-            return await _ask(message, context, PLACE)
+            draft.area = area
+            return await _ask(message, draft, context, PLACE)
         if state in (PLACE, ADDRESS):
-            draft["address"] = clean_text(message.text, ADDRESS_MAX, "address")
-            return await _ask(message, context, DATE)
+            draft.address = clean_text(message.text, ADDRESS_MAX, "address")
+            return await _ask(message, draft, context, DATE)
         if state == DATE:
             today = clock.now().astimezone(zone).date()
-            draft["day"] = parse_date(message.text, today).isoformat()
-            return await _ask(message, context, SHIFT)
+            draft.day = parse_date(message.text, today)
+            return await _ask(message, draft, context, SHIFT)
         if state == SHIFT:
-            shift = parse_shift(message.text, date.fromisoformat(draft["day"]), zone)
+            assert draft.day is not None
+            shift = parse_shift(message.text, draft.day, zone)
             if shift.starts_at <= clock.now():
                 raise BadEventInput("shift_past")
-            draft["shifts"].append(_shift_json(shift))
+            draft.shifts.append(shift)
             await message.reply_text(texts.shift_added(_to_event(draft)[1][-1], zone))
-            return await _ask(message, context, SHIFT)
+            return await _ask(message, draft, context, SHIFT)
     except BadEventInput as bad:
         await message.reply_text(texts.NEW_EVENT_BAD[bad.reason])
         return state
     # A question answered with buttons (kind, area pick, preview): point at them again.
     await message.reply_text(texts.EXPECTING_BUTTON)
-    return await _ask(message, context, state)
-
-
-def _shift_json(shift: ShiftDraft) -> dict[str, Any]:
-    return {
-        "starts_at": shift.starts_at.isoformat(),
-        "ends_at": shift.ends_at.isoformat(),
-        "capacity": shift.capacity,
-        "note": shift.note,
-    }
+    return await _ask(message, draft, context, state)
 
 
 async def area_chosen(update: Update, context: MusterContext) -> int:
     query = update.callback_query
     assert query and isinstance(query.message, Message)
     await query.answer()
-    draft = _draft(context)
+    draft = context.user_data.new_event
+    if draft is None:
+        return await _gone(query.message)
     index = Area.unpack(query.data).index
-    names = draft.get("areas") or []
+    names = draft.areas or []
     if index >= len(names):
         return AREA
-    draft["area"] = names[index]
+    draft.area = names[index]
     await query.edit_message_reply_markup(None)
-    return await _ask(query.message, context, PLACE)
+    return await _ask(query.message, draft, context, PLACE)
 
 
 async def located(update: Update, context: MusterContext) -> int:
     message = update.effective_message
     assert message and message.location
-    draft = _draft(context)
-    if draft.get("state") not in (PLACE, ADDRESS):
+    draft = context.user_data.new_event
+    if draft is None:
+        return await _gone(message)
+    if draft.state not in (PLACE, ADDRESS):
         await message.reply_text(texts.EXPECTING_BUTTON)
-        return await _ask(message, context, draft.get("state", KIND))
-    draft["latitude"] = message.location.latitude
-    draft["longitude"] = message.location.longitude
+        return await _ask(message, draft, context, draft.state)
+    draft.latitude = message.location.latitude
+    draft.longitude = message.location.longitude
     if message.venue is not None:
         # A venue from the attachment menu comes with its own name and address.
-        draft["address"] = clean_text(
+        draft.address = clean_text(
             f"{message.venue.title}, {message.venue.address}", ADDRESS_MAX, "address"
         )
-        return await _ask(message, context, DATE)
-    return await _ask(message, context, ADDRESS)
+        return await _ask(message, draft, context, DATE)
+    return await _ask(message, draft, context, ADDRESS)
 
 
 async def flow_button(update: Update, context: MusterContext) -> int:
@@ -232,28 +231,29 @@ async def flow_button(update: Update, context: MusterContext) -> int:
     assert query and isinstance(query.message, Message)
     await query.answer()
     choice = Flow.unpack(query.data).choice
-    draft = _draft(context)
-    state = draft.get("state", KIND)
+    draft = context.user_data.new_event
     await query.edit_message_reply_markup(None)
+    if draft is None:
+        return await _gone(query.message)
+    state = draft.state
     if choice == "cancel":
         return await _cancel(query.message, context)
     if choice == "back":
-        return await _back(query.message, context)
+        return await _back(query.message, draft, context)
     if choice == "skip" and state == ADDRESS:
-        return await _ask(query.message, context, DATE)
-    if choice == "done" and state == SHIFT and draft.get("shifts"):
-        return await _ask(query.message, context, PREVIEW)
+        return await _ask(query.message, draft, context, DATE)
+    if choice == "done" and state == SHIFT and draft.shifts:
+        return await _ask(query.message, draft, context, PREVIEW)
     if choice == "create" and state == PREVIEW:
-        return await _create(update, context, query.message)
-    return await _ask(query.message, context, state)
+        return await _create(update, context, query.message, draft)
+    return await _ask(query.message, draft, context, state)
 
 
-async def _back(message: Message, context: MusterContext) -> int:
-    draft = _draft(context)
-    state = draft.get("state", KIND)
-    if state == SHIFT and draft.get("shifts"):
-        draft["shifts"].pop()  # Back after adding a shift takes that shift away
-        return await _ask(message, context, SHIFT)
+async def _back(message: Message, draft: NewEventDraft, context: MusterContext) -> int:
+    state = draft.state
+    if state == SHIFT and draft.shifts:
+        draft.shifts.pop()  # Back after adding a shift takes that shift away
+        return await _ask(message, draft, context, SHIFT)
     previous = {
         KIND: KIND,
         TITLE: KIND,
@@ -264,11 +264,11 @@ async def _back(message: Message, context: MusterContext) -> int:
         SHIFT: DATE,
         PREVIEW: SHIFT,
     }[state]
-    return await _ask(message, context, previous)
+    return await _ask(message, draft, context, previous)
 
 
 async def _cancel(message: Message, context: MusterContext) -> int:
-    context.user_data.pop(DRAFT, None)
+    context.user_data.new_event = None
     await message.reply_text(texts.NEW_CANCELLED)
     return ConversationHandler.END
 
@@ -278,9 +278,11 @@ async def cancel_command(update: Update, context: MusterContext) -> int:
     return await _cancel(update.effective_message, context)
 
 
-async def _create(update: Update, context: MusterContext, message: Message) -> int:
+async def _create(
+    update: Update, context: MusterContext, message: Message, draft: NewEventDraft
+) -> int:
     assert update.effective_user
-    draft = context.user_data.pop(DRAFT)
+    context.user_data.new_event = None
     event, shifts = _to_event(draft)
     plan = EventDraft(
         kind=event.kind,
@@ -289,7 +291,7 @@ async def _create(update: Update, context: MusterContext, message: Message) -> i
         address=event.address,
         latitude=event.latitude,
         longitude=event.longitude,
-        shifts=tuple(ShiftDraft(s.starts_at, s.ends_at, s.capacity, s.note) for s in shifts),
+        shifts=tuple(draft.shifts),
     )
     async with context.db.begin() as conn:
         event_id = await events.create_event(
@@ -338,4 +340,7 @@ def conversation() -> ConversationHandler:
         ],
         name="newevent",
         allow_reentry=True,
+        # Which question each organiser is on outlives a restart, with their draft (see
+        # bot.persistence).
+        persistent=True,
     )

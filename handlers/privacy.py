@@ -83,7 +83,8 @@ async def forget_confirmed(update: Update, context: MusterContext) -> None:
         return
     # Anything they had from a role goes from their menu too (admins keep theirs: config).
     await refresh_menu(context.bot, access)
-    context.user_data.clear()
+    # Its row went with the rest in privacy.erase; this drops the copy in memory.
+    context.application.drop_user_data(update.effective_user.id)
     await query.message.reply_text(texts.FORGOTTEN)
     async with context.db.connect() as conn:
         for outcome in freed:

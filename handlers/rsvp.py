@@ -21,7 +21,6 @@ from bot.domain.volunteers import Volunteer
 from db import callouts, events, rsvps, volunteers
 from handlers.common import load_volunteer, requires, tell_organisers
 
-LATE_REASON_KEY = "late_cancel_shift"
 ROSTER_KEEPS_ENDED = timedelta(hours=24)
 
 
@@ -181,7 +180,7 @@ async def _maybe_late(
         ),
         leave_out=chat_id,
     )
-    context.user_data[LATE_REASON_KEY] = shift.id
+    context.user_data.late_cancel_shift_id = shift.id
     await context.bot.send_message(chat_id, texts.ASK_REASON, reply_markup=keyboards.skip_reason())
 
 
@@ -300,8 +299,9 @@ async def on_free_text(update: Update, context: MusterContext, volunteer: Volunt
     to a shift call ("yes", "count me in", "can't"). Returns False if it was neither."""
     message = update.effective_message
     assert message and message.text is not None
-    if LATE_REASON_KEY in context.user_data:
-        return await _take_reason(update, context, volunteer)
+    late = context.user_data.late_cancel_shift_id
+    if late is not None:
+        return await _take_reason(update, context, volunteer, late)
     answer = read_answer(message.text)
     if answer is None:
         return False
@@ -370,14 +370,16 @@ async def on_free_text(update: Update, context: MusterContext, volunteer: Volunt
     return True
 
 
-async def _take_reason(update: Update, context: MusterContext, volunteer: Volunteer) -> bool:
+async def _take_reason(
+    update: Update, context: MusterContext, volunteer: Volunteer, shift_id: int
+) -> bool:
     message = update.effective_message
     assert message and message.text is not None
     reason = " ".join(message.text.split())
     if len(reason) > 200:
         await message.reply_text(texts.REASON_TOO_LONG, reply_markup=keyboards.skip_reason())
         return True
-    shift_id = context.user_data.pop(LATE_REASON_KEY)
+    context.user_data.late_cancel_shift_id = None
     async with context.db.begin() as conn:
         await rsvps.set_reason(conn, shift_id, volunteer.id, reason)
         (shift,) = await events.shifts_by_ids(conn, [shift_id])
@@ -397,7 +399,7 @@ async def _take_reason(update: Update, context: MusterContext, volunteer: Volunt
 async def skip_reason(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query
-    context.user_data.pop(LATE_REASON_KEY, None)
+    context.user_data.late_cancel_shift_id = None
     await query.answer("OK")
     await query.edit_message_reply_markup(None)
 

@@ -33,8 +33,6 @@ from handlers.common import load_volunteer
 from handlers.profile import profile_text, send_profile
 from handlers.questions import ask
 
-PAYLOAD_KEY = "start_payload"
-
 
 async def start(update: Update, context: MusterContext) -> None:
     assert update.effective_user and update.effective_message
@@ -49,7 +47,7 @@ async def start(update: Update, context: MusterContext) -> None:
         await refresh_menu(context.bot, access)
     if volunteer is None:
         # Nothing is stored before consent; the payload waits in memory until they agree.
-        context.user_data[PAYLOAD_KEY] = payload
+        context.user_data.start_payload = payload
         await update.effective_message.reply_text(texts.WELCOME, reply_markup=keyboards.consent())
     elif volunteer.step is not None and not volunteer.editing:
         await update.effective_message.reply_text(texts.WELCOME_BACK)
@@ -69,7 +67,7 @@ async def consent(update: Update, context: MusterContext) -> None:
         if already is not None:
             await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
             return
-        payload = context.user_data.pop(PAYLOAD_KEY, None)
+        payload, context.user_data.start_payload = context.user_data.start_payload, None
         volunteer = None
         if answer == "yes":
             volunteer = await volunteers.start_signup(

@@ -11,10 +11,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from telegram.ext import Application
 
 from bot import texts
 from bot.settings import Settings
+from db.engine import create_engine
+from db.schema import user_state
 from tests.conftest import ADMIN_ID
 from tests.fake_telegram import FakeTelegram
 from tests.flows import sign_up
@@ -132,6 +135,81 @@ async def test_runs_stops_on_sigterm_and_handles_each_update_once(
     # The second run did not see any update again: they were confirmed on the way down.
     assert sum(1 for m in alice.messages if m.text == texts.ASK_NAME) == 1
     assert (tmp_path / "data" / "muster.db").exists()  # the default database location
+
+
+async def test_a_crash_half_way_through_newevent_loses_no_answer(
+    tmp_path: Path, fake: FakeTelegram
+) -> None:
+    """Killed outright (no flush on the way down) after the organiser's answers were saved,
+    which they are as each is handled, not once a minute: the next run carries on."""
+    url = f"sqlite:///{tmp_path / 'crash.db'}"
+    env = _env(
+        BOT_TOKEN=fake.token,
+        TELEGRAM_API_BASE_URL=fake.base_url,
+        TELEGRAM_API_BASE_FILE_URL=fake.base_file_url,
+        ADMIN_IDS=str(ADMIN_ID),
+        DATABASE_URL=url,
+    )
+    ada = fake.user(ADMIN_ID, first_name="Ada")
+    engine = create_engine(url)
+
+    def polls() -> int:
+        return sum(1 for method, _ in fake.requests if method == "getUpdates")
+
+    def last_text() -> str:
+        return (ada.messages[-1].text or "") if ada.messages else ""
+
+    async def saved_draft() -> dict[str, object]:
+        async with engine.connect() as conn:
+            data = await conn.scalar(select(user_state.c.data))
+        return (data or {}).get("new_event") or {}
+
+    async def draft_saved(key: str, value: str) -> None:
+        """Saved as the answer is handled: long before PTB's own 60-second timer."""
+        async with asyncio.timeout(5):
+            while (await saved_draft()).get(key) != value:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+
+    async def run() -> tuple[asyncio.subprocess.Process, asyncio.Task[bytes]]:
+        polled = polls()
+        process = await _run_bot(tmp_path, env)
+        assert process.stderr is not None
+        drain = asyncio.create_task(process.stderr.read())
+        await _wait_for(lambda: polls() > polled)
+        return process, drain
+
+    try:
+        process, drain = await run()
+        await ada.send("/newevent")
+        await _wait_for(lambda: "Canvass session" in ada.buttons())
+        await ada.press("Canvass session")
+        await _wait_for(lambda: last_text() == texts.NEW_TITLE)
+        await ada.send("Peckham Saturday doors")
+        await _wait_for(lambda: last_text() == texts.NEW_AREA)
+        await ada.send("Peckham")
+        await _wait_for(lambda: last_text() == texts.NEW_PLACE)
+        await draft_saved("area", "Peckham")
+        process.kill()
+        await asyncio.wait_for(process.wait(), 30)
+        await drain
+
+        process, drain = await run()
+        await ada.send("Rye Lane Library, SE15 4QR")
+        await _wait_for(lambda: last_text() == texts.NEW_DATE)
+        await draft_saved("address", "Rye Lane Library, SE15 4QR")
+        draft = await saved_draft()
+        assert (draft["title"], draft["area"]) == ("Peckham Saturday doors", "Peckham")
+        await ada.send("/cancel")
+        await _wait_for(lambda: last_text() == texts.NEW_CANCELLED)
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 30)
+        log = (await drain).decode()
+        assert process.returncode == 0, log[-2000:]
+        assert await saved_draft() == {}
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await engine.dispose()
 
 
 async def test_help_shows_the_commands_of_the_callers_roles(

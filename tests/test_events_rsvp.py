@@ -66,9 +66,11 @@ async def test_newevent_with_back_bad_input_preview_and_cancel(
     await olga.press("Sat 28 Nov, 10:00-13:00 · 12 left")  # the preview's buttons are inert
     assert olga.callback_answers[-1]["text"] == texts.PREVIEW_ONLY
     before = await every_row(engine)
+    assert before["user_state"] and before["conversation_state"]  # the draft, until it ends
     await olga.press(texts.CANCEL)
     assert olga.last.text == texts.NEW_CANCELLED
-    assert await every_row(engine) == before
+    # Nothing was created, and the draft is gone.
+    assert await every_row(engine) == before | {"user_state": [], "conversation_state": []}
     await olga.send("/cancel")
     assert olga.last.text == texts.NOTHING_TO_CANCEL
 

@@ -1,0 +1,178 @@
+"""What a person is in the middle of, typed: the user data every handler sees as
+``context.user_data`` (PTB's ``ContextTypes``), saved as JSON by :mod:`bot.persistence` after
+every update so that a restart carries on where they were."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from bot.domain.audience import Audience
+from bot.domain.events import ShiftDraft
+
+
+@dataclass
+class NewEventDraft:
+    """/newevent so far."""
+
+    state: int  # the question being asked (see handlers.newevent)
+    areas: list[str] | None  # the areas an area organiser may pick from; None: any area
+    kind: str | None = None
+    title: str | None = None
+    area: str | None = None
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    day: date | None = None
+    shifts: list[ShiftDraft] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "state": self.state,
+            "areas": self.areas,
+            "kind": self.kind,
+            "title": self.title,
+            "area": self.area,
+            "address": self.address,
+            "latitude": self.latitude,
+            "longitude": self.longitude,
+            "day": self.day.isoformat() if self.day else None,
+            "shifts": [
+                {
+                    "starts_at": s.starts_at.isoformat(),
+                    "ends_at": s.ends_at.isoformat(),
+                    "capacity": s.capacity,
+                    "note": s.note,
+                }
+                for s in self.shifts
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> NewEventDraft:
+        return cls(
+            state=int(data["state"]),
+            areas=list(data["areas"]) if data["areas"] is not None else None,
+            kind=data["kind"],
+            title=data["title"],
+            area=data["area"],
+            address=data["address"],
+            latitude=data["latitude"],
+            longitude=data["longitude"],
+            day=date.fromisoformat(data["day"]) if data["day"] else None,
+            shifts=[
+                ShiftDraft(
+                    datetime.fromisoformat(s["starts_at"]),
+                    datetime.fromisoformat(s["ends_at"]),
+                    int(s["capacity"]),
+                    s["note"],
+                )
+                for s in data["shifts"]
+            ],
+        )
+
+
+@dataclass
+class EventEdit:
+    """A change to an event waiting for the organiser to type the new value."""
+
+    what: str  # title, place, reminders or shift
+    event_id: int
+    shift_id: int | None
+    # The admin card the edit started from, which loses its buttons once the edit is saved.
+    card_chat_id: int
+    card_message_id: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "what": self.what,
+            "event_id": self.event_id,
+            "shift_id": self.shift_id,
+            "card": [self.card_chat_id, self.card_message_id],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> EventEdit:
+        chat_id, message_id = data["card"]
+        return cls(
+            what=str(data["what"]),
+            event_id=int(data["event_id"]),
+            shift_id=int(data["shift_id"]) if data["shift_id"] is not None else None,
+            card_chat_id=int(chat_id),
+            card_message_id=int(message_id),
+        )
+
+
+@dataclass
+class CallDraft:
+    """/callout so far."""
+
+    state: int  # the question being asked (see handlers.callout)
+    events: list[tuple[int, str]]  # the events offered: id and button label
+    allowed: list[int]  # every event this organiser may call for
+    event_id: int | None = None
+    shift_ids: list[int] = field(default_factory=list)
+    audience: Audience = field(default_factory=Audience)
+    line: str | None = None  # the organiser's own line, if they added one
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "state": self.state,
+            "events": [[event_id, label] for event_id, label in self.events],
+            "allowed": self.allowed,
+            "event_id": self.event_id,
+            "shift_ids": self.shift_ids,
+            "audience": self.audience.to_json(),
+            "line": self.line,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CallDraft:
+        return cls(
+            state=int(data["state"]),
+            events=[(int(event_id), str(label)) for event_id, label in data["events"]],
+            allowed=[int(v) for v in data["allowed"]],
+            event_id=int(data["event_id"]) if data["event_id"] is not None else None,
+            shift_ids=[int(v) for v in data["shift_ids"]],
+            audience=Audience.from_json(data["audience"]),
+            line=data["line"],
+        )
+
+
+@dataclass
+class UserData:
+    new_event: NewEventDraft | None = None
+    event_edit: EventEdit | None = None
+    # A late cancellation whose reason the volunteer is asked to type (optional).
+    late_cancel_shift_id: int | None = None
+    # A debrief whose note the volunteer is asked to type (optional).
+    debrief_shift_id: int | None = None
+    callout: CallDraft | None = None
+    # A /start payload waiting for consent. Never saved: nothing about a person is stored before
+    # they agree, so a restart before they tap "yes" forgets where their link pointed.
+    start_payload: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """What is saved; empty when they are in the middle of nothing."""
+        saved = {
+            "new_event": self.new_event.to_json() if self.new_event else None,
+            "event_edit": self.event_edit.to_json() if self.event_edit else None,
+            "late_cancel_shift_id": self.late_cancel_shift_id,
+            "debrief_shift_id": self.debrief_shift_id,
+            "callout": self.callout.to_json() if self.callout else None,
+        }
+        return {key: value for key, value in saved.items() if value is not None}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> UserData:
+        """Raises KeyError, TypeError or ValueError for data this version cannot read."""
+        new_event, edit, call = data.get("new_event"), data.get("event_edit"), data.get("callout")
+        late, debrief = data.get("late_cancel_shift_id"), data.get("debrief_shift_id")
+        return cls(
+            new_event=NewEventDraft.from_json(new_event) if new_event else None,
+            event_edit=EventEdit.from_json(edit) if edit else None,
+            late_cancel_shift_id=int(late) if late is not None else None,
+            debrief_shift_id=int(debrief) if debrief is not None else None,
+            callout=CallDraft.from_json(call) if call else None,
+        )
