@@ -14,6 +14,7 @@ import handlers
 from bot.commands import publish_menus
 from bot.context import SERVICES, DeepLinkHandler, MusterContext, Services
 from bot.persistence import StatePersistence
+from bot.services import actors
 from bot.settings import Settings
 from bot.userdata import UserData
 from db import migrate
@@ -51,7 +52,9 @@ def build_application(
     migrate_on_start: bool = True,
 ) -> Application:
     async def post_init(application: Application) -> None:
-        await publish_menus(application.bot, engine, settings.admin_ids)
+        async with database.connect() as conn:
+            holders = await actors.role_holders(conn, settings.admin_ids)
+        await publish_menus(application.bot, holders)
         scheduler.install(application, settings.schedule_poll_seconds)
         # The outbox sender runs while the application runs (see OutboxSender.attach).
         sender.attach(application)

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from telegram.error import TelegramError
 
 from bot.domain.permissions import Access, Role
-from db import roles as role_queries
-from db.roles import access_for
 
 log = logging.getLogger(__name__)
 
@@ -91,10 +88,8 @@ async def refresh_menu(bot: Bot, access: Access) -> None:
         log.warning("could not set a role menu: %s", error.__class__.__name__)
 
 
-async def publish_menus(bot: Bot, engine: AsyncEngine, admin_ids: frozenset[int]) -> None:
+async def publish_menus(bot: Bot, holders: list[Access]) -> None:
+    """The volunteer menu for everyone, and each role holder's own menu on top."""
     await bot.set_my_commands(_bot_commands(VOLUNTEER), scope=BotCommandScopeAllPrivateChats())
-    async with engine.connect() as conn:
-        people = set(admin_ids) | set(await role_queries.holders(conn))
-        accesses = [await access_for(conn, admin_ids, telegram_id) for telegram_id in people]
-    for access in accesses:
+    for access in holders:
         await refresh_menu(bot, access)

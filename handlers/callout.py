@@ -33,10 +33,9 @@ from bot.domain.permissions import Access, Role
 from bot.domain.planning import default_deadline
 from bot.domain.signup import ACTIVITIES
 from bot.domain.statuses import EventStatus
-from bot.services import calls
+from bot.services import actors, calls
 from bot.userdata import CallDraft
 from db import attendance, audit, callouts, events
-from db.roles import access_for
 from handlers.common import offered_only, requires
 
 EVENT, SHIFTS, FILTERS, ACTIVITY, LINE, CONFIRM, WHEN = range(7)
@@ -457,7 +456,7 @@ async def top_up(update: Update, context: MusterContext) -> None:
     zone = context.settings.zone
     at = clock.now()
     async with context.db.begin() as conn:
-        access = await access_for(conn, context.settings.admin_ids, update.effective_user.id)
+        access = await actors.access(conn, context.settings.admin_ids, update.effective_user.id)
         found = await events.shifts_by_ids(conn, [shift_id])
         event = await events.by_id(conn, found[0].event_id) if found else None
         if event is None or not access.covers(Role.ORGANISER, event.area):

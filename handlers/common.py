@@ -21,9 +21,8 @@ from bot.context import MusterContext
 from bot.domain.events import Event
 from bot.domain.permissions import Access, Role
 from bot.domain.volunteers import Volunteer
-from db import roles, volunteers
-from db.engine import reads_only
-from db.roles import access_for
+from bot.services import actors
+from db import roles
 
 log = logging.getLogger(__name__)
 
@@ -32,20 +31,8 @@ Guarded = Callable[[Update, MusterContext, Access], Awaitable[Any]]
 
 
 async def load_volunteer(conn: AsyncConnection, user: User) -> Volunteer | None:
-    """The volunteer behind ``user``. In a writing transaction, what their message tells us is
-    kept on the way: their current @username (for /grant look-ups), and that they can be
-    reached again if they had blocked the bot before."""
-    volunteer = await volunteers.by_telegram_id(conn, user.id)
-    if volunteer is None or reads_only(conn):
-        return volunteer
-    fresh: dict[str, object] = {}
-    if volunteer.username != user.username:
-        fresh["username"] = user.username
-    if volunteer.unreachable_at is not None:
-        fresh["unreachable_at"] = None
-    if fresh:
-        await volunteers.update_fields(conn, volunteer.id, **fresh)
-    return volunteer
+    """The volunteer behind ``user`` (see bot.services.people.load_volunteer)."""
+    return await actors.load_volunteer(conn, user.id, user.username)
 
 
 def requires(role: Role) -> Callable[[Guarded], Handler]:
@@ -56,7 +43,7 @@ def requires(role: Role) -> Callable[[Guarded], Handler]:
         async def guarded(update: Update, context: MusterContext) -> Any:
             assert update.effective_user and update.effective_message
             async with context.db.connect() as conn:
-                access = await access_for(
+                access = await actors.access(
                     conn, context.settings.admin_ids, update.effective_user.id
                 )
             if not access.has(role):
@@ -89,7 +76,7 @@ async def tell_organisers(
 async def help_command(update: Update, context: MusterContext) -> None:
     assert update.effective_user and update.effective_message
     async with context.db.connect() as conn:
-        access = await access_for(conn, context.settings.admin_ids, update.effective_user.id)
+        access = await actors.access(conn, context.settings.admin_ids, update.effective_user.id)
     await update.effective_message.reply_text(texts.help_text(sections(access)))
 
 

@@ -19,8 +19,8 @@ from bot.domain.permissions import Role
 from bot.domain.rsvp import ShiftClosed
 from bot.domain.statuses import Attendance, RsvpStatus
 from bot.domain.volunteers import Volunteer
+from bot.services import actors
 from db import attendance, events, rsvps
-from db.roles import access_for
 from handlers.common import load_volunteer, tell_organisers
 from handlers.rsvp import after_answer
 
@@ -279,7 +279,7 @@ async def _attendance_keyboard(
 async def _organiser_of(
     context: MusterContext, conn: AsyncConnection, user_id: int, event: Event
 ) -> bool:
-    access = await access_for(conn, context.settings.admin_ids, user_id)
+    access = await actors.access(conn, context.settings.admin_ids, user_id)
     return access.covers(Role.ORGANISER, event.area)
 
 

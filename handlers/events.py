@@ -33,11 +33,11 @@ from bot.domain.planning import BadOffsets, offsets_text, parse_offsets
 from bot.domain.rsvp import Outcome, Promotion
 from bot.domain.signup import valid_location
 from bot.domain.statuses import EventStatus, RsvpStatus
+from bot.services import actors
 from bot.userdata import EventEdit
 from db import audit, rsvps
 from db import events as db_events
 from db.outbox import Outgoing, enqueue
-from db.roles import access_for
 from handlers.common import requires
 from handlers.rsvp import tell_promoted
 
@@ -84,7 +84,7 @@ async def on_document(update: Update, context: MusterContext) -> None:
     message = update.effective_message
     assert message and message.document and update.effective_user
     async with context.db.connect() as conn:
-        access = await access_for(conn, context.settings.admin_ids, update.effective_user.id)
+        access = await actors.access(conn, context.settings.admin_ids, update.effective_user.id)
     if not access.has(Role.ORGANISER):
         await message.reply_text(texts.FILE_NOT_EXPECTED)
         return
@@ -479,7 +479,7 @@ async def on_edit_reply(update: Update, context: MusterContext) -> None:
         await message.reply_text(texts.EDIT_CANCELLED)
         raise ApplicationHandlerStop
     async with context.db.connect() as conn:
-        access = await access_for(conn, context.settings.admin_ids, update.effective_user.id)
+        access = await actors.access(conn, context.settings.admin_ids, update.effective_user.id)
     if not access.has(Role.ORGANISER):
         context.user_data.event_edit = None
         return

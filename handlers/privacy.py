@@ -13,8 +13,8 @@ from bot.commands import refresh_menu
 from bot.context import MusterContext
 from bot.domain.rsvp import Outcome, ShiftClosed
 from bot.domain.statuses import RsvpStatus
+from bot.services import actors
 from db import audit, privacy, rsvps
-from db.roles import access_for
 from handlers import rsvp
 from handlers.common import load_volunteer
 
@@ -75,7 +75,7 @@ async def forget_confirmed(update: Update, context: MusterContext) -> None:
                 target_volunteer_id=volunteer.id,
                 at=clock.now(),
             )
-            access = await access_for(conn, context.settings.admin_ids, update.effective_user.id)
+            access = await actors.access(conn, context.settings.admin_ids, update.effective_user.id)
     await query.answer()
     await query.edit_message_reply_markup(None)
     if answer == "no":

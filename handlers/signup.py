@@ -26,8 +26,8 @@ from bot.domain.signup import (
 )
 from bot.domain.statuses import VolunteerStatus
 from bot.domain.volunteers import Volunteer
+from bot.services import actors
 from db import volunteers
-from db.roles import access_for
 from handlers import dayof, rsvp
 from handlers.common import load_volunteer
 from handlers.profile import profile_text, send_profile
@@ -41,7 +41,7 @@ async def start(update: Update, context: MusterContext) -> None:
         volunteer = await load_volunteer(conn, update.effective_user)
         if volunteer is not None and volunteer.status == VolunteerStatus.SIGNING_UP and payload:
             await volunteers.update_fields(conn, volunteer.id, start_payload=payload)
-        access = await access_for(conn, context.settings.admin_ids, update.effective_user.id)
+        access = await actors.access(conn, context.settings.admin_ids, update.effective_user.id)
     if access.roles:
         # Telegram only takes a per-chat menu once the person has pressed Start.
         await refresh_menu(context.bot, access)

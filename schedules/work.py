@@ -28,11 +28,11 @@ from bot.domain.planning import (
     still_meaningful,
 )
 from bot.domain.statuses import OutboxStatus, RsvpStatus, WorkStatus
+from bot.services import actors
 from bot.settings import Settings
 from db import attendance, callouts, events, outbox, roles, work
 from db.callouts import Callout
 from db.outbox import Outgoing
-from db.roles import access_for
 from db.schema import outbox as outbox_table
 from db.schema import rsvps, shifts, volunteers
 from schedules.callouts import launch_due
@@ -264,7 +264,7 @@ async def _digest(conn: AsyncConnection, settings: Settings, item: work.Work) ->
         if g.role == "coordinator" and g.telegram_id
     }
     readers = {
-        telegram_id: (await access_for(conn, settings.admin_ids, telegram_id)).areas(
+        telegram_id: (await actors.access(conn, settings.admin_ids, telegram_id)).areas(
             Role.COORDINATOR
         )
         for telegram_id in people

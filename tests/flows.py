@@ -52,6 +52,8 @@ async def stored(engine: AsyncEngine, telegram_id: int) -> Volunteer | None:
 
 async def every_row(engine: AsyncEngine) -> dict[str, list[dict[str, Any]]]:
     """Every row of every table, for checks that something is nowhere to be found."""
+    # Messages on their way (a notice the last action queued) are not a change still to come.
+    await outbox_drained(engine)
     found: dict[str, list[dict[str, Any]]] = {}
     async with engine.connect() as conn:
         for table in metadata.sorted_tables:
@@ -61,12 +63,15 @@ async def every_row(engine: AsyncEngine) -> dict[str, list[dict[str, Any]]]:
 
 
 async def outbox_drained(engine: AsyncEngine, within: float = 30.0) -> None:
-    """Wait until the running sender has dealt with every queued message."""
+    """Wait until the running sender has dealt with every message that is due."""
     async with asyncio.timeout(within):
         while True:
             async with engine.connect() as conn:
                 waiting = await conn.scalar(
-                    select(func.count()).where(outbox.c.status.in_(("pending", "sending")))
+                    select(func.count()).where(
+                        outbox.c.status.in_(("pending", "sending")),
+                        outbox.c.next_attempt_at <= clock.now(),  # not those backing off
+                    )
                 )
             if not waiting:
                 return

@@ -12,7 +12,7 @@ from bot.commands import VOLUNTEER
 from db.schema import audit_log, roles
 from tests.conftest import ADMIN_ID
 from tests.fake_telegram import FakeTelegram
-from tests.flows import every_row, sign_up
+from tests.flows import every_row, outbox_drained, sign_up, until
 
 
 def _names(commands: list[dict]) -> list[str]:
@@ -32,6 +32,7 @@ async def test_volunteers_and_organisers_are_refused(
 
     admin = fake.user(ADMIN_ID, first_name="Ada")
     await admin.send("/grant @vic organiser")
+    await outbox_drained(engine)  # Vic is told through the outbox
     before = await every_row(engine)
     await vic.send(command)
     assert vic.last.text == texts.not_allowed("coordinator")
@@ -52,7 +53,7 @@ async def test_admin_grants_and_revokes_with_audit_and_menus(
 
     await admin.send("/grant @wes_t coordinator Peckham")  # usernames match in any case
     assert admin.last.text == "Done: Wes is now a coordinator for Peckham."
-    assert wes.last.text == texts.you_were_granted("coordinator", "Peckham")
+    await until(lambda: wes.last.text == texts.you_were_granted("coordinator", "Peckham"))
     assert "grant" in _names(fake.commands({"type": "chat", "chat_id": 5002}))
 
     await admin.send("/grant 5002 coordinator Peckham")
@@ -63,7 +64,7 @@ async def test_admin_grants_and_revokes_with_audit_and_menus(
 
     await admin.send("/revoke @Wes_T coordinator")
     assert admin.last.text == "Done: Wes is no longer a coordinator."
-    assert wes.last.text == texts.you_were_revoked("coordinator")
+    await until(lambda: wes.last.text == texts.you_were_revoked("coordinator"))
     assert fake.commands({"type": "chat", "chat_id": 5002}) == []
 
     async with engine.connect() as conn:
@@ -125,6 +126,7 @@ async def test_area_coordinator_manages_organisers_in_their_area_only(
 
     await zoe.send("/grant @abe organiser peckham")
     assert zoe.last.text == "Done: Abe is now an organiser for peckham."
+    await outbox_drained(engine)  # the people concerned are told through the outbox
     for command in (
         "/grant @abe organiser Lewisham",
         "/grant @abe organiser",
