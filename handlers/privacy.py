@@ -12,9 +12,9 @@ from bot.commands import refresh_menu
 from bot.context import MusterContext
 from bot.domain.rsvp import Outcome, ShiftClosed
 from bot.domain.statuses import RsvpStatus
+from bot.services import rsvps as answering
 from db import audit, privacy, rsvps
 from db.roles import access_for
-from handlers import rsvp
 from handlers.common import load_volunteer
 
 
@@ -66,6 +66,10 @@ async def forget_confirmed(update: Update, context: MusterContext) -> None:
                             at=clock.now(),
                         )
                     )
+            for outcome in freed:
+                await answering.tell_promoted(
+                    conn, outcome.promoted, context.settings.zone, clock.now()
+                )
             await privacy.erase(conn, volunteer.id, at=clock.now())
             await audit.record(
                 conn,
@@ -75,6 +79,7 @@ async def forget_confirmed(update: Update, context: MusterContext) -> None:
                 at=clock.now(),
             )
             access = await access_for(conn, context.settings.admin_ids, update.effective_user.id)
+    context.wake_outbox()  # whoever moved up into their places
     await query.answer()
     await query.edit_message_reply_markup(None)
     if answer == "no":
@@ -84,6 +89,3 @@ async def forget_confirmed(update: Update, context: MusterContext) -> None:
     await refresh_menu(context.bot, access)
     context.user_data.clear()
     await query.message.reply_text(texts.FORGOTTEN)
-    async with context.db.connect() as conn:
-        for outcome in freed:
-            await rsvp.tell_promoted(context, conn, outcome)
