@@ -60,6 +60,7 @@ from bot import clock, keyboards, texts
 from bot.app import build_application
 from bot.callbacks import Rsvp
 from bot.domain.events import EventDraft, ShiftDraft
+from bot.domain.statuses import RsvpStatus
 from bot.settings import Settings
 from db import events, migrate
 from db import rsvps as answers
@@ -338,7 +339,7 @@ async def pool(
                     conn,
                     shift_id=full.id,
                     volunteer_id=next(ids),
-                    answer=answers.GOING,
+                    answer=RsvpStatus.GOING,
                     at=clock.now(),
                 )
             event = await events.by_id(conn, event_id)

@@ -18,8 +18,10 @@ from db.schema import callouts, events, outbox, volunteers
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One message to one chat: sendMessage's text and reply_markup (Telegram JSON), or, with
-    ``venue`` (sendVenue's latitude, longitude, title and address), a meeting point on a map."""
+    """One message to one chat: sendMessage's text and reply_markup (Telegram JSON); or, with
+    ``venue`` (sendVenue's latitude, longitude, title and address), a meeting point on a map; or,
+    with ``document`` (its ``filename`` and ``text``), a small text file with ``text`` as its
+    caption."""
 
     chat_id: int
     volunteer_id: int | None
@@ -28,8 +30,12 @@ class Outgoing:
     reply_markup: dict[str, Any] | None = None
     callout_id: int | None = None
     venue: dict[str, Any] | None = None
+    document: dict[str, str] | None = None
     # A shift call's progress message: once sent, the sender edits it as the call goes out.
     progress_of: int | None = None
+    # The volunteer a message to someone else is about (an organiser's alert quoting them), so
+    # that erasing them clears it too.
+    about: int | None = None
 
 
 async def enqueue(conn: AsyncConnection, messages: Iterable[Outgoing], *, at: datetime) -> int:
@@ -44,7 +50,9 @@ async def enqueue(conn: AsyncConnection, messages: Iterable[Outgoing], *, at: da
                 "text": message.text,
                 "reply_markup": message.reply_markup,
                 **({"venue": message.venue} if message.venue else {}),
+                **({"document": message.document} if message.document else {}),
                 **({"progress_of": message.progress_of} if message.progress_of else {}),
+                **({"about": message.about} if message.about else {}),
             },
             "status": OutboxStatus.PENDING,
             "attempts": 0,
@@ -332,7 +340,16 @@ async def calls_to_finish(conn: AsyncConnection) -> list[int]:
 
 async def forget_volunteer(conn: AsyncConnection, volunteer_id: int) -> None:
     """Erasure: clear the chat id and the text of every row for this volunteer. Rows not yet sent
-    stay pending and are then marked unreachable without being sent."""
+    stay pending and are then marked unreachable without being sent. Rows to others about them
+    lose their text too."""
     await conn.execute(
         update(outbox).where(outbox.c.volunteer_id == volunteer_id).values(chat_id=None, payload={})
     )
+    # Messages to others about them: no text left, and those not sent yet are not sent at all.
+    about = outbox.c.payload["about"].as_integer() == volunteer_id
+    await conn.execute(
+        update(outbox)
+        .where(about, outbox.c.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.FAILED)
+    )
+    await conn.execute(update(outbox).where(about).values(payload={}))

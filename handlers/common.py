@@ -18,11 +18,9 @@ from telegram.ext import ConversationHandler
 from bot import keyboards, texts
 from bot.commands import sections
 from bot.context import MusterContext
-from bot.domain.events import Event
 from bot.domain.permissions import Access, Role
 from bot.domain.volunteers import Volunteer
 from bot.services import actors
-from db import roles
 
 log = logging.getLogger(__name__)
 
@@ -55,22 +53,6 @@ def requires(role: Role) -> Callable[[Guarded], Handler]:
         return guarded
 
     return wrap
-
-
-async def tell_organisers(
-    context: MusterContext,
-    conn: AsyncConnection,
-    event: Event,
-    text: str,
-    *,
-    leave_out: int | None = None,
-) -> None:
-    """A word to an event's organisers now (one or two people, so not through the outbox)."""
-    for organiser in await roles.organisers_of(conn, event.area, event.created_by):
-        if organiser == leave_out:
-            continue
-        with contextlib.suppress(TelegramError):  # one who blocked the bot must not stop the rest
-            await context.bot.send_message(organiser, text)
 
 
 async def help_command(update: Update, context: MusterContext) -> None:

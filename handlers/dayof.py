@@ -16,13 +16,13 @@ from bot.context import MusterContext
 from bot.domain.audience import distance_km
 from bot.domain.events import Event, Shift
 from bot.domain.permissions import Role
-from bot.domain.rsvp import ShiftClosed
 from bot.domain.statuses import Attendance, RsvpStatus
 from bot.domain.volunteers import Volunteer
 from bot.services import actors
-from db import attendance, events, rsvps
-from handlers.common import load_volunteer, tell_organisers
-from handlers.rsvp import after_answer
+from bot.services.organisers import tell_organisers
+from db import attendance, events
+from handlers.common import load_volunteer
+from handlers.rsvp import ask_reason, record_answer
 
 # Check-in opens this long before a shift starts.
 EARLY = timedelta(minutes=60)
@@ -60,31 +60,26 @@ async def still_coming(update: Update, context: MusterContext) -> None:
     assert query and isinstance(query.message, Message)
     pressed = StillComing.unpack(query.data)
     choice, shift_id = pressed.answer, pressed.shift_id
-    outcome = None
+    answered = None
     async with context.db.begin() as conn:
         volunteer = await _volunteer(update, context, conn)
         if volunteer is None:
             return
         if choice == "n":
-            try:
-                outcome = await rsvps.respond(
-                    conn,
-                    shift_id=shift_id,
-                    volunteer_id=volunteer.id,
-                    answer=RsvpStatus.CANT,
-                    at=clock.now(),
-                )
-            except ShiftClosed:
+            answered = await record_answer(
+                context, conn, volunteer, [shift_id], RsvpStatus.CANT, None
+            )
+            if not answered.outcomes:
                 await query.answer(texts.SHIFT_CLOSED, show_alert=True)
                 return
+    context.wake_outbox()
     await query.answer(texts.SEE_YOU if choice == "y" else texts.CANT_NOTED)
     await query.edit_message_reply_markup(None)
-    if outcome is None:
+    if answered is None:
         await query.message.reply_text(texts.SEE_YOU)
         return
     await query.message.reply_text(texts.CANT_NOTED)
-    async with context.db.connect() as conn:
-        await after_answer(context, conn, query.message.chat.id, volunteer, outcome)
+    await ask_reason(context, query.message, answered)
 
 
 # --- Check-in -------------------------------------------------------------------------------------
@@ -124,17 +119,19 @@ async def checkin_button(update: Update, context: MusterContext) -> None:
             await attendance.running_late(conn, shift_id, volunteer.id, at=clock.now())
             shift, event = found
             await tell_organisers(
-                context,
                 conn,
                 event,
                 texts.late_for_organiser(
                     volunteer.name or "A volunteer", shift, event, context.settings.zone
                 ),
+                at=clock.now(),
+                about=volunteer,
             )
             reply = texts.LATE_NOTED
         else:
             await attendance.cannot_come(conn, shift_id, volunteer.id, at=clock.now())
             reply = texts.CANT_COME_NOTED
+    context.wake_outbox()  # for the organisers' alert, if any
     await query.answer()
     if choice != "l" or reply == texts.SESSION_OVER:
         with contextlib.suppress(BadRequest):

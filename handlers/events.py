@@ -30,16 +30,16 @@ from bot.domain.events import ADDRESS_MAX, TITLE_MAX, BadEventInput, Event, Shif
 from bot.domain.events_csv import BadFile, BadRows
 from bot.domain.permissions import Access, Role
 from bot.domain.planning import BadOffsets, offsets_text, parse_offsets
-from bot.domain.rsvp import Outcome, Promotion
+from bot.domain.rsvp import Promotion
 from bot.domain.signup import valid_location
-from bot.domain.statuses import EventStatus, RsvpStatus
+from bot.domain.statuses import EventStatus
 from bot.services import actors
+from bot.services import rsvps as answering
 from bot.userdata import EventEdit
 from db import audit, rsvps
 from db import events as db_events
 from db.outbox import Outgoing, enqueue
 from handlers.common import requires
-from handlers.rsvp import tell_promoted
 
 # Handlers for a pending free-text edit run in this group, ahead of the default group 0.
 EDIT_GROUP = -1
@@ -499,12 +499,6 @@ async def on_edit_reply(update: Update, context: MusterContext) -> None:
         await message.reply_text(texts.NOTHING_CHANGED)
         raise ApplicationHandlerStop
     context.wake_outbox()
-    if promoted:
-        async with context.db.connect() as conn:
-            outcome = Outcome(
-                promoted[0].shift_id, RsvpStatus.GOING, RsvpStatus.GOING, promoted=tuple(promoted)
-            )
-            await tell_promoted(context, conn, outcome)
     fresh = await _reload(context, event_id)
     # The card the edit started from loses its buttons; the fresh one below has them.
     with contextlib.suppress(TelegramError):  # too old to edit, say: no matter
@@ -624,7 +618,7 @@ async def _change_shift(
 ) -> int | None:
     """New times and/or places for one shift. New times are told to everyone who answered; new
     places alone change nothing for them, except that more places move people up from the
-    waitlist (added to ``promoted``, to be told once the change is committed)."""
+    waitlist (added to ``promoted``; their good news is queued in the outbox)."""
     assert target.shift is not None
     zone = context.settings.zone
     await db_events.lock_shift(conn, target.shift.id)
@@ -649,7 +643,9 @@ async def _change_shift(
     await db_events.update_shift(conn, before.id, **values)
     if values.get("capacity", 0) > before.capacity:
         # Under the shift's lock, as when someone drops out: the front of the queue goes first.
-        promoted.extend(await rsvps.promote(conn, before.id, values["capacity"], at=clock.now()))
+        moved_up = await rsvps.promote(conn, before.id, values["capacity"], at=clock.now())
+        await answering.tell_promoted(conn, moved_up, zone, clock.now())
+        promoted.extend(moved_up)
     after = (await db_events.shifts_by_ids(conn, [before.id]))[0]
     told = 0
     if "starts_at" in values:

@@ -14,8 +14,8 @@ from bot.context import MusterContext
 from bot.domain.rsvp import Outcome, ShiftClosed
 from bot.domain.statuses import RsvpStatus
 from bot.services import actors
+from bot.services import rsvps as answering
 from db import audit, privacy, rsvps
-from handlers import rsvp
 from handlers.common import load_volunteer
 
 
@@ -67,6 +67,10 @@ async def forget_confirmed(update: Update, context: MusterContext) -> None:
                             at=clock.now(),
                         )
                     )
+            for outcome in freed:
+                await answering.tell_promoted(
+                    conn, outcome.promoted, context.settings.zone, clock.now()
+                )
             await privacy.erase(conn, volunteer.id, at=clock.now())
             await audit.record(
                 conn,
@@ -76,6 +80,7 @@ async def forget_confirmed(update: Update, context: MusterContext) -> None:
                 at=clock.now(),
             )
             access = await actors.access(conn, context.settings.admin_ids, update.effective_user.id)
+    context.wake_outbox()  # whoever moved up into their places
     await query.answer()
     await query.edit_message_reply_markup(None)
     if answer == "no":
@@ -86,6 +91,3 @@ async def forget_confirmed(update: Update, context: MusterContext) -> None:
     # Its row went with the rest in privacy.erase; this drops the copy in memory.
     context.application.drop_user_data(update.effective_user.id)
     await query.message.reply_text(texts.FORGOTTEN)
-    async with context.db.connect() as conn:
-        for outcome in freed:
-            await rsvp.tell_promoted(context, conn, outcome)

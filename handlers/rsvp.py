@@ -1,5 +1,6 @@
-"""RSVPs: taps on a shift call or an event link, answers in words, /myshifts, /roster, and the
-messages that follow an answer (venue, calendar file, waitlist place, promotion)."""
+"""RSVPs: taps on a shift call or an event link, answers in words, /myshifts, /roster. What
+follows an answer (venue, calendar file, waitlist place, promotion, organisers' alerts) is queued
+in the outbox by bot.services.rsvps; these handlers give the direct answer."""
 
 from __future__ import annotations
 
@@ -8,18 +9,19 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Message, Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest
 
-from bot import clock, ics, keyboards, texts
+from bot import clock, keyboards, texts
 from bot.callbacks import CantMakeIt, MyShiftCancel, MyShiftChange, Rsvp
 from bot.context import MusterContext
-from bot.domain.events import LINK_PREFIX, Event, Shift
+from bot.domain.events import LINK_PREFIX, Event
 from bot.domain.permissions import Access, Role
-from bot.domain.rsvp import Outcome, ShiftClosed, read_answer
+from bot.domain.rsvp import read_answer
 from bot.domain.statuses import EventStatus, RsvpStatus
 from bot.domain.volunteers import Volunteer
+from bot.services import rsvps as answering
 from db import callouts, events, rsvps, volunteers
-from handlers.common import load_volunteer, requires, tell_organisers
+from handlers.common import load_volunteer, requires
 
 ROSTER_KEEPS_ENDED = timedelta(hours=24)
 
@@ -93,95 +95,38 @@ async def open_event_link(context: MusterContext, telegram_id: int, payload: str
 # --- After an answer --------------------------------------------------------------------------
 
 
-async def _send_going(context: MusterContext, chat_id: int, shift: Shift, event: Event) -> None:
-    """The confirmation: the meeting point on a map where there is one, then a calendar file
-    whose caption says it all (one message fewer against Telegram's sending limits)."""
-    zone = context.settings.zone
-    if event.has_location:
-        assert event.latitude is not None and event.longitude is not None
-        await context.bot.send_venue(
-            chat_id,
-            latitude=event.latitude,
-            longitude=event.longitude,
-            title=event.title,
-            address=event.address or event.area,
-        )
-    calendar = ics.shift_event(
-        uid=f"shift-{shift.id}@muster",
-        title=event.title,
-        starts_at=shift.starts_at,
-        ends_at=shift.ends_at,
-        location=event.address or event.area,
-        description=f"{event.area}. Can't come after all? Send /myshifts to the bot.",
-        stamped_at=clock.now(),
-        latitude=event.latitude,
-        longitude=event.longitude,
-    )
-    await context.bot.send_document(
-        chat_id, calendar, filename="shift.ics", caption=texts.going(shift, event, zone)
-    )
-
-
-async def after_answer(
+async def record_answer(
     context: MusterContext,
     conn: AsyncConnection,
-    chat_id: int,
     volunteer: Volunteer,
-    outcome: Outcome,
-) -> None:
-    """Tell the volunteer what their answer means, and anyone promoted by it."""
-    (shift,) = await events.shifts_by_ids(conn, [outcome.shift_id])
-    event = await events.by_id(conn, shift.event_id)
-    assert event is not None
-    if outcome.changed and outcome.status == RsvpStatus.GOING:
-        await _send_going(context, chat_id, shift, event)
-    elif outcome.changed and outcome.status == RsvpStatus.WAITLISTED:
-        await context.bot.send_message(chat_id, texts.waitlisted(outcome.position or 1))
-    await tell_promoted(context, conn, outcome)
-    if outcome.previous == RsvpStatus.GOING and outcome.status != RsvpStatus.GOING:
-        await _maybe_late(context, conn, chat_id, volunteer, shift, event)
-
-
-async def tell_promoted(context: MusterContext, conn: AsyncConnection, outcome: Outcome) -> None:
-    """Whoever a freed place went to hears at once, with the meeting point and calendar file."""
-    if not outcome.promoted:
-        return
-    (shift,) = await events.shifts_by_ids(conn, [outcome.shift_id])
-    event = await events.by_id(conn, shift.event_id)
-    assert event is not None
-    for promotion in outcome.promoted:
-        if promotion.telegram_id is None:
-            continue
-        with contextlib.suppress(TelegramError):  # they may have blocked the bot since
-            await context.bot.send_message(
-                promotion.telegram_id, texts.promoted(shift, event, context.settings.zone)
-            )
-            await _send_going(context, promotion.telegram_id, shift, event)
-
-
-async def _maybe_late(
-    context: MusterContext,
-    conn: AsyncConnection,
-    chat_id: int,
-    volunteer: Volunteer,
-    shift: Shift,
-    event: Event,
-) -> None:
-    """Dropping out close to the start: tell the organisers, and ask why (optional)."""
-    if shift.starts_at - clock.now() > timedelta(hours=context.settings.late_cancel_hours):
-        return
-    (fresh,) = await events.shifts_by_ids(conn, [shift.id])
-    await tell_organisers(
-        context,
+    shift_ids: list[int],
+    answer: str,
+    callout_id: int | None,
+) -> answering.Answered:
+    """Record the answer in the caller's transaction; what follows from it is queued in the
+    outbox, to go out once the caller has committed and woken it."""
+    return await answering.answer(
         conn,
-        event,
-        texts.late_cancel_for_organiser(
-            volunteer.name or "A volunteer", fresh, event, context.settings.zone
-        ),
-        leave_out=chat_id,
+        at=clock.now(),
+        volunteer=volunteer,
+        shift_ids=shift_ids,
+        answer=answer,
+        callout_id=callout_id,
+        zone=context.settings.zone,
+        late_cancel=timedelta(hours=context.settings.late_cancel_hours),
     )
-    context.user_data.late_cancel_shift_id = shift.id
-    await context.bot.send_message(chat_id, texts.ASK_REASON, reply_markup=keyboards.skip_reason())
+
+
+async def ask_reason(
+    context: MusterContext, message: Message, answered: answering.Answered
+) -> None:
+    """Dropping out close to the start: ask why (optional; the organisers have been told)."""
+    if answered.late_shift_id is None:
+        return
+    context.user_data.late_cancel_shift_id = answered.late_shift_id
+    await context.bot.send_message(
+        message.chat.id, texts.ASK_REASON, reply_markup=keyboards.skip_reason()
+    )
 
 
 # --- Taps -------------------------------------------------------------------------------------
@@ -208,63 +153,25 @@ async def tap_shift(update: Update, context: MusterContext) -> None:
         if volunteer is None:
             return
         callout_id = await callouts.for_message(conn, message.chat.id, message.message_id)
-        try:
-            outcome = await rsvps.respond(
-                conn,
-                shift_id=shift_id,
-                volunteer_id=volunteer.id,
-                answer=RsvpStatus.GOING,
-                callout_id=callout_id,
-                at=clock.now(),
-            )
-        except ShiftClosed:
-            outcome = None
+        answered = await record_answer(
+            context, conn, volunteer, [shift_id], RsvpStatus.GOING, callout_id
+        )
         shift_ids = keyboards.shift_ids_on(message.reply_markup)
         (shift,) = await events.shifts_by_ids(conn, [shift_id])
         event = await events.by_id(conn, shift.event_id)
         assert event is not None
         text, markup = await _card(conn, event, shift_ids, volunteer, callout_id, context)
-    if outcome is None:
+    context.wake_outbox()
+    if not answered.outcomes:
         await query.answer(texts.SHIFT_CLOSED, show_alert=True)
-    elif not outcome.changed:
+    elif not answered.outcomes[0].changed:
         await query.answer(texts.ALREADY_GOING)
     else:
+        outcome = answered.outcomes[0]
         await query.answer(texts.tap_answer(outcome.status, outcome.position))
-    if outcome is None:
-        await _refresh(message, text, markup)
-        return
-
-    async def follow_up() -> None:
-        await _refresh(message, text, markup)
-        async with context.db.connect() as conn:
-            await after_answer(context, conn, message.chat.id, volunteer, outcome)
-
-    # The answer is stored and the tap answered; the messages that follow need not hold up the
+    # The answer is stored and the tap answered; showing it on the card need not hold up the
     # next volunteer's tap.
-    context.in_background(follow_up(), update)
-
-
-async def _cant(
-    context: MusterContext,
-    conn: AsyncConnection,
-    volunteer: Volunteer,
-    shift_ids: list[int],
-    callout_id: int | None,
-) -> list[Outcome]:
-    outcomes = []
-    for shift_id in shift_ids:
-        with contextlib.suppress(ShiftClosed):
-            outcomes.append(
-                await rsvps.respond(
-                    conn,
-                    shift_id=shift_id,
-                    volunteer_id=volunteer.id,
-                    answer=RsvpStatus.CANT,
-                    callout_id=callout_id,
-                    at=clock.now(),
-                )
-            )
-    return outcomes
+    context.in_background(_refresh(message, text, markup), update)
 
 
 async def tap_cant(update: Update, context: MusterContext) -> None:
@@ -282,13 +189,14 @@ async def tap_cant(update: Update, context: MusterContext) -> None:
             return
         callout_id = await callouts.for_message(conn, message.chat.id, message.message_id)
         shift_ids = keyboards.shift_ids_on(message.reply_markup)
-        outcomes = await _cant(context, conn, volunteer, shift_ids, callout_id)
+        answered = await record_answer(
+            context, conn, volunteer, shift_ids, RsvpStatus.CANT, callout_id
+        )
         text, markup = await _card(conn, event, shift_ids, volunteer, callout_id, context)
+    context.wake_outbox()
     await query.answer(texts.CANT_NOTED)
     await _refresh(message, text, markup)
-    async with context.db.connect() as conn:
-        for outcome in outcomes:
-            await after_answer(context, conn, message.chat.id, volunteer, outcome)
+    await ask_reason(context, message, answered)
 
 
 # --- Answers in words -------------------------------------------------------------------------
@@ -324,49 +232,31 @@ async def on_free_text(update: Update, context: MusterContext, volunteer: Volunt
         if not open_shifts or call is None or event is None or found is None:
             return False
         ids = [s.id for s in open_shifts]
-        outcomes: list[Outcome] = []
-        if answer == RsvpStatus.CANT:
-            outcomes = await _cant(context, conn, volunteer, ids, call.id)
-            reply = texts.CANT_NOTED
-        elif len(open_shifts) > 1 and answer == RsvpStatus.GOING:
+        if answer == RsvpStatus.GOING and len(open_shifts) > 1:
             text, markup = await _card(conn, event, ids, volunteer, call.id, context)
             await message.reply_text(texts.WHICH_SHIFT)
             await message.reply_text(text, reply_markup=markup)
             return True
+        answered = await record_answer(context, conn, volunteer, ids, answer, call.id)
+        if answer == RsvpStatus.MAYBE and not answered.outcomes:  # all answered already
+            await message.reply_text(texts.ALREADY_ANSWERED)
+            return True
+        if answer == RsvpStatus.GOING:
+            reply = None
+        elif answer == RsvpStatus.MAYBE:
+            reply = texts.MAYBE_NOTED
         else:
-            # A maybe covers only the shifts not answered yet: it never undoes a "going".
-            answered = await rsvps.answers_of(conn, volunteer.id, ids)
-            targets = [s for s in open_shifts if answer == RsvpStatus.GOING or s.id not in answered]
-            if not targets:
-                await message.reply_text(texts.ALREADY_ANSWERED)
-                return True
-            for shift in targets:
-                outcomes.append(
-                    await rsvps.respond(
-                        conn,
-                        shift_id=shift.id,
-                        volunteer_id=volunteer.id,
-                        answer=answer,
-                        callout_id=call.id,
-                        at=clock.now(),
-                    )
-                )
-            reply = (
-                texts.MAYBE_NOTED
-                if answer == RsvpStatus.MAYBE
-                else texts.tap_answer(outcomes[0].status, outcomes[0].position)
-            )
+            reply = texts.CANT_NOTED
         text, markup = await _card(conn, event, ids, volunteer, call.id, context)
+    context.wake_outbox()
     # Keep the call message itself in step with the answer.
     with contextlib.suppress(BadRequest):
         await context.bot.edit_message_text(
             text, chat_id=message.chat.id, message_id=found[1], reply_markup=markup
         )
-    if answer != RsvpStatus.GOING:
+    if reply is not None:
         await message.reply_text(reply)
-    async with context.db.connect() as conn:
-        for outcome in outcomes:
-            await after_answer(context, conn, message.chat.id, volunteer, outcome)
+    await ask_reason(context, message, answered)
     return True
 
 
@@ -381,17 +271,10 @@ async def _take_reason(
         return True
     context.user_data.late_cancel_shift_id = None
     async with context.db.begin() as conn:
-        await rsvps.set_reason(conn, shift_id, volunteer.id, reason)
-        (shift,) = await events.shifts_by_ids(conn, [shift_id])
-        event = await events.by_id(conn, shift.event_id)
-        assert event is not None
-        await tell_organisers(
-            context,
-            conn,
-            event,
-            texts.late_reason_for_organiser(volunteer.name or "A volunteer", reason),
-            leave_out=message.chat.id,
+        await answering.give_reason(
+            conn, at=clock.now(), volunteer=volunteer, shift_id=shift_id, reason=reason
         )
+    context.wake_outbox()
     await message.reply_text(texts.REASON_THANKS)
     return True
 
@@ -463,15 +346,15 @@ async def myshift_cancel(update: Update, context: MusterContext) -> None:
         volunteer = await _volunteer_for_tap(update, context, conn)
         if volunteer is None:
             return
-        outcomes = await _cant(context, conn, volunteer, [shift_id], None)
-    if not outcomes:
+        answered = await record_answer(context, conn, volunteer, [shift_id], RsvpStatus.CANT, None)
+    context.wake_outbox()
+    if not answered.outcomes:
         await query.answer(texts.SHIFT_CLOSED, show_alert=True)
         return
     await query.answer(texts.CANCELLED_YOURS)
     await query.edit_message_reply_markup(None)
     await query.message.reply_text(texts.CANCELLED_YOURS)
-    async with context.db.connect() as conn:
-        await after_answer(context, conn, query.message.chat.id, volunteer, outcomes[0])
+    await ask_reason(context, query.message, answered)
 
 
 # --- /roster ------------------------------------------------------------------------------------

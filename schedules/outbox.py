@@ -39,7 +39,7 @@ from datetime import timedelta
 
 from apscheduler.events import EVENT_SCHEDULER_SHUTDOWN
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram import Bot, LinkPreviewOptions
+from telegram import Bot, InputFile, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
@@ -462,6 +462,14 @@ class OutboxSender:
             if venue:
                 # A meeting point on the map, with its name and address.
                 message = await self._bot.send_venue(row.chat_id, **venue)
+            elif document := row.payload.get("document"):
+                # A calendar file, say: sent as an upload, the text its caption.
+                message = await self._bot.send_document(
+                    row.chat_id,
+                    InputFile(document["text"].encode(), filename=document["filename"]),
+                    caption=row.payload["text"],
+                    parse_mode=ParseMode.HTML,
+                )
             else:
                 # The markup is stored as Telegram JSON, so it goes over as it is: rebuilding PTB
                 # objects from it only for PTB to turn them back into the same JSON would cost a

@@ -13,7 +13,7 @@ from db import events
 from db.schema import audit_log, rsvps, shifts
 from tests.conftest import ADMIN_ID
 from tests.fake_telegram import FakeTelegram, FakeUser
-from tests.flows import every_row, new_event, sign_up, stored
+from tests.flows import every_row, new_event, outbox_drained, sign_up, stored
 
 
 async def _organiser(fake: FakeTelegram, area: str = "Peckham") -> FakeUser:
@@ -116,6 +116,7 @@ async def test_share_link_rsvp_waitlist_promotion_and_roster(
         assert "Peckham Saturday doors" in person.last.text
     await amy.press("Sat 28 Nov, 10:00-13:00 · 2 left")
     assert amy.callback_answers[-1]["text"] == "You're going! 🎉"
+    await outbox_drained(engine)
     # One message confirms it: the calendar file, with the details as its caption.
     calendar = amy.last
     assert calendar.file_name == "shift.ics"
@@ -131,6 +132,7 @@ async def test_share_link_rsvp_waitlist_promotion_and_roster(
     await ben.press("Sat 28 Nov, 10:00-13:00 · 2 left")  # his card is older: still says 2
     await cat.press("Sat 28 Nov, 10:00-13:00 · 2 left")
     assert cat.callback_answers[-1]["text"] == "It's full: you're 1st on the waitlist."
+    await outbox_drained(engine)
     assert cat.last.text == texts.waitlisted(1)
 
     # Amy drops out on Friday evening, close to the start: Cat is promoted at once, the
@@ -140,11 +142,13 @@ async def test_share_link_rsvp_waitlist_promotion_and_roster(
     assert "✅ You're going: Sat 28 Nov, 10:00-13:00" in amy.last.text
     await amy.press(texts.CANCEL_SHIFT)
     assert amy.last.text == texts.ASK_REASON
+    await outbox_drained(engine)
     assert "Good news! A place came free" in cat.messages[-2].text
     assert cat.last.file_name == "shift.ics"
     assert olga.last.text.startswith("⚠️ Amy can't make it to Sat 28 Nov, 10:00-13:00")
     await amy.send("My train is cancelled")
     assert amy.last.text == texts.REASON_THANKS
+    await outbox_drained(engine)
     assert olga.last.text == "Amy said why: My train is cancelled"
 
     await olga.send("/roster")

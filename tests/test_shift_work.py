@@ -31,7 +31,7 @@ from db.schema import outbox, volunteers
 from schedules.work import FOR_SHIFTS
 from tests.conftest import ADMIN_ID, throwaway_postgres
 from tests.fake_telegram import FakeTelegram
-from tests.flows import new_event, run_scheduler, sign_up
+from tests.flows import new_event, outbox_drained, run_scheduler, sign_up
 
 SETTINGS = Settings(_env_file=None, bot_token=SecretStr("1:test"))  # type: ignore[call-arg]
 ORGANISER = 4242
@@ -312,6 +312,7 @@ async def test_a_volunteer_who_blocked_the_bot_is_still_counted_and_can_be_corre
     for person in (amy, ben):
         await person.send(f"/start {link}")
         await person.press("Sat 28 Nov, 10:00-13:00", exact=False)
+        await outbox_drained(engine)
         assert person.last.text.startswith("You're going!")
     await run_scheduler(app, engine)  # plans the shift's work
 

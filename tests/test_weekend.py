@@ -17,7 +17,7 @@ from bot.settings import Settings
 from db.schema import callouts, rsvps, scheduled_work, volunteers
 from tests.conftest import ADMIN_ID, start_application, stop_application
 from tests.fake_telegram import FakeTelegram, FakeUser
-from tests.flows import new_event, outbox_drained, run_scheduler, sign_up
+from tests.flows import new_event, outbox_drained, run_scheduler, sign_up, until
 
 MEETING = (51.4693, -0.0692)
 # Times in this test are London time in November: GMT, so local equals UTC.
@@ -98,7 +98,8 @@ async def test_a_campaign_weekend(
     assert hal.last.text.startswith("Just checking")
     assert not eve.last.text.startswith("Just checking")
     await fay.send("yes")  # in words, to the nudge
-    assert texts_of(fay)[-1].startswith("You're going! 🎉")  # the calendar file's caption
+    # The calendar file's caption, once the outbox has sent it.
+    await until(lambda: texts_of(fay)[-1].startswith("You're going! 🎉"))
     await tick(app, engine, at(26, 12))  # the nudge goes once only
     assert sum(t.startswith("Just checking") for t in texts_of(fay)) == 1
 
@@ -140,6 +141,7 @@ async def test_a_campaign_weekend(
     assert cat.last.text == texts.CHECKED_IN
     await dan.press(texts.RUNNING_LATE)
     assert dan.last.text == texts.LATE_NOTED
+    await outbox_drained(engine)
     assert (
         olga.last.text
         == "🕒 Dan is running late for Peckham Saturday doors (Sat 28 Nov, 10:00-13:00)."

@@ -1,9 +1,12 @@
-"""RSVP rules that need no database: reading an answer from words, and waitlist places in words."""
+"""RSVP rules that need no database: reading an answer from words, which shifts an answer
+covers, when dropping out counts as late, and waitlist places in words."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from bot.domain.statuses import RsvpStatus
 
@@ -67,3 +70,19 @@ class Outcome:
 
 class ShiftClosed(Exception):
     """The shift was cancelled, its event was cancelled, or it has started."""
+
+
+def shifts_to_answer(
+    answer: str, shift_ids: Iterable[int], answered: Mapping[int, str]
+) -> list[int]:
+    """The shifts an answer covers. A maybe covers only the shifts not answered yet: it never
+    undoes a "going" (nor a "can't")."""
+    if answer != RsvpStatus.MAYBE:
+        return list(shift_ids)
+    return [shift_id for shift_id in shift_ids if shift_id not in answered]
+
+
+def is_late_cancel(outcome: Outcome, starts_at: datetime, at: datetime, window: timedelta) -> bool:
+    """Dropping out of a shift one was going to, within ``window`` of its start."""
+    dropped = outcome.previous == RsvpStatus.GOING and outcome.status != RsvpStatus.GOING
+    return dropped and starts_at - at <= window
