@@ -76,9 +76,9 @@ async def edit(update: Update, context: MusterContext) -> None:
         if volunteer is None or not volunteer.signed_up:
             await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
             return
-        await volunteers.edit(conn, volunteer, step)
+        editing = await volunteers.edit(conn, volunteer, step)
     await query.answer()
-    await ask(query.message, context, volunteer, step)
+    await ask(query.message, context, editing, step)
 
 
 async def pause(update: Update, context: MusterContext) -> None:

@@ -122,9 +122,10 @@ async def done_choosing(conn: AsyncConnection, at: datetime, volunteer: Voluntee
     return await _move_on(conn, at, volunteer)
 
 
-async def edit(conn: AsyncConnection, volunteer: Volunteer, step: Step) -> None:
+async def edit(conn: AsyncConnection, volunteer: Volunteer, step: Step) -> Volunteer:
     """Put one sign-up question again from /profile; answering it goes back to the profile."""
     await volunteers.set_step(conn, volunteer.id, step, editing=True)
+    return await _fresh(conn, volunteer.id)
 
 
 async def pause(
