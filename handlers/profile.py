@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from telegram import Message, Update
 
@@ -10,7 +10,7 @@ from bot import clock, keyboards, texts
 from bot.callbacks import EditProfile, Pause, PauseLength
 from bot.context import MusterContext
 from bot.domain.volunteers import Volunteer
-from db import volunteers
+from bot.services import volunteers
 from handlers.common import load_volunteer
 from handlers.questions import ask
 
@@ -21,7 +21,7 @@ PAUSE_LENGTHS: dict[PauseLength, timedelta | None] = {
 }
 
 
-def profile_text(volunteer: Volunteer, context: MusterContext) -> str:
+def profile_text(volunteer: Volunteer, context: MusterContext, at: datetime) -> str:
     return texts.profile(
         name=volunteer.name,
         postcode=volunteer.postcode,
@@ -29,15 +29,17 @@ def profile_text(volunteer: Volunteer, context: MusterContext) -> str:
         availability=volunteer.availability,
         activities=volunteer.activities,
         phone=volunteer.phone,
-        paused=volunteer.is_paused(clock.now()),
+        paused=volunteer.is_paused(at),
         paused_until=volunteer.paused_until,
         zone=context.settings.zone,
     )
 
 
-async def send_profile(message: Message, context: MusterContext, volunteer: Volunteer) -> None:
+async def send_profile(
+    message: Message, context: MusterContext, volunteer: Volunteer, at: datetime
+) -> None:
     await message.reply_text(
-        texts.PROFILE_HEADER + profile_text(volunteer, context) + texts.PROFILE_FOOTER,
+        texts.PROFILE_HEADER + profile_text(volunteer, context, at) + texts.PROFILE_FOOTER,
         reply_markup=keyboards.profile(),
     )
 
@@ -62,7 +64,7 @@ async def profile(update: Update, context: MusterContext) -> None:
     volunteer = await _signed_up(update, context)
     if volunteer is not None:
         assert update.effective_message
-        await send_profile(update.effective_message, context, volunteer)
+        await send_profile(update.effective_message, context, volunteer, clock.now())
 
 
 async def edit(update: Update, context: MusterContext) -> None:
@@ -74,9 +76,9 @@ async def edit(update: Update, context: MusterContext) -> None:
         if volunteer is None or not volunteer.signed_up:
             await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
             return
-        await volunteers.set_step(conn, volunteer.id, step, editing=True)
+        editing = await volunteers.edit(conn, volunteer, step)
     await query.answer()
-    await ask(query.message, context, volunteer, step)
+    await ask(query.message, context, editing, step)
 
 
 async def pause(update: Update, context: MusterContext) -> None:
@@ -90,13 +92,13 @@ async def pause_chosen(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and update.effective_user and isinstance(query.message, Message)
     length = PAUSE_LENGTHS[Pause.unpack(query.data).length]
+    at = clock.now()
     async with context.db.begin() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
         if volunteer is None or not volunteer.signed_up:
             await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
             return
-        until = clock.now() + length if length else None
-        await volunteers.set_pause(conn, volunteer.id, paused=True, until=until)
+        until = await volunteers.pause(conn, at, volunteer, length)
     await query.answer()
     await query.edit_message_reply_markup(None)
     await query.message.reply_text(texts.paused(until, context.settings.zone))
@@ -107,9 +109,7 @@ async def resume(update: Update, context: MusterContext) -> None:
     if volunteer is None:
         return
     assert update.effective_message
-    if not volunteer.is_paused(clock.now()):
-        await update.effective_message.reply_text(texts.NOT_PAUSED)
-        return
+    at = clock.now()
     async with context.db.begin() as conn:
-        await volunteers.set_pause(conn, volunteer.id, paused=False, until=None)
-    await update.effective_message.reply_text(texts.RESUMED)
+        resumed = await volunteers.resume(conn, at, volunteer)
+    await update.effective_message.reply_text(texts.RESUMED if resumed else texts.NOT_PAUSED)

@@ -7,7 +7,8 @@ bot that restarts, picks up where they left off. Profile edits reuse the same qu
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from datetime import datetime
+
 from telegram import Message, ReplyKeyboardRemove, Update
 
 from bot import clock, keyboards, texts
@@ -19,15 +20,12 @@ from bot.domain.signup import (
     InvalidAnswer,
     Step,
     clean_name,
-    next_step,
     normalise_phone,
     normalise_postcode,
     valid_location,
 )
-from bot.domain.statuses import VolunteerStatus
 from bot.domain.volunteers import Volunteer
-from bot.services import actors
-from db import volunteers
+from bot.services import volunteers
 from handlers import dayof, rsvp
 from handlers.common import load_volunteer
 from handlers.profile import profile_text, send_profile
@@ -38,13 +36,17 @@ async def start(update: Update, context: MusterContext) -> None:
     assert update.effective_user and update.effective_message
     payload = context.args[0][:64] if context.args else None
     async with context.db.begin() as conn:
-        volunteer = await load_volunteer(conn, update.effective_user)
-        if volunteer is not None and volunteer.status == VolunteerStatus.SIGNING_UP and payload:
-            await volunteers.update_fields(conn, volunteer.id, start_payload=payload)
-        access = await actors.access(conn, context.settings.admin_ids, update.effective_user.id)
-    if access.roles:
+        arrival = await volunteers.arrive(
+            conn,
+            admin_ids=context.settings.admin_ids,
+            telegram_id=update.effective_user.id,
+            username=update.effective_user.username,
+            payload=payload,
+        )
+    volunteer = arrival.volunteer
+    if arrival.access.roles:
         # Telegram only takes a per-chat menu once the person has pressed Start.
-        await refresh_menu(context.bot, access)
+        await refresh_menu(context.bot, arrival.access)
     if volunteer is None:
         # Nothing is stored before consent; the payload waits in memory until they agree.
         context.user_data.start_payload = payload
@@ -55,13 +57,14 @@ async def start(update: Update, context: MusterContext) -> None:
     elif payload:
         await hand_on(update.effective_message, context, payload)
     else:
-        await send_profile(update.effective_message, context, volunteer)
+        await send_profile(update.effective_message, context, volunteer, clock.now())
 
 
 async def consent(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and update.effective_user and isinstance(query.message, Message)
     answer = Consent.unpack(query.data).answer
+    at = clock.now()
     async with context.db.begin() as conn:
         already = await load_volunteer(conn, update.effective_user)
         if already is not None:
@@ -70,13 +73,13 @@ async def consent(update: Update, context: MusterContext) -> None:
         payload, context.user_data.start_payload = context.user_data.start_payload, None
         volunteer = None
         if answer == "yes":
-            volunteer = await volunteers.start_signup(
+            volunteer = await volunteers.consent(
                 conn,
+                at,
                 telegram_id=update.effective_user.id,
                 username=update.effective_user.username,
                 notice_version=texts.PRIVACY_NOTICE_VERSION,
-                start_payload=payload,
-                at=clock.now(),
+                payload=payload,
             )
     await query.answer()
     await query.edit_message_reply_markup(None)
@@ -86,36 +89,33 @@ async def consent(update: Update, context: MusterContext) -> None:
     await ask(query.message, context, volunteer, Step(volunteer.step))
 
 
-async def _answered(
-    conn: AsyncConnection, message: Message, context: MusterContext, volunteer: Volunteer
-) -> str | None:
-    """Move on after the current question was answered and saved. Returns the /start payload
-    kept through sign-up when sign-up has just finished, for the caller to hand on."""
-    assert volunteer.step is not None
-    if volunteer.editing:
-        await volunteers.set_step(conn, volunteer.id, None)
-        fresh = await volunteers.by_id(conn, volunteer.id)
-        assert fresh is not None
+async def _moved_on(
+    message: Message,
+    context: MusterContext,
+    before: Volunteer,
+    answered: volunteers.Answered,
+    at: datetime,
+) -> None:
+    """Tell them what follows their answer, once it is stored: the profile again when they were
+    editing it, the next question, or the end of sign-up (and the link they came with, if any)."""
+    after = answered.volunteer
+    if answered.finished:
+        await message.reply_text(
+            texts.signed_up(profile_text(after, context, at)), reply_markup=ReplyKeyboardRemove()
+        )
+        # Handed on after the commit: what it opens may need the database itself.
+        if answered.payload:
+            await hand_on(message, context, answered.payload)
+        return
+    if before.editing:
         await message.reply_text(texts.SAVED, reply_markup=ReplyKeyboardRemove())
-        await send_profile(message, context, fresh)
-        return None
-    following = next_step(volunteer.step)
-    if volunteer.step is Step.LOCATION:
+        await send_profile(message, context, after, at)
+        return
+    if before.step is Step.LOCATION:
         # The next question has buttons of its own; take the location keyboard away first.
         await message.reply_text(texts.GOT_IT, reply_markup=ReplyKeyboardRemove())
-    if following is not None:
-        await volunteers.set_step(conn, volunteer.id, following)
-        fresh = await volunteers.by_id(conn, volunteer.id)
-        assert fresh is not None
-        await ask(message, context, fresh, following)
-        return None
-    await volunteers.finish_signup(conn, volunteer.id, at=clock.now())
-    fresh = await volunteers.by_id(conn, volunteer.id)
-    assert fresh is not None
-    await message.reply_text(
-        texts.signed_up(profile_text(fresh, context)), reply_markup=ReplyKeyboardRemove()
-    )
-    return volunteer.start_payload
+    assert after.step is not None
+    await ask(message, context, after, after.step)
 
 
 async def on_text(update: Update, context: MusterContext) -> None:
@@ -136,33 +136,28 @@ async def on_text(update: Update, context: MusterContext) -> None:
         await message.reply_text(texts.UNKNOWN_TEXT)
         return
     step = volunteer.step
+    if step is Step.PHONE and message.text.strip() != texts.SKIP:
+        await message.reply_text(texts.OWN_NUMBER_ONLY, reply_markup=keyboards.share_phone())
+        return
+    if step in OPTIONS:
+        await message.reply_text(texts.EXPECTING_BUTTON)
+        await ask(message, context, volunteer, step)
+        return
+    try:
+        name = clean_name(message.text) if step is Step.NAME else None
+        postcode = normalise_postcode(message.text) if step is Step.LOCATION else None
+    except InvalidAnswer as bad:
+        await message.reply_text(texts.INVALID[bad.reason])
+        return
+    at = clock.now()
     async with context.db.begin() as conn:
-        try:
-            if step is Step.NAME:
-                await volunteers.update_fields(conn, volunteer.id, name=clean_name(message.text))
-            elif step is Step.LOCATION:
-                postcode = normalise_postcode(message.text)
-                await volunteers.update_fields(
-                    conn, volunteer.id, postcode=postcode, latitude=None, longitude=None
-                )
-            elif step is Step.PHONE and message.text.strip() == texts.SKIP:
-                await volunteers.update_fields(conn, volunteer.id, phone=None)
-            elif step is Step.PHONE:
-                await message.reply_text(
-                    texts.OWN_NUMBER_ONLY, reply_markup=keyboards.share_phone()
-                )
-                return
-            else:
-                await message.reply_text(texts.EXPECTING_BUTTON)
-                await ask(message, context, volunteer, step)
-                return
-        except InvalidAnswer as bad:
-            await message.reply_text(texts.INVALID[bad.reason])
-            return
-        payload = await _answered(conn, message, context, volunteer)
-    # Handed on after the commit: what it opens may need the database itself.
-    if payload:
-        await hand_on(message, context, payload)
+        if name is not None:
+            answered = await volunteers.give_name(conn, at, volunteer, name)
+        elif postcode is not None:
+            answered = await volunteers.give_postcode(conn, at, volunteer, postcode)
+        else:  # Skip, on the phone question
+            answered = await volunteers.give_phone(conn, at, volunteer, None)
+    await _moved_on(message, context, volunteer, answered, at)
 
 
 async def on_location(update: Update, context: MusterContext) -> None:
@@ -175,29 +170,23 @@ async def on_location(update: Update, context: MusterContext) -> None:
         if not await dayof.by_location(update, context, volunteer):
             await message.reply_text(texts.NOTHING_TO_CHECK_IN)
         return
+    if volunteer is None or volunteer.step is not Step.LOCATION:
+        await message.reply_text(texts.NOT_SIGNED_UP if volunteer is None else texts.UNKNOWN_TEXT)
+        return
+    latitude, longitude = message.location.latitude, message.location.longitude
+    if not valid_location(latitude, longitude):
+        await message.reply_text(texts.INVALID["location"])
+        return
+    at = clock.now()
     async with context.db.begin() as conn:
-        if volunteer is None or volunteer.step is not Step.LOCATION:
-            await message.reply_text(
-                texts.NOT_SIGNED_UP if volunteer is None else texts.UNKNOWN_TEXT
-            )
-            return
-        latitude, longitude = message.location.latitude, message.location.longitude
-        if not valid_location(latitude, longitude):
-            await message.reply_text(texts.INVALID["location"])
-            return
-        # A shared location replaces a typed postcode: one answer to "where are you?".
-        await volunteers.update_fields(
-            conn, volunteer.id, latitude=latitude, longitude=longitude, postcode=None
-        )
-        payload = await _answered(conn, message, context, volunteer)
-    # Handed on after the commit: what it opens may need the database itself.
-    if payload:
-        await hand_on(message, context, payload)
+        answered = await volunteers.give_location(conn, at, volunteer, latitude, longitude)
+    await _moved_on(message, context, volunteer, answered, at)
 
 
 async def on_contact(update: Update, context: MusterContext) -> None:
     message = update.effective_message
     assert message and message.contact and update.effective_user
+    at = clock.now()
     async with context.db.begin() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
         if volunteer is None or volunteer.step is not Step.PHONE:
@@ -213,16 +202,14 @@ async def on_contact(update: Update, context: MusterContext) -> None:
         except InvalidAnswer as bad:
             await message.reply_text(texts.INVALID[bad.reason])
             return
-        await volunteers.update_fields(conn, volunteer.id, phone=phone)
-        payload = await _answered(conn, message, context, volunteer)
-    # Handed on after the commit: what it opens may need the database itself.
-    if payload:
-        await hand_on(message, context, payload)
+        answered = await volunteers.give_phone(conn, at, volunteer, phone)
+    await _moved_on(message, context, volunteer, answered, at)
 
 
 async def use_telegram_name(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and update.effective_user and isinstance(query.message, Message)
+    at = clock.now()
     async with context.db.begin() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
         if volunteer is None or volunteer.step is not Step.NAME:
@@ -234,13 +221,10 @@ async def use_telegram_name(update: Update, context: MusterContext) -> None:
             await query.answer()
             await query.message.reply_text(texts.INVALID[bad.reason])
             return
-        await volunteers.update_fields(conn, volunteer.id, name=name)
-        await query.answer()
-        await query.edit_message_reply_markup(None)
-        payload = await _answered(conn, query.message, context, volunteer)
-    # Handed on after the commit: what it opens may need the database itself.
-    if payload:
-        await hand_on(query.message, context, payload)
+        answered = await volunteers.give_name(conn, at, volunteer, name)
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    await _moved_on(query.message, context, volunteer, answered, at)
 
 
 async def on_choice(update: Update, context: MusterContext) -> None:
@@ -249,6 +233,7 @@ async def on_choice(update: Update, context: MusterContext) -> None:
     assert query and update.effective_user and isinstance(query.message, Message)
     choice = Choice.unpack(query.data)
     step, code = choice.step, choice.code
+    at = clock.now()
     async with context.db.begin() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
         valid = code == Choice.DONE or code in OPTIONS[step]
@@ -256,21 +241,18 @@ async def on_choice(update: Update, context: MusterContext) -> None:
             await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
             return
         if code != Choice.DONE:
-            await volunteers.toggle_choice(conn, volunteer.id, step, code)
-            fresh = await volunteers.by_id(conn, volunteer.id)
-            assert fresh is not None
-            await query.answer()
-            await query.edit_message_reply_markup(keyboards.choices(step, fresh.choices(step)))
-            return
-        if not volunteer.choices(step):
+            ticked, answered = await volunteers.toggle_choice(conn, volunteer, step, code), None
+        elif not volunteer.choices(step):
             await query.answer(texts.PICK_ONE, show_alert=True)
             return
-        await query.answer()
-        await query.edit_message_reply_markup(None)
-        payload = await _answered(conn, query.message, context, volunteer)
-    # Handed on after the commit: what it opens may need the database itself.
-    if payload:
-        await hand_on(query.message, context, payload)
+        else:
+            ticked, answered = volunteer, await volunteers.done_choosing(conn, at, volunteer)
+    await query.answer()
+    if answered is None:
+        await query.edit_message_reply_markup(keyboards.choices(step, ticked.choices(step)))
+        return
+    await query.edit_message_reply_markup(None)
+    await _moved_on(query.message, context, volunteer, answered, at)
 
 
 async def hand_on(message: Message, context: MusterContext, payload: str) -> None:

@@ -156,3 +156,21 @@ async def app(
     application = await start_application(fake, settings, engine, deep_links)
     yield application
     await stop_application(application)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def each_engine(
+    request: pytest.FixtureRequest, database_url: str
+) -> AsyncIterator[AsyncEngine]:
+    """A migrated database on SQLite, and the same test again on PostgreSQL (skipped there unless
+    TEST_POSTGRES_URL is set), for service tests whose queries must agree on both."""
+    async with contextlib.AsyncExitStack() as stack:
+        url = database_url
+        if request.param == "postgresql":
+            url = await stack.enter_async_context(
+                throwaway_postgres(request.getfixturevalue("postgres_url"))
+            )
+        engine = create_engine(url)
+        stack.push_async_callback(engine.dispose)
+        await migrate.upgrade(engine)
+        yield engine
