@@ -11,6 +11,8 @@ from datetime import date, datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
+from telegram.helpers import create_deep_linked_url
+
 from bot import timefmt
 from bot.domain import reports
 from bot.domain.events import KINDS, Event, Shift
@@ -620,6 +622,11 @@ def csv_imported(events: int, shifts: int) -> str:
         f"✅ Created {plural(events, 'event')} with {plural(shifts, 'shift')}. "
         "Share each event's link: anyone who taps it can sign up for a shift."
     )
+
+
+def share_link(bot_username: str, event: Event) -> str:
+    """The link volunteers open to answer for ``event`` (the bot's /start with its payload)."""
+    return create_deep_linked_url(bot_username, event.link_payload)
 
 
 def event_link_line(event: Event, first_start: datetime, link: str, zone: ZoneInfo) -> str:

@@ -30,8 +30,8 @@ from bot.domain.events import (
 )
 from bot.domain.permissions import Access, Role
 from bot.domain.statuses import EventStatus
+from bot.services import events as organising
 from bot.userdata import NewEventDraft
-from db import audit, events
 from handlers.common import offered_only, requires
 
 KIND, TITLE, AREA, PLACE, ADDRESS, DATE, SHIFT, PREVIEW = range(8)
@@ -294,20 +294,10 @@ async def _create(
         shifts=tuple(draft.shifts),
     )
     async with context.db.begin() as conn:
-        event_id = await events.create_event(
-            conn, plan, created_by=update.effective_user.id, at=clock.now()
+        created = await organising.create(
+            conn, clock.now(), by=update.effective_user.id, draft=plan
         )
-        await audit.record(
-            conn,
-            actor_telegram_id=update.effective_user.id,
-            action="create_event",
-            event_id=event_id,
-            shifts=len(shifts),
-            at=clock.now(),
-        )
-        created = await events.by_id(conn, event_id)
-    assert created is not None
-    link = f"https://t.me/{context.bot.username}?start={created.link_payload}"
+    link = texts.share_link(context.bot.username, created)
     await message.reply_text(texts.event_created(created, len(shifts), link))
     return ConversationHandler.END
 
