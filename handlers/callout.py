@@ -4,10 +4,10 @@ exactly what they will get, adds a line if they like, and sends now or at a chos
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from telegram import Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -27,15 +27,13 @@ from bot.callbacks import (
     TopUp,
 )
 from bot.context import MusterContext
-from bot.domain.audience import DISTANCES_KM, Audience, Place, Standby, best_standby
-from bot.domain.events import BadEventInput, Event, Shift, local_to_utc, parse_date
+from bot.domain.audience import DISTANCES_KM, Audience
+from bot.domain.events import BadEventInput, local_to_utc, parse_date
 from bot.domain.permissions import Access, Role
-from bot.domain.planning import default_deadline
 from bot.domain.signup import ACTIVITIES
-from bot.domain.statuses import EventStatus
 from bot.services import actors, calls
+from bot.services.calls import Calling, NewCall
 from bot.userdata import CallDraft
-from db import attendance, audit, callouts, events
 from handlers.common import offered_only, requires
 
 EVENT, SHIFTS, FILTERS, ACTIVITY, LINE, CONFIRM, WHEN = range(7)
@@ -43,18 +41,22 @@ LINE_MAX = 300
 _WHEN = re.compile(r"^(.*?)[\s,]+(\d{1,2})[:.](\d{2})$")
 
 
-async def _load(context: MusterContext, draft: CallDraft) -> tuple[Event, list[Shift]]:
+async def _load(context: MusterContext, draft: CallDraft, *, count: bool = False) -> Calling:
+    """The draft's event as it stands now (its one read for this step); with ``count``, also how
+    many the draft reaches."""
     assert draft.event_id is not None
-    async with context.db.connect() as conn:
-        event = await events.by_id(conn, draft.event_id)
-        shifts = await events.shifts_of(conn, draft.event_id)
-    assert event is not None
     at = clock.now()
-    return event, [s for s in shifts if s.open_at(at)]
-
-
-def _chosen(shifts: list[Shift], draft: CallDraft) -> list[Shift]:
-    return [s for s in shifts if s.id in draft.shift_ids]
+    async with context.db.connect() as conn:
+        if not count:
+            return await calls.event_to_call(conn, at, draft.event_id)
+        return await calls.live_count(
+            conn,
+            at,
+            event_id=draft.event_id,
+            shift_ids=draft.shift_ids,
+            filters=draft.audience,
+            zone=context.settings.zone,
+        )
 
 
 def _describe(filters_: Audience, area: str) -> list[str]:
@@ -87,42 +89,45 @@ def _filter_buttons(filters_: Audience, area: str) -> list[tuple[CallFilterKey, 
     ]
 
 
-async def _count(
-    context: MusterContext, draft: CallDraft, event: Event, shifts: list[Shift]
-) -> int:
-    async with context.db.connect() as conn:
-        people = await calls.plan(
-            conn, event, shifts, draft.audience, context.settings.zone, clock.now()
-        )
-    return len(people)
-
-
 async def _gone(message: Message) -> int:
     """The draft is no more (they asked /forget to erase them half-way): the flow ends."""
     await message.reply_text(texts.CALLOUT_DRAFT_GONE)
     return ConversationHandler.END
 
 
-async def _ask(message: Message, context: MusterContext, draft: CallDraft, state: int) -> int:
+def _shift_buttons(calling: Calling, draft: CallDraft, zone: ZoneInfo) -> InlineKeyboardMarkup:
+    return keyboards.call_shifts(
+        [
+            (s.id, timefmt.span(s.starts_at, s.ends_at, zone), s.id in draft.shift_ids)
+            for s in calling.shifts
+        ]
+    )
+
+
+async def _ask(
+    message: Message,
+    context: MusterContext,
+    draft: CallDraft,
+    state: int,
+    calling: Calling | None = None,
+) -> int:
+    """Ask the question of ``state``; ``calling``: the draft's event, when this step read it
+    already."""
     zone = context.settings.zone
     if state == EVENT:
         await message.reply_text(
             texts.CALLOUT_PICK_EVENT, reply_markup=keyboards.call_events(draft.events)
         )
     elif state == SHIFTS:
-        _, shifts = await _load(context, draft)
-        labels = [
-            (s.id, timefmt.span(s.starts_at, s.ends_at, zone), s.id in draft.shift_ids)
-            for s in shifts
-        ]
+        calling = calling or await _load(context, draft)
         await message.reply_text(
-            texts.CALLOUT_PICK_SHIFTS, reply_markup=keyboards.call_shifts(labels)
+            texts.CALLOUT_PICK_SHIFTS, reply_markup=_shift_buttons(calling, draft, zone)
         )
     elif state == FILTERS:
         await message.reply_text(**await _filters_view(context, draft))
     elif state == LINE:
-        event, shifts = await _load(context, draft)
-        text, markup = calls.message(event, _chosen(shifts, draft), None, zone)
+        calling = calling or await _load(context, draft)
+        text, markup = calls.message(calling.event, calling.chosen(draft.shift_ids), None, zone)
         await message.reply_text(
             text,
             reply_markup=keyboards.preview(keyboards.InlineKeyboardMarkup.de_json(markup, None)),
@@ -132,9 +137,11 @@ async def _ask(message: Message, context: MusterContext, draft: CallDraft, state
             reply_markup=keyboards.flow((texts.SKIP, "skip"), kind=CallFlow),
         )
     elif state == CONFIRM:
-        event, shifts = await _load(context, draft)
+        calling = await _load(context, draft, count=True)
         if draft.line:
-            text, markup = calls.message(event, _chosen(shifts, draft), draft.line, zone)
+            text, markup = calls.message(
+                calling.event, calling.chosen(draft.shift_ids), draft.line, zone
+            )
             await message.reply_text(
                 text,
                 reply_markup=keyboards.preview(
@@ -142,7 +149,7 @@ async def _ask(message: Message, context: MusterContext, draft: CallDraft, state
                 ),
             )
         await message.reply_text(
-            texts.callout_ready(await _count(context, draft, event, _chosen(shifts, draft))),
+            texts.callout_ready(calling.reaches or 0),
             reply_markup=keyboards.flow(
                 (texts.SEND_NOW, "now"), (texts.SEND_LATER, "later"), kind=CallFlow
             ),
@@ -154,11 +161,11 @@ async def _ask(message: Message, context: MusterContext, draft: CallDraft, state
 
 
 async def _filters_view(context: MusterContext, draft: CallDraft) -> dict[str, object]:
-    event, shifts = await _load(context, draft)
-    count = await _count(context, draft, event, _chosen(shifts, draft))
+    calling = await _load(context, draft, count=True)
+    area = calling.event.area
     return {
-        "text": texts.callout_audience(count, _describe(draft.audience, event.area)),
-        "reply_markup": keyboards.call_filters(_filter_buttons(draft.audience, event.area)),
+        "text": texts.callout_audience(calling.reaches or 0, _describe(draft.audience, area)),
+        "reply_markup": keyboards.call_filters(_filter_buttons(draft.audience, area)),
     }
 
 
@@ -166,21 +173,19 @@ async def _filters_view(context: MusterContext, draft: CallDraft) -> dict[str, o
 async def start(update: Update, context: MusterContext, access: Access) -> int:
     assert update.effective_message
     zone = context.settings.zone
-    async with context.db.connect() as conn:
-        found = await events.upcoming(conn, areas=access.areas(Role.ORGANISER), at=clock.now())
     at = clock.now()
-    choices = [(event, [s for s in shifts if s.open_at(at)]) for event, shifts in found]
-    choices = [(event, shifts) for event, shifts in choices if shifts]
+    async with context.db.connect() as conn:
+        choices = await calls.events_to_call(conn, at, access.areas(Role.ORGANISER))
     if not choices:
         await update.effective_message.reply_text(texts.CALLOUT_NO_EVENTS)
         return ConversationHandler.END
     draft = CallDraft(
         state=EVENT,
         events=[
-            (event.id, texts.callout_event_label(event, shifts[0], zone))
-            for event, shifts in choices[:20]
+            (c.event.id, texts.callout_event_label(c.event, c.shifts[0], zone))
+            for c in choices[:20]
         ],
-        allowed=[event.id for event, _ in choices],
+        allowed=[c.event.id for c in choices],
     )
     context.user_data.callout = draft
     return await _ask(update.effective_message, context, draft, EVENT)
@@ -200,9 +205,9 @@ async def event_chosen(update: Update, context: MusterContext) -> int:
     await query.answer()
     await query.edit_message_reply_markup(None)
     draft.event_id, draft.audience, draft.line = event_id, Audience(), None
-    _, shifts = await _load(context, draft)
-    draft.shift_ids = [s.id for s in shifts]
-    return await _ask(query.message, context, draft, SHIFTS)
+    calling = await _load(context, draft)
+    draft.shift_ids = [s.id for s in calling.shifts]
+    return await _ask(query.message, context, draft, SHIFTS, calling)
 
 
 async def shift_toggled(update: Update, context: MusterContext) -> int:
@@ -216,10 +221,8 @@ async def shift_toggled(update: Update, context: MusterContext) -> int:
     chosen = set(draft.shift_ids)
     chosen.symmetric_difference_update({shift_id})
     draft.shift_ids = sorted(chosen)
-    _, shifts = await _load(context, draft)
-    zone = context.settings.zone
-    labels = [(s.id, timefmt.span(s.starts_at, s.ends_at, zone), s.id in chosen) for s in shifts]
-    await query.edit_message_reply_markup(keyboards.call_shifts(labels))
+    calling = await _load(context, draft)
+    await query.edit_message_reply_markup(_shift_buttons(calling, draft, context.settings.zone))
     return SHIFTS
 
 
@@ -286,73 +289,54 @@ async def typed(update: Update, context: MusterContext) -> int:
     return draft.state
 
 
-def _read_when(text: str, zone: ZoneInfo) -> datetime:
+def _read_when(text: str, today: date, zone: ZoneInfo) -> datetime:
     """ "Fri 27 Nov 18:00": a day as /newevent reads them, then a 24-hour time."""
     match = _WHEN.match(text.strip())
     if not match:
         raise BadEventInput("when")
-    day = parse_date(match[1], clock.now().astimezone(zone).date())
+    day = parse_date(match[1], today)
     hour, minute = int(match[2]), int(match[3])
     if hour > 23 or minute > 59:
         raise BadEventInput("when")
     return local_to_utc(day, time(hour, minute), zone)
 
 
+def _call(update: Update, draft: CallDraft) -> NewCall:
+    assert update.effective_user and update.effective_chat and draft.event_id is not None
+    return NewCall(
+        event_id=draft.event_id,
+        shift_ids=tuple(draft.shift_ids),
+        filters=draft.audience,
+        line=draft.line,
+        by=update.effective_user.id,
+        progress_chat_id=update.effective_chat.id,
+    )
+
+
 async def _scheduled(
     update: Update, context: MusterContext, message: Message, draft: CallDraft
 ) -> int:
     zone = context.settings.zone
+    at = clock.now()
     try:
-        send_at = _read_when(message.text or "", zone)
+        send_at = _read_when(message.text or "", at.astimezone(zone).date(), zone)
     except BadEventInput:
         await message.reply_text(texts.CALLOUT_WHEN_BAD)
         return WHEN
-    _, shifts = await _load(context, draft)
-    chosen = _chosen(shifts, draft)
-    if send_at <= clock.now() or not chosen or send_at >= min(s.starts_at for s in chosen):
+    async with context.db.begin() as conn:
+        created = await calls.send_later(
+            conn,
+            at,
+            _call(update, draft),
+            send_at=send_at,
+            rsvp_before=timedelta(hours=context.settings.rsvp_deadline_hours),
+        )
+    if not created:
         await message.reply_text(texts.CALLOUT_WHEN_PAST)
         return WHEN
-    await _create(update, context, draft, send_at)
+    context.user_data.callout = None
     await message.reply_text(texts.callout_scheduled(send_at, zone))
     return ConversationHandler.END
-
-
-async def _create(
-    update: Update, context: MusterContext, draft: CallDraft, send_at: datetime
-) -> int:
-    assert update.effective_user and update.effective_chat and draft.event_id is not None
-    context.user_data.callout = None
-    _, shifts = await _load(context, draft)
-    deadline = default_deadline(
-        min(s.starts_at for s in _chosen(shifts, draft)),
-        send_at,
-        timedelta(hours=context.settings.rsvp_deadline_hours),
-    )
-    async with context.db.begin() as conn:
-        callout_id = await callouts.create(
-            conn,
-            event_id=draft.event_id,
-            shift_ids=draft.shift_ids,
-            filters=draft.audience,
-            message=draft.line,
-            created_by=update.effective_user.id,
-            send_at=send_at,
-            progress_chat_id=update.effective_chat.id,
-            rsvp_deadline=deadline,
-            at=clock.now(),
-        )
-        await audit.record(
-            conn,
-            actor_telegram_id=update.effective_user.id,
-            action="callout",
-            event_id=draft.event_id,
-            callout_id=callout_id,
-            shifts=len(draft.shift_ids),
-            audience=draft.audience.to_json(),
-            scheduled=send_at > clock.now(),
-            at=clock.now(),
-        )
-    return callout_id
 
 
 async def flow_button(update: Update, context: MusterContext) -> int:
@@ -398,10 +382,15 @@ async def flow_button(update: Update, context: MusterContext) -> int:
         return await _ask(query.message, context, draft, WHEN)
     if choice == "now" and state == CONFIRM:
         at = clock.now()
-        callout_id = await _create(update, context, draft, at)
         async with context.db.begin() as conn:
-            call = await callouts.claim_now(conn, callout_id)
-            await calls.launch(conn, call, context.settings.zone, at)
+            await calls.send_now(
+                conn,
+                at,
+                _call(update, draft),
+                rsvp_before=timedelta(hours=context.settings.rsvp_deadline_hours),
+                zone=context.settings.zone,
+            )
+        context.user_data.callout = None
         context.wake_outbox()
         return ConversationHandler.END
     return await _ask(query.message, context, draft, state)
@@ -443,71 +432,32 @@ def conversation() -> ConversationHandler:
     )
 
 
-# Not asked again within this long of their last call or nudge.
-TOP_UP_RESTS = timedelta(days=3)
-
-
 async def top_up(update: Update, context: MusterContext) -> None:
     """The forecast's one tap: a call to the best standby volunteers for a shift that may be
-    short, twice as many as the places to fill since not everyone will say yes."""
+    short (see bot.services.calls.top_up)."""
     query = update.callback_query
     assert query and isinstance(query.message, Message) and update.effective_user
     shift_id = TopUp.unpack(query.data).shift_id
-    zone = context.settings.zone
     at = clock.now()
     async with context.db.begin() as conn:
         access = await actors.access(conn, context.settings.admin_ids, update.effective_user.id)
-        found = await events.shifts_by_ids(conn, [shift_id])
-        event = await events.by_id(conn, found[0].event_id) if found else None
-        if event is None or not access.covers(Role.ORGANISER, event.area):
-            await query.answer(texts.not_allowed("organiser"), show_alert=True)
-            return
-        shift = found[0]
-        if not shift.open_at(at) or event.status != EventStatus.ACTIVE:
-            await query.answer(texts.SHIFT_CLOSED, show_alert=True)
-            return
-        free = await calls.plan(conn, event, [shift], Audience(fits_availability=True), zone, at)
-        rested = await callouts.recently_called(conn, at - TOP_UP_RESTS)
-        free = [person for person in free if person.volunteer_id not in rested]
-        rates = await attendance.show_rates(conn, [p.volunteer_id for p in free], at)
-        short = max(shift.capacity, event.min_helpers or 0) - shift.going
-        picked = best_standby(
-            [
-                Standby(
-                    p.volunteer_id, p.place or Place(None, None, None), rates.get(p.volunteer_id)
-                )
-                for p in free
-            ],
-            Place(event.latitude, event.longitude, event.address),
-            context.settings.newcomer_show_rate,
-            max(2 * short, 1),
-        )
-        if not picked:
-            await query.answer(texts.TOP_UP_NOBODY, show_alert=True)
-            return
-        callout_id = await callouts.create(
+        result = await calls.top_up(
             conn,
-            event_id=event.id,
-            shift_ids=[shift.id],
-            filters=Audience(only=frozenset(picked)),
-            message=texts.TOP_UP_LINE,
-            created_by=update.effective_user.id,
-            send_at=at,
+            at,
+            access=access,
+            shift_id=shift_id,
             progress_chat_id=query.message.chat.id,
-            at=clock.now(),
+            newcomer_show_rate=context.settings.newcomer_show_rate,
+            zone=context.settings.zone,
         )
-        await audit.record(
-            conn,
-            actor_telegram_id=update.effective_user.id,
-            action="callout",
-            event_id=event.id,
-            callout_id=callout_id,
-            shifts=1,
-            audience={"top_up": len(picked)},
-            scheduled=False,
-            at=clock.now(),
-        )
-        await calls.launch(conn, await callouts.claim_now(conn, callout_id), zone, at)
+    if result != "sent":
+        refusal = {
+            "not_allowed": texts.not_allowed("organiser"),
+            "closed": texts.SHIFT_CLOSED,
+            "nobody": texts.TOP_UP_NOBODY,
+        }[result]
+        await query.answer(refusal, show_alert=True)
+        return
     await query.answer()
     await query.edit_message_reply_markup(None)
     context.wake_outbox()

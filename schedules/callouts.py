@@ -7,16 +7,11 @@ from __future__ import annotations
 from bot import clock
 from bot.context import MusterContext
 from bot.services import calls
-from db import callouts
 
 
 async def launch_due(context: MusterContext) -> None:
     at = clock.now()
     async with context.db.begin() as conn:
-        due = await callouts.claim_due(conn, at)
-        for callout_id in due:
-            call = await callouts.by_id(conn, callout_id)
-            assert call is not None
-            await calls.launch(conn, call, context.settings.zone, at)
-    if due:
+        launched = await calls.launch_due(conn, at, context.settings.zone)
+    if launched:
         context.wake_outbox()

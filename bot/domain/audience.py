@@ -6,7 +6,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -141,3 +141,13 @@ def best_standby(
         return (int(how_far(person) // NEAR_BAND_KM), -rate, person.volunteer_id)
 
     return [person.volunteer_id for person in sorted(candidates, key=rank)[:count]]
+
+
+# Not asked again for a top-up within this long of their last call or nudge.
+TOP_UP_RESTS = timedelta(days=3)
+
+
+def top_up_size(needed: int, going: int) -> int:
+    """How many to ask for a top-up: twice the places to fill, since not everyone will say yes,
+    and never nobody."""
+    return max(2 * (needed - going), 1)

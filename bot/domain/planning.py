@@ -143,6 +143,13 @@ def default_deadline(
     return deadline if deadline > sent_at else None
 
 
+def can_send_at(send_at: datetime, at: datetime, starts: Iterable[datetime]) -> bool:
+    """Whether a call may be scheduled for ``send_at``: still to come, and before the first of
+    its shifts starts (a call with no shift left to answer for may not be scheduled at all)."""
+    starts = list(starts)
+    return bool(starts) and at < send_at < min(starts)
+
+
 def digest_due(at: datetime, digest_time: time, zone: ZoneInfo) -> tuple[date, datetime]:
     """Today's local date and when today's digest is due."""
     today = at.astimezone(zone).date()

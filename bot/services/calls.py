@@ -1,5 +1,7 @@
-"""Launching a shift call: work out who it reaches now, and queue one message each in the outbox,
-with the organiser's progress message ahead of them.
+"""Shift calls: the events an organiser may call for, how many a draft call reaches, creating a
+call now or for later (with its audit record), the forecast's one-tap top-up, and launching: work
+out who a call reaches now, and queue one message each in the outbox, with the organiser's
+progress message ahead of them.
 
 The audience is worked out at the moment of sending, so a call scheduled for later skips people
 who paused, forgot or answered in the meantime.
@@ -7,17 +9,90 @@ who paused, forgot or answered in the meantime.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import keyboards, texts
-from bot.domain.audience import Audience, slots_for
+from bot.domain.audience import (
+    TOP_UP_RESTS,
+    Audience,
+    Place,
+    Standby,
+    best_standby,
+    slots_for,
+    top_up_size,
+)
 from bot.domain.events import Event, Shift
+from bot.domain.permissions import Access, Role
+from bot.domain.planning import can_send_at, default_deadline
 from bot.domain.statuses import EventStatus
-from db import callouts, events, outbox
+from db import attendance, audit, callouts, events, outbox
 from db.callouts import Callout, Recipient
+
+
+@dataclass(frozen=True)
+class Calling:
+    """An event a call is being drafted for, as it stands: its shifts still open for answers and,
+    when counted, how many the call would reach now."""
+
+    event: Event
+    shifts: tuple[Shift, ...]
+    reaches: int | None = None
+
+    def chosen(self, shift_ids: Iterable[int]) -> list[Shift]:
+        wanted = set(shift_ids)
+        return [s for s in self.shifts if s.id in wanted]
+
+
+@dataclass(frozen=True)
+class NewCall:
+    """A call as an organiser made it."""
+
+    event_id: int
+    shift_ids: tuple[int, ...]
+    filters: Audience
+    line: str | None  # their own line, if any
+    by: int  # their Telegram id
+    progress_chat_id: int  # where they see it go out
+
+
+async def events_to_call(
+    conn: AsyncConnection, at: datetime, areas: Iterable[str] | None
+) -> list[Calling]:
+    """The events in ``areas`` (None: all) with a shift still open for answers, soonest first."""
+    found = [
+        Calling(event, tuple(s for s in shifts if s.open_at(at)))
+        for event, shifts in await events.upcoming(conn, areas=areas, at=at)
+    ]
+    return [calling for calling in found if calling.shifts]
+
+
+async def event_to_call(conn: AsyncConnection, at: datetime, event_id: int) -> Calling:
+    """The event a draft is for, with its shifts still open for answers."""
+    event = await events.by_id(conn, event_id)
+    assert event is not None  # events are cancelled, never deleted
+    shifts = await events.shifts_of(conn, event_id)
+    return Calling(event, tuple(s for s in shifts if s.open_at(at)))
+
+
+async def live_count(
+    conn: AsyncConnection,
+    at: datetime,
+    *,
+    event_id: int,
+    shift_ids: Iterable[int],
+    filters: Audience,
+    zone: ZoneInfo,
+) -> Calling:
+    """The event a draft is for, and how many the draft's shifts and filters reach now."""
+    calling = await event_to_call(conn, at, event_id)
+    people = await plan(conn, calling.event, calling.chosen(shift_ids), filters, zone, at)
+    return Calling(calling.event, calling.shifts, len(people))
 
 
 async def plan(
@@ -42,12 +117,162 @@ def message(
     return text, keyboards.rsvp(call_shifts, event.id, zone).to_dict()
 
 
-async def launch(conn: AsyncConnection, call: Callout, zone: ZoneInfo, at: datetime) -> int:
+async def send_now(
+    conn: AsyncConnection, at: datetime, call: NewCall, *, rsvp_before: timedelta, zone: ZoneInfo
+) -> int:
+    """Create a call, with its audit record, and launch it at once; returns how many it reaches.
+
+    ``rsvp_before``: how long before its first shift answers close."""
+    calling = await event_to_call(conn, at, call.event_id)
+    chosen = calling.chosen(call.shift_ids)
+    callout_id = await _create(
+        conn,
+        at,
+        call,
+        send_at=at,
+        rsvp_deadline=(
+            default_deadline(min(s.starts_at for s in chosen), at, rsvp_before) if chosen else None
+        ),
+        audited=call.filters.to_json(),
+    )
+    return await _launch(conn, await callouts.claim_now(conn, callout_id), calling.event, zone, at)
+
+
+async def send_later(
+    conn: AsyncConnection,
+    at: datetime,
+    call: NewCall,
+    *,
+    send_at: datetime,
+    rsvp_before: timedelta,
+) -> bool:
+    """Create a call to go out at ``send_at``, with its audit record; False (and nothing changes)
+    when that time has passed or is not before the first chosen shift still open."""
+    calling = await event_to_call(conn, at, call.event_id)
+    starts = [s.starts_at for s in calling.chosen(call.shift_ids)]
+    if not can_send_at(send_at, at, starts):
+        return False
+    await _create(
+        conn,
+        at,
+        call,
+        send_at=send_at,
+        rsvp_deadline=default_deadline(min(starts), send_at, rsvp_before),
+        audited=call.filters.to_json(),
+    )
+    return True
+
+
+TopUpResult = Literal["sent", "not_allowed", "closed", "nobody"]
+
+
+async def top_up(
+    conn: AsyncConnection,
+    at: datetime,
+    *,
+    access: Access,
+    shift_id: int,
+    progress_chat_id: int,
+    newcomer_show_rate: float,
+    zone: ZoneInfo,
+) -> TopUpResult:
+    """The forecast's one tap: a call for a shift that may be short to the best standby
+    volunteers (free then, not asked lately; ranked by bot.domain.audience.best_standby)."""
+    found = await events.shifts_by_ids(conn, [shift_id])
+    event = await events.by_id(conn, found[0].event_id) if found else None
+    if event is None or not access.covers(Role.ORGANISER, event.area):
+        return "not_allowed"
+    shift = found[0]
+    if not shift.open_at(at) or event.status != EventStatus.ACTIVE:
+        return "closed"
+    free = await plan(conn, event, [shift], Audience(fits_availability=True), zone, at)
+    rested = await callouts.recently_called(conn, at - TOP_UP_RESTS)
+    free = [person for person in free if person.volunteer_id not in rested]
+    rates = await attendance.show_rates(conn, [p.volunteer_id for p in free], at)
+    picked = best_standby(
+        [
+            Standby(p.volunteer_id, p.place or Place(None, None, None), rates.get(p.volunteer_id))
+            for p in free
+        ],
+        Place(event.latitude, event.longitude, event.address),
+        newcomer_show_rate,
+        top_up_size(max(shift.capacity, event.min_helpers or 0), shift.going),
+    )
+    if not picked:
+        return "nobody"
+    call = NewCall(
+        event_id=event.id,
+        shift_ids=(shift.id,),
+        filters=Audience(only=frozenset(picked)),
+        line=texts.TOP_UP_LINE,
+        by=access.telegram_id,
+        progress_chat_id=progress_chat_id,
+    )
+    callout_id = await _create(
+        conn,
+        at,
+        call,
+        send_at=at,
+        rsvp_deadline=None,
+        audited={"top_up": len(picked)},
+    )
+    await _launch(conn, await callouts.claim_now(conn, callout_id), event, zone, at)
+    return "sent"
+
+
+async def _create(
+    conn: AsyncConnection,
+    at: datetime,
+    call: NewCall,
+    *,
+    send_at: datetime,
+    rsvp_deadline: datetime | None,
+    audited: dict[str, object],
+) -> int:
+    """The call's row and its audit record (``audited``: what the log keeps of its audience)."""
+    callout_id = await callouts.create(
+        conn,
+        event_id=call.event_id,
+        shift_ids=list(call.shift_ids),
+        filters=call.filters,
+        message=call.line,
+        created_by=call.by,
+        send_at=send_at,
+        progress_chat_id=call.progress_chat_id,
+        rsvp_deadline=rsvp_deadline,
+        at=at,
+    )
+    await audit.record(
+        conn,
+        actor_telegram_id=call.by,
+        action="callout",
+        event_id=call.event_id,
+        callout_id=callout_id,
+        shifts=len(call.shift_ids),
+        audience=audited,
+        scheduled=send_at > at,
+        at=at,
+    )
+    return callout_id
+
+
+async def launch_due(conn: AsyncConnection, at: datetime, zone: ZoneInfo) -> int:
+    """Launch every call scheduled for later whose time has come; returns how many."""
+    due = await callouts.claim_due(conn, at)
+    for callout_id in due:
+        call = await callouts.by_id(conn, callout_id)
+        assert call is not None
+        await _launch(conn, call, await events.by_id(conn, call.event_id), zone, at)
+    return len(due)
+
+
+async def _launch(
+    conn: AsyncConnection, call: Callout, event: Event | None, zone: ZoneInfo, at: datetime
+) -> int:
     """Queue the call's messages; returns how many. A call with nobody to reach is done at once.
 
     The organiser's progress message goes first; the outbox sender edits it as the call goes out.
     """
-    event = await events.by_id(conn, call.event_id)
     call_shifts = [s for s in await events.shifts_by_ids(conn, call.shift_ids) if s.open_at(at)]
     people: list[Recipient] = []
     if event is not None and event.status == EventStatus.ACTIVE and call_shifts:
