@@ -61,13 +61,14 @@ async def still_coming(update: Update, context: MusterContext) -> None:
     pressed = StillComing.unpack(query.data)
     choice, shift_id = pressed.answer, pressed.shift_id
     answered = None
+    at = clock.now()
     async with context.db.begin() as conn:
         volunteer = await _volunteer(update, context, conn)
         if volunteer is None:
             return
         if choice == "n":
             answered = await record_answer(
-                context, conn, volunteer, [shift_id], RsvpStatus.CANT, None
+                context, conn, at, volunteer, [shift_id], RsvpStatus.CANT, None
             )
             if not answered.outcomes:
                 await query.answer(texts.SHIFT_CLOSED, show_alert=True)
