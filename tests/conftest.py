@@ -156,3 +156,21 @@ async def app(
     application = await start_application(fake, settings, engine, deep_links)
     yield application
     await stop_application(application)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def each_db(
+    request: pytest.FixtureRequest, engine: AsyncEngine
+) -> AsyncIterator[AsyncEngine]:
+    """A migrated database on SQLite, then on PostgreSQL (skipped there without
+    TEST_POSTGRES_URL): for service tests whose queries should agree on both."""
+    if request.param == "sqlite":
+        yield engine
+        return
+    async with throwaway_postgres(request.getfixturevalue("postgres_url")) as url:
+        postgres = create_engine(url)
+        await migrate.upgrade(postgres)
+        try:
+            yield postgres
+        finally:
+            await postgres.dispose()
