@@ -4,7 +4,6 @@ running late, "Can't come", the debrief, and organisers correcting attendance.""
 from __future__ import annotations
 
 import contextlib
-from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Message, Update
@@ -13,21 +12,24 @@ from telegram.error import BadRequest
 from bot import clock, keyboards, texts, timefmt
 from bot.callbacks import CheckIn, CorrectAttendance, Doors, Mark, StillComing
 from bot.context import MusterContext
-from bot.domain.audience import distance_km
-from bot.domain.events import Event, Shift
-from bot.domain.permissions import Role
-from bot.domain.statuses import Attendance, RsvpStatus
+from bot.domain.statuses import RsvpStatus
 from bot.domain.volunteers import Volunteer
-from bot.services import actors
-from bot.services.organisers import tell_organisers
-from db import attendance, events
+from bot.services import actors, dayof
+from bot.services.dayof import CheckInAction, NotOrganiser, Said, Sheet
 from handlers.common import load_volunteer
 from handlers.rsvp import ask_reason, record_answer
 
-# Check-in opens this long before a shift starts.
-EARLY = timedelta(minutes=60)
-DEBRIEF_WITHIN = timedelta(hours=24)
 NOTE_MAX = 500
+
+SAID = {
+    Said.OVER: texts.SESSION_OVER,
+    Said.ALREADY_HERE: texts.ALREADY_CHECKED_IN,
+    Said.CHECKED_IN: texts.CHECKED_IN,
+    Said.LATE: texts.LATE_NOTED,
+    Said.CANT_COME: texts.CANT_COME_NOTED,
+    Said.TOO_FAR: texts.TOO_FAR_TO_CHECK_IN,
+}
+ACTIONS = {"h": CheckInAction.HERE, "l": CheckInAction.LATE, "x": CheckInAction.CANT_COME}
 
 
 async def _volunteer(
@@ -44,14 +46,6 @@ async def _volunteer(
     return volunteer
 
 
-async def _shift_and_event(conn: AsyncConnection, shift_id: int) -> tuple[Shift, Event] | None:
-    found = await events.shifts_by_ids(conn, [shift_id])
-    if not found:
-        return None
-    event = await events.by_id(conn, found[0].event_id)
-    return (found[0], event) if event else None
-
-
 # --- "Still coming?" ------------------------------------------------------------------------------
 
 
@@ -61,13 +55,14 @@ async def still_coming(update: Update, context: MusterContext) -> None:
     pressed = StillComing.unpack(query.data)
     choice, shift_id = pressed.answer, pressed.shift_id
     answered = None
+    at = clock.now()
     async with context.db.begin() as conn:
         volunteer = await _volunteer(update, context, conn)
         if volunteer is None:
             return
         if choice == "n":
             answered = await record_answer(
-                context, conn, volunteer, [shift_id], RsvpStatus.CANT, None
+                context, conn, at, volunteer, [shift_id], RsvpStatus.CANT, None
             )
             if not answered.outcomes:
                 await query.answer(texts.SHIFT_CLOSED, show_alert=True)
@@ -85,58 +80,31 @@ async def still_coming(update: Update, context: MusterContext) -> None:
 # --- Check-in -------------------------------------------------------------------------------------
 
 
-async def _check_in(
-    context: MusterContext, conn: AsyncConnection, volunteer: Volunteer, shift_id: int
-) -> str:
-    """Check someone in to a shift that is on now; returns what to tell them."""
-    found = await _shift_and_event(conn, shift_id)
-    at = clock.now()
-    if found is None or shift_id not in await attendance.on_now(conn, at, EARLY):
-        return texts.SESSION_OVER
-    already = [p for p in await attendance.people(conn, shift_id) if p.volunteer_id == volunteer.id]
-    if already and already[0].came:
-        return texts.ALREADY_CHECKED_IN
-    await attendance.check_in(conn, shift_id, volunteer.id, at=clock.now())
-    return texts.CHECKED_IN
-
-
 async def checkin_button(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and isinstance(query.message, Message)
     pressed = CheckIn.unpack(query.data)
-    choice, shift_id = pressed.action, pressed.shift_id
+    action = ACTIONS[pressed.action]
+    at = clock.now()
     async with context.db.begin() as conn:
         volunteer = await _volunteer(update, context, conn)
         if volunteer is None:
             return
-        found = await _shift_and_event(conn, shift_id)
-        on = shift_id in await attendance.on_now(conn, clock.now(), EARLY)
-        if found is None or not on:
-            reply = texts.SESSION_OVER
-        elif choice == "h":
-            reply = await _check_in(context, conn, volunteer, shift_id)
-        elif choice == "l":
-            await attendance.running_late(conn, shift_id, volunteer.id, at=clock.now())
-            shift, event = found
-            await tell_organisers(
-                conn,
-                event,
-                texts.late_for_organiser(
-                    volunteer.name or "A volunteer", shift, event, context.settings.zone
-                ),
-                at=clock.now(),
-                about=volunteer,
-            )
-            reply = texts.LATE_NOTED
-        else:
-            await attendance.cannot_come(conn, shift_id, volunteer.id, at=clock.now())
-            reply = texts.CANT_COME_NOTED
+        said = await dayof.check_in_button(
+            conn,
+            at,
+            volunteer=volunteer,
+            shift_id=pressed.shift_id,
+            action=action,
+            zone=context.settings.zone,
+        )
     context.wake_outbox()  # for the organisers' alert, if any
     await query.answer()
-    if choice != "l" or reply == texts.SESSION_OVER:
+    # Running late keeps the buttons, to say "I'm here" on arrival.
+    if said != Said.LATE:
         with contextlib.suppress(BadRequest):
             await query.edit_message_reply_markup(None)
-    await query.message.reply_text(reply)
+    await query.message.reply_text(SAID[said])
 
 
 async def here(update: Update, context: MusterContext) -> None:
@@ -144,34 +112,22 @@ async def here(update: Update, context: MusterContext) -> None:
     message = update.effective_message
     assert message
     zone = context.settings.zone
+    at = clock.now()
     async with context.db.begin() as conn:
         volunteer = await _volunteer(update, context, conn)
         if volunteer is None:
             return
-        on = await attendance.on_now(conn, clock.now(), EARLY)
-        mine = [
-            shift_id
-            for shift_id in on
-            if any(
-                p.volunteer_id == volunteer.id and p.status == RsvpStatus.GOING
-                for p in await attendance.people(conn, shift_id)
-            )
-        ]
-        if len(mine) == 1 or len(on) == 1:
-            reply = await _check_in(context, conn, volunteer, (mine or on)[0])
-            await message.reply_text(reply)
-            return
-        choices = []
-        for shift_id in (mine or on)[:10]:
-            found = await _shift_and_event(conn, shift_id)
-            if found:
-                shift, event = found
-                choices.append(
-                    (shift_id, f"{shift.starts_at.astimezone(zone):%H:%M} {event.title}"[:60])
-                )
-    if not choices:
+        done = await dayof.here(conn, at, volunteer)
+    if done.said is not None:
+        await message.reply_text(SAID[done.said])
+        return
+    if not done.sessions:
         await message.reply_text(texts.NOTHING_TO_CHECK_IN)
         return
+    choices = [
+        (shift.id, f"{shift.starts_at.astimezone(zone):%H:%M} {event.title}"[:60])
+        for shift, event in done.sessions
+    ]
     await message.reply_text(texts.WHICH_SESSION, reply_markup=keyboards.sessions(choices))
 
 
@@ -179,29 +135,19 @@ async def by_location(update: Update, context: MusterContext, volunteer: Volunte
     """A location shared outside sign-up: check in at the nearest session on now, if near."""
     message = update.effective_message
     assert message and message.location
-    radius_km = context.settings.checkin_radius_metres / 1000
+    at = clock.now()
     async with context.db.begin() as conn:
-        on = await attendance.on_now(conn, clock.now(), EARLY)
-        if not on:
-            return False
-        nearest: tuple[float, int] | None = None
-        for shift_id in on:
-            found = await _shift_and_event(conn, shift_id)
-            if found and found[1].has_location:
-                event = found[1]
-                away = distance_km(
-                    message.location.latitude,
-                    message.location.longitude,
-                    event.latitude,
-                    event.longitude,  # type: ignore[arg-type]
-                )
-                if nearest is None or away < nearest[0]:
-                    nearest = (away, shift_id)
-        if nearest is None or nearest[0] > radius_km:
-            await message.reply_text(texts.TOO_FAR_TO_CHECK_IN)
-            return True
-        reply = await _check_in(context, conn, volunteer, nearest[1])
-    await message.reply_text(reply)
+        said = await dayof.by_location(
+            conn,
+            at,
+            volunteer=volunteer,
+            latitude=message.location.latitude,
+            longitude=message.location.longitude,
+            radius_km=context.settings.checkin_radius_metres / 1000,
+        )
+    if said is None:
+        return False
+    await message.reply_text(SAID[said])
     return True
 
 
@@ -216,7 +162,9 @@ async def doors_button(update: Update, context: MusterContext) -> None:
         volunteer = await _volunteer(update, context, conn)
         if volunteer is None:
             return
-        await attendance.debrief(conn, pressed.shift_id, volunteer.id, doors=pressed.count)
+        await dayof.record_doors(
+            conn, volunteer=volunteer, shift_id=pressed.shift_id, doors=pressed.count
+        )
     await query.answer()
     await query.edit_message_reply_markup(None)
     context.user_data.debrief_shift_id = pressed.shift_id
@@ -244,21 +192,21 @@ async def on_free_text(update: Update, context: MusterContext, volunteer: Volunt
             return True
         context.user_data.debrief_shift_id = None
         async with context.db.begin() as conn:
-            await attendance.debrief(conn, noted, volunteer.id, note=note)
+            await dayof.record_note(conn, volunteer=volunteer, shift_id=noted, note=note)
         await message.reply_text(texts.DEBRIEF_THANKS)
         return True
     words = message.text.strip().removesuffix("+")
     if not words.isdigit():
         return False
+    at = clock.now()
     async with context.db.begin() as conn:
-        shift_id = await attendance.awaiting_doors(conn, volunteer.id, clock.now(), DEBRIEF_WITHIN)
-        if shift_id is None:
-            return False
-        if int(words) > 5000:
-            await message.reply_text(texts.DEBRIEF_NUMBER)
-            return True
-        await attendance.debrief(conn, shift_id, volunteer.id, doors=int(words))
-    context.user_data.debrief_shift_id = shift_id
+        typed = await dayof.typed_doors(conn, at, volunteer=volunteer, doors=int(words))
+    if typed is None:
+        return False
+    if not typed.kept:
+        await message.reply_text(texts.DEBRIEF_NUMBER)
+        return True
+    context.user_data.debrief_shift_id = typed.shift_id
     await message.reply_text(texts.DEBRIEF_NOTE, reply_markup=keyboards.skip_note())
     return True
 
@@ -266,18 +214,10 @@ async def on_free_text(update: Update, context: MusterContext, volunteer: Volunt
 # --- Organisers correcting attendance -----------------------------------------------------------
 
 
-async def _attendance_keyboard(
-    conn: AsyncConnection, shift_id: int
-) -> keyboards.InlineKeyboardMarkup:
-    people = [p for p in await attendance.people(conn, shift_id) if p.status == RsvpStatus.GOING]
-    return keyboards.attendance(shift_id, [(p.volunteer_id, p.name or "?", p.came) for p in people])
-
-
-async def _organiser_of(
-    context: MusterContext, conn: AsyncConnection, user_id: int, event: Event
-) -> bool:
-    access = await actors.access(conn, context.settings.admin_ids, user_id)
-    return access.covers(Role.ORGANISER, event.area)
+def _sheet_keyboard(sheet: Sheet) -> keyboards.InlineKeyboardMarkup:
+    return keyboards.attendance(
+        sheet.shift.id, [(p.volunteer_id, p.name or "?", p.came) for p in sheet.going]
+    )
 
 
 async def correct_start(update: Update, context: MusterContext) -> None:
@@ -285,18 +225,19 @@ async def correct_start(update: Update, context: MusterContext) -> None:
     assert query and isinstance(query.message, Message) and update.effective_user
     shift_id = CorrectAttendance.unpack(query.data).shift_id
     async with context.db.connect() as conn:
-        found = await _shift_and_event(conn, shift_id)
-        if found is None or not await _organiser_of(
-            context, conn, update.effective_user.id, found[1]
-        ):
-            await query.answer(texts.not_allowed("organiser"), show_alert=True)
-            return
-        markup = await _attendance_keyboard(conn, shift_id)
-    shift, event = found
+        access = await actors.access(conn, context.settings.admin_ids, update.effective_user.id)
+        try:
+            sheet = await dayof.attendance_sheet(conn, access, shift_id)
+        except NotOrganiser:
+            sheet = None
+    if sheet is None:
+        await query.answer(texts.not_allowed("organiser"), show_alert=True)
+        return
     await query.answer()
-    when = timefmt.span(shift.starts_at, shift.ends_at, context.settings.zone)
+    when = timefmt.span(sheet.shift.starts_at, sheet.shift.ends_at, context.settings.zone)
     await query.message.reply_text(
-        f"<b>{texts.esc(event.title)}</b> {when}\n{texts.CORRECT_HELP}", reply_markup=markup
+        f"<b>{texts.esc(sheet.event.title)}</b> {when}\n{texts.CORRECT_HELP}",
+        reply_markup=_sheet_keyboard(sheet),
     )
 
 
@@ -304,26 +245,17 @@ async def mark(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and isinstance(query.message, Message) and update.effective_user
     pressed = Mark.unpack(query.data)
-    shift_id, volunteer_id = pressed.shift_id, pressed.volunteer_id
     async with context.db.begin() as conn:
-        found = await _shift_and_event(conn, shift_id)
-        if found is None or not await _organiser_of(
-            context, conn, update.effective_user.id, found[1]
-        ):
+        access = await actors.access(conn, context.settings.admin_ids, update.effective_user.id)
+        try:
+            sheet = await dayof.toggle_attendance(
+                conn, access, pressed.shift_id, pressed.volunteer_id
+            )
+        except NotOrganiser:
             await query.answer(texts.not_allowed("organiser"), show_alert=True)
             return
-        person = [
-            p for p in await attendance.people(conn, shift_id) if p.volunteer_id == volunteer_id
-        ]
-        if not person:
-            await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
-            return
-        await attendance.correct(
-            conn,
-            shift_id,
-            volunteer_id,
-            Attendance.NO_SHOW if person[0].came else Attendance.PRESENT,
-        )
-        markup = await _attendance_keyboard(conn, shift_id)
+    if sheet is None:
+        await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
+        return
     await query.answer()
-    await query.edit_message_reply_markup(markup)
+    await query.edit_message_reply_markup(_sheet_keyboard(sheet))

@@ -5,7 +5,7 @@ in the outbox by bot.services.rsvps; these handlers give the direct answer."""
 from __future__ import annotations
 
 import contextlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Message, Update
@@ -14,50 +14,32 @@ from telegram.error import BadRequest
 from bot import clock, keyboards, texts
 from bot.callbacks import CantMakeIt, MyShiftCancel, MyShiftChange, Rsvp
 from bot.context import MusterContext
-from bot.domain.events import LINK_PREFIX, Event
+from bot.domain.events import LINK_PREFIX
 from bot.domain.permissions import Access, Role
 from bot.domain.rsvp import read_answer
-from bot.domain.statuses import EventStatus, RsvpStatus
+from bot.domain.statuses import RsvpStatus
 from bot.domain.volunteers import Volunteer
 from bot.services import rsvps as answering
-from db import callouts, events, rsvps, volunteers
 from handlers.common import load_volunteer, requires
-
-ROSTER_KEEPS_ENDED = timedelta(hours=24)
-
 
 # --- Showing an RSVP card -----------------------------------------------------------------------
 
 
-async def _card(
-    conn: AsyncConnection,
-    event: Event,
-    shift_ids: list[int],
-    volunteer: Volunteer,
-    callout_id: int | None,
-    context: MusterContext,
+def _render(
+    card: answering.Card, context: MusterContext
 ) -> tuple[str, keyboards.InlineKeyboardMarkup]:
-    """The text and keyboard of an RSVP message as this volunteer should see it now."""
+    """The text and keyboard of an RSVP message."""
     zone = context.settings.zone
-    at = clock.now()
-    shown = [s for s in await events.shifts_by_ids(conn, shift_ids) if s.open_at(at)]
-    answers = await rsvps.answers_of(conn, volunteer.id, shift_ids)
-    positions = {
-        shift_id: await rsvps.position(conn, shift_id, volunteer.id)
-        for shift_id, status in answers.items()
-        if status == RsvpStatus.WAITLISTED
-    }
-    call = await callouts.by_id(conn, callout_id) if callout_id else None
     text = texts.rsvp_card(
-        texts.CALL_INTRO if call else texts.EVENT_INTRO,
-        event,
-        shown,
+        texts.CALL_INTRO if card.from_call else texts.EVENT_INTRO,
+        card.event,
+        card.shifts,
         zone,
-        organiser_line=call.message if call else None,
-        answers={k: v for k, v in answers.items() if k in {s.id for s in shown}},
-        positions={k: v for k, v in positions.items() if v is not None},
+        organiser_line=card.organiser_line,
+        answers=card.answers,
+        positions=card.positions,
     )
-    return text, keyboards.rsvp(shown, event.id, zone, answers)
+    return text, keyboards.rsvp(card.shifts, card.event.id, zone, card.answers)
 
 
 async def _refresh(message: Message, text: str, markup: keyboards.InlineKeyboardMarkup) -> None:
@@ -70,24 +52,15 @@ async def open_event_link(context: MusterContext, telegram_id: int, payload: str
     """`/start e-<code>`: the event with its RSVP buttons."""
     if not payload.startswith(LINK_PREFIX):
         return False
+    at = clock.now()
     async with context.db.connect() as conn:
-        event = await events.by_code(conn, payload.removeprefix(LINK_PREFIX))
-        volunteer = await volunteers.by_telegram_id(conn, telegram_id)
-        at = clock.now()
-        open_shifts = (
-            [s for s in await events.shifts_of(conn, event.id) if s.open_at(at)] if event else []
+        card = await answering.event_card(
+            conn, at, telegram_id=telegram_id, code=payload.removeprefix(LINK_PREFIX)
         )
-        if (
-            event is None
-            or event.status != EventStatus.ACTIVE
-            or not open_shifts
-            or volunteer is None
-        ):
-            await context.bot.send_message(telegram_id, texts.EVENT_GONE)
-            return True
-        text, markup = await _card(
-            conn, event, [s.id for s in open_shifts], volunteer, None, context
-        )
+    if card is None:
+        await context.bot.send_message(telegram_id, texts.EVENT_GONE)
+        return True
+    text, markup = _render(card, context)
     await context.bot.send_message(telegram_id, text, reply_markup=markup)
     return True
 
@@ -95,9 +68,14 @@ async def open_event_link(context: MusterContext, telegram_id: int, payload: str
 # --- After an answer --------------------------------------------------------------------------
 
 
+def _late_cancel(context: MusterContext) -> timedelta:
+    return timedelta(hours=context.settings.late_cancel_hours)
+
+
 async def record_answer(
     context: MusterContext,
     conn: AsyncConnection,
+    at: datetime,
     volunteer: Volunteer,
     shift_ids: list[int],
     answer: str,
@@ -107,13 +85,13 @@ async def record_answer(
     outbox, to go out once the caller has committed and woken it."""
     return await answering.answer(
         conn,
-        at=clock.now(),
+        at=at,
         volunteer=volunteer,
         shift_ids=shift_ids,
         answer=answer,
         callout_id=callout_id,
         zone=context.settings.zone,
-        late_cancel=timedelta(hours=context.settings.late_cancel_hours),
+        late_cancel=_late_cancel(context),
     )
 
 
@@ -148,20 +126,27 @@ async def tap_shift(update: Update, context: MusterContext) -> None:
     assert query and isinstance(query.message, Message)
     message = query.message
     shift_id = Rsvp.unpack(query.data).shift_id
+    at = clock.now()
     async with context.db.begin() as conn:
         volunteer = await _volunteer_for_tap(update, context, conn)
         if volunteer is None:
             return
-        callout_id = await callouts.for_message(conn, message.chat.id, message.message_id)
-        answered = await record_answer(
-            context, conn, volunteer, [shift_id], RsvpStatus.GOING, callout_id
+        tapped = await answering.tap_going(
+            conn,
+            at,
+            volunteer=volunteer,
+            chat_id=message.chat.id,
+            message_id=message.message_id,
+            card_shift_ids=keyboards.shift_ids_on(message.reply_markup),
+            shift_id=shift_id,
+            zone=context.settings.zone,
+            late_cancel=_late_cancel(context),
         )
-        shift_ids = keyboards.shift_ids_on(message.reply_markup)
-        (shift,) = await events.shifts_by_ids(conn, [shift_id])
-        event = await events.by_id(conn, shift.event_id)
-        assert event is not None
-        text, markup = await _card(conn, event, shift_ids, volunteer, callout_id, context)
+    if tapped is None:
+        await query.answer(texts.SHIFT_CLOSED, show_alert=True)
+        return
     context.wake_outbox()
+    answered = tapped.answered
     if not answered.outcomes:
         await query.answer(texts.SHIFT_CLOSED, show_alert=True)
     elif not answered.outcomes[0].changed:
@@ -171,6 +156,7 @@ async def tap_shift(update: Update, context: MusterContext) -> None:
         await query.answer(texts.tap_answer(outcome.status, outcome.position))
     # The answer is stored and the tap answered; showing it on the card need not hold up the
     # next volunteer's tap.
+    text, markup = _render(tapped.card, context)
     context.in_background(_refresh(message, text, markup), update)
 
 
@@ -179,24 +165,29 @@ async def tap_cant(update: Update, context: MusterContext) -> None:
     assert query and isinstance(query.message, Message)
     message = query.message
     event_id = CantMakeIt.unpack(query.data).event_id
+    at = clock.now()
     async with context.db.begin() as conn:
         volunteer = await _volunteer_for_tap(update, context, conn)
         if volunteer is None:
             return
-        event = await events.by_id(conn, event_id)
-        if event is None:
-            await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
-            return
-        callout_id = await callouts.for_message(conn, message.chat.id, message.message_id)
-        shift_ids = keyboards.shift_ids_on(message.reply_markup)
-        answered = await record_answer(
-            context, conn, volunteer, shift_ids, RsvpStatus.CANT, callout_id
+        tapped = await answering.tap_cant(
+            conn,
+            at,
+            volunteer=volunteer,
+            chat_id=message.chat.id,
+            message_id=message.message_id,
+            card_shift_ids=keyboards.shift_ids_on(message.reply_markup),
+            event_id=event_id,
+            zone=context.settings.zone,
+            late_cancel=_late_cancel(context),
         )
-        text, markup = await _card(conn, event, shift_ids, volunteer, callout_id, context)
+    if tapped is None:
+        await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
+        return
     context.wake_outbox()
     await query.answer(texts.CANT_NOTED)
-    await _refresh(message, text, markup)
-    await ask_reason(context, message, answered)
+    await _refresh(message, *_render(tapped.card, context))
+    await ask_reason(context, message, tapped.answered)
 
 
 # --- Answers in words -------------------------------------------------------------------------
@@ -213,49 +204,40 @@ async def on_free_text(update: Update, context: MusterContext, volunteer: Volunt
     answer = read_answer(message.text)
     if answer is None:
         return False
+    replied_to = message.reply_to_message
+    at = clock.now()
     async with context.db.begin() as conn:
-        found: tuple[int, int] | None = None
-        if message.reply_to_message is not None:
-            callout_id = await callouts.for_message(
-                conn, message.chat.id, message.reply_to_message.message_id
-            )
-            found = (callout_id, message.reply_to_message.message_id) if callout_id else None
-        found = found or await callouts.latest_for(conn, volunteer.id)
-        call = await callouts.by_id(conn, found[0]) if found else None
-        event = await events.by_id(conn, call.event_id) if call else None
-        at = clock.now()
-        open_shifts = (
-            [s for s in await events.shifts_by_ids(conn, call.shift_ids) if s.open_at(at)]
-            if call and event and event.status == EventStatus.ACTIVE
-            else []
+        worded = await answering.answer_in_words(
+            conn,
+            at,
+            volunteer=volunteer,
+            said=answer,
+            chat_id=message.chat.id,
+            reply_to_message_id=replied_to.message_id if replied_to else None,
+            zone=context.settings.zone,
+            late_cancel=_late_cancel(context),
         )
-        if not open_shifts or call is None or event is None or found is None:
-            return False
-        ids = [s.id for s in open_shifts]
-        if answer == RsvpStatus.GOING and len(open_shifts) > 1:
-            text, markup = await _card(conn, event, ids, volunteer, call.id, context)
-            await message.reply_text(texts.WHICH_SHIFT)
-            await message.reply_text(text, reply_markup=markup)
-            return True
-        answered = await record_answer(context, conn, volunteer, ids, answer, call.id)
-        if answer == RsvpStatus.MAYBE and not answered.outcomes:  # all answered already
-            await message.reply_text(texts.ALREADY_ANSWERED)
-            return True
-        if answer == RsvpStatus.GOING:
-            reply = None
-        elif answer == RsvpStatus.MAYBE:
-            reply = texts.MAYBE_NOTED
-        else:
-            reply = texts.CANT_NOTED
-        text, markup = await _card(conn, event, ids, volunteer, call.id, context)
+    if worded is None:
+        return False
+    text, markup = _render(worded.card, context)
+    answered = worded.answered
+    if answered is None:  # going, but to which of the call's shifts?
+        await message.reply_text(texts.WHICH_SHIFT)
+        await message.reply_text(text, reply_markup=markup)
+        return True
+    if answer == RsvpStatus.MAYBE and not answered.outcomes:  # all answered already
+        await message.reply_text(texts.ALREADY_ANSWERED)
+        return True
     context.wake_outbox()
     # Keep the call message itself in step with the answer.
     with contextlib.suppress(BadRequest):
         await context.bot.edit_message_text(
-            text, chat_id=message.chat.id, message_id=found[1], reply_markup=markup
+            text, chat_id=message.chat.id, message_id=worded.call_message_id, reply_markup=markup
         )
-    if reply is not None:
-        await message.reply_text(reply)
+    if answer == RsvpStatus.MAYBE:
+        await message.reply_text(texts.MAYBE_NOTED)
+    elif answer != RsvpStatus.GOING:
+        await message.reply_text(texts.CANT_NOTED)
     await ask_reason(context, message, answered)
     return True
 
@@ -270,9 +252,10 @@ async def _take_reason(
         await message.reply_text(texts.REASON_TOO_LONG, reply_markup=keyboards.skip_reason())
         return True
     context.user_data.late_cancel_shift_id = None
+    at = clock.now()
     async with context.db.begin() as conn:
         await answering.give_reason(
-            conn, at=clock.now(), volunteer=volunteer, shift_id=shift_id, reason=reason
+            conn, at=at, volunteer=volunteer, shift_id=shift_id, reason=reason
         )
     context.wake_outbox()
     await message.reply_text(texts.REASON_THANKS)
@@ -293,27 +276,22 @@ async def skip_reason(update: Update, context: MusterContext) -> None:
 async def myshifts(update: Update, context: MusterContext) -> None:
     assert update.effective_user and update.effective_message
     message = update.effective_message
+    at = clock.now()
     async with context.db.connect() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
         if volunteer is None or not volunteer.signed_up:
             await message.reply_text(texts.NOT_SIGNED_UP)
             return
-        mine = await rsvps.upcoming_for(conn, volunteer.id, clock.now())
-        items = []
-        for item in mine:
-            (shift,) = await events.shifts_by_ids(conn, [item.shift_id])
-            event = await events.by_id(conn, item.event_id)
-            assert event is not None
-            items.append((event, shift, item))
-    if not items:
+        mine = await answering.my_shifts(conn, at, volunteer)
+    if not mine:
         await message.reply_text(texts.MYSHIFTS_NONE)
         return
     await message.reply_text(texts.MYSHIFTS_HEADER)
     zone = context.settings.zone
-    for event, shift, item in items:
+    for item in mine:
         await message.reply_text(
-            texts.my_shift(event, shift, item.status, item.position, zone),
-            reply_markup=keyboards.my_shift(shift.id),
+            texts.my_shift(item.event, item.shift, item.status, item.position, zone),
+            reply_markup=keyboards.my_shift(item.shift.id),
         )
 
 
@@ -322,19 +300,17 @@ async def myshift_change(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and isinstance(query.message, Message)
     shift_id = MyShiftChange.unpack(query.data).shift_id
+    at = clock.now()
     async with context.db.connect() as conn:
         volunteer = await _volunteer_for_tap(update, context, conn)
         if volunteer is None:
             return
-        (shift,) = await events.shifts_by_ids(conn, [shift_id])
-        event = await events.by_id(conn, shift.event_id)
-        at = clock.now()
-        open_ids = [s.id for s in await events.shifts_of(conn, shift.event_id) if s.open_at(at)]
-        if event is None or event.status != EventStatus.ACTIVE or not open_ids:
-            await query.answer(texts.SHIFT_CLOSED, show_alert=True)
-            return
-        text, markup = await _card(conn, event, open_ids, volunteer, None, context)
+        card = await answering.shift_card(conn, at, volunteer=volunteer, shift_id=shift_id)
+    if card is None:
+        await query.answer(texts.SHIFT_CLOSED, show_alert=True)
+        return
     await query.answer()
+    text, markup = _render(card, context)
     await query.message.reply_text(text, reply_markup=markup)
 
 
@@ -342,11 +318,14 @@ async def myshift_cancel(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and isinstance(query.message, Message)
     shift_id = MyShiftCancel.unpack(query.data).shift_id
+    at = clock.now()
     async with context.db.begin() as conn:
         volunteer = await _volunteer_for_tap(update, context, conn)
         if volunteer is None:
             return
-        answered = await record_answer(context, conn, volunteer, [shift_id], RsvpStatus.CANT, None)
+        answered = await record_answer(
+            context, conn, at, volunteer, [shift_id], RsvpStatus.CANT, None
+        )
     context.wake_outbox()
     if not answered.outcomes:
         await query.answer(texts.SHIFT_CLOSED, show_alert=True)
@@ -366,27 +345,15 @@ async def roster(update: Update, context: MusterContext, access: Access) -> None
     message = update.effective_message
     zone = context.settings.zone
     at = clock.now()
-    blocks: list[tuple[str, keyboards.InlineKeyboardMarkup | None]] = []
     async with context.db.connect() as conn:
-        # Shifts that ended in the last day stay listed, so attendance can still be corrected.
-        recent = await events.upcoming(
-            conn, areas=access.areas(Role.ORGANISER), at=at - ROSTER_KEEPS_ENDED
-        )
-        for event, event_shifts in recent:
-            lines = await rsvps.roster(conn, [s.id for s in event_shifts])
-            blocks.append((f"<b>{texts.esc(event.title)}</b> ({texts.esc(event.area)})", None))
-            for shift in event_shifts:
-                groups: dict[str, list[tuple[str, str | None]]] = {}
-                for line in lines:
-                    if line.shift_id == shift.id:
-                        groups.setdefault(line.status, []).append(
-                            (line.name or "(forgotten)", line.phone)
-                        )
-                # Once a shift has started, attendance can be corrected from here.
-                markup = keyboards.correct(shift.id) if shift.starts_at <= at else None
-                blocks.append((texts.roster_shift(shift, zone, groups), markup))
-    if not blocks:
+        found = await answering.roster(conn, at, access.areas(Role.ORGANISER))
+    if not found:
         await message.reply_text(texts.ROSTER_NONE)
         return
-    for text, markup in blocks:
-        await message.reply_text(text, reply_markup=markup)
+    for event, shifts in found:
+        await message.reply_text(f"<b>{texts.esc(event.title)}</b> ({texts.esc(event.area)})")
+        for item in shifts:
+            await message.reply_text(
+                texts.roster_shift(item.shift, zone, item.groups),
+                reply_markup=keyboards.correct(item.shift.id) if item.correctable else None,
+            )

@@ -21,10 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import ics, texts
 from bot.domain.events import Event, Shift
 from bot.domain.rsvp import Outcome, Promotion, ShiftClosed, is_late_cancel, shifts_to_answer
-from bot.domain.statuses import RsvpStatus
+from bot.domain.statuses import EventStatus, RsvpStatus
 from bot.domain.volunteers import Volunteer
 from bot.services.organisers import tell_organisers
-from db import events, outbox, rsvps
+from db import callouts, events, outbox, rsvps, volunteers
+
+# Shifts that ended in the last day stay on /roster, so attendance can still be corrected.
+ROSTER_KEEPS_ENDED = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,293 @@ async def give_reason(
         at=at,
         about=volunteer,
     )
+
+
+@dataclass(frozen=True)
+class Card:
+    """What an RSVP message shows one volunteer now: the shifts still open among those it
+    offers, their answers and waitlist places, and the organiser's line if it is a shift call."""
+
+    event: Event
+    shifts: tuple[Shift, ...]
+    answers: dict[int, str]
+    positions: dict[int, int]
+    from_call: bool
+    organiser_line: str | None = None
+
+
+async def card(
+    conn: AsyncConnection,
+    at: datetime,
+    *,
+    event: Event,
+    shift_ids: list[int],
+    volunteer: Volunteer,
+    callout_id: int | None,
+) -> Card:
+    shown = tuple(s for s in await events.shifts_by_ids(conn, shift_ids) if s.open_at(at))
+    shown_ids = {s.id for s in shown}
+    answers = await rsvps.answers_of(conn, volunteer.id, shift_ids)
+    positions: dict[int, int] = {}
+    for shift_id, status in answers.items():
+        if status == RsvpStatus.WAITLISTED and shift_id in shown_ids:
+            place = await rsvps.position(conn, shift_id, volunteer.id)
+            if place is not None:
+                positions[shift_id] = place
+    call = await callouts.by_id(conn, callout_id) if callout_id else None
+    return Card(
+        event=event,
+        shifts=shown,
+        answers={k: v for k, v in answers.items() if k in shown_ids},
+        positions=positions,
+        from_call=call is not None,
+        organiser_line=call.message if call else None,
+    )
+
+
+async def _open_shifts(conn: AsyncConnection, event: Event | None, at: datetime) -> list[int]:
+    """The shifts of an active event still open for answers."""
+    if event is None or event.status != EventStatus.ACTIVE:
+        return []
+    return [s.id for s in await events.shifts_of(conn, event.id) if s.open_at(at)]
+
+
+async def event_card(
+    conn: AsyncConnection, at: datetime, *, telegram_id: int, code: str
+) -> Card | None:
+    """An event opened from its share link, as this person should see it; None when there is
+    nothing to answer (no such event, cancelled, every shift started, or not one of ours)."""
+    event = await events.by_code(conn, code)
+    volunteer = await volunteers.by_telegram_id(conn, telegram_id)
+    open_ids = await _open_shifts(conn, event, at)
+    if event is None or volunteer is None or not open_ids:
+        return None
+    return await card(
+        conn, at, event=event, shift_ids=open_ids, volunteer=volunteer, callout_id=None
+    )
+
+
+async def shift_card(
+    conn: AsyncConnection, at: datetime, *, volunteer: Volunteer, shift_id: int
+) -> Card | None:
+    """The card of a shift's event again (from /myshifts), to answer differently; None when the
+    event has nothing left open."""
+    found = await events.shifts_by_ids(conn, [shift_id])
+    event = await events.by_id(conn, found[0].event_id) if found else None
+    open_ids = await _open_shifts(conn, event, at)
+    if event is None or not open_ids:
+        return None
+    return await card(
+        conn, at, event=event, shift_ids=open_ids, volunteer=volunteer, callout_id=None
+    )
+
+
+@dataclass(frozen=True)
+class Tapped:
+    """A tap on a card: what the answer did, and the card as it is now."""
+
+    answered: Answered
+    card: Card
+
+
+async def tap_going(
+    conn: AsyncConnection,
+    at: datetime,
+    *,
+    volunteer: Volunteer,
+    chat_id: int,
+    message_id: int,
+    card_shift_ids: list[int],
+    shift_id: int,
+    zone: ZoneInfo,
+    late_cancel: timedelta,
+) -> Tapped | None:
+    """A tap on one shift of the card at ``chat_id``/``message_id`` (which offers
+    ``card_shift_ids``); None when the shift is gone."""
+    found = await events.shifts_by_ids(conn, [shift_id])
+    event = await events.by_id(conn, found[0].event_id) if found else None
+    if event is None:
+        return None
+    return await _tap(
+        conn,
+        at,
+        volunteer,
+        chat_id,
+        message_id,
+        card_shift_ids,
+        [shift_id],
+        event,
+        RsvpStatus.GOING,
+        zone,
+        late_cancel,
+    )
+
+
+async def tap_cant(
+    conn: AsyncConnection,
+    at: datetime,
+    *,
+    volunteer: Volunteer,
+    chat_id: int,
+    message_id: int,
+    card_shift_ids: list[int],
+    event_id: int,
+    zone: ZoneInfo,
+    late_cancel: timedelta,
+) -> Tapped | None:
+    """A "can't make it" tap: can't for every shift the card offers; None when the event is
+    gone."""
+    event = await events.by_id(conn, event_id)
+    if event is None:
+        return None
+    return await _tap(
+        conn,
+        at,
+        volunteer,
+        chat_id,
+        message_id,
+        card_shift_ids,
+        card_shift_ids,
+        event,
+        RsvpStatus.CANT,
+        zone,
+        late_cancel,
+    )
+
+
+async def _tap(
+    conn: AsyncConnection,
+    at: datetime,
+    volunteer: Volunteer,
+    chat_id: int,
+    message_id: int,
+    card_shift_ids: list[int],
+    shift_ids: list[int],
+    event: Event,
+    said: str,
+    zone: ZoneInfo,
+    late_cancel: timedelta,
+) -> Tapped:
+    # The answer counts towards the call the card was sent in, if it was one.
+    callout_id = await callouts.for_message(conn, chat_id, message_id)
+    answered = await answer(
+        conn,
+        at=at,
+        volunteer=volunteer,
+        shift_ids=shift_ids,
+        answer=said,
+        callout_id=callout_id,
+        zone=zone,
+        late_cancel=late_cancel,
+    )
+    shown = await card(
+        conn, at, event=event, shift_ids=card_shift_ids, volunteer=volunteer, callout_id=callout_id
+    )
+    return Tapped(answered, shown)
+
+
+@dataclass(frozen=True)
+class InWords:
+    """An answer typed to a shift call. ``answered`` is None when it said going to a call with
+    several shifts open: nothing is recorded and the card is shown again to pick from."""
+
+    card: Card
+    call_message_id: int
+    answered: Answered | None
+
+
+async def answer_in_words(
+    conn: AsyncConnection,
+    at: datetime,
+    *,
+    volunteer: Volunteer,
+    said: str,
+    chat_id: int,
+    reply_to_message_id: int | None,
+    zone: ZoneInfo,
+    late_cancel: timedelta,
+) -> InWords | None:
+    """A typed answer, to the call it replies to or else the newest call they were sent; None
+    when that call has nothing left open (the words were not an answer after all)."""
+    found: tuple[int, int] | None = None
+    if reply_to_message_id is not None:
+        callout_id = await callouts.for_message(conn, chat_id, reply_to_message_id)
+        found = (callout_id, reply_to_message_id) if callout_id else None
+    found = found or await callouts.latest_for(conn, volunteer.id)
+    call = await callouts.by_id(conn, found[0]) if found else None
+    event = await events.by_id(conn, call.event_id) if call else None
+    open_ids = (
+        [s.id for s in await events.shifts_by_ids(conn, call.shift_ids) if s.open_at(at)]
+        if call and event and event.status == EventStatus.ACTIVE
+        else []
+    )
+    if not open_ids or call is None or event is None or found is None:
+        return None
+    answered = None
+    if said != RsvpStatus.GOING or len(open_ids) == 1:
+        answered = await answer(
+            conn,
+            at=at,
+            volunteer=volunteer,
+            shift_ids=open_ids,
+            answer=said,
+            callout_id=call.id,
+            zone=zone,
+            late_cancel=late_cancel,
+        )
+    shown = await card(
+        conn, at, event=event, shift_ids=open_ids, volunteer=volunteer, callout_id=call.id
+    )
+    return InWords(shown, found[1], answered)
+
+
+@dataclass(frozen=True)
+class Mine:
+    """One line of /myshifts."""
+
+    event: Event
+    shift: Shift
+    status: str
+    position: int | None
+
+
+async def my_shifts(conn: AsyncConnection, at: datetime, volunteer: Volunteer) -> list[Mine]:
+    """The shifts not yet ended that a volunteer holds, waits for, or might come to."""
+    mine: list[Mine] = []
+    for item in await rsvps.upcoming_for(conn, volunteer.id, at):
+        shift, event = await _shift_and_event(conn, item.shift_id)
+        mine.append(Mine(event, shift, item.status, item.position))
+    return mine
+
+
+@dataclass(frozen=True)
+class RosterShift:
+    shift: Shift
+    # Names and phone numbers by answer, in roster order.
+    groups: dict[str, list[tuple[str, str | None]]]
+    # Once a shift has started, attendance can be corrected from the roster.
+    correctable: bool
+
+
+async def roster(
+    conn: AsyncConnection, at: datetime, areas: frozenset[str] | None
+) -> list[tuple[Event, list[RosterShift]]]:
+    """Who answered what for each event in ``areas`` (None: all) with a shift not ended over a
+    day ago."""
+    found: list[tuple[Event, list[RosterShift]]] = []
+    for event, event_shifts in await events.upcoming(conn, areas=areas, at=at - ROSTER_KEEPS_ENDED):
+        lines = await rsvps.roster(conn, [s.id for s in event_shifts])
+        shown = []
+        for shift in event_shifts:
+            groups: dict[str, list[tuple[str, str | None]]] = {}
+            for line in lines:
+                if line.shift_id == shift.id:
+                    groups.setdefault(line.status, []).append(
+                        (line.name or "(forgotten)", line.phone)
+                    )
+            shown.append(RosterShift(shift, groups, shift.starts_at <= at))
+        found.append((event, shown))
+    return found
 
 
 async def tell_promoted(

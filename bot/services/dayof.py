@@ -1,0 +1,246 @@
+"""On the day and after: checking in (by button, /here or a shared location), running late,
+"can't come" at the start, the debrief's doors and note, and organisers correcting attendance.
+Each runs in the caller's transaction; an organisers' alert is queued in the outbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot import texts
+from bot.domain.audience import distance_km
+from bot.domain.events import Event, Shift
+from bot.domain.permissions import Access, Role
+from bot.domain.statuses import Attendance, RsvpStatus
+from bot.domain.volunteers import Volunteer
+from bot.services.organisers import tell_organisers
+from db import attendance, events
+from db.attendance import OnShift
+
+# Check-in opens this long before a shift starts.
+EARLY = timedelta(minutes=60)
+# A typed number is taken as the doors of a shift that ended this recently.
+DEBRIEF_WITHIN = timedelta(hours=24)
+# More doors than anyone knocks on in one session: a typo, not an answer.
+DOORS_MAX = 5000
+# /here offers at most this many sessions to pick from.
+SESSIONS_MAX = 10
+
+
+class Said(StrEnum):
+    """What a check-in button, /here or a shared location came to, for the handler to put in
+    words."""
+
+    OVER = "over"  # the session is not on now (ended, cancelled, or not yet open)
+    ALREADY_HERE = "already_here"
+    CHECKED_IN = "checked_in"
+    LATE = "late"
+    CANT_COME = "cant_come"
+    TOO_FAR = "too_far"
+
+
+class CheckInAction(StrEnum):
+    HERE = "here"
+    LATE = "late"
+    CANT_COME = "cant_come"
+
+
+class NotOrganiser(Exception):
+    """Not an organiser of the shift's event, or no such shift: nothing is shown or changed."""
+
+
+async def _shift_and_event(conn: AsyncConnection, shift_id: int) -> tuple[Shift, Event] | None:
+    found = await events.shifts_by_ids(conn, [shift_id])
+    if not found:
+        return None
+    event = await events.by_id(conn, found[0].event_id)
+    return (found[0], event) if event else None
+
+
+async def _check_in(
+    conn: AsyncConnection, at: datetime, volunteer: Volunteer, shift_id: int
+) -> Said:
+    """Check someone in to a shift that is on now."""
+    found = await _shift_and_event(conn, shift_id)
+    if found is None or shift_id not in await attendance.on_now(conn, at, EARLY):
+        return Said.OVER
+    already = [p for p in await attendance.people(conn, shift_id) if p.volunteer_id == volunteer.id]
+    if already and already[0].came:
+        return Said.ALREADY_HERE
+    await attendance.check_in(conn, shift_id, volunteer.id, at=at)
+    return Said.CHECKED_IN
+
+
+async def check_in_button(
+    conn: AsyncConnection,
+    at: datetime,
+    *,
+    volunteer: Volunteer,
+    shift_id: int,
+    action: CheckInAction,
+    zone: ZoneInfo,
+) -> Said:
+    """A button on the check-in prompt: here, running late (the organisers are told), or can't
+    come after all."""
+    found = await _shift_and_event(conn, shift_id)
+    if found is None or shift_id not in await attendance.on_now(conn, at, EARLY):
+        return Said.OVER
+    if action == CheckInAction.HERE:
+        return await _check_in(conn, at, volunteer, shift_id)
+    if action == CheckInAction.LATE:
+        await attendance.running_late(conn, shift_id, volunteer.id, at=at)
+        shift, event = found
+        await tell_organisers(
+            conn,
+            event,
+            texts.late_for_organiser(volunteer.name or "A volunteer", shift, event, zone),
+            at=at,
+            about=volunteer,
+        )
+        return Said.LATE
+    await attendance.cannot_come(conn, shift_id, volunteer.id, at=at)
+    return Said.CANT_COME
+
+
+@dataclass(frozen=True)
+class Here:
+    """What /here did: checked in to the one session it could mean (``said``), or else the
+    sessions on now to pick from (none: nothing is on)."""
+
+    said: Said | None
+    sessions: tuple[tuple[Shift, Event], ...] = ()
+
+
+async def here(conn: AsyncConnection, at: datetime, volunteer: Volunteer) -> Here:
+    """/here: check in to the session one said going to, or offer those on now (a walk-in)."""
+    on = await attendance.on_now(conn, at, EARLY)
+    mine = [
+        shift_id
+        for shift_id in on
+        if any(
+            p.volunteer_id == volunteer.id and p.status == RsvpStatus.GOING
+            for p in await attendance.people(conn, shift_id)
+        )
+    ]
+    if len(mine) == 1 or len(on) == 1:
+        return Here(await _check_in(conn, at, volunteer, (mine or on)[0]))
+    sessions = []
+    for shift_id in (mine or on)[:SESSIONS_MAX]:
+        found = await _shift_and_event(conn, shift_id)
+        if found:
+            sessions.append(found)
+    return Here(None, tuple(sessions))
+
+
+async def by_location(
+    conn: AsyncConnection,
+    at: datetime,
+    *,
+    volunteer: Volunteer,
+    latitude: float,
+    longitude: float,
+    radius_km: float,
+) -> Said | None:
+    """A shared location: check in at the nearest session on now, if within ``radius_km``.
+    None when nothing is on (the location was not meant as a check-in)."""
+    on = await attendance.on_now(conn, at, EARLY)
+    if not on:
+        return None
+    nearest: tuple[float, int] | None = None
+    for shift_id in on:
+        found = await _shift_and_event(conn, shift_id)
+        if found and found[1].has_location:
+            event = found[1]
+            away = distance_km(
+                latitude,
+                longitude,
+                event.latitude,  # type: ignore[arg-type]
+                event.longitude,  # type: ignore[arg-type]
+            )
+            if nearest is None or away < nearest[0]:
+                nearest = (away, shift_id)
+    if nearest is None or nearest[0] > radius_km:
+        return Said.TOO_FAR
+    return await _check_in(conn, at, volunteer, nearest[1])
+
+
+async def record_doors(
+    conn: AsyncConnection, *, volunteer: Volunteer, shift_id: int, doors: int
+) -> None:
+    await attendance.debrief(conn, shift_id, volunteer.id, doors=doors)
+
+
+async def record_note(
+    conn: AsyncConnection, *, volunteer: Volunteer, shift_id: int, note: str
+) -> None:
+    await attendance.debrief(conn, shift_id, volunteer.id, note=note)
+
+
+@dataclass(frozen=True)
+class TypedDoors:
+    """A number typed after a session: the shift it belongs to, and whether it was kept (not
+    when more than anyone knocks on)."""
+
+    shift_id: int
+    kept: bool
+
+
+async def typed_doors(
+    conn: AsyncConnection, at: datetime, *, volunteer: Volunteer, doors: int
+) -> TypedDoors | None:
+    """Doors typed rather than tapped, for the session they came to that ended lately; None
+    when there is no such session (the number was not a debrief answer)."""
+    shift_id = await attendance.awaiting_doors(conn, volunteer.id, at, DEBRIEF_WITHIN)
+    if shift_id is None:
+        return None
+    if doors > DOORS_MAX:
+        return TypedDoors(shift_id, kept=False)
+    await attendance.debrief(conn, shift_id, volunteer.id, doors=doors)
+    return TypedDoors(shift_id, kept=True)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A shift's attendance as an organiser corrects it: those going, whether each came."""
+
+    shift: Shift
+    event: Event
+    going: tuple[OnShift, ...]
+
+
+async def _sheet(conn: AsyncConnection, by: Access, shift_id: int) -> Sheet:
+    found = await _shift_and_event(conn, shift_id)
+    if found is None or not by.covers(Role.ORGANISER, found[1].area):
+        raise NotOrganiser
+    shift, event = found
+    going = tuple(
+        p for p in await attendance.people(conn, shift_id) if p.status == RsvpStatus.GOING
+    )
+    return Sheet(shift, event, going)
+
+
+async def attendance_sheet(conn: AsyncConnection, by: Access, shift_id: int) -> Sheet:
+    """The sheet to correct a shift's attendance from (from /roster). Raises NotOrganiser."""
+    return await _sheet(conn, by, shift_id)
+
+
+async def toggle_attendance(
+    conn: AsyncConnection, by: Access, shift_id: int, volunteer_id: int
+) -> Sheet | None:
+    """Mark someone on the shift a no-show if they came, else present; the sheet as it is now,
+    or None if they are not on the shift (an old sheet). Raises NotOrganiser."""
+    await _sheet(conn, by, shift_id)
+    person = [p for p in await attendance.people(conn, shift_id) if p.volunteer_id == volunteer_id]
+    if not person:
+        return None
+    await attendance.correct(
+        conn,
+        shift_id,
+        volunteer_id,
+        Attendance.NO_SHOW if person[0].came else Attendance.PRESENT,
+    )
+    return await _sheet(conn, by, shift_id)
