@@ -263,3 +263,22 @@ async def recently_called(conn: AsyncConnection, since: datetime) -> set[int]:
         )
     )
     return set(rows)
+
+
+async def silent(conn: AsyncConnection, call: Callout, at: datetime) -> list[tuple[int, int]]:
+    """(volunteer id, Telegram id) of those a call reached who have answered none of its shifts
+    and can still be asked."""
+    answered = select(rsvps.c.id).where(
+        rsvps.c.volunteer_id == outbox.c.volunteer_id, rsvps.c.shift_id.in_(call.shift_ids)
+    )
+    rows = await conn.execute(
+        select(volunteers.c.id, volunteers.c.telegram_id)
+        .join(outbox, outbox.c.volunteer_id == volunteers.c.id)
+        .where(
+            outbox.c.callout_id == call.id,
+            outbox.c.status == OutboxStatus.SENT,
+            ~answered.exists(),
+            reachable(at),
+        )
+    )
+    return [(row.id, row.telegram_id) for row in rows]

@@ -251,3 +251,13 @@ async def roster(conn: AsyncConnection, shift_ids: list[int]) -> list[RosterLine
             where = waiting[row.shift_id]
         lines.append(RosterLine(row.shift_id, row.status, row.name, row.phone, where))
     return lines
+
+
+async def answers_by_status(conn: AsyncConnection, shift_id: int) -> dict[str, int]:
+    """How many answers a shift has of each status (statuses nobody gave are absent)."""
+    rows = await conn.execute(
+        select(rsvps.c.status, func.count())
+        .where(rsvps.c.shift_id == shift_id)
+        .group_by(rsvps.c.status)
+    )
+    return {status: n for status, n in rows}

@@ -8,16 +8,15 @@ Who may use what:
 - /export's volunteers file (personal data), /chart and /leaderboard: coordinators and admins, an
   area-limited coordinator seeing only their areas (and only volunteers who answered for them).
 
-The rules live in :mod:`bot.reports`, the queries in :mod:`db.reports`; this module reads the
-command, asks, and answers.
+The rules live in :mod:`bot.domain.reports`, the use cases in :mod:`bot.services.reports`; this
+module reads the command, asks, and answers.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from telegram import InputFile, Update
 
@@ -25,76 +24,48 @@ from bot import clock, texts
 from bot.context import MusterContext
 from bot.domain import reports
 from bot.domain.permissions import Access, Role
-from bot.domain.reports import BadPeriod, Period, ShiftFigures
-from db import audit
-from db import reports as queries
-from handlers.common import load_volunteer, requires
+from bot.domain.reports import BadPeriod, Request
+from bot.services import reports as svc
+from handlers.common import requires
 
-# /turnout shows at most this many events; past it, it says how many more there are.
-TURNOUT_EVENTS = 5
 # Telegram allows 4,096 characters a message; blocks are packed up to this.
 MESSAGE_LIMIT = 4000
 
 
-@dataclass(frozen=True)
-class Scope:
-    """A report's period and areas (None: every area), and the one area asked for by name."""
-
-    period: Period
-    areas: frozenset[str] | None
-    area: str | None
-    today: date
-
-    @property
-    def label(self) -> str:
-        return texts.period_label(self.period, self.today)
-
-    def describe(self) -> str:
-        return texts.report_scope(self.area, self.areas)
+def _label(scope: svc.Scope, today: date) -> str:
+    return texts.period_label(scope.period, today)
 
 
-def _today(context: MusterContext) -> date:
-    return clock.now().astimezone(context.settings.zone).date()
+def _describe(scope: svc.Scope) -> str:
+    return texts.report_scope(scope.area, scope.areas)
+
+
+def _today(context: MusterContext, at: datetime) -> date:
+    return at.astimezone(context.settings.zone).date()
 
 
 def _typed(context: MusterContext) -> str:
     return " ".join(context.args or []).strip()
 
 
-async def _scope(
-    update: Update, context: MusterContext, access: Access, role: Role, command: str
-) -> Scope | None:
-    """The period and area typed after the command, checked against where ``role`` lets this
-    person look. Answers and returns None when they can't be used."""
+async def _request(update: Update, context: MusterContext, today: date) -> Request | None:
+    """The period and area typed after the command; answers and returns None when the period
+    cannot be."""
     assert update.effective_message
-    message = update.effective_message
-    today = _today(context)
-    mine = access.areas(role)
     try:
-        request = reports.parse_request(_typed(context), today)
+        return reports.parse_request(_typed(context), today)
     except BadPeriod as bad:
-        await message.reply_text(texts.BAD_REPORT_PERIOD[bad.reason])
+        await update.effective_message.reply_text(texts.BAD_REPORT_PERIOD[bad.reason])
         return None
-    if request.area is None:
-        return Scope(request.period, mine, None, today)
-    async with context.db.connect() as conn:
-        area = await queries.area_named(conn, request.area)
-    if area is None:
-        await message.reply_text(texts.report_unknown(request.area, command))
-        return None
-    if not reports.area_allowed(area, mine):
-        await message.reply_text(texts.report_not_your_area(area, mine))
-        return None
-    return Scope(request.period, frozenset({area}), area, today)
 
 
-async def _figures_so_far(context: MusterContext, scope: Scope) -> list[ShiftFigures]:
-    """The shifts of the period that have started: reports are about what happened."""
-    start, end = scope.period.bounds(context.settings.zone)
-    now = clock.now()
-    async with context.db.connect() as conn:
-        return await queries.shift_figures(
-            conn, at=now, areas=scope.areas, start=start, end=min(end, now)
+async def _refuse(update: Update, refused: svc.Refused, command: str) -> None:
+    assert update.effective_message
+    if isinstance(refused, svc.UnknownArea):
+        await update.effective_message.reply_text(texts.report_unknown(refused.name, command))
+    else:
+        await update.effective_message.reply_text(
+            texts.report_not_your_area(refused.area, refused.mine)
         )
 
 
@@ -128,21 +99,24 @@ def _pieces(block: str) -> list[str]:
 @requires(Role.ORGANISER)
 async def summary(update: Update, context: MusterContext, access: Access) -> None:
     assert update.effective_message
-    scope = await _scope(update, context, access, Role.ORGANISER, "summary")
-    if scope is None:
+    at = clock.now()
+    today = _today(context, at)
+    request = await _request(update, context, today)
+    if request is None:
         return
-    figures = await _figures_so_far(context, scope)
-    start, end = scope.period.bounds(context.settings.zone)
     async with context.db.connect() as conn:
-        joined = await queries.sign_ups(
-            conn, start=start, end=min(end, clock.now()), areas=scope.areas
+        found = await svc.summary(
+            conn, at, context.settings.zone, request, access.areas(Role.ORGANISER)
         )
+    if not isinstance(found, svc.Summary):
+        await _refuse(update, found, "summary")
+        return
     await update.effective_message.reply_text(
         texts.summary(
-            scope.label,
-            scope.describe(),
-            reports.totals(figures, joined),
-            within_areas=scope.areas is not None,
+            _label(found.scope, today),
+            _describe(found.scope),
+            found.totals,
+            within_areas=found.scope.areas is not None,
         )
     )
 
@@ -160,60 +134,30 @@ async def turnout(update: Update, context: MusterContext, access: Access) -> Non
     if not typed:
         await message.reply_text(texts.TURNOUT_USAGE)
         return
-    zone, now, today = context.settings.zone, clock.now(), _today(context)
-    mine = access.areas(Role.ORGANISER)
-    try:
-        request = reports.parse_request(typed, today)
-    except BadPeriod as bad:
-        await message.reply_text(texts.BAD_REPORT_PERIOD[bad.reason])
+    zone, at = context.settings.zone, clock.now()
+    request = await _request(update, context, _today(context, at))
+    if request is None:
         return
-    start, end = request.period.bounds(zone)
     # A period was typed when the words were not all taken as an area.
     period_given = request.area != " ".join(typed.split())
-    more = 0
     async with context.db.connect() as conn:
-        area = await queries.area_named(conn, request.area) if request.area else None
-        if area is not None and not reports.area_allowed(area, mine):
-            await message.reply_text(texts.report_not_your_area(area, mine))
-            return
-        if request.area is None or area is not None:
-            # A period, an area, or both: every shift in it, upcoming ones too.
-            figures = await queries.shift_figures(
-                conn, at=now, areas=mine if area is None else [area], start=start, end=end
-            )
-            event_ids = list(dict.fromkeys(f.event_id for f in figures))
-        else:
-            # Words from a title, perhaps with a period: the events nearest in time first.
-            found = await queries.events_titled(conn, request.area.split(), areas=mine, at=now)
-            event_ids, more = found[:TURNOUT_EVENTS], max(len(found) - TURNOUT_EVENTS, 0)
-            figures = await queries.shift_figures(
-                conn,
-                at=now,
-                areas=mine,
-                event_ids=event_ids,
-                start=start if period_given else None,
-                end=end if period_given else None,
-            )
-    if not figures:
+        found = await svc.turnout(
+            conn, at, zone, request, access.areas(Role.ORGANISER), period_given=period_given
+        )
+    if isinstance(found, svc.NotYourArea):
+        await _refuse(update, found, "turnout")
+        return
+    if not found.events:
         await message.reply_text(texts.turnout_none(typed))
         return
-    if request.area is None or area is not None:
-        more = max(len(event_ids) - TURNOUT_EVENTS, 0)
-        event_ids = event_ids[:TURNOUT_EVENTS]
-    blocks = []
-    for event_id in event_ids:
-        mine_shifts = [f for f in figures if f.event_id == event_id]
-        if mine_shifts:
-            first = mine_shifts[0]
-            blocks.append(
-                texts.turnout_event(
-                    first.title,
-                    first.area,
-                    [texts.turnout_shift(f, zone, now) for f in mine_shifts],
-                )
-            )
-    if more:
-        blocks.append(texts.turnout_more(more))
+    blocks = [
+        texts.turnout_event(
+            shifts[0].title, shifts[0].area, [texts.turnout_shift(f, zone, at) for f in shifts]
+        )
+        for shifts in found.events
+    ]
+    if found.more:
+        blocks.append(texts.turnout_more(found.more))
     await _reply_blocks(update, blocks)
 
 
@@ -228,55 +172,37 @@ def _file_day(day: date) -> str:
 async def export(update: Update, context: MusterContext, access: Access) -> None:
     """The attendance per shift as CSV; for coordinators and admins also the volunteers with their
     consent, recorded in the audit log."""
-    assert update.effective_message and update.effective_user
+    assert update.effective_message
     message = update.effective_message
-    scope = await _scope(update, context, access, Role.ORGANISER, "export")
-    if scope is None:
+    zone, at = context.settings.zone, clock.now()
+    today = _today(context, at)
+    request = await _request(update, context, today)
+    if request is None:
         return
-    zone = context.settings.zone
-    figures = await _figures_so_far(context, scope)
-    # Personal data is for coordinators, within the areas they coordinate.
-    people_areas = access.areas(Role.COORDINATOR)
-    with_people = access.has(Role.COORDINATOR) and (
-        scope.area is None or reports.area_allowed(scope.area, people_areas)
-    )
-    if with_people and scope.area is not None:
-        people_areas = frozenset({scope.area})
-    files = ["attendance"] if figures else []
     async with context.db.begin() as conn:
-        people = await queries.volunteer_records(conn, areas=people_areas) if with_people else []
-        if with_people:
-            files.append("volunteers")
-        await audit.record(
-            conn,
-            actor_telegram_id=update.effective_user.id,
-            action="export",
-            files=files,
-            shifts=len(figures),
-            volunteers=len(people) if with_people else None,
-            first=scope.period.first.isoformat(),
-            last=scope.period.last.isoformat(),
-            areas=sorted(scope.areas) if scope.areas is not None else None,
-            at=clock.now(),
-        )
-    period = scope.label
-    span = f"{_file_day(scope.period.first)}-to-{_file_day(scope.period.last)}"
-    if figures:
+        found = await svc.export(conn, at, zone, request, access)
+    if not isinstance(found, svc.Export):
+        await _refuse(update, found, "export")
+        return
+    period = _label(found.scope, today)
+    span = f"{_file_day(found.scope.period.first)}-to-{_file_day(found.scope.period.last)}"
+    if found.figures:
         await message.reply_document(
             InputFile(
-                reports.attendance_csv(figures, zone), filename=f"muster-attendance-{span}.csv"
+                reports.attendance_csv(found.figures, zone),
+                filename=f"muster-attendance-{span}.csv",
             ),
-            caption=texts.export_attendance_caption(period, len(figures)),
+            caption=texts.export_attendance_caption(period, len(found.figures)),
         )
     else:
         await message.reply_text(texts.export_no_shifts(period))
-    if with_people:
+    if found.people is not None:
         await message.reply_document(
             InputFile(
-                reports.volunteers_csv(people, zone),
-                filename=f"muster-volunteers-{_file_day(scope.today)}.csv",
+                reports.volunteers_csv(found.people, zone),
+                filename=f"muster-volunteers-{_file_day(today)}.csv",
             ),
-            caption=texts.export_volunteers_caption(len(people)),
+            caption=texts.export_volunteers_caption(len(found.people)),
         )
 
 
@@ -286,26 +212,33 @@ async def export(update: Update, context: MusterContext, access: Access) -> None
 @requires(Role.COORDINATOR)
 async def chart(update: Update, context: MusterContext, access: Access) -> None:
     assert update.effective_message
-    scope = await _scope(update, context, access, Role.COORDINATOR, "chart")
-    if scope is None:
+    zone, at = context.settings.zone, clock.now()
+    today = _today(context, at)
+    request = await _request(update, context, today)
+    if request is None:
         return
-    figures = await _figures_so_far(context, scope)
-    bars = reports.chart_bars(figures, context.settings.zone, week_prefix=texts.CHART_WEEK)
+    async with context.db.connect() as conn:
+        found = await svc.chart(conn, at, zone, request, access.areas(Role.COORDINATOR))
+    if not isinstance(found, svc.Chart):
+        await _refuse(update, found, "chart")
+        return
+    label = _label(found.scope, today)
+    bars = reports.chart_bars(found.figures, zone, week_prefix=texts.CHART_WEEK)
     if not reports.has_data(bars):
-        await update.effective_message.reply_text(texts.chart_nothing(scope.label))
+        await update.effective_message.reply_text(texts.chart_nothing(label))
         return
     # Drawing takes a moment: off the event loop, so other people's taps are not kept waiting.
     png = await asyncio.to_thread(
         reports.draw_chart,
         bars,
-        title=texts.chart_title(scope.label),
+        title=texts.chart_title(label),
         going_label=texts.CHART_GOING,
         came_label=texts.CHART_CAME,
         axis_label=texts.CHART_AXIS,
     )
     await update.effective_message.reply_photo(
         InputFile(png, filename="muster-turnout.png"),
-        caption=texts.chart_caption(scope.label, scope.describe()),
+        caption=texts.chart_caption(label, _describe(found.scope)),
     )
 
 
@@ -315,29 +248,33 @@ async def chart(update: Update, context: MusterContext, access: Access) -> None:
 @requires(Role.COORDINATOR)
 async def leaderboard(update: Update, context: MusterContext, access: Access) -> None:
     assert update.effective_message
-    scope = await _scope(update, context, access, Role.COORDINATOR, "leaderboard")
-    if scope is None:
+    at = clock.now()
+    today = _today(context, at)
+    request = await _request(update, context, today)
+    if request is None:
         return
-    start, end = scope.period.bounds(context.settings.zone)
     async with context.db.connect() as conn:
-        lines = await queries.leaderboard(
-            conn, start=start, end=min(end, clock.now()), areas=scope.areas
+        found = await svc.leaderboard(
+            conn, at, context.settings.zone, request, access.areas(Role.COORDINATOR)
         )
-    if not lines:
-        await update.effective_message.reply_text(texts.leaderboard_nothing(scope.label))
+    if not isinstance(found, svc.Leaderboard):
+        await _refuse(update, found, "leaderboard")
+        return
+    label = _label(found.scope, today)
+    if not found.lines:
+        await update.effective_message.reply_text(texts.leaderboard_nothing(label))
         return
     await update.effective_message.reply_text(
-        texts.leaderboard(scope.label, scope.describe(), lines)
+        texts.leaderboard(label, _describe(found.scope), found.lines)
     )
 
 
 async def _set_shown(update: Update, context: MusterContext, shown: bool) -> None:
     assert update.effective_message and update.effective_user
+    user = update.effective_user
     async with context.db.begin() as conn:
-        volunteer = await load_volunteer(conn, update.effective_user)
-        if volunteer is not None and volunteer.signed_up:
-            await queries.set_on_leaderboard(conn, volunteer.id, shown)
-    if volunteer is None or not volunteer.signed_up:
+        changed = await svc.set_shown(conn, user.id, user.username, shown)
+    if not changed:
         await update.effective_message.reply_text(texts.NOT_SIGNED_UP)
         return
     await update.effective_message.reply_text(

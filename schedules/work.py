@@ -1,359 +1,52 @@
-"""The scheduler: plans every shift's and call's work (bot.planning), then runs whatever is due.
+"""The scheduler: plans every shift's and call's work (bot.domain.planning), then runs whatever is
+due, one piece at a time through bot.services.work.
 
 Each piece runs in its own transaction: claim the row, queue its messages in the outbox, mark it
 done. A crash before the commit leaves it pending; after, it is done: never lost, never twice.
-Work that fell due while the bot was down runs at once if it still means something and is
-recorded as skipped if not.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram.ext import Application
 
-from bot import clock, keyboards, texts, timefmt
+from bot import clock
 from bot.context import MusterContext
-from bot.domain.events import Event, Shift
-from bot.domain.permissions import Role
-from bot.domain.planning import (
-    ASK_STILL_COMING_FROM,
-    Kind,
-    digest_due,
-    expected_turnout,
-    still_meaningful,
-)
-from bot.domain.statuses import OutboxStatus, RsvpStatus, WorkStatus
-from bot.services import actors
-from bot.settings import Settings
-from db import attendance, callouts, events, outbox, roles, work
-from db.callouts import Callout
-from db.outbox import Outgoing
-from db.schema import outbox as outbox_table
-from db.schema import rsvps, shifts, volunteers
+from bot.domain.planning import digest_due
+from bot.domain.statuses import WorkStatus
+from bot.services import work as due_work
+from db import work
 from schedules.callouts import launch_due
-
-log = logging.getLogger(__name__)
-
-
-async def _organisers(conn: AsyncConnection, event: Event) -> list[int]:
-    return await roles.organisers_of(conn, event.area, event.created_by)
-
-
-def _to(people: list[int], kind: str, text: str, markup: object = None) -> list[Outgoing]:
-    return [
-        Outgoing(
-            chat_id=p,
-            volunteer_id=None,
-            kind=kind,
-            text=text,
-            reply_markup=markup.to_dict() if markup is not None else None,
-        )  # type: ignore[attr-defined]
-        for p in people
-    ]
-
-
-async def _reminder(
-    conn: AsyncConnection, settings: Settings, item: work.Work, shift: Shift, event: Event
-) -> list[Outgoing]:
-    """The day before: "Still coming?" with buttons. Nearer the time: the meeting point, on the
-    map where the event has a pin."""
-    zone = settings.zone
-    ahead = timedelta(minutes=int(item.detail.removesuffix("m") or 0)) >= ASK_STILL_COMING_FROM
-    messages = []
-    for person in await attendance.reachable_going(conn, shift.id):
-        assert person.telegram_id is not None
-        if ahead:
-            messages.append(
-                Outgoing(
-                    person.telegram_id,
-                    person.volunteer_id,
-                    "reminder",
-                    texts.reminder_ahead(shift, event, zone),
-                    keyboards.still_coming(shift.id).to_dict(),
-                )
-            )
-            continue
-        messages.append(
-            Outgoing(
-                person.telegram_id,
-                person.volunteer_id,
-                "reminder",
-                texts.reminder_soon(shift, event, zone),
-            )
-        )
-        if event.has_location:
-            messages.append(
-                Outgoing(
-                    person.telegram_id,
-                    person.volunteer_id,
-                    "reminder",
-                    "",
-                    venue={
-                        "latitude": event.latitude,
-                        "longitude": event.longitude,
-                        "title": event.title,
-                        "address": event.address or event.area,
-                    },
-                )
-            )
-    return messages
-
-
-async def _checkin(
-    conn: AsyncConnection, settings: Settings, item: work.Work, shift: Shift, event: Event
-) -> list[Outgoing]:
-    text = texts.checkin_prompt(shift, event, settings.zone)
-    markup = keyboards.check_in(shift.id).to_dict()
-    return [
-        Outgoing(p.telegram_id, p.volunteer_id, "checkin", text, markup)  # type: ignore[arg-type]
-        for p in await attendance.reachable_going(conn, shift.id)
-        if not p.came
-    ]
-
-
-async def _debrief(
-    conn: AsyncConnection, settings: Settings, item: work.Work, shift: Shift, event: Event
-) -> list[Outgoing]:
-    text, markup = texts.debrief_prompt(event), keyboards.doors(shift.id).to_dict()
-    return [
-        Outgoing(p.telegram_id, p.volunteer_id, "debrief", text, markup)  # type: ignore[arg-type]
-        for p in await attendance.reachable_going(conn, shift.id)
-        if p.came and p.doors is None
-    ]
-
-
-async def _turnout(
-    conn: AsyncConnection, settings: Settings, item: work.Work, shift: Shift, event: Event
-) -> list[Outgoing]:
-    going = [p for p in await attendance.people(conn, shift.id) if p.status == RsvpStatus.GOING]
-    said = [p for p in going if not p.walk_in]
-    late = [p.name or "?" for p in said if not p.came and p.running_late_at]
-    missing = [p.name or "?" for p in said if not p.came and not p.running_late_at]
-    text = texts.turnout_report(
-        shift,
-        event,
-        settings.zone,
-        here=sum(p.came for p in said),
-        going=len(said),
-        late=late,
-        missing=missing,
-        walk_ins=sum(p.walk_in and p.came for p in going),
-    )
-    return _to(await _organisers(conn, event), "report", text)
-
-
-async def _final(
-    conn: AsyncConnection, settings: Settings, item: work.Work, shift: Shift, event: Event
-) -> list[Outgoing]:
-    going = [p for p in await attendance.people(conn, shift.id) if p.status == RsvpStatus.GOING]
-    said = [p for p in going if not p.walk_in]
-    text = texts.final_report(
-        shift,
-        event,
-        settings.zone,
-        came=sum(p.came for p in said),
-        going=len(said),
-        walk_ins=sum(p.walk_in and p.came for p in going),
-        no_shows=[p.name or "?" for p in said if not p.came],
-        doors=sum(p.doors or 0 for p in going if p.came),
-    )
-    return _to(await _organisers(conn, event), "report", text)
-
-
-async def _forecast(
-    conn: AsyncConnection, settings: Settings, item: work.Work, shift: Shift, event: Event
-) -> list[Outgoing]:
-    going = [p for p in await attendance.people(conn, shift.id) if p.status == RsvpStatus.GOING]
-    rates = await attendance.show_rates(conn, [p.volunteer_id for p in going], shift.starts_at)
-    expected = expected_turnout(
-        rates.get(p.volunteer_id, settings.newcomer_show_rate) for p in going
-    )
-    needed = max(shift.capacity, event.min_helpers or 0)
-    if expected >= needed:
-        return []
-    text = texts.forecast_warning(shift, event, settings.zone, expected, needed)
-    return _to(await _organisers(conn, event), "report", text, keyboards.top_up(shift.id))
-
-
-ShiftWork = Callable[
-    [AsyncConnection, Settings, work.Work, Shift, Event], Awaitable[list[Outgoing]]
-]
-FOR_SHIFTS: dict[Kind, ShiftWork] = {
-    Kind.REMINDER: _reminder,
-    Kind.CHECKIN: _checkin,
-    Kind.DEBRIEF: _debrief,
-    Kind.TURNOUT: _turnout,
-    Kind.FINAL: _final,
-    Kind.FORECAST: _forecast,
-}
-
-
-async def _silent(conn: AsyncConnection, call: Callout) -> list[tuple[int, int]]:
-    """Volunteers a call reached who have answered none of its shifts and can still be asked."""
-    answered = select(rsvps.c.id).where(
-        rsvps.c.volunteer_id == outbox_table.c.volunteer_id, rsvps.c.shift_id.in_(call.shift_ids)
-    )
-    at = clock.now()
-    rows = await conn.execute(
-        select(volunteers.c.id, volunteers.c.telegram_id)
-        .join(outbox_table, outbox_table.c.volunteer_id == volunteers.c.id)
-        .where(
-            outbox_table.c.callout_id == call.id,
-            outbox_table.c.status == OutboxStatus.SENT,
-            ~answered.exists(),
-            callouts.reachable(at),
-        )
-    )
-    return [(row.id, row.telegram_id) for row in rows]
-
-
-async def _call_work(
-    conn: AsyncConnection, settings: Settings, item: work.Work, call: Callout
-) -> list[Outgoing]:
-    event = await events.by_id(conn, call.event_id)
-    at = clock.now()
-    call_shifts = [s for s in await events.shifts_by_ids(conn, call.shift_ids) if s.open_at(at)]
-    if event is None or not call_shifts:
-        return []
-    silent = await _silent(conn, call)
-    if item.kind is Kind.CHASER:
-        assert call.rsvp_deadline is not None  # only calls with a deadline get a chaser
-        markup = keyboards.rsvp(call_shifts, event.id, settings.zone).to_dict()
-        text = texts.chaser(event, call.rsvp_deadline, settings.zone)
-        return [
-            Outgoing(telegram_id, volunteer_id, "chaser", text, markup)
-            for volunteer_id, telegram_id in silent
-        ]
-    counts = []
-    for shift in call_shifts:
-        rows = await conn.execute(
-            select(rsvps.c.status, func.count())
-            .where(rsvps.c.shift_id == shift.id)
-            .group_by(rsvps.c.status)
-        )
-        counts.append((shift, {status: n for status, n in rows}))
-    text = texts.close_report(event, counts, len(silent), settings.zone)
-    return _to(await _organisers(conn, event), "report", text)
-
-
-async def _shift_lines(
-    conn: AsyncConnection, start: datetime, end: datetime, areas: frozenset[str] | None
-) -> list[tuple[Shift, Event, list[attendance.OnShift]]]:
-    found = []
-    for event, event_shifts in await events.upcoming(conn, areas=areas, at=start):
-        for shift in event_shifts:
-            if start <= shift.starts_at < end:
-                found.append((shift, event, await attendance.people(conn, shift.id)))
-    return sorted(found, key=lambda line: line[0].starts_at)
-
-
-async def _digest(conn: AsyncConnection, settings: Settings, item: work.Work) -> list[Outgoing]:
-    zone = settings.zone
-    today = date.fromisoformat(item.detail)
-    midnight = datetime.combine(today, time(0), tzinfo=zone).astimezone(UTC)
-    yesterday = datetime.combine(today - timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
-    # Admins and coordinators, each seeing their own areas (the same rule as everywhere).
-    people = set(settings.admin_ids) | {
-        g.telegram_id
-        for g in await roles.all_grants(conn)
-        if g.role == "coordinator" and g.telegram_id
-    }
-    readers = {
-        telegram_id: (await actors.access(conn, settings.admin_ids, telegram_id)).areas(
-            Role.COORDINATOR
-        )
-        for telegram_id in people
-    }
-    messages = []
-    for telegram_id, areas in sorted(readers.items()):
-        past = [
-            (
-                f"{timefmt.day_and_time(shift.starts_at, zone)} {event.title}",
-                sum(p.status == RsvpStatus.GOING and not p.walk_in for p in people),
-                sum(p.status == RsvpStatus.GOING and p.came and not p.walk_in for p in people),
-                sum(p.doors or 0 for p in people if p.came),
-            )
-            for shift, event, people in await _shift_lines(conn, yesterday, midnight, areas)
-        ]
-        ahead = [
-            (
-                f"{timefmt.day_and_time(shift.starts_at, zone)} {event.title}",
-                shift.going,
-                shift.capacity,
-            )
-            for shift, event, _ in await _shift_lines(
-                conn, clock.now(), clock.now() + timedelta(days=7), areas
-            )
-        ]
-        text = texts.digest(timefmt.day(midnight, zone), past, ahead)
-        messages.append(Outgoing(telegram_id, None, "digest", text))
-    return messages
-
-
-async def _run_one(conn: AsyncConnection, settings: Settings, item: work.Work) -> str:
-    """Do one piece of work in the caller's transaction; returns its final status."""
-    at = clock.now()
-    if item.kind is Kind.DIGEST:
-        if not still_meaningful(
-            item.kind, at, starts_at=item.due_at, ends_at=item.due_at, deadline=None
-        ):
-            return WorkStatus.SKIPPED
-        messages = await _digest(conn, settings, item)
-    elif item.shift_id is not None:
-        (shift,) = await events.shifts_by_ids(conn, [item.shift_id])
-        event = await events.by_id(conn, shift.event_id)
-        assert event is not None
-        if not still_meaningful(
-            item.kind, at, starts_at=shift.starts_at, ends_at=shift.ends_at, deadline=None
-        ):
-            return WorkStatus.SKIPPED
-        messages = await FOR_SHIFTS[item.kind](conn, settings, item, shift, event)
-    else:
-        assert item.callout_id is not None
-        call = await callouts.by_id(conn, item.callout_id)
-        assert call is not None
-        starts = await conn.scalar(
-            select(func.min(shifts.c.starts_at)).where(shifts.c.id.in_(call.shift_ids))
-        )
-        if starts is None or not still_meaningful(
-            item.kind, at, starts_at=starts, ends_at=starts, deadline=call.rsvp_deadline
-        ):
-            return WorkStatus.SKIPPED
-        messages = await _call_work(conn, settings, item, call)
-    await outbox.enqueue(conn, messages, at=clock.now())
-    return WorkStatus.DONE
 
 
 async def run_due(context: MusterContext) -> None:
     """The scheduler's job: plan, launch scheduled calls, then do each due piece of work."""
     settings = context.settings
+    # One "now" for the whole pass: what is due and what it still means are judged alike.
+    at = clock.now()
     async with context.db.connect() as conn:
         changes = await work.plan(
             conn,
-            at=clock.now(),
+            at=at,
             zone=settings.zone,
             default_offsets=settings.offsets,
             chase_before=timedelta(hours=settings.chase_before_hours),
         )
     # Planning reads; the write lock is taken only for what changed, and only briefly.
-    day, due_at = digest_due(clock.now(), settings.digest_time, settings.zone)
+    day, due_at = digest_due(at, settings.digest_time, settings.zone)
     async with context.db.begin() as conn:
-        await work.apply(conn, changes, clock.now())
+        await work.apply(conn, changes, at)
         await work.ensure_digest(conn, day, due_at)
     await launch_due(context)
     ran = 0
     while True:
         async with context.db.begin() as conn:
-            item = await work.claim_next(conn, clock.now())
+            item = await work.claim_next(conn, at)
             if item is None:
                 break
-            status = await _run_one(conn, settings, item)
-            await work.finish(conn, item.id, status, clock.now())
+            status = await due_work.run(conn, at, settings, item)
+            await work.finish(conn, item.id, status, at)
             ran += status == WorkStatus.DONE
     if ran:
         context.wake_outbox()

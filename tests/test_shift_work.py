@@ -23,12 +23,12 @@ from bot import clock, keyboards, texts
 from bot.domain.events import EventDraft, ShiftDraft
 from bot.domain.planning import Kind, expected_turnout
 from bot.domain.statuses import Attendance, RsvpStatus
+from bot.services.work import FOR_SHIFTS
 from bot.settings import Settings
 from db import attendance, events, migrate, privacy, rsvps, work
 from db.engine import create_engine
 from db.outbox import Outgoing
 from db.schema import outbox, volunteers
-from schedules.work import FOR_SHIFTS
 from tests.conftest import ADMIN_ID, throwaway_postgres
 from tests.fake_telegram import FakeTelegram
 from tests.flows import new_event, outbox_drained, run_scheduler, sign_up
