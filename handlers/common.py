@@ -29,7 +29,7 @@ Guarded = Callable[[Update, MusterContext, Access], Awaitable[Any]]
 
 
 async def load_volunteer(conn: AsyncConnection, user: User) -> Volunteer | None:
-    """The volunteer behind ``user`` (see bot.services.people.load_volunteer)."""
+    """The volunteer behind ``user`` (see bot.services.actors.load_volunteer)."""
     return await actors.load_volunteer(conn, user.id, user.username)
 
 

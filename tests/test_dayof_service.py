@@ -81,7 +81,9 @@ async def _row(conn: AsyncConnection, shift_id: int, person: Volunteer) -> dict:
     return dict(row._mapping)
 
 
-async def test_the_check_in_button_works_only_while_the_session_is_on(each_engine: AsyncEngine) -> None:
+async def test_the_check_in_button_works_only_while_the_session_is_on(
+    each_engine: AsyncEngine,
+) -> None:
     async with each_engine.begin() as conn:
         amy = await _person(conn, "Amy", 10_001)
         shift_id = await _session(conn, "Doors", timedelta(hours=2))
@@ -143,7 +145,9 @@ async def test_cant_come_at_the_start_gives_up_the_place(each_engine: AsyncEngin
         assert (await _row(conn, shift_id, amy))["status"] == RsvpStatus.CANT
 
 
-async def test_here_checks_in_to_ones_own_session_or_offers_those_on(each_engine: AsyncEngine) -> None:
+async def test_here_checks_in_to_ones_own_session_or_offers_those_on(
+    each_engine: AsyncEngine,
+) -> None:
     async with each_engine.begin() as conn:
         amy = await _person(conn, "Amy", 10_001)
         ben = await _person(conn, "Ben", 10_002)
