@@ -225,7 +225,7 @@ async def _digest(
     midnight = datetime.combine(today, time(0), tzinfo=zone).astimezone(UTC)
     yesterday = datetime.combine(today - timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
     # Admins and coordinators, each seeing their own areas (the same rule as everywhere).
-    people = set(settings.admin_ids) | {
+    telegram_ids = set(settings.admin_ids) | {
         g.telegram_id
         for g in await roles.all_grants(conn)
         if g.role == Role.COORDINATOR and g.telegram_id
@@ -234,7 +234,7 @@ async def _digest(
         telegram_id: (await actors.access(conn, settings.admin_ids, telegram_id)).areas(
             Role.COORDINATOR
         )
-        for telegram_id in people
+        for telegram_id in telegram_ids
     }
     messages = []
     for telegram_id, areas in sorted(readers.items()):
