@@ -17,6 +17,7 @@ from handlers import (
     profile,
     reports,
     roles,
+    router,
     rsvp,
     signup,
 )
@@ -78,9 +79,9 @@ def register(application: Application) -> None:
     # Files: an organiser's CSV of events to import (anyone else gets a plain answer).
     application.add_handler(MessageHandler(PRIVATE & filters.Document.ALL, events.on_document))
 
-    application.add_handler(MessageHandler(PRIVATE & filters.LOCATION, signup.on_location))
+    application.add_handler(MessageHandler(PRIVATE & filters.LOCATION, router.on_location))
     application.add_handler(MessageHandler(PRIVATE & filters.CONTACT, signup.on_contact))
-    application.add_handler(MessageHandler(PRIVATE & filters.TEXT, signup.on_text))
+    application.add_handler(MessageHandler(PRIVATE & filters.TEXT, router.on_text))
 
     # Each pattern takes only well-formed data of its kind; anything else is an expired button.
     buttons: dict[type[callbacks.CallbackData], common.Handler] = {

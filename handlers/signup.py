@@ -26,7 +26,6 @@ from bot.domain.signup import (
 )
 from bot.domain.volunteers import Volunteer
 from bot.services import volunteers
-from handlers import dayof, rsvp
 from handlers.common import load_volunteer
 from handlers.profile import profile_text, send_profile
 from handlers.questions import ask
@@ -118,23 +117,11 @@ async def _moved_on(
     await ask(message, context, after, after.step)
 
 
-async def on_text(update: Update, context: MusterContext) -> None:
-    """Typed answers: a name, a postcode, or Skip during sign-up; outside it, words that may
-    answer a shift call ("yes", "can't"). Anything else gets a pointer to what to do."""
+async def answer_text(update: Update, context: MusterContext, volunteer: Volunteer) -> None:
+    """A typed answer to the sign-up (or profile) question ``volunteer`` is on: a name, a
+    postcode, or Skip. handlers.router sends it here."""
     message = update.effective_message
-    assert message and message.text is not None and update.effective_user
-    async with context.db.begin() as conn:
-        volunteer = await load_volunteer(conn, update.effective_user)
-    if volunteer is None:
-        await message.reply_text(texts.NOT_SIGNED_UP)
-        return
-    if volunteer.step is None:
-        # Outside sign-up, words may be a debrief answer or answer a shift call ("yes").
-        for answers in (dayof.on_free_text, rsvp.on_free_text):
-            if await answers(update, context, volunteer):
-                return
-        await message.reply_text(texts.UNKNOWN_TEXT)
-        return
+    assert message and message.text is not None and volunteer.step is not None
     step = volunteer.step
     if step is Step.PHONE and message.text.strip() != texts.SKIP:
         await message.reply_text(texts.OWN_NUMBER_ONLY, reply_markup=keyboards.share_phone())
@@ -160,19 +147,10 @@ async def on_text(update: Update, context: MusterContext) -> None:
     await _moved_on(message, context, volunteer, answered, at)
 
 
-async def on_location(update: Update, context: MusterContext) -> None:
+async def answer_location(update: Update, context: MusterContext, volunteer: Volunteer) -> None:
+    """A location shared as the answer to "where are you?". handlers.router sends it here."""
     message = update.effective_message
-    assert message and message.location and update.effective_user
-    async with context.db.begin() as conn:
-        volunteer = await load_volunteer(conn, update.effective_user)
-    if volunteer is not None and volunteer.signed_up and volunteer.step is None:
-        # Outside sign-up, a location shared at a meeting point checks the volunteer in.
-        if not await dayof.by_location(update, context, volunteer):
-            await message.reply_text(texts.NOTHING_TO_CHECK_IN)
-        return
-    if volunteer is None or volunteer.step is not Step.LOCATION:
-        await message.reply_text(texts.NOT_SIGNED_UP if volunteer is None else texts.UNKNOWN_TEXT)
-        return
+    assert message and message.location
     latitude, longitude = message.location.latitude, message.location.longitude
     if not valid_location(latitude, longitude):
         await message.reply_text(texts.INVALID["location"])
