@@ -7,7 +7,6 @@ Saturday with two shifts, Lewisham a Sunday; Cora coordinates Peckham, Olly orga
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,29 +20,19 @@ from bot.domain.events import EventDraft, ShiftDraft
 from bot.domain.permissions import Access, Role
 from bot.services import actors
 from bot.services import reports as svc
-from db import events, migrate
-from db.engine import create_engine
+from db import events
 from db.schema import audit_log, volunteers
-from tests.conftest import ADMIN_ID, throwaway_postgres
+from tests.conftest import ADMIN_ID
 from tests.test_reports import CORA, OLLY, SAT, World, _world
 
 ZONE = ZoneInfo("Europe/London")
 ADMINS = frozenset({ADMIN_ID})
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def db(request: pytest.FixtureRequest, engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
-    """The same test on SQLite and on PostgreSQL (skipped there without TEST_POSTGRES_URL)."""
-    if request.param == "sqlite":
-        yield engine
-        return
-    async with throwaway_postgres(request.getfixturevalue("postgres_url")) as url:
-        postgres = create_engine(url)
-        await migrate.upgrade(postgres)
-        try:
-            yield postgres
-        finally:
-            await postgres.dispose()
+@pytest.fixture
+def db(each_engine: AsyncEngine) -> AsyncEngine:
+    """The same test on SQLite and on PostgreSQL (see tests/conftest.py)."""
+    return each_engine
 
 
 def _asked(typed: str) -> reports.Request:

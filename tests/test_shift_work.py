@@ -10,7 +10,6 @@ TEST_POSTGRES_URL is set); the same story end to end through the fake Bot API is
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -25,11 +24,10 @@ from bot.domain.planning import Kind, expected_turnout
 from bot.domain.statuses import Attendance, RsvpStatus
 from bot.services.work import FOR_SHIFTS
 from bot.settings import Settings
-from db import attendance, events, migrate, privacy, rsvps, work
-from db.engine import create_engine
+from db import attendance, events, privacy, rsvps, work
 from db.outbox import Outgoing
 from db.schema import outbox, volunteers
-from tests.conftest import ADMIN_ID, throwaway_postgres
+from tests.conftest import ADMIN_ID
 from tests.fake_telegram import FakeTelegram
 from tests.flows import new_event, outbox_drained, run_scheduler, sign_up
 
@@ -37,19 +35,10 @@ SETTINGS = Settings(_env_file=None, bot_token=SecretStr("1:test"))  # type: igno
 ORGANISER = 4242
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def db(request: pytest.FixtureRequest, engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
-    """The same test on SQLite and on PostgreSQL (skipped there without TEST_POSTGRES_URL)."""
-    if request.param == "sqlite":
-        yield engine
-        return
-    async with throwaway_postgres(request.getfixturevalue("postgres_url")) as url:
-        postgres = create_engine(url)
-        await migrate.upgrade(postgres)
-        try:
-            yield postgres
-        finally:
-            await postgres.dispose()
+@pytest.fixture
+def db(each_engine: AsyncEngine) -> AsyncEngine:
+    """The same test on SQLite and on PostgreSQL (see tests/conftest.py)."""
+    return each_engine
 
 
 async def _volunteer(conn: AsyncConnection, name: str, telegram_id: int) -> int:

@@ -5,7 +5,6 @@ anything being skipped with nothing queued. (The per-shift kinds are in tests/te
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,12 +20,11 @@ from bot.domain.planning import DIGEST_LATEST, Kind
 from bot.domain.statuses import OutboxStatus, RsvpStatus, WorkStatus
 from bot.services import work as due_work
 from bot.settings import Settings
-from db import callouts, events, migrate, outbox, rsvps
-from db.engine import create_engine
+from db import callouts, events, outbox, rsvps
 from db.schema import outbox as outbox_table
 from db.schema import roles, volunteers
 from db.work import Work
-from tests.conftest import ADMIN_ID, throwaway_postgres
+from tests.conftest import ADMIN_ID
 
 SETTINGS = Settings(
     _env_file=None,  # type: ignore[call-arg]
@@ -37,19 +35,10 @@ ORGANISER = 4242  # created the event; has no volunteer row of their own
 AMY, BEN, CAL, LEW = 10_001, 10_002, 10_003, 10_004
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def db(request: pytest.FixtureRequest, engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
-    """The same test on SQLite and on PostgreSQL (skipped there without TEST_POSTGRES_URL)."""
-    if request.param == "sqlite":
-        yield engine
-        return
-    async with throwaway_postgres(request.getfixturevalue("postgres_url")) as url:
-        postgres = create_engine(url)
-        await migrate.upgrade(postgres)
-        try:
-            yield postgres
-        finally:
-            await postgres.dispose()
+@pytest.fixture
+def db(each_engine: AsyncEngine) -> AsyncEngine:
+    """The same test on SQLite and on PostgreSQL (see tests/conftest.py)."""
+    return each_engine
 
 
 async def _volunteer(conn: AsyncConnection, name: str, telegram_id: int, **values: Any) -> int:
