@@ -147,6 +147,7 @@ async def typed(update: Update, context: MusterContext) -> int:
     if draft is None:
         return await _gone(message)
     state = draft.state
+    at = clock.now()
     words = message.text.strip().lower()
     if words in CANCEL_WORDS:
         return await _cancel(message, context)
@@ -171,13 +172,13 @@ async def typed(update: Update, context: MusterContext) -> int:
             draft.address = clean_text(message.text, ADDRESS_MAX, "address")
             return await _ask(message, draft, context, DATE)
         if state == DATE:
-            today = clock.now().astimezone(zone).date()
+            today = at.astimezone(zone).date()
             draft.day = parse_date(message.text, today)
             return await _ask(message, draft, context, SHIFT)
         if state == SHIFT:
             assert draft.day is not None
             shift = parse_shift(message.text, draft.day, zone)
-            if shift.starts_at <= clock.now():
+            if shift.starts_at <= at:
                 raise BadEventInput("shift_past")
             draft.shifts.append(shift)
             await message.reply_text(texts.shift_added(_to_event(draft)[1][-1], zone))
