@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.domain.statuses import Attendance, EventStatus, RsvpStatus
+from bot.domain.volunteers import can_message
 from db.schema import events, rsvps, shifts, volunteers
 
 # Written so that it is never NULL: with a NULL in it, ``~CAME`` would match nobody and every
@@ -134,9 +135,7 @@ class OnShift:
 
     @property
     def reachable(self) -> bool:
-        """Whether we can message them: not forgotten (the Telegram id goes with the rest) and
-        not found to have blocked the bot."""
-        return self.telegram_id is not None and self.unreachable_at is None
+        return can_message(self.telegram_id, self.unreachable_at)
 
 
 async def people(conn: AsyncConnection, shift_id: int) -> list[OnShift]:

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, or_, select, update
+from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.audience import Audience, Place, near
 from bot.domain.events import Event, Shift
-from bot.domain.statuses import CallStatus, OutboxStatus, RsvpStatus, VolunteerStatus
+from bot.domain.statuses import CallStatus, OutboxStatus, RsvpStatus
 from db.schema import (
     callouts,
     events,
@@ -22,6 +22,7 @@ from db.schema import (
     volunteer_availability,
     volunteers,
 )
+from db.volunteers import may_call
 
 
 @dataclass(frozen=True)
@@ -49,19 +50,6 @@ class Recipient:
     place: Place | None = None
 
 
-def reachable(at: datetime) -> Any:
-    """Signed-up volunteers the bot may message with a call now."""
-    return and_(
-        volunteers.c.status == VolunteerStatus.ACTIVE,
-        volunteers.c.telegram_id.is_not(None),
-        volunteers.c.unreachable_at.is_(None),
-        or_(
-            volunteers.c.paused.is_(False),
-            and_(volunteers.c.paused_until.is_not(None), volunteers.c.paused_until <= at),
-        ),
-    )
-
-
 async def audience(
     conn: AsyncConnection,
     *,
@@ -75,7 +63,7 @@ async def audience(
     shifts, paused, forgot, or blocked the bot."""
     shift_ids = [shift.id for shift in call_shifts]
     conditions = [
-        reachable(at),
+        may_call(at),
         ~exists().where(rsvps.c.volunteer_id == volunteers.c.id, rsvps.c.shift_id.in_(shift_ids)),
     ]
     if filters.only:
@@ -278,7 +266,7 @@ async def silent(conn: AsyncConnection, call: Callout, at: datetime) -> list[tup
             outbox.c.callout_id == call.id,
             outbox.c.status == OutboxStatus.SENT,
             ~answered.exists(),
-            reachable(at),
+            may_call(at),
         )
     )
     return [(row.id, row.telegram_id) for row in rows]

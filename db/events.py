@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain.events import Event, EventDraft, Shift
 from bot.domain.statuses import INTERESTED, EventStatus, RsvpStatus
 from db.schema import events, rsvps, shifts, volunteers
+from db.volunteers import CAN_MESSAGE
 
 
 def new_code() -> str:
@@ -189,9 +190,7 @@ async def people_to_tell(
         .join(shifts, shifts.c.id == rsvps.c.shift_id)
         .where(
             rsvps.c.status.in_(TOLD_OF_CHANGES),
-            volunteers.c.telegram_id.is_not(None),
-            volunteers.c.status != "forgotten",
-            volunteers.c.unreachable_at.is_(None),
+            CAN_MESSAGE,
         )
         .order_by(volunteers.c.id)
     )

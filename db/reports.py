@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.reports import LeaderLine, ShiftFigures, VolunteerRecord
 from bot.domain.signup import ACTIVITIES, AVAILABILITY
-from bot.domain.statuses import EventStatus
+from bot.domain.statuses import EventStatus, VolunteerStatus
 from db.attendance import CAME, SAID_GOING
 from db.schema import (
     consents,
@@ -268,7 +268,7 @@ async def volunteer_records(
     records = []
     for person in people:
         given, withdrawn, version = latest.get(person.id, (None, None, None))
-        forgotten = person.status == "forgotten"
+        forgotten = person.status == VolunteerStatus.FORGOTTEN
         records.append(
             VolunteerRecord(
                 id=person.id,

@@ -5,13 +5,29 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.domain.signup import ORDER, Step
 from bot.domain.statuses import VolunteerStatus
 from bot.domain.volunteers import Volunteer
 from db.schema import consents, volunteer_activities, volunteer_availability, volunteers
+
+# bot.domain.volunteers.can_message, in SQL.
+CAN_MESSAGE = and_(volunteers.c.telegram_id.is_not(None), volunteers.c.unreachable_at.is_(None))
+
+
+def may_call(at: datetime) -> ColumnElement[bool]:
+    """Signed-up volunteers a shift call may go to now: reachable and not paused."""
+    return and_(
+        volunteers.c.status == VolunteerStatus.ACTIVE,
+        CAN_MESSAGE,
+        or_(
+            volunteers.c.paused.is_(False),
+            and_(volunteers.c.paused_until.is_not(None), volunteers.c.paused_until <= at),
+        ),
+    )
 
 
 async def _load(conn: AsyncConnection, row: Any) -> Volunteer:

@@ -10,6 +10,14 @@ from bot.domain.signup import Step
 from bot.domain.statuses import VolunteerStatus
 
 
+def can_message(telegram_id: int | None, unreachable_at: datetime | None) -> bool:
+    """The one rule for whether the bot can message someone: we still have their Telegram id
+    (``/forget`` erases it) and they have not blocked the bot. Being on a shift does not depend
+    on it: someone who blocked the bot still came, or didn't. The same rule in SQL is
+    ``db.volunteers.CAN_MESSAGE``."""
+    return telegram_id is not None and unreachable_at is None
+
+
 @dataclass(frozen=True)
 class Volunteer:
     id: int
