@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.events import open_for_answers
 from bot.domain.rsvp import Outcome, Promotion, ShiftClosed
 from bot.domain.statuses import ANSWERS, INTERESTED, EventStatus, RsvpStatus
 from db.schema import events, rsvps, shifts, volunteers
@@ -29,7 +30,7 @@ async def _lock_open_shift(conn: AsyncConnection, shift_id: int, at: datetime) -
             .with_for_update(of=shifts)
         )
     ).first()
-    if row is None or row[1] != EventStatus.ACTIVE or row[3] != EventStatus.ACTIVE or row[2] <= at:
+    if row is None or not open_for_answers(row[3], row[1], row[2], at):
         raise ShiftClosed(shift_id)
     return int(row[0])
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
+from bot.domain.events import open_for_answers
 from bot.domain.permissions import Access, BadRoleRequest, Grant, Role, parse_role_request
 from bot.domain.signup import (
     ORDER,
@@ -14,6 +17,7 @@ from bot.domain.signup import (
     normalise_phone,
     normalise_postcode,
 )
+from bot.domain.statuses import EventStatus
 
 
 @pytest.mark.parametrize(
@@ -149,3 +153,14 @@ async def test_reads_only_tells_reading_from_writing(engine: object) -> None:
         assert reads_only(reading)
     async with db.begin() as writing:
         assert not reads_only(writing)
+
+
+def test_a_shift_takes_answers_only_while_it_and_its_event_are_on_and_it_has_not_started() -> None:
+    at = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    later, earlier = at + timedelta(hours=1), at - timedelta(minutes=1)
+    on, off = EventStatus.ACTIVE, EventStatus.CANCELLED
+    assert open_for_answers(on, on, later, at)
+    assert not open_for_answers(off, on, later, at)  # the event was cancelled
+    assert not open_for_answers(on, off, later, at)  # the shift was cancelled
+    assert not open_for_answers(on, on, at, at)  # it starts now
+    assert not open_for_answers(on, on, earlier, at)

@@ -65,9 +65,20 @@ class Shift:
     def places_left(self) -> int:
         return max(self.capacity - self.going, 0)
 
-    def open_at(self, at: datetime) -> bool:
-        """Whether volunteers can still answer for it: not cancelled and not started."""
-        return self.status == EventStatus.ACTIVE and self.starts_at > at
+    def open_at(self, at: datetime, event_status: str = EventStatus.ACTIVE) -> bool:
+        """Whether volunteers can still answer for it (see :func:`open_for_answers`); callers
+        that hold the event pass its status, the rest have already checked it."""
+        return open_for_answers(event_status, self.status, self.starts_at, at)
+
+
+def open_for_answers(
+    event_status: str, shift_status: str, starts_at: datetime, at: datetime
+) -> bool:
+    """The one rule for whether a shift still takes answers: neither it nor its event has been
+    cancelled, and it has not started."""
+    return (
+        event_status == EventStatus.ACTIVE and shift_status == EventStatus.ACTIVE and starts_at > at
+    )
 
 
 TITLE_MAX = 120
