@@ -60,8 +60,10 @@ async def test_a_typed_postcode_is_reached_by_a_5_km_call_and_not_a_2_km_one(
     await until(lambda: (dee.last.text or "").startswith("📣 Can you help?"))
     async with engine.connect() as conn:
         called = (
-            await conn.execute(select(outbox.c.chat_id).where(outbox.c.kind == "callout"))
-        ).scalars().all()
+            (await conn.execute(select(outbox.c.chat_id).where(outbox.c.kind == "callout")))
+            .scalars()
+            .all()
+        )
     assert called == [6001]
 
     # /mydata says the place is approximate, and where.
