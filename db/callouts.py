@@ -15,7 +15,7 @@ from bot.domain.audience import Audience, Place, bounding_box, near
 from bot.domain.events import Event, Shift
 from bot.domain.places import APPROXIMATE, APPROXIMATE_ALLOWANCE_KM, district
 from bot.domain.statuses import CallStatus, OutboxStatus, RsvpStatus
-from db import places
+from db.places import lookup
 from db.schema import (
     callouts,
     events,
@@ -116,7 +116,7 @@ async def audience(
         )
         conditions.extend([called.exists(), ~answered.exists()])
 
-    meeting = await places.meeting_place(conn, event)
+    meeting = await lookup.meeting_place(conn, event)
     if filters.within_km is not None:
         conditions.append(_may_be_near(meeting, filters.within_km))
     rows = await conn.execute(

@@ -16,8 +16,9 @@ from bot.__main__ import main
 from bot.domain.audience import distance_km
 from bot.domain.places import PlaceSource
 from bot.domain.postcode_files import Counts, UnknownPostcodeFile, osgb36_to_wgs84, read_postcodes
-from db import migrate, places
+from db import migrate
 from db.engine import create_engine
+from db.places import lookup
 from db.schema import postcodes, volunteers
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -110,7 +111,7 @@ def test_import_postcodes_from_the_command_line(
                 for row in await conn.execute(select(volunteers))
             }
             found = {
-                postcode: await places.locate(conn, postcode)
+                postcode: await lookup.locate(conn, postcode)
                 for postcode in ("SE15 5EW", "SE15 4AA", "BT1 5GS")
             }
             assert (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from importlib import resources
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +18,7 @@ from bot.domain.places import (
     postcode_in,
     sector,
 )
-from db.places import PACKAGED_TABLE, packaged
+from db.places.lookup import PACKAGED_TABLE, packaged
 
 
 def test_the_packaged_table_is_small_and_covers_great_britain() -> None:
@@ -112,3 +113,17 @@ def test_the_box_holds_every_point_within_reach(latitude: float) -> None:
         lon = -0.07 + dlon
         assert distance_km(latitude, -0.07, lat, lon) <= 6.5
         assert south <= lat <= north and west <= lon <= east, degrees
+
+
+def test_the_build_script_averages_each_sector_and_district_on_the_grid(tmp_path: Path) -> None:
+    from db.places.build_sectors import grid_means
+
+    sample = Path(__file__).parent / "fixtures" / "codepoint-open-sample.csv"
+    (tmp_path / "se.csv").write_bytes(sample.read_bytes())
+    means = grid_means(tmp_path)
+    assert means["SE15 4"] == (534032, 176186)
+    assert means["SE15"] == pytest.approx(
+        ((534032 + 534233 + 533777) / 3, (176186 + 176632 + 178136) / 3)
+    )
+    assert means["EH1 1"] == (325597, 673676)
+    assert "AB43 1" not in means and "AB43" not in means  # no grid reference

@@ -3,7 +3,7 @@
 A typed postcode is placed at the centre of its sector ("SE15 4"), or of its district ("SE15") when
 the sector is not in the table; a deployment that imported a full postcode file places it at the
 centre of the postcode itself. The table comes in as text (``Gazetteer.parse``), so this module
-stays pure: ``db.places`` loads the packaged copy and the imported postcodes.
+stays pure: ``db.places.lookup`` loads the packaged copy and the imported postcodes.
 """
 
 from __future__ import annotations

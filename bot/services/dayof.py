@@ -18,8 +18,9 @@ from bot.domain.permissions import Access, Role
 from bot.domain.statuses import Attendance, RsvpStatus
 from bot.domain.volunteers import Volunteer
 from bot.services.organisers import tell_organisers
-from db import attendance, events, places
+from db import attendance, events
 from db.attendance import OnShift
+from db.places import lookup
 
 # Check-in opens this long before a shift starts.
 EARLY = timedelta(minutes=60)
@@ -156,7 +157,7 @@ async def by_location(
         found = await _shift_and_event(conn, shift_id)
         # A meeting point known only by its postcode is on the map at the postcode's centre,
         # usually roughly: gap_km allows for that.
-        away = gap_km(here, await places.meeting_place(conn, found[1])) if found else None
+        away = gap_km(here, await lookup.meeting_place(conn, found[1])) if found else None
         if away is not None and (nearest is None or away < nearest[0]):
             nearest = (away, shift_id)
     if nearest is None or nearest[0] > radius_km:

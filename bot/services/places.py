@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.postcode_files import Counts, read_postcodes
-from db import places
+from db.places import lookup
 
 
 @dataclass(frozen=True)
@@ -53,5 +53,5 @@ async def import_postcodes(conn: AsyncConnection, path: Path) -> Imported:
     bot.domain.postcode_files.UnknownPostcodeFile for a file of neither kind."""
     counts = Counts()
     for text in _texts(path):
-        await places.store_postcodes(conn, read_postcodes(text, counts))
-    return Imported(counts.read, counts.skipped, await places.place_typed_postcodes(conn))
+        await lookup.store_postcodes(conn, read_postcodes(text, counts))
+    return Imported(counts.read, counts.skipped, await lookup.place_typed_postcodes(conn))

@@ -18,7 +18,8 @@ from bot.domain.signup import Step, next_step
 from bot.domain.statuses import VolunteerStatus
 from bot.domain.volunteers import Volunteer
 from bot.services import actors
-from db import places, volunteers
+from db import volunteers
+from db.places import lookup
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ async def give_postcode(
 ) -> Answered:
     # One answer to "where are you?": a typed postcode replaces a shared location. It is put on
     # the map where the postcode is known (its sector's centre, usually: approximate).
-    found = await places.locate(conn, postcode)
+    found = await lookup.locate(conn, postcode)
     await volunteers.update_fields(
         conn,
         volunteer.id,

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from db.places import packaged
+from db.places.lookup import packaged
 
 revision: str = "0009"
 down_revision: str | None = "0005"
