@@ -1,9 +1,11 @@
-"""`python -m bot` starts the bot with long polling; `python -m bot migrate` only migrates."""
+"""`python -m bot` starts the bot with long polling; `python -m bot migrate` only migrates;
+`python -m bot import-postcodes FILE` loads a full postcode file (see bot.services.places)."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
 
 from pydantic import ValidationError
 from telegram import Update
@@ -11,11 +13,14 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot import logs
 from bot.app import build_application
+from bot.domain.postcode_files import UnknownPostcodeFile
+from bot.services import places
+from bot.services.places import Imported
 from bot.settings import DatabaseSettings, Settings, describe_errors
 from db import migrate
 from db.engine import create_engine
 
-USAGE = "usage: python -m bot [migrate]"
+USAGE = "usage: python -m bot [migrate | import-postcodes FILE]"
 START_UP_RETRIES = 5
 
 
@@ -33,7 +38,38 @@ async def _migrate(url: str) -> None:
         await engine.dispose()
 
 
+async def _import_postcodes(url: str, path: Path) -> Imported:
+    engine = create_engine(url)
+    try:
+        await migrate.upgrade(engine)
+        async with engine.begin() as conn:
+            return await places.import_postcodes(conn, path)
+    finally:
+        await engine.dispose()
+
+
+def import_postcodes(args: list[str]) -> int:
+    if len(args) != 1:
+        return _fail([USAGE])
+    path = Path(args[0])
+    if not path.is_file():
+        return _fail([f"no such file: {path}"])
+    try:
+        settings = DatabaseSettings()  # type: ignore[call-arg]
+    except ValidationError as error:
+        return _fail(describe_errors(error))
+    try:
+        done = asyncio.run(_import_postcodes(settings.database_url, path))
+    except UnknownPostcodeFile:
+        return _fail([f"{path} is not a Code-Point Open or ONSPD postcode file (CSV)."])
+    print(f"muster: postcodes loaded: {done.postcodes:,}; rows without a place: {done.skipped:,}")
+    print(f"muster: volunteers now placed at their own postcode's centre: {done.volunteers:,}")
+    return 0
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["import-postcodes"]:
+        return import_postcodes(argv[1:])
     if argv not in ([], ["migrate"]):
         return _fail([USAGE])
     try:

@@ -16,6 +16,7 @@ from telegram.helpers import create_deep_linked_url
 from bot import timefmt
 from bot.domain import reports
 from bot.domain.events import KINDS, Event, Shift
+from bot.domain.places import PlaceSource, district, sector
 from bot.domain.reports import LeaderLine, Period, ShiftFigures, Totals
 from bot.domain.rsvp import ordinal
 from bot.domain.signup import ACTIVITIES, AVAILABILITY, Step
@@ -188,6 +189,21 @@ NOT_PAUSED = "Shift calls are already on. Send /pause if you'd like a break."
 
 MYDATA_CAPTION = "Here's everything we hold about you. Send /forget if you'd like it deleted."
 MYDATA_NOTHING = "We don't hold anything about you. 👍"
+
+
+def where_held(postcode: str | None, source: PlaceSource | None) -> str:
+    """In /mydata, where we think they are and how well we know it (plain text, in JSON)."""
+    if source is PlaceSource.SHARED:
+        return "the location you shared"
+    if source is PlaceSource.SECTOR:
+        return f"near {sector(postcode)} (approximate)"
+    if source is PlaceSource.DISTRICT:
+        return f"near {district(postcode)} (approximate)"
+    if source is PlaceSource.POSTCODE:
+        return f"the centre of {postcode}"
+    if postcode:
+        return f"{postcode}, not on our map: only sessions in {district(postcode)} count as near"
+    return "not given"
 ASK_FORGET = (
     "This deletes your name, phone number, postcode, location and answers, and I'll stop "
     "messaging you. It can't be undone. Are you sure?"

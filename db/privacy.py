@@ -125,6 +125,7 @@ async def erase(conn: AsyncConnection, volunteer_id: int, *, at: datetime) -> No
             {field: None for field in PERSONAL_FIELDS}
             | {
                 "status": VolunteerStatus.FORGOTTEN,
+                "location_source": None,
                 "step": None,
                 "editing": False,
                 "paused": False,

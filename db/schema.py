@@ -46,6 +46,9 @@ volunteers = Table(
     Column("postcode", String(8), nullable=True),
     Column("latitude", Float, nullable=True),
     Column("longitude", Float, nullable=True),
+    # How latitude and longitude were found (bot.domain.places.PlaceSource): a shared location is
+    # exact, a typed postcode is placed at its sector's centre (approximate).
+    Column("location_source", String(12), nullable=True),
     Column("phone", String(32), nullable=True),
     # signing_up -> active -> forgotten
     Column("status", String(16), nullable=False),
@@ -314,4 +317,15 @@ conversation_state = Table(
     Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
     Column("user_id", BigInteger, primary_key=True, autoincrement=False),
     Column("state", Integer, nullable=False),
+)
+
+# Exact postcode centres, for deployments that load a full postcode file (`python -m bot
+# import-postcodes`); empty by default, when the packaged sector table places postcodes.
+postcodes = Table(
+    "postcodes",
+    metadata,
+    # Normalised, with one space: "SE15 4QR".
+    Column("postcode", String(8), primary_key=True),
+    Column("latitude", Float, nullable=False),
+    Column("longitude", Float, nullable=False),
 )

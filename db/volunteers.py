@@ -9,6 +9,7 @@ from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot.domain.places import PlaceSource
 from bot.domain.signup import ORDER, Step
 from bot.domain.statuses import VolunteerStatus
 from bot.domain.volunteers import Volunteer
@@ -39,6 +40,8 @@ async def _load(conn: AsyncConnection, row: Any) -> Volunteer:
     )
     data = dict(row._mapping)
     data["step"] = Step(data["step"]) if data["step"] else None
+    source = data["location_source"]
+    data["location_source"] = PlaceSource(source) if source else None
     return Volunteer(**data, availability=frozenset(slots), activities=frozenset(acts))
 
 

@@ -9,6 +9,7 @@ from telegram import Message, Update
 from bot import clock, keyboards, texts
 from bot.callbacks import EditProfile, Pause, PauseLength
 from bot.context import MusterContext
+from bot.domain.places import PlaceSource
 from bot.domain.volunteers import Volunteer
 from bot.services import volunteers
 from handlers.common import load_volunteer
@@ -25,7 +26,7 @@ def profile_text(volunteer: Volunteer, context: MusterContext, at: datetime) -> 
     return texts.profile(
         name=volunteer.name,
         postcode=volunteer.postcode,
-        has_location=volunteer.latitude is not None,
+        has_location=volunteer.location_source is PlaceSource.SHARED,
         availability=volunteer.availability,
         activities=volunteer.activities,
         phone=volunteer.phone,

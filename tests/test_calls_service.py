@@ -4,6 +4,7 @@ the best standby volunteers. On SQLite, and on PostgreSQL when TEST_POSTGRES_URL
 
 from __future__ import annotations
 
+import random
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -13,7 +14,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import clock, texts
-from bot.domain.audience import Audience, top_up_size
+from bot.domain.audience import DISTANCES_KM, Audience, Place, near, top_up_size
 from bot.domain.events import EventDraft, ShiftDraft
 from bot.domain.permissions import Access, Grant, Role
 from bot.domain.planning import can_send_at
@@ -365,3 +366,89 @@ async def test_a_top_up_is_refused_outside_their_areas_when_closed_or_with_nobod
     async with db.connect() as conn:
         assert (await conn.execute(select(callouts))).all() == []
     assert await _outbox(db) == []
+
+
+async def test_the_audience_query_agrees_with_the_distance_rule(each_engine: AsyncEngine) -> None:
+    """db.callouts narrows by a box in SQL before bot.domain.audience.near decides: over people
+    scattered all round (shared pins, typed postcodes on the map, postcodes off it), a call
+    reaches exactly those the rule alone would, for every radius and both kinds of meeting point."""
+    spread = random.Random(11)
+    people = []
+    for i in range(300):
+        lat = MEETING[0] + spread.uniform(-0.1, 0.1)
+        lon = MEETING[1] + spread.uniform(-0.16, 0.16)
+        kind = i % 4
+        people.append(
+            {
+                "telegram_id": 40_000 + i,
+                "name": f"P{i}",
+                "status": "active",
+                "editing": False,
+                "paused": False,
+                "created_at": clock.now(),
+                "latitude": lat if kind < 2 else None,
+                "longitude": lon if kind < 2 else None,
+                "location_source": ["shared", "sector", None, None][kind],
+                "postcode": [None, "SE15 4QR", "SE15 9ZZ", "BT1 5GS"][kind],
+            }
+        )
+    async with each_engine.begin() as conn:
+        await conn.execute(insert(volunteers), people)
+        pinned = await events.create_event(
+            conn,
+            EventDraft(
+                "canvass",
+                "Pinned",
+                "Peckham",
+                address="Rye Lane, SE15 4QR",
+                latitude=MEETING[0],
+                longitude=MEETING[1],
+                shifts=(ShiftDraft(SAT_10, SAT_10 + timedelta(hours=3), 5),),
+            ),
+            created_by=OLGA,
+            at=clock.now(),
+        )
+        by_postcode = await events.create_event(
+            conn,
+            EventDraft(
+                "canvass",
+                "Postcode only",
+                "Peckham",
+                address="Rye Lane, SE15 4QR",
+                shifts=(ShiftDraft(SAT_10, SAT_10 + timedelta(hours=3), 5),),
+            ),
+            created_by=OLGA,
+            at=clock.now(),
+        )
+    for event_id, meeting in (
+        (pinned, Place(*MEETING, "Rye Lane, SE15 4QR")),
+        (by_postcode, Place(51.4663, -0.0708, "Rye Lane, SE15 4QR", approximate=True)),
+    ):
+        for within in DISTANCES_KM:
+            rule = {
+                row["telegram_id"]
+                for row in people
+                if near(
+                    Place(
+                        row["latitude"],
+                        row["longitude"],
+                        row["postcode"],
+                        row["location_source"] == "sector",
+                    ),
+                    meeting,
+                    within,
+                )
+            }
+            async with each_engine.connect() as conn:
+                event = await events.by_id(conn, event_id)
+                assert event is not None
+                found = await calls.plan(
+                    conn,
+                    event,
+                    await events.shifts_of(conn, event_id),
+                    Audience(within_km=within),
+                    ZONE,
+                    clock.now(),
+                )
+            assert {person.telegram_id for person in found} == rule, (event_id, within)
+            assert 0 < len(rule) < len(people)

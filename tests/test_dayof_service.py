@@ -182,6 +182,31 @@ async def test_a_shared_location_checks_in_only_nearby(each_engine: AsyncEngine)
     assert (row["status"], row["walk_in"]) == (RsvpStatus.GOING, True)
 
 
+async def test_a_meeting_point_known_by_its_postcode_allows_for_it(
+    each_engine: AsyncEngine,
+) -> None:
+    # No map pin, only a postcode: the meeting point is at its sector's centre (SE15 4:
+    # 51.4663, -0.0708), give or take APPROXIMATE_ALLOWANCE_KM, which the radius allows for.
+    start = clock.now() + timedelta(minutes=15)
+    draft = EventDraft(
+        kind="canvass",
+        title="Doors",
+        area="Peckham",
+        address="Rye Lane Library, SE15 4QR",
+        shifts=(ShiftDraft(start, start + timedelta(hours=3), 5),),
+    )
+    async with each_engine.begin() as conn:
+        amy = await _person(conn, "Amy", 10_001)
+        event_id = await events.create_event(conn, draft, created_by=ORGANISER, at=clock.now())
+        (shift,) = await events.shifts_of(conn, event_id)
+    two_km_north = {"volunteer": amy, "latitude": 51.4843, "longitude": -0.0708, "radius_km": 0.3}
+    one_km_north = dict(two_km_north, latitude=51.4753)
+    async with each_engine.begin() as conn:
+        assert await dayof.by_location(conn, clock.now(), **two_km_north) == Said.TOO_FAR
+        assert await dayof.by_location(conn, clock.now(), **one_km_north) == Said.CHECKED_IN
+        assert (await _row(conn, shift.id, amy))["checked_in_at"] == clock.now()
+
+
 async def test_doors_typed_after_a_session_and_the_note(each_engine: AsyncEngine) -> None:
     async with each_engine.begin() as conn:
         amy = await _person(conn, "Amy", 10_001)

@@ -4,8 +4,10 @@ the migrated database matches `db/schema.py` exactly."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -13,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db import migrate
 from db.engine import create_engine, normalise_url
-from db.schema import metadata
+from db.schema import metadata, volunteers
+from db.types import UTCDateTime
 
 
 async def _check_up_and_down(engine: AsyncEngine) -> None:
@@ -62,3 +65,76 @@ def test_urls_get_async_drivers() -> None:
     assert normalise_url("postgresql://u:p@h/d") == "postgresql+asyncpg://u:p@h/d"
     assert normalise_url("postgres://u@h/d") == "postgresql+asyncpg://u@h/d"
     assert normalise_url("postgresql+asyncpg://u@h/d") == "postgresql+asyncpg://u@h/d"
+
+
+async def _fill_in_places(engine: AsyncEngine) -> None:
+    """0009 puts volunteers who typed a postcode before it on the map (approximately), marks
+    shared locations as such, and going back down forgets only what it worked out."""
+    await migrate.upgrade(engine, "0005")
+    before = sa.table(
+        "volunteers",
+        sa.column("telegram_id", sa.BigInteger()),
+        sa.column("status", sa.String()),
+        sa.column("editing", sa.Boolean()),
+        sa.column("paused", sa.Boolean()),
+        sa.column("created_at", UTCDateTime()),
+        sa.column("postcode", sa.String()),
+        sa.column("latitude", sa.Float()),
+        sa.column("longitude", sa.Float()),
+    )
+    people = {
+        1: ("SE15 4QR", None, None),  # typed: its sector is known
+        2: ("SE15 7ZZ", None, None),  # typed: only its district is known
+        3: ("BT1 5GS", None, None),  # Northern Ireland: not on the map
+        4: (None, 51.47, -0.07),  # shared a location
+        5: (None, None, None),  # said nothing (yet)
+    }
+    async with engine.begin() as conn:
+        await conn.execute(
+            sa.insert(before),
+            [
+                {
+                    "telegram_id": tid,
+                    "status": "active",
+                    "editing": False,
+                    "paused": False,
+                    "created_at": datetime(2026, 11, 1, tzinfo=UTC),
+                    "postcode": postcode,
+                    "latitude": lat,
+                    "longitude": lon,
+                }
+                for tid, (postcode, lat, lon) in people.items()
+            ],
+        )
+    await migrate.upgrade(engine)
+    async with engine.connect() as conn:
+        rows = {
+            row.telegram_id: (row.latitude, row.longitude, row.location_source)
+            for row in await conn.execute(sa.select(volunteers))
+        }
+    assert rows == {
+        1: (51.4663, -0.0708, "sector"),
+        2: (51.4728, -0.0657, "district"),
+        3: (None, None, None),
+        4: (51.47, -0.07, "shared"),
+        5: (None, None, None),
+    }
+    await migrate.downgrade(engine, "0005")
+    async with engine.connect() as conn:
+        back = {
+            row.telegram_id: (row.postcode, row.latitude, row.longitude)
+            for row in await conn.execute(sa.select(before))
+        }
+    assert back == people
+
+
+async def test_sqlite_fills_in_places_for_typed_postcodes(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        await _fill_in_places(engine)
+    finally:
+        await engine.dispose()
+
+
+async def test_postgres_fills_in_places_for_typed_postcodes(postgres_engine: AsyncEngine) -> None:
+    await _fill_in_places(postgres_engine)

@@ -13,6 +13,8 @@ from tests.conftest import START
 from tests.fake_telegram import FakeTelegram
 from tests.flows import sign_up, stored
 
+M1_1 = (53.4824, -2.2352)  # the centre of sector M1 1 (Manchester), from the packaged table
+
 
 async def test_profile_edits_every_answer(
     app: Application, fake: FakeTelegram, engine: AsyncEngine
@@ -50,6 +52,9 @@ async def test_profile_edits_every_answer(
     volunteer = await stored(engine, 3001)
     assert volunteer is not None
     assert volunteer.name == "Olu A." and volunteer.postcode == "M1 1AE"
+    # The new postcode is on the map at its sector's centre, stored as approximate.
+    assert (volunteer.latitude, volunteer.longitude) == M1_1
+    assert volunteer.location_source == "sector"
     assert volunteer.availability == {"wkday"} and volunteer.activities == {"doors", "data"}
     assert volunteer.phone == "+447700900123"
     assert volunteer.step is None and not volunteer.editing and volunteer.status == "active"

@@ -145,6 +145,20 @@ def test_best_standby_is_nearest_then_most_reliable() -> None:
     assert best_standby([], meeting, newcomer_rate=0.7, count=3) == []
 
 
+def test_best_standby_measures_typed_postcodes_from_their_sectors() -> None:
+    from bot.domain.audience import Place, Standby, best_standby
+
+    meeting = Place(51.48636, -0.07467, "Old Kent Road, SE15 6NX")
+    people = [
+        # Typed SE22 0AT: its sector's centre is 3.98 km away, so the 2-4 km band.
+        Standby(1, Place(51.4510, -0.0660, "SE22 0AT", approximate=True), 1.0),
+        Standby(2, Place(51.4800, -0.0756, None), 0.1),  # shared, 0.7 km: first band
+        Standby(3, Place(51.5053, -0.0692, None), 1.0),  # shared, 2.1 km: 2-4 km band
+        Standby(4, Place(None, None, "BT1 5GS"), 1.0),  # off the map, another district
+    ]
+    assert best_standby(people, meeting, newcomer_rate=0.7, count=4) == [2, 1, 3, 4]
+
+
 async def test_reads_only_tells_reading_from_writing(engine: object) -> None:
     from db.engine import Database, reads_only
 

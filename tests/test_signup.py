@@ -60,7 +60,9 @@ async def test_signup_in_seven_taps_and_a_postcode(
     assert volunteer.name == "Alice"
     assert volunteer.username == "alice_k"
     assert volunteer.postcode == "SE15 4QR"
-    assert (volunteer.latitude, volunteer.longitude) == (None, None)
+    # Placed roughly, at the centre of its sector, and stored as approximate.
+    assert (volunteer.latitude, volunteer.longitude) == (51.4663, -0.0708)
+    assert volunteer.location_source == "sector"
     assert volunteer.availability == {"sat"}
     assert volunteer.activities == {"doors"}
     assert volunteer.phone == "+447700900123"
@@ -97,6 +99,7 @@ async def test_shared_location_typed_name_and_several_choices(
     assert volunteer is not None and volunteer.status == "active"
     assert volunteer.name == "Robert Smith"
     assert (volunteer.latitude, volunteer.longitude) == (51.4740, -0.0690)
+    assert volunteer.location_source == "shared"
     assert volunteer.postcode is None
     assert volunteer.availability == {"wkeve", "polling"}
     assert volunteer.activities == {"leaflets", "driving"}

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import clock
 from bot.domain.permissions import Role
+from bot.domain.places import PlaceSource
 from bot.domain.signup import Step
 from bot.domain.statuses import VolunteerStatus
 from bot.domain.volunteers import Volunteer
@@ -99,15 +100,20 @@ async def test_each_answer_moves_on_to_the_next_question(each_engine: AsyncEngin
 async def test_a_postcode_and_a_location_replace_each_other(each_engine: AsyncEngine) -> None:
     at = clock.now()
     sam = await _signed_up(each_engine)
-    assert (sam.postcode, sam.latitude) == ("SE15 4QR", None)
+    # A typed postcode is on the map at its sector's centre, known to be approximate.
+    assert (sam.postcode, sam.latitude, sam.longitude) == ("SE15 4QR", 51.4663, -0.0708)
+    assert sam.location_source is PlaceSource.SECTOR
     async with each_engine.begin() as conn:
         sam = await volunteers.edit(conn, sam, Step.LOCATION)
         sam = (await volunteers.give_location(conn, at, sam, 51.5, -0.1)).volunteer
     assert (sam.postcode, sam.latitude, sam.longitude) == (None, 51.5, -0.1)
+    assert sam.location_source is PlaceSource.SHARED
     async with each_engine.begin() as conn:
         sam = await volunteers.edit(conn, sam, Step.LOCATION)
-        sam = (await volunteers.give_postcode(conn, at, sam, "ZE2 9AD")).volunteer
-    assert (sam.postcode, sam.latitude, sam.longitude) == ("ZE2 9AD", None, None)
+        sam = (await volunteers.give_postcode(conn, at, sam, "BT1 5GS")).volunteer
+    # Northern Ireland is not in the packaged table: no place, only the postcode's district.
+    assert (sam.postcode, sam.latitude, sam.longitude) == ("BT1 5GS", None, None)
+    assert sam.location_source is None
 
 
 async def test_an_edit_goes_back_to_the_profile(each_engine: AsyncEngine) -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.domain.places import APPROXIMATE_ALLOWANCE_KM, district
 from bot.domain.signup import ACTIVITIES
 
 EARTH_RADIUS_KM = 6371.0088
@@ -72,15 +72,16 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
 
 
-_POSTCODE_IN_TEXT = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*[0-9][A-Z]{2}\b")
-
-
-def district(text: str | None) -> str | None:
-    """The postcode district ("SE15") of a postcode, or of the last postcode in an address."""
-    if not text:
-        return None
-    found = _POSTCODE_IN_TEXT.findall(text.upper())
-    return found[-1] if found else None
+def bounding_box(
+    latitude: float, longitude: float, km: float
+) -> tuple[float, float, float, float]:
+    """Latitudes and longitudes (least, most) of a box holding every point within ``km`` of a
+    point, for a database to narrow a search before ``distance_km`` decides."""
+    dlat = math.degrees(km / EARTH_RADIUS_KM)
+    # A degree of longitude is shortest at the box's edge furthest from the equator.
+    widest = math.cos(math.radians(min(abs(latitude) + dlat, 89.0)))
+    dlon = math.degrees(km / (EARTH_RADIUS_KM * widest))
+    return latitude - dlat, latitude + dlat, longitude - dlon, longitude + dlon
 
 
 @dataclass(frozen=True)
@@ -88,19 +89,39 @@ class Place:
     latitude: float | None
     longitude: float | None
     postcode: str | None
+    # On the map only as the centre of a postcode sector or district (bot.domain.places).
+    approximate: bool = False
+
+    @property
+    def on_map(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+    @property
+    def allowance_km(self) -> float:
+        return APPROXIMATE_ALLOWANCE_KM if self.approximate else 0.0
+
+
+def gap_km(one: Place, other: Place) -> float | None:
+    """How far apart two places are at the least: the distance between them, less the allowance
+    for each one known only roughly. None unless both are on the map."""
+    if not (one.on_map and other.on_map):
+        return None
+    away = distance_km(one.latitude, one.longitude, other.latitude, other.longitude)  # type: ignore[arg-type]
+    return away - one.allowance_km - other.allowance_km
 
 
 def near(person: Place, meeting: Place, within_km: float) -> bool:
     """Whether someone is within reach of the meeting point.
 
-    Exact distance where both have a map location. Otherwise, as no postcode-to-map data can be
-    shipped here, a typed postcode counts as near when it is in the meeting point's district.
+    By distance where both are on the map (a typed postcode is, at its sector's centre, with
+    APPROXIMATE_ALLOWANCE_KM added to the radius). Otherwise (Northern Ireland, which the packaged
+    postcode table does not cover, or a postcode it does not know) a typed postcode counts as near
+    when it is in the meeting point's district. ``db.callouts.audience`` narrows by the same rule
+    in SQL.
     """
-    if None not in (person.latitude, person.longitude, meeting.latitude, meeting.longitude):
-        return (
-            distance_km(person.latitude, person.longitude, meeting.latitude, meeting.longitude)  # type: ignore[arg-type]
-            <= within_km
-        )
+    gap = gap_km(person, meeting)
+    if gap is not None:
+        return gap <= within_km
     mine, theirs = district(person.postcode), district(meeting.postcode)
     return mine is not None and mine == theirs
 
@@ -124,11 +145,14 @@ def best_standby(
     reliable (past show rate; newcomers get ``newcomer_rate``)."""
 
     def how_far(person: Standby) -> float:
-        if None not in (person.place.latitude, meeting.latitude):
+        # The best guess of the distance, centre to centre: taking the allowance off here would
+        # rank someone known only by their postcode sector ahead of someone nearer who shared
+        # their location.
+        if person.place.on_map and meeting.on_map:
             return distance_km(
                 person.place.latitude,
                 person.place.longitude,  # type: ignore[arg-type]
-                meeting.latitude,
+                meeting.latitude,  # type: ignore[arg-type]
                 meeting.longitude,  # type: ignore[arg-type]
             )
         same = district(person.place.postcode) and district(person.place.postcode) == district(

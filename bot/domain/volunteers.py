@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.domain.places import PlaceSource
 from bot.domain.signup import Step
 from bot.domain.statuses import VolunteerStatus
 
@@ -27,6 +28,7 @@ class Volunteer:
     postcode: str | None
     latitude: float | None
     longitude: float | None
+    location_source: PlaceSource | None
     phone: str | None
     status: str
     step: Step | None

@@ -33,6 +33,7 @@ from bot.domain.planning import can_send_at, default_deadline
 from bot.domain.statuses import EventStatus
 from db import attendance, audit, callouts, events, outbox
 from db.callouts import Callout, Recipient
+from db.places import lookup
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,7 @@ async def top_up(
             Standby(p.volunteer_id, p.place or Place(None, None, None), rates.get(p.volunteer_id))
             for p in free
         ],
-        Place(event.latitude, event.longitude, event.address),
+        await lookup.meeting_place(conn, event),
         newcomer_show_rate,
         top_up_size(max(shift.capacity, event.min_helpers or 0), shift.going),
     )

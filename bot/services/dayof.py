@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import texts
-from bot.domain.audience import distance_km
+from bot.domain.audience import Place, gap_km
 from bot.domain.events import Event, Shift
 from bot.domain.permissions import Access, Role
 from bot.domain.statuses import Attendance, RsvpStatus
@@ -20,6 +20,7 @@ from bot.domain.volunteers import Volunteer
 from bot.services.organisers import tell_organisers
 from db import attendance, events
 from db.attendance import OnShift
+from db.places import lookup
 
 # Check-in opens this long before a shift starts.
 EARLY = timedelta(minutes=60)
@@ -150,19 +151,15 @@ async def by_location(
     on = await attendance.on_now(conn, at, EARLY)
     if not on:
         return None
+    here = Place(latitude, longitude, None)
     nearest: tuple[float, int] | None = None
     for shift_id in on:
         found = await _shift_and_event(conn, shift_id)
-        if found and found[1].has_location:
-            event = found[1]
-            away = distance_km(
-                latitude,
-                longitude,
-                event.latitude,  # type: ignore[arg-type]
-                event.longitude,  # type: ignore[arg-type]
-            )
-            if nearest is None or away < nearest[0]:
-                nearest = (away, shift_id)
+        # A meeting point known only by its postcode is on the map at the postcode's centre,
+        # usually roughly: gap_km allows for that.
+        away = gap_km(here, await lookup.meeting_place(conn, found[1])) if found else None
+        if away is not None and (nearest is None or away < nearest[0]):
+            nearest = (away, shift_id)
     if nearest is None or nearest[0] > radius_km:
         return Said.TOO_FAR
     return await _check_in(conn, at, volunteer, nearest[1])

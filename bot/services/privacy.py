@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot import texts
 from bot.domain.permissions import Access
 from bot.domain.rsvp import Outcome, ShiftClosed
 from bot.domain.statuses import RsvpStatus
@@ -20,8 +21,11 @@ from db import audit, privacy, rsvps
 
 
 async def export(conn: AsyncConnection, at: datetime, volunteer: Volunteer) -> dict[str, Any]:
-    """Everything stored about them, as plain JSON-ready data."""
-    return await privacy.export(conn, volunteer.id, at=at)
+    """Everything stored about them, as plain JSON-ready data, with where we think they are in
+    words (a typed postcode is on the map only roughly)."""
+    data = await privacy.export(conn, volunteer.id, at=at)
+    data["where"] = texts.where_held(volunteer.postcode, volunteer.location_source)
+    return data
 
 
 async def forget(

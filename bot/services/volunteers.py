@@ -13,11 +13,13 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.permissions import Access
+from bot.domain.places import PlaceSource
 from bot.domain.signup import Step, next_step
 from bot.domain.statuses import VolunteerStatus
 from bot.domain.volunteers import Volunteer
 from bot.services import actors
 from db import volunteers
+from db.places import lookup
 
 
 @dataclass(frozen=True)
@@ -84,9 +86,16 @@ async def give_name(
 async def give_postcode(
     conn: AsyncConnection, at: datetime, volunteer: Volunteer, postcode: str
 ) -> Answered:
-    # One answer to "where are you?": a typed postcode replaces a shared location.
+    # One answer to "where are you?": a typed postcode replaces a shared location. It is put on
+    # the map where the postcode is known (its sector's centre, usually: approximate).
+    found = await lookup.locate(conn, postcode)
     await volunteers.update_fields(
-        conn, volunteer.id, postcode=postcode, latitude=None, longitude=None
+        conn,
+        volunteer.id,
+        postcode=postcode,
+        latitude=found.latitude if found else None,
+        longitude=found.longitude if found else None,
+        location_source=found.source if found else None,
     )
     return await _move_on(conn, at, volunteer)
 
@@ -96,7 +105,12 @@ async def give_location(
 ) -> Answered:
     # One answer to "where are you?": a shared location replaces a typed postcode.
     await volunteers.update_fields(
-        conn, volunteer.id, latitude=latitude, longitude=longitude, postcode=None
+        conn,
+        volunteer.id,
+        latitude=latitude,
+        longitude=longitude,
+        location_source=PlaceSource.SHARED,
+        postcode=None,
     )
     return await _move_on(conn, at, volunteer)
 
