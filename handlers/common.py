@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Message, Update, User
 from telegram.error import TelegramError
-from telegram.ext import ConversationHandler
+from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
 from bot import keyboards, texts
 from bot.commands import sections
@@ -105,6 +105,15 @@ async def expired_button(update: Update, _context: MusterContext) -> None:
     """Any press no flow claimed: an old keyboard, or data we never made."""
     assert update.callback_query
     await update.callback_query.answer(texts.EXPIRED_BUTTON, show_alert=True)
+
+
+async def edited(update: Update, _context: MusterContext) -> None:
+    """An edited message is never acted on: editing an old "hello" into a command, a sign-up
+    answer or "yes" must not run it. Nothing after this sees it."""
+    message = update.edited_message
+    if message is not None and message.chat.type == message.chat.PRIVATE:
+        await message.reply_text(texts.EDITED_MESSAGE)
+    raise ApplicationHandlerStop
 
 
 async def group_redirect(update: Update, context: MusterContext) -> None:
