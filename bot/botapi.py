@@ -4,13 +4,17 @@
   log line, instead of PTB logging the whole batch, personal data included, and fetching the same
   batch again in a tight loop;
 * an edit that would change nothing ("message is not modified", as a double tap causes) counts as
-  done, so it never surfaces as an error.
+  done, so it never surfaces as an error;
+* it remembers when it last changed each message, so that a tap on a message as it was before
+  that (the second of a double tap) can be told apart (:meth:`MusterBot.changed_since`).
 """
 
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable
+from datetime import datetime
 from typing import Any
 
 from telegram import Message, Update
@@ -19,6 +23,10 @@ from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest, RequestData
 
 log = logging.getLogger(__name__)
+
+# Messages whose last change is remembered; older ones are forgotten first. A double tap comes
+# within seconds, so only recent changes matter.
+REMEMBERED_EDITS = 10_000
 
 
 def readable(update: Any) -> Any:
@@ -54,23 +62,40 @@ def _not_modified(error: BadRequest) -> bool:
     return "message is not modified" in error.message.lower()
 
 
-async def _unless_unchanged(edit: Awaitable[Message | bool]) -> Message | bool:
-    try:
-        return await edit
-    except BadRequest as error:
-        if _not_modified(error):
-            return True
-        raise
-
-
 class MusterBot(ExtBot[None]):
-    """PTB's bot, with edits that would change nothing counting as done (see the module)."""
+    """PTB's bot, with edits that would change nothing counting as done, and the time of each
+    message's last change kept (see the module)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._edited: OrderedDict[tuple[int, int], datetime] = OrderedDict()
+
+    def changed_since(self, message: Message) -> bool:
+        """Whether the bot changed ``message`` after the state it is in here (as a tap carries
+        it): then the tap was made on a card that no longer looks like that."""
+        edited = self._edited.get((message.chat_id, message.message_id))
+        return edited is not None and (message.edit_date is None or message.edit_date < edited)
+
+    async def _edit(self, edit: Awaitable[Message | bool]) -> Message | bool:
+        try:
+            result = await edit
+        except BadRequest as error:
+            if _not_modified(error):
+                return True
+            raise
+        if isinstance(result, Message) and result.edit_date is not None:
+            key = (result.chat_id, result.message_id)
+            self._edited[key] = result.edit_date
+            self._edited.move_to_end(key)
+            if len(self._edited) > REMEMBERED_EDITS:
+                self._edited.popitem(last=False)
+        return result
 
     async def edit_message_text(self, *args: Any, **kwargs: Any) -> Message | bool:
-        return await _unless_unchanged(super().edit_message_text(*args, **kwargs))
+        return await self._edit(super().edit_message_text(*args, **kwargs))
 
     async def edit_message_caption(self, *args: Any, **kwargs: Any) -> Message | bool:
-        return await _unless_unchanged(super().edit_message_caption(*args, **kwargs))
+        return await self._edit(super().edit_message_caption(*args, **kwargs))
 
     async def edit_message_reply_markup(self, *args: Any, **kwargs: Any) -> Message | bool:
-        return await _unless_unchanged(super().edit_message_reply_markup(*args, **kwargs))
+        return await self._edit(super().edit_message_reply_markup(*args, **kwargs))
