@@ -14,7 +14,7 @@ from telegram.ext import Application
 from bot import logs, texts
 from bot.domain.permissions import Role
 from tests.conftest import ADMIN_ID
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.flows import every_row, new_event, sign_up, stored, until
 from tests.test_app import _env, _run_bot
 
@@ -242,3 +242,37 @@ async def test_blocking_and_unblocking_the_bot_is_known_at_once(
     log = debug_log.getvalue()
     for personal in ("Beatrix", "beatrix", "7402"):
         assert personal not in log, personal
+
+
+async def _double_press(user: FakeUser, label: str) -> None:
+    """Two fast taps: both leave the phone before the bot has answered the first."""
+    await user.press(label, wait=False)
+    await user.press(label)
+
+
+async def test_every_tap_of_sign_up_pause_and_forget_doubled_counts_once(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    dot = fake.user(7501, first_name="Dot")
+    await dot.send("/start")
+    await _double_press(dot, texts.CONSENT_YES)
+    await _double_press(dot, texts.USE_NAME.format(name="Dot"))
+    await dot.send("se15 4qr")
+    for label in ("Saturdays", "Sundays", texts.DONE, "Door-knocking", texts.DONE, texts.SKIP):
+        await _double_press(dot, label)
+    volunteer = await stored(engine, dot.id)
+    assert volunteer is not None and volunteer.signed_up
+    # A toggle tapped twice on the same card is one tap, not a tick and an untick.
+    assert volunteer.availability == {"sat", "sun"} and volunteer.activities == {"doors"}
+    assert [m.text for m in dot.messages].count(texts.ASK_LOCATION) == 1
+
+    await dot.send("/pause")
+    await _double_press(dot, texts.PAUSE_WEEK)
+    paused = await stored(engine, dot.id)
+    assert paused is not None and paused.paused
+    await dot.send("/forget")
+    await _double_press(dot, texts.FORGET_YES)
+    assert await stored(engine, dot.id) is None
+    assert [m.text for m in dot.messages].count(texts.FORGOTTEN) == 1
+    assert texts.SOMETHING_WENT_WRONG not in [m.text for m in dot.messages]
+    assert texts.ALREADY_DONE in [answer["text"] for answer in dot.callback_answers]
