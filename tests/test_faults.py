@@ -276,3 +276,44 @@ async def test_every_tap_of_sign_up_pause_and_forget_doubled_counts_once(
     assert [m.text for m in dot.messages].count(texts.FORGOTTEN) == 1
     assert texts.SOMETHING_WENT_WRONG not in [m.text for m in dot.messages]
     assert texts.ALREADY_DONE in [answer["text"] for answer in dot.callback_answers]
+
+
+async def test_double_taps_that_create_and_send_do_it_once(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    admin = fake.user(ADMIN_ID, first_name="Ada")
+    olga = fake.user(7601, first_name="Olga", username="olga")
+    await sign_up(olga)
+    vic = fake.user(7602, first_name="Vic")
+    await sign_up(vic)
+    await admin.send("/grant @olga organiser Peckham")
+    await olga.send("/newevent")
+    await _double_press(olga, "Canvass session")
+    await olga.send("Peckham Saturday doors")
+    await _double_press(olga, "Peckham")
+    await olga.send("Rye Lane Library, SE15 4QR")
+    await olga.send("Sat 28 Nov")
+    await olga.send("10:00-13:00 6")
+    await _double_press(olga, texts.DONE)
+    await _double_press(olga, texts.CREATE)
+    await olga.send("/callout")
+    await _double_press(olga, "Sat 28 Nov · Peckham Saturday doors")
+    await _double_press(olga, texts.NEXT)
+    await _double_press(olga, texts.NEXT)
+    await _double_press(olga, texts.SKIP)
+    await _double_press(olga, texts.SEND_NOW)
+    rows = await every_row(engine)
+    assert len(rows["events"]) == 1 and len(rows["shifts"]) == 1
+    assert len(rows["callouts"]) == 1
+    assert len([row for row in rows["outbox"] if row["kind"] == "callout"]) == 2
+
+    await _double_press(vic, next(label for label in vic.buttons() if "10:00-13:00" in label))
+    await olga.send("/events")
+    await _double_press(olga, texts.CANCEL_EVENT)
+    await _double_press(olga, texts.CANCEL_EVENT_YES)
+    rows = await every_row(engine)
+    assert [row["status"] for row in rows["rsvps"]] == ["going"]
+    assert [row["status"] for row in rows["events"]] == ["cancelled"]
+    assert len([row for row in rows["outbox"] if row["kind"] == "event_cancelled"]) == 1
+    for user in (olga, vic):
+        assert texts.SOMETHING_WENT_WRONG not in [m.text for m in user.messages]
