@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -13,6 +14,7 @@ from telegram.ext import Application
 
 from bot import logs, texts
 from bot.domain.permissions import Role
+from bot.services import actors
 from tests.conftest import ADMIN_ID
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.flows import every_row, new_event, sign_up, stored, until
@@ -76,7 +78,7 @@ async def test_a_lone_unreadable_update_at_the_end_of_a_batch_is_not_fetched_aga
 
 @pytest.mark.parametrize("level", ["INFO", "DEBUG"])
 async def test_a_rejected_token_gives_one_clear_line_and_never_the_token(
-    tmp_path: object, level: str
+    tmp_path: Path, level: str
 ) -> None:
     secret = "123456:AAHsecretsecretsecretsecretsecret"
     # A Bot API that knows another token: it answers 401 Unauthorized, as Telegram would.
@@ -88,7 +90,7 @@ async def test_a_rejected_token_gives_one_clear_line_and_never_the_token(
             DATABASE_URL=f"sqlite:///{tmp_path}/m.db",
             LOG_LEVEL=level,
         )
-        process = await _run_bot(tmp_path, env)  # type: ignore[arg-type]
+        process = await _run_bot(tmp_path, env)
         _, err = await asyncio.wait_for(process.communicate(), 60)
     text = err.decode()
     assert process.returncode != 0
@@ -138,11 +140,7 @@ async def test_editing_an_old_message_runs_nothing(
     assert await every_row(engine) == before
     # The same text sent anew does what it says.
     await admin.send("/grant @vic organiser Peckham")
-    volunteer = await stored(engine, vic.id)
-    assert volunteer is not None
     async with engine.connect() as conn:
-        from bot.services import actors
-
         access = await actors.access(conn, frozenset({ADMIN_ID}), vic.id)
     assert access.has(Role.ORGANISER)
 
