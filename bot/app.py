@@ -9,8 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import HTTPXRequest
 
 import handlers
+from bot.botapi import MusterBot, UpdatesRequest
 from bot.commands import publish_menus
 from bot.context import SERVICES, DeepLinkHandler, MusterContext, Services
 from bot.persistence import StatePersistence
@@ -64,26 +66,30 @@ def build_application(
         await engine.dispose()
 
     database = Database(engine)
+    bot = MusterBot(
+        settings.bot_token.get_secret_value(),
+        base_url=settings.telegram_api_base_url,
+        base_file_url=settings.telegram_api_base_file_url,
+        # The pool sizes PTB's builder would choose.
+        request=HTTPXRequest(connection_pool_size=256),
+        get_updates_request=UpdatesRequest(connection_pool_size=1),
+        defaults=Defaults(
+            parse_mode=ParseMode.HTML,
+            tzinfo=settings.zone,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        ),
+        # Keeps individual replies inside Telegram's overall and per-group limits and honours
+        # 429 retry_after; bulk sends go through the outbox instead.
+        rate_limiter=AIORateLimiter(max_retries=3),
+    )
     application = (
         ApplicationBuilder()
         .application_class(
             MusterApplication, {"migrate_engine": engine if migrate_on_start else None}
         )
-        .token(settings.bot_token.get_secret_value())
-        .base_url(settings.telegram_api_base_url)
-        .base_file_url(settings.telegram_api_base_file_url)
+        .bot(bot)
         .context_types(ContextTypes(context=MusterContext, user_data=UserData))
         .persistence(StatePersistence(database))
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                tzinfo=settings.zone,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-        )
-        # Keeps individual replies inside Telegram's overall and per-group limits and honours
-        # 429 retry_after; bulk sends go through the outbox instead.
-        .rate_limiter(AIORateLimiter(max_retries=3))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()

@@ -3,25 +3,50 @@
 from __future__ import annotations
 
 import logging
+from typing import TextIO
+
+REDACTED = "[BOT_TOKEN]"
+# Long enough that the secret half of a token (35 characters from @BotFather) is not some word.
+_SECRET_HALF_MIN = 16
 
 
-class _Redact(logging.Filter):
-    def __init__(self, secret: str) -> None:
-        super().__init__()
-        self._secret = secret
+class RedactingFormatter(logging.Formatter):
+    """Takes the token out of everything a record turns into: its message and arguments, a
+    traceback (an exception's message) and stack info. Done here, on the finished text, rather
+    than in a filter, since a filter never sees the traceback.
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self._secret and self._secret in message:
-            record.msg = message.replace(self._secret, "[BOT_TOKEN]")
-            record.args = None
-        return True
+    Without ``tracebacks``, an exception shows only as its kind: a traceback is for debugging,
+    and the exception's message may quote what it failed on."""
+
+    def __init__(self, secret: str, fmt: str, *, tracebacks: bool) -> None:
+        super().__init__(fmt)
+        half = secret.partition(":")[2]
+        self._secrets = [secret] + ([half] if len(half) >= _SECRET_HALF_MIN else [])
+        self._tracebacks = tracebacks
+
+    def format(self, record: logging.LogRecord) -> str:
+        if not self._tracebacks and (record.exc_info or record.stack_info):
+            # A copy: other handlers of the same record keep what it carries.
+            record = logging.makeLogRecord(record.__dict__)
+            if record.exc_info and record.exc_info[0] is not None:
+                record.msg = f"{record.getMessage()} [{record.exc_info[0].__name__}]"
+                record.args = None
+            record.exc_info, record.exc_text, record.stack_info = None, None, None
+        line = super().format(record)
+        for secret in self._secrets:
+            line = line.replace(secret, REDACTED)
+        return line
 
 
-def configure(level: str, secret: str) -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(_Redact(secret))
+def configure(level: str, secret: str, stream: TextIO | None = None) -> None:
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(
+        RedactingFormatter(
+            secret,
+            "%(asctime)s %(levelname)s %(name)s: %(message)s",
+            tracebacks=logging.getLevelName(level) <= logging.DEBUG,
+        )
+    )
     logging.basicConfig(level=level, handlers=[handler], force=True)
     # httpx logs every request URL at INFO, and Bot API URLs carry the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)

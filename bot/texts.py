@@ -309,6 +309,8 @@ def help_text(sections: list[tuple[str, list[tuple[str, str]]]]) -> str:
 UNKNOWN_COMMAND = "Sorry, I don't know that command. Send /help to see what I can do."
 NOTHING_TO_CANCEL = "There's nothing to cancel. Send /help to see what you can do."
 UNKNOWN_TEXT = "I'm not sure what you mean. Send /help to see what I can do."
+EDITED_MESSAGE = "I only read new messages, so that edit changes nothing. Please send it again."
+ALREADY_DONE = "Already done: the message shows where things are now."
 EXPIRED_BUTTON = "That button has expired. Send /help to see what you can do."
 GROUP_ONLY_PRIVATE = (
     "I only talk one to one, to keep your details private. Tap below to chat with me."

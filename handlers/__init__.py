@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import warnings
 
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot import callbacks
 from handlers import (
@@ -12,6 +19,7 @@ from handlers import (
     common,
     dayof,
     events,
+    membership,
     newevent,
     privacy,
     profile,
@@ -23,6 +31,9 @@ from handlers import (
 )
 
 PRIVATE = filters.ChatType.PRIVATE
+# Before every other group, so that no handler, conversations included, ever sees an edited
+# message (see common.edited).
+EDITED_GROUP = -2
 
 # Our conversations mix buttons and typed answers, tracked per chat and user rather than per
 # message, which is what PTB's warning about per_message=False is about.
@@ -34,6 +45,12 @@ DEEP_LINKS = (rsvp.open_event_link,)
 
 
 def register(application: Application) -> None:
+    application.add_handler(
+        MessageHandler(filters.UpdateType.EDITED, common.edited), group=EDITED_GROUP
+    )
+    application.add_handler(
+        ChatMemberHandler(membership.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
     # Groups first: in a group the only answer is a link to a private chat.
     application.add_handler(
         MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, common.group_redirect)

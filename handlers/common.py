@@ -13,9 +13,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Message, Update, User
 from telegram.error import TelegramError
-from telegram.ext import ConversationHandler
+from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
 from bot import keyboards, texts
+from bot.botapi import MusterBot
 from bot.commands import sections
 from bot.context import MusterContext
 from bot.domain.permissions import Access, Role
@@ -88,13 +89,30 @@ def _offered(update: Update) -> bool:
     )
 
 
+def _stale(update: Update, context: MusterContext) -> bool:
+    """Whether the press was made on the message as it was before the bot last changed it: the
+    second of a double tap, which the first has already answered."""
+    query = update.callback_query
+    message = query.message if query else None
+    return (
+        isinstance(message, Message)
+        and isinstance(context.bot, MusterBot)
+        and context.bot.changed_since(message)
+    )
+
+
 def offered_only(callback: Handler) -> Handler:
-    """Wraps every button handler: a press we did not offer gets "expired" and changes nothing."""
+    """Wraps every button handler: a press we did not offer gets "expired", and a press on a card
+    that has changed since gets "already done"; neither changes anything."""
 
     @functools.wraps(callback)
     async def checked(update: Update, context: MusterContext) -> Any:
         if not _offered(update):
             await expired_button(update, context)
+            return None
+        if _stale(update, context):
+            assert update.callback_query
+            await update.callback_query.answer(texts.ALREADY_DONE)
             return None
         return await callback(update, context)
 
@@ -105,6 +123,15 @@ async def expired_button(update: Update, _context: MusterContext) -> None:
     """Any press no flow claimed: an old keyboard, or data we never made."""
     assert update.callback_query
     await update.callback_query.answer(texts.EXPIRED_BUTTON, show_alert=True)
+
+
+async def edited(update: Update, _context: MusterContext) -> None:
+    """An edited message is never acted on: editing an old "hello" into a command, a sign-up
+    answer or "yes" must not run it. Nothing after this sees it."""
+    message = update.edited_message
+    if message is not None and message.chat.type == message.chat.PRIVATE:
+        await message.reply_text(texts.EDITED_MESSAGE)
+    raise ApplicationHandlerStop
 
 
 async def group_redirect(update: Update, context: MusterContext) -> None:

@@ -17,7 +17,7 @@ import contextlib
 from collections.abc import Sequence
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, InputFile, Message, Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot import clock, keyboards, texts
@@ -210,18 +210,14 @@ SHIFT_BUTTONS = ("cshift", "yes-shift", "shift")
 async def _refresh(query: CallbackQuery, context: MusterContext, target: organising.Target) -> None:
     """Show the event as it is now: its card, and its buttons if it is still on."""
     event, shifts = target.event, target.shifts
-    try:
-        if event.status != EventStatus.ACTIVE:
-            text = texts.organiser_card(event, [], context.settings.zone, "")
-            await query.edit_message_text(text)
-        else:
-            await query.edit_message_text(
-                _card(context, event, shifts), reply_markup=_admin_keyboard(context, event, shifts)
-            )
-    except BadRequest as error:
-        # Already showing exactly that (Telegram refuses an edit that changes nothing).
-        if "not modified" not in str(error).lower():
-            raise
+    # Already showing exactly that is fine: see bot.botapi.MusterBot.
+    if event.status != EventStatus.ACTIVE:
+        text = texts.organiser_card(event, [], context.settings.zone, "")
+        await query.edit_message_text(text)
+    else:
+        await query.edit_message_text(
+            _card(context, event, shifts), reply_markup=_admin_keyboard(context, event, shifts)
+        )
 
 
 async def _on_button(update: Update, context: MusterContext, access: Access) -> None:

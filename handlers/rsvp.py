@@ -43,7 +43,7 @@ def _render(
 
 
 async def _refresh(message: Message, text: str, markup: keyboards.InlineKeyboardMarkup) -> None:
-    # Identical content is refused by Telegram as "not modified": nothing to change is fine.
+    # A call message that can no longer be edited (deleted, too old) keeps what it showed.
     with contextlib.suppress(BadRequest):
         await message.edit_text(text, reply_markup=markup)
 

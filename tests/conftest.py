@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
+import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -18,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application
 
-from bot import clock
+from bot import clock, logs
 from bot.app import build_application
 from bot.context import BACKGROUND, DeepLinkHandler
 from bot.settings import Settings
@@ -44,6 +46,22 @@ async def fake() -> AsyncIterator[FakeTelegram]:
     await server.start()
     yield server
     await server.stop()
+
+
+@pytest.fixture
+def debug_log(fake: FakeTelegram) -> Iterator[io.StringIO]:
+    """Everything logged while the test runs, as the bot logs it with LOG_LEVEL=DEBUG."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    levels = {name: logging.getLogger(name).level for name in logging.root.manager.loggerDict}
+    stream = io.StringIO()
+    logs.configure("DEBUG", fake.token, stream)
+    yield stream
+    # configure() replaced pytest's own handlers too: put everything back as it was.
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, was in levels.items():
+        logging.getLogger(name).setLevel(was)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from bot.domain.signup import Step
 from bot.domain.statuses import VolunteerStatus
 from bot.domain.volunteers import Volunteer
 from bot.services import volunteers
+from db import volunteers as db_volunteers
 from db.schema import consents
 from tests.conftest import ADMIN_ID
 
@@ -248,3 +249,24 @@ async def test_a_pause_that_ran_out_is_not_resumed(each_engine: AsyncEngine) -> 
     later = clock.now() + timedelta(days=8)
     async with each_engine.begin() as conn:
         assert not await volunteers.resume(conn, later, paused.volunteer)
+
+
+async def test_blocking_marks_them_unreachable_once_and_unblocking_clears_it(
+    each_engine: AsyncEngine,
+) -> None:
+    await _signed_up(each_engine)
+    blocked_at = clock.now()
+    async with each_engine.begin() as conn:
+        await volunteers.set_blocked(conn, blocked_at, SAM, True)
+        # Told twice (Telegram may repeat itself): the first time stands.
+        await volunteers.set_blocked(conn, blocked_at + timedelta(hours=1), SAM, True)
+        # Someone who never signed up: nothing to mark, nothing stored.
+        await volunteers.set_blocked(conn, blocked_at, SAM + 1, True)
+    async with each_engine.connect() as conn:
+        sam = await db_volunteers.by_telegram_id(conn, SAM)
+    assert sam is not None and sam.unreachable_at == blocked_at
+    async with each_engine.begin() as conn:
+        await volunteers.set_blocked(conn, clock.now(), SAM, False)
+    async with each_engine.connect() as conn:
+        sam = await db_volunteers.by_telegram_id(conn, SAM)
+    assert sam is not None and sam.unreachable_at is None

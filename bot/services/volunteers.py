@@ -178,3 +178,12 @@ async def _fresh(conn: AsyncConnection, volunteer_id: int) -> Volunteer:
     volunteer = await volunteers.by_id(conn, volunteer_id)
     assert volunteer is not None
     return volunteer
+
+
+async def set_blocked(conn: AsyncConnection, at: datetime, telegram_id: int, blocked: bool) -> None:
+    """The person blocked the bot, or unblocked it (Telegram tells us at once): shift calls leave
+    them out, or reach them again, from now on, not only after a message to them has failed."""
+    volunteer = await volunteers.by_telegram_id(conn, telegram_id)
+    if volunteer is None or (volunteer.unreachable_at is not None) == blocked:
+        return
+    await volunteers.update_fields(conn, volunteer.id, unreachable_at=at if blocked else None)

@@ -161,6 +161,40 @@ class FakeChat:
             content["reply_to_message"] = self._reply_target(reply_to)
         return await self._post(user, content, wait)
 
+    async def edit(
+        self, user: FakeUser, message: dict[str, Any], text: str, *, wait: bool = True
+    ) -> dict[str, Any]:
+        """``user`` edits their earlier ``message`` (as ``send`` returned it) to read ``text``."""
+        original = message.get("message", message)
+        if self._user_messages.get(original["message_id"]) is None:
+            raise AssertionError(f"no message {original['message_id']} of a user in chat {self.id}")
+        edited = {k: v for k, v in original.items() if k not in ("text", "entities")}
+        edited.update(text=text, edit_date=int(time.time()))
+        entities = _text_entities(text)
+        if entities:
+            edited["entities"] = entities
+        self._user_messages[edited["message_id"]] = edited
+        return await self.fake.deliver({"edited_message": edited}, wait=wait)
+
+    async def bot_status(self, user: FakeUser, status: str, *, wait: bool = True) -> dict[str, Any]:
+        """Telegram's my_chat_member update for the bot's status here becoming ``status``
+        ("kicked" when a user blocks the bot, "member" when they unblock it)."""
+        bot = {"id": self.fake.bot_id, "is_bot": True, "first_name": self.fake.bot_first_name}
+
+        def member(status: str) -> dict[str, Any]:
+            return {"user": bot, "status": status} | (
+                {"until_date": 0} if status == "kicked" else {}
+            )
+
+        change: dict[str, Any] = {
+            "chat": self.json,
+            "from": user.json,
+            "date": int(time.time()),
+            "old_chat_member": member("member" if status == "kicked" else "kicked"),
+            "new_chat_member": member(status),
+        }
+        return await self.fake.deliver({"my_chat_member": change}, wait=wait)
+
     def _reply_target(self, reply_to: SentMessage | int) -> dict[str, Any]:
         message_id = reply_to if isinstance(reply_to, int) else reply_to.message_id
         bot_msg = self._by_id.get(message_id)
@@ -374,6 +408,20 @@ class FakeUser:
 
     async def press(self, label: str, *, exact: bool = True, wait: bool = True) -> dict[str, Any]:
         return await self.chat.press(self, label, exact=exact, wait=wait)
+
+    async def edit(
+        self, message: dict[str, Any], text: str, *, wait: bool = True
+    ) -> dict[str, Any]:
+        return await self.chat.edit(self, message, text, wait=wait)
+
+    async def block_bot(self, *, wait: bool = True) -> dict[str, Any]:
+        """Block the bot: sends to this user fail with 403, and Telegram tells the bot."""
+        self.fake.block(self.id)
+        return await self.chat.bot_status(self, "kicked", wait=wait)
+
+    async def unblock_bot(self, *, wait: bool = True) -> dict[str, Any]:
+        self.fake.unblock(self.id)
+        return await self.chat.bot_status(self, "member", wait=wait)
 
     async def press_data(
         self, data: str, message: SentMessage | None = None, *, wait: bool = True

@@ -1,0 +1,101 @@
+"""How the bot talks to the Bot API, where PTB's own behaviour would hurt people or the log:
+
+* an update PTB cannot read (a Bot API server newer or older than the library) is skipped with one
+  log line, instead of PTB logging the whole batch, personal data included, and fetching the same
+  batch again in a tight loop;
+* an edit that would change nothing ("message is not modified", as a double tap causes) counts as
+  done, so it never surfaces as an error;
+* it remembers when it last changed each message, so that a tap on a message as it was before
+  that (the second of a double tap) can be told apart (:meth:`MusterBot.changed_since`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable
+from datetime import datetime
+from typing import Any
+
+from telegram import Message, Update
+from telegram.error import BadRequest
+from telegram.ext import ExtBot
+from telegram.request import HTTPXRequest, RequestData
+
+log = logging.getLogger(__name__)
+
+# Messages whose last change is remembered; older ones are forgotten first. A double tap comes
+# within seconds, so only recent changes matter.
+REMEMBERED_EDITS = 10_000
+
+
+def readable(update: Any) -> Any:
+    """``update`` if PTB can read it; else a bare update with only its id, which PTB reads, no
+    handler takes, and whose id still moves the offset past it. Logs only the id and the
+    top-level keys: the rest can be anyone's names, messages and phone numbers."""
+    try:
+        Update.de_json(update, None)
+    except Exception as error:  # whatever PTB fails on, the update is skipped
+        keys = sorted(update) if isinstance(update, dict) else []
+        update_id = update.get("update_id") if isinstance(update, dict) else None
+        log.warning(
+            "skipped update %s that could not be read (%s; keys: %s)",
+            update_id if isinstance(update_id, int) else "without an id",
+            error.__class__.__name__,
+            ", ".join(str(key)[:32] for key in keys[:10]),
+        )
+        return {"update_id": update_id} if isinstance(update_id, int) else None
+    return update
+
+
+class UpdatesRequest(HTTPXRequest):
+    """The connection getUpdates goes through (PTB uses it for nothing else)."""
+
+    async def post(self, url: str, request_data: RequestData | None = None, **timeouts: Any) -> Any:
+        result = await super().post(url, request_data, **timeouts)
+        if not isinstance(result, list):
+            return result
+        return [update for update in map(readable, result) if update is not None]
+
+
+def _not_modified(error: BadRequest) -> bool:
+    return "message is not modified" in error.message.lower()
+
+
+class MusterBot(ExtBot[None]):
+    """PTB's bot, with edits that would change nothing counting as done, and the time of each
+    message's last change kept (see the module)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._edited: OrderedDict[tuple[int, int], datetime] = OrderedDict()
+
+    def changed_since(self, message: Message) -> bool:
+        """Whether the bot changed ``message`` after the state it is in here (as a tap carries
+        it): then the tap was made on a card that no longer looks like that."""
+        edited = self._edited.get((message.chat_id, message.message_id))
+        return edited is not None and (message.edit_date is None or message.edit_date < edited)
+
+    async def _edit(self, edit: Awaitable[Message | bool]) -> Message | bool:
+        try:
+            result = await edit
+        except BadRequest as error:
+            if _not_modified(error):
+                return True
+            raise
+        if isinstance(result, Message) and result.edit_date is not None:
+            key = (result.chat_id, result.message_id)
+            self._edited[key] = result.edit_date
+            self._edited.move_to_end(key)
+            if len(self._edited) > REMEMBERED_EDITS:
+                self._edited.popitem(last=False)
+        return result
+
+    async def edit_message_text(self, *args: Any, **kwargs: Any) -> Message | bool:
+        return await self._edit(super().edit_message_text(*args, **kwargs))
+
+    async def edit_message_caption(self, *args: Any, **kwargs: Any) -> Message | bool:
+        return await self._edit(super().edit_message_caption(*args, **kwargs))
+
+    async def edit_message_reply_markup(self, *args: Any, **kwargs: Any) -> Message | bool:
+        return await self._edit(super().edit_message_reply_markup(*args, **kwargs))
