@@ -1,21 +1,26 @@
-"""`python -m bot` starts the bot with long polling; `python -m bot migrate` only migrates."""
+"""`muster` (or `python -m bot`): `run` (the default) starts the bot with long polling, `migrate`
+only migrates, `check` says whether the running bot is well, `backup PATH` copies a SQLite
+database. With MUSTER_HOME set, everything relative (`.env`, `data/muster.db`) is found there;
+otherwise in the working directory."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
+from pathlib import Path
 
 from pydantic import ValidationError
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
-from bot import logs
+from bot import logs, ops
 from bot.app import build_application
 from bot.settings import DatabaseSettings, Settings, describe_errors
 from db import migrate
 from db.engine import create_engine
 
-USAGE = "usage: python -m bot [migrate]"
+USAGE = "usage: muster [run | migrate | check | backup PATH]"
 START_UP_RETRIES = 5
 
 
@@ -33,7 +38,45 @@ async def _migrate(url: str) -> None:
         await engine.dispose()
 
 
+def _check() -> int:
+    try:
+        settings = Settings()  # type: ignore[call-arg]
+    except ValidationError as error:
+        return _fail(describe_errors(error))
+    try:
+        print(f"muster: {asyncio.run(ops.check(settings))}")
+    except ops.Unwell as unwell:
+        print(f"muster: unhealthy: {unwell}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _backup(target: Path) -> int:
+    try:
+        settings = DatabaseSettings()
+    except ValidationError as error:
+        return _fail(describe_errors(error))
+    try:
+        size = ops.backup(settings.database_url, target)
+    except (ops.Unwell, OSError) as error:
+        return _fail([str(error)])
+    print(f"muster: backed up {size} bytes to {target}")
+    return 0
+
+
 def main(argv: list[str]) -> int:
+    # A backup's PATH is the caller's, relative to where they are, before MUSTER_HOME applies.
+    if len(argv) == 2 and argv[0] == "backup":
+        argv = ["backup", str(Path(argv[1]).resolve())]
+    if home := os.environ.get("MUSTER_HOME"):
+        os.chdir(home)
+    match argv:
+        case ["check"]:
+            return _check()
+        case ["backup", path]:
+            return _backup(Path(path))
+        case ["run"]:
+            argv = []
     if argv not in ([], ["migrate"]):
         return _fail([USAGE])
     try:
@@ -66,5 +109,10 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-if __name__ == "__main__":
+def console() -> None:
+    """The `muster` command."""
     sys.exit(main(sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    console()

@@ -103,6 +103,12 @@ class Settings(DatabaseSettings):
                 ) from None
         return value
 
+    @field_validator("error_chat_id", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        # `ERROR_CHAT_ID=` as .env.example has it means none.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:

@@ -58,4 +58,3 @@ async def test_errors_reach_the_error_chat_without_personal_data_once_a_minute(
     await until(lambda: len(fake.transcript(ADMIN_ID)) == 2)
     assert fake.transcript(ADMIN_ID)[1].text.startswith("⚠️ Muster hit an error: RuntimeError")
     assert admin.messages == fake.transcript(ADMIN_ID)
-
