@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Every package, runtime and test, at an exact version with its hashes (made by `make lock`).
-LOCK := requirements.lock
+# Every package at an exact version with its hashes (made by `make lock`): runtime and test for
+# this .venv, and the runtime alone, at the same versions, for servers and the container image.
+LOCK := requirements-test.lock
+RUNTIME_LOCK := requirements.lock
 # `make lock` runs uv from a venv of its own, so the project's venv never holds it.
 UV_VERSION := 0.13.9
 LOCK_VENV := .lock-venv
@@ -39,10 +41,12 @@ $(LOCK_VENV)/bin/uv:
 	$(PYTHON) -m venv $(LOCK_VENV)
 	$(LOCK_VENV)/bin/python -m pip install --quiet uv==$(UV_VERSION)
 
+COMPILE = $(LOCK_VENV)/bin/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 \
+	--python-platform linux --quiet --custom-compile-command 'make lock'
+
 lock: $(LOCK_VENV)/bin/uv
-	$(LOCK_VENV)/bin/uv pip compile pyproject.toml --extra test --generate-hashes \
-		--python-version 3.11 --python-platform linux --quiet \
-		--custom-compile-command 'make lock' $(if $(UPGRADE),--upgrade) -o $(LOCK)
+	$(COMPILE) --extra test $(if $(UPGRADE),--upgrade) -o $(LOCK)
+	$(COMPILE) --constraint $(LOCK) -o $(RUNTIME_LOCK)
 
 # Against the fake Bot API: a shift call to 10,000 volunteers, and 5,000 RSVP taps; results go
 # in bench/RESULTS.md.
