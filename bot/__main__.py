@@ -69,7 +69,10 @@ def main(argv: list[str]) -> int:
     if len(argv) == 2 and argv[0] == "backup":
         argv = ["backup", str(Path(argv[1]).resolve())]
     if home := os.environ.get("MUSTER_HOME"):
-        os.chdir(home)
+        try:
+            os.chdir(home)
+        except OSError:
+            return _fail([f"MUSTER_HOME is {home!r}, which is not a folder this user can open."])
     match argv:
         case ["check"]:
             return _check()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sqlite3
 from datetime import timedelta
@@ -113,14 +114,14 @@ def backup(database_url: str, target: Path) -> int:
     partial = target.with_name(f".{target.name}.partial")
     partial.unlink(missing_ok=True)
     # Read-only: the backup must never change what it copies.
-    with sqlite3.connect(f"{source.as_uri()}?mode=ro", uri=True) as src:
-        src.execute("PRAGMA busy_timeout=10000")
-        copy = sqlite3.connect(partial)
-        try:
-            src.backup(copy)
-            copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
-        finally:
-            copy.close()
-    src.close()
+    try:
+        with contextlib.closing(sqlite3.connect(f"{source.as_uri()}?mode=ro", uri=True)) as src:
+            src.execute("PRAGMA busy_timeout=10000")
+            with contextlib.closing(sqlite3.connect(partial)) as copy:
+                src.backup(copy)
+                copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+    except sqlite3.Error as error:
+        partial.unlink(missing_ok=True)
+        raise Unwell(f"the backup failed: {error}") from None
     os.replace(partial, target)
     return target.stat().st_size

@@ -205,3 +205,42 @@ async def test_backup_of_postgresql_points_to_pg_dump(settings: Settings, tmp_pa
         "muster: backup copies SQLite databases; for PostgreSQL use pg_dump (see README)\n"
     )
     assert not (tmp_path / "x.db").exists()
+
+
+async def test_muster_home_holds_env_and_relative_paths(tmp_path: Path) -> None:
+    home, elsewhere = tmp_path / "home", tmp_path / "elsewhere"
+    home.mkdir()
+    elsewhere.mkdir()
+    (home / ".env").write_text("DATABASE_URL=sqlite:///data/muster.db\n")
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), "MUSTER_HOME": str(home)}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "migrate",
+        cwd=elsewhere,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    assert (process.returncode, out, err) == (0, b"muster: database is up to date\n", b"")
+    assert sorted(path.name for path in (home / "data").iterdir())[0] == "muster.db"
+    assert list(elsewhere.iterdir()) == []
+
+    env["MUSTER_HOME"] = str(tmp_path / "missing")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "migrate",
+        cwd=elsewhere,
+        env=env,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await process.communicate()
+    assert process.returncode == 2
+    assert err.decode() == (
+        f"muster: MUSTER_HOME is {str(tmp_path / 'missing')!r}, which is not a folder this user "
+        "can open.\n"
+    )
