@@ -3,15 +3,24 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Every package at an exact version with its hashes (made by `make lock`): runtime and test for
+# this .venv, and the runtime alone, at the same versions, for servers and the container image.
+LOCK := requirements-test.lock
+RUNTIME_LOCK := requirements.lock
+# `make lock` runs uv from a venv of its own, so the project's venv never holds it.
+UV_VERSION := 0.13.9
+LOCK_VENV := .lock-venv
 
-.PHONY: run test lint migrate bench clean
+.PHONY: run test lint migrate lock bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python pyproject.toml
+# Plain pip, from the lock only: the same versions on every machine and every day.
+$(STAMP): $(BIN)/python pyproject.toml $(LOCK)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 # The bot applies migrations itself on start, so a fresh checkout needs nothing else.
@@ -26,6 +35,19 @@ test: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
+# Refreshes the lock from pyproject.toml: new or changed requirements are resolved, and what is
+# already locked stays as it is. `make lock UPGRADE=1` moves everything to the newest allowed.
+$(LOCK_VENV)/bin/uv:
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet uv==$(UV_VERSION)
+
+COMPILE = $(LOCK_VENV)/bin/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 \
+	--python-platform linux --quiet --custom-compile-command 'make lock'
+
+lock: $(LOCK_VENV)/bin/uv
+	$(COMPILE) --extra test $(if $(UPGRADE),--upgrade) -o $(LOCK)
+	$(COMPILE) --constraint $(LOCK) -o $(RUNTIME_LOCK)
+
 # Against the fake Bot API: a shift call to 10,000 volunteers, and 5,000 RSVP taps; results go
 # in bench/RESULTS.md.
 bench: $(STAMP)
@@ -36,4 +58,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) $(LOCK_VENV) .pytest_cache .ruff_cache *.egg-info

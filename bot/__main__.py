@@ -1,9 +1,13 @@
-"""`python -m bot` starts the bot with long polling; `python -m bot migrate` only migrates;
-`python -m bot import-postcodes FILE` loads a full postcode file (see bot.services.places)."""
+"""`muster` (or `python -m bot`): `run` (the default) starts the bot with long polling, `migrate`
+only migrates, `check` says whether the running bot is well, `backup PATH` copies a SQLite
+database, `import-postcodes FILE` loads a full postcode file (see bot.services.places). With
+MUSTER_HOME set, everything relative (`.env`, `data/muster.db`) is found there; otherwise in the
+working directory."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from pathlib import Path
 
@@ -11,7 +15,7 @@ from pydantic import ValidationError
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
-from bot import logs
+from bot import logs, ops
 from bot.app import build_application
 from bot.domain.postcode_files import UnknownPostcodeFile
 from bot.services import places
@@ -20,7 +24,7 @@ from bot.settings import DatabaseSettings, Settings, describe_errors
 from db import migrate
 from db.engine import create_engine
 
-USAGE = "usage: python -m bot [migrate | import-postcodes FILE]"
+USAGE = "usage: muster [run | migrate | check | backup PATH | import-postcodes FILE]"
 START_UP_RETRIES = 5
 
 
@@ -67,9 +71,51 @@ def import_postcodes(args: list[str]) -> int:
     return 0
 
 
+def _check() -> int:
+    try:
+        settings = Settings()  # type: ignore[call-arg]
+    except ValidationError as error:
+        return _fail(describe_errors(error))
+    try:
+        print(f"muster: {asyncio.run(ops.check(settings))}")
+    except ops.Unwell as unwell:
+        print(f"muster: unhealthy: {unwell}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _backup(target: Path) -> int:
+    try:
+        settings = DatabaseSettings()
+    except ValidationError as error:
+        return _fail(describe_errors(error))
+    try:
+        size = ops.backup(settings.database_url, target)
+    except (ops.Unwell, OSError) as error:
+        return _fail([str(error)])
+    print(f"muster: backed up {size} bytes to {target}")
+    return 0
+
+
 def main(argv: list[str]) -> int:
-    if argv[:1] == ["import-postcodes"]:
-        return import_postcodes(argv[1:])
+    # A file named on the command line is the caller's, relative to where they are, before
+    # MUSTER_HOME applies.
+    if len(argv) == 2 and argv[0] in ("backup", "import-postcodes"):
+        argv = [argv[0], str(Path(argv[1]).resolve())]
+    if home := os.environ.get("MUSTER_HOME"):
+        try:
+            os.chdir(home)
+        except OSError:
+            return _fail([f"MUSTER_HOME is {home!r}, which is not a folder this user can open."])
+    match argv:
+        case ["check"]:
+            return _check()
+        case ["backup", path]:
+            return _backup(Path(path))
+        case ["import-postcodes", *rest]:
+            return import_postcodes(rest)
+        case ["run"]:
+            argv = []
     if argv not in ([], ["migrate"]):
         return _fail([USAGE])
     try:
@@ -102,5 +148,10 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-if __name__ == "__main__":
+def console() -> None:
+    """The `muster` command."""
     sys.exit(main(sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    console()

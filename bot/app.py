@@ -14,7 +14,7 @@ from telegram.request import HTTPXRequest
 import handlers
 from bot.botapi import MusterBot, UpdatesRequest
 from bot.commands import publish_menus
-from bot.context import SERVICES, DeepLinkHandler, MusterContext, Services
+from bot.context import SERVICES, DeepLinkHandler, MusterContext, Services, Vitals
 from bot.persistence import StatePersistence
 from bot.services import actors
 from bot.settings import Settings
@@ -94,12 +94,14 @@ def build_application(
         .post_shutdown(post_shutdown)
         .build()
     )
-    sender = outbox.OutboxSender(engine, settings)
+    vitals = Vitals()
+    sender = outbox.OutboxSender(engine, settings, vitals=vitals)
     application.bot_data[SERVICES] = Services(
         settings=settings,
         db=database,
         wake_outbox=sender.wake,
         deep_links=(*handlers.DEEP_LINKS, *deep_links),
+        vitals=vitals,
     )
     handlers.register(application)
     return application

@@ -46,7 +46,9 @@ BY_ROLE: dict[Role, Commands] = {
         ("chart", "A chart of going vs came"),
         ("leaderboard", "Shifts and doors per volunteer, top 10"),
     ],
-    Role.ADMIN: [],
+    Role.ADMIN: [
+        ("status", "How the bot is doing: outbox, scheduler, database"),
+    ],
 }
 
 TITLES = {

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from telegram.ext import CallbackContext, ExtBot
 
+from bot import clock
 from bot.settings import Settings
 from bot.userdata import UserData
 from db.engine import Database
@@ -17,6 +19,20 @@ from db.engine import Database
 BACKGROUND = "background"
 # Where the one Services object lives in bot_data.
 SERVICES = "services"
+
+
+@dataclass
+class Vitals:
+    """What the running bot knows about itself that no table holds, for /status: when it started,
+    and Telegram's last "too many requests" (429) to the outbox sender, with the wait it asked."""
+
+    started_at: datetime = field(default_factory=clock.now)
+    last_429_at: datetime | None = None
+    last_429_wait: float | None = None
+
+    def told_to_wait(self, seconds: float) -> None:
+        self.last_429_at = clock.now()
+        self.last_429_wait = seconds
 
 
 @dataclass(frozen=True)
@@ -29,6 +45,7 @@ class Services:
     wake_outbox: Callable[[], None]
     # /start payloads the bot understands, tried in order.
     deep_links: tuple[DeepLinkHandler, ...]
+    vitals: Vitals
 
 
 class MusterContext(CallbackContext[ExtBot[None], UserData, dict[Any, Any], dict[Any, Any]]):
@@ -55,6 +72,10 @@ class MusterContext(CallbackContext[ExtBot[None], UserData, dict[Any, Any], dict
     def wake_outbox(self) -> None:
         """Tell the outbox sender there is new mail (after the commit)."""
         self.services.wake_outbox()
+
+    @property
+    def vitals(self) -> Vitals:
+        return self.services.vitals
 
     @property
     def deep_links(self) -> tuple[DeepLinkHandler, ...]:

@@ -36,6 +36,8 @@ class Settings(DatabaseSettings):
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_api_base_file_url: str = "https://api.telegram.org/file/bot"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # A chat (an admin's user id, or a group's id) told of unhandled errors, at most once a minute.
+    error_chat_id: int | None = None
     # Dropping out of a shift closer to its start than this tells the organisers and asks why.
     late_cancel_hours: float = Field(default=24, ge=0)
     # How often the bot looks for scheduled work (calls, reminders, reports) whose time has come.
@@ -100,6 +102,12 @@ class Settings(DatabaseSettings):
                     "must be Telegram user ids separated by commas, e.g. 1234,5678"
                 ) from None
         return value
+
+    @field_validator("error_chat_id", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        # `ERROR_CHAT_ID=` as .env.example has it means none.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -1358,3 +1358,68 @@ HIDDEN_FROM_LEADERBOARD = (
     "Your name is hidden from the leaderboard: you'll show as “A volunteer”. Send /showme to "
     "show it."
 )
+
+
+# --- The bot's own health (/status, ERROR_CHAT_ID) ---------------------------------------------
+
+
+def _duration(seconds: float) -> str:
+    minutes, _ = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min"
+
+
+def _size(size_bytes: int) -> str:
+    if size_bytes < 1024 * 1024:
+        return f"{size_bytes / 1024:.0f} KB"
+    return f"{size_bytes / (1024 * 1024):.1f} MB"
+
+
+def status(
+    *,
+    version: str,
+    up_seconds: float,
+    engine: str,
+    size_bytes: int,
+    waiting: int,
+    sending: int,
+    failed: int,
+    last_pass: tuple[datetime, datetime] | None,
+    last_429: tuple[datetime, float] | None,
+    volunteers: tuple[int, int, int],
+    zone: ZoneInfo,
+) -> str:
+    if last_pass is None:
+        scheduler = "has not run yet"
+    else:
+        began, ended = last_pass
+        took = (ended - began).total_seconds()
+        scheduler = f"last ran {timefmt.day_and_time(began, zone)}, took {took:.1f} s"
+    if last_429 is None:
+        slow_down = "none since it started"
+    else:
+        told_at, wait = last_429
+        slow_down = f"{timefmt.day_and_time(told_at, zone)}, waited {wait:.0f} s"
+    active, paused, unreachable = volunteers
+    return (
+        f"<b>Muster {esc(version)}</b>, up {_duration(up_seconds)}\n"
+        f"Database: {esc(engine)}, {_size(size_bytes)}\n"
+        f"Outbox: {waiting} waiting, {sending} sending, {failed} failed in the last 24 hours\n"
+        f"Scheduler: {scheduler}\n"
+        f"Telegram's last 'too many requests': {slow_down}\n"
+        f"Volunteers: {active} active, {paused} paused, {unreachable} unreachable"
+    )
+
+
+def error_report(error: str, handler: str, update_id: int | None) -> str:
+    """For ERROR_CHAT_ID: what failed and where, never what anyone sent or who they are."""
+    update = f"update {update_id}" if update_id is not None else "no update"
+    return (
+        f"⚠️ Muster hit an error: {esc(error)} in {esc(handler)} ({update}). "
+        "The log has the traceback."
+    )

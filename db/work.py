@@ -219,3 +219,36 @@ async def ensure_digest(conn: AsyncConnection, day: date, due_at: datetime) -> N
                 status=WorkStatus.PENDING,
             )
         )
+
+
+# The scheduler's own row: when its last pass began (due_at) and ended (done_at). It is never
+# pending, so nothing claims it; `muster check` and /status read it.
+SCHEDULER_PASS = "scheduler_pass"
+
+
+async def record_pass(conn: AsyncConnection, began: datetime, ended: datetime) -> None:
+    """Keep when the scheduler's latest pass began and ended, in its one row."""
+    values = {"due_at": began, "done_at": ended, "status": WorkStatus.DONE}
+    found = await conn.scalar(
+        select(scheduled_work.c.id).where(scheduled_work.c.kind == SCHEDULER_PASS)
+    )
+    if found is None:
+        await conn.execute(insert(scheduled_work).values(kind=SCHEDULER_PASS, detail="", **values))
+    else:
+        await conn.execute(
+            update(scheduled_work).where(scheduled_work.c.id == found).values(**values)
+        )
+
+
+async def last_pass(conn: AsyncConnection) -> tuple[datetime, datetime] | None:
+    """When the scheduler's latest pass began and ended (None: it has never run)."""
+    row = (
+        await conn.execute(
+            select(scheduled_work.c.due_at, scheduled_work.c.done_at).where(
+                scheduled_work.c.kind == SCHEDULER_PASS
+            )
+        )
+    ).first()
+    if row is None or row.done_at is None:
+        return None
+    return row.due_at, row.done_at

@@ -28,6 +28,7 @@ from handlers import (
     router,
     rsvp,
     signup,
+    status,
 )
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -88,6 +89,7 @@ def register(application: Application) -> None:
         "leaderboard": reports.leaderboard,
         "showme": reports.showme,
         "hideme": reports.hideme,
+        "status": status.status,
         "cancel": common.nothing_to_cancel,
     }
     for name, callback in commands.items():

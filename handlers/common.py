@@ -8,6 +8,7 @@ import functools
 import logging
 import traceback
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -15,7 +16,7 @@ from telegram import Message, Update, User
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
-from bot import keyboards, texts
+from bot import clock, keyboards, texts
 from bot.botapi import MusterBot
 from bot.commands import sections
 from bot.context import MusterContext
@@ -141,6 +142,41 @@ async def group_redirect(update: Update, context: MusterContext) -> None:
     )
 
 
+# When ERROR_CHAT_ID was last told of an error, in bot_data; it is told at most once a minute.
+_LAST_REPORT = "last_error_report"
+REPORT_EVERY = timedelta(minutes=1)
+
+
+def _where(error: BaseException) -> str:
+    """The handler or job the error came out of: the outermost of our functions in its
+    traceback (the permission guard's wrapper aside), by module and name."""
+    tb = error.__traceback__
+    while tb is not None:
+        module = tb.tb_frame.f_globals.get("__name__", "")
+        name = tb.tb_frame.f_code.co_qualname
+        if module.startswith(("handlers.", "schedules.")) and "<locals>" not in name:
+            return f"{module}.{name}"
+        tb = tb.tb_next
+    return "unknown"
+
+
+async def _report_error(
+    context: MusterContext, error: BaseException, update_id: int | None
+) -> None:
+    """Tell ERROR_CHAT_ID, if set, that something failed: only the error's class, where and the
+    update's number (its message, like the update, can hold names and phone numbers). Sent
+    directly, not through the outbox: the database may be what is failing."""
+    chat_id = context.settings.error_chat_id
+    at = clock.now()
+    last: datetime | None = context.bot_data.get(_LAST_REPORT)
+    if chat_id is None or (last is not None and at - last < REPORT_EVERY):
+        return
+    context.bot_data[_LAST_REPORT] = at
+    report = texts.error_report(error.__class__.__name__, _where(error), update_id)
+    with contextlib.suppress(TelegramError):
+        await context.bot.send_message(chat_id, report)
+
+
 async def on_error(update: object, context: MusterContext) -> None:
     # Only the kind of error and the update id: messages and names are personal data.
     update_id = update.update_id if isinstance(update, Update) else None
@@ -149,6 +185,8 @@ async def on_error(update: object, context: MusterContext) -> None:
     # on, and those can be names or phone numbers.
     where = "".join(traceback.format_tb(error.__traceback__)) if error else ""
     log.error("error handling update %s: %s\n%s", update_id, error.__class__.__name__, where)
+    if error is not None:
+        await _report_error(context, error, update_id)
     chat = update.effective_chat if isinstance(update, Update) else None
     if chat is None or chat.type != "private":
         return

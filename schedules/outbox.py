@@ -47,6 +47,7 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot import clock, texts
+from bot.context import Vitals
 from bot.domain.statuses import OutboxStatus
 from bot.settings import Settings
 from db import outbox as db
@@ -173,8 +174,10 @@ class OutboxSender:
         *,
         concurrency: int = CONCURRENCY,
         bot: Bot | None = None,
+        vitals: Vitals | None = None,
     ) -> None:
         self._engine = engine
+        self._vitals = vitals or Vitals()
         # Reads (due times, progress figures) need no write lock: see db.engine.READS_ONLY.
         self._reader = engine.execution_options(**{READS_ONLY: True})
         self._pace = Pace(settings.outbox_rate, settings.outbox_per_chat_seconds)
@@ -481,9 +484,7 @@ class OutboxSender:
                     row.chat_id, row.payload["text"], parse_mode=ParseMode.HTML, api_kwargs=extra
                 )
         except RetryAfter as error:
-            seconds = _retry_after(error)
-            log.warning("outbox: Telegram asked us to slow down; pausing %.0f s", seconds)
-            self._pace.pause(seconds)
+            self._slow_down(error)
             return Outcome(row, _AGAIN)
         except Exception as error:
             return self._failure(row, error)
@@ -493,6 +494,13 @@ class OutboxSender:
             took = self._pace.now() - started
             self._rtt = took if not self._rtt else 0.9 * self._rtt + 0.1 * took
             self._pace.finished(row.chat_id)
+
+    def _slow_down(self, error: RetryAfter) -> None:
+        """A 429: pause all sending as long as Telegram asks, and note it for /status."""
+        seconds = _retry_after(error)
+        log.warning("outbox: Telegram asked us to slow down; pausing %.0f s", seconds)
+        self._pace.pause(seconds)
+        self._vitals.told_to_wait(seconds)
 
     def _failure(self, row: Claimed, error: Exception) -> Outcome:
         name = type(error).__name__
@@ -632,6 +640,6 @@ class OutboxSender:
                 parse_mode=ParseMode.HTML,
             )
         except RetryAfter as error:
-            self._pace.pause(_retry_after(error))
+            self._slow_down(error)
         except TelegramError as error:
             log.debug("outbox: progress edit failed: %s", type(error).__name__)

@@ -7,6 +7,7 @@ done. A crash before the commit leaves it pending; after, it is done: never lost
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from telegram.ext import Application
@@ -25,6 +26,8 @@ async def run_due(context: MusterContext) -> None:
     settings = context.settings
     # One "now" for the whole pass: what is due and what it still means are judged alike.
     at = clock.now()
+    # How long a pass takes is real time, whatever the clock says (tests freeze it).
+    began = time.monotonic()
     async with context.db.connect() as conn:
         changes = await work.plan(
             conn,
@@ -48,6 +51,9 @@ async def run_due(context: MusterContext) -> None:
             status = await due_work.run(conn, at, settings, item)
             await work.finish(conn, item.id, status, at)
             ran += status == WorkStatus.DONE
+    # Kept only once the pass got through: `muster check` warns when that stops happening.
+    async with context.db.begin() as conn:
+        await work.record_pass(conn, at, at + timedelta(seconds=time.monotonic() - began))
     if ran:
         context.wake_outbox()
 
