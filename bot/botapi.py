@@ -62,19 +62,32 @@ def _not_modified(error: BadRequest) -> bool:
     return "message is not modified" in error.message.lower()
 
 
+def _looks(message: Message) -> int:
+    """What a person sees of a message, as a number to compare: its words and its buttons."""
+    markup = message.reply_markup.to_json() if message.reply_markup else ""
+    return hash((message.text, message.caption, markup))
+
+
 class MusterBot(ExtBot[None]):
     """PTB's bot, with edits that would change nothing counting as done, and the time of each
     message's last change kept (see the module)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._edited: OrderedDict[tuple[int, int], datetime] = OrderedDict()
+        self._edited: OrderedDict[tuple[int, int], tuple[datetime, int]] = OrderedDict()
 
     def changed_since(self, message: Message) -> bool:
         """Whether the bot changed ``message`` after the state it is in here (as a tap carries
         it): then the tap was made on a card that no longer looks like that."""
-        edited = self._edited.get((message.chat_id, message.message_id))
-        return edited is not None and (message.edit_date is None or message.edit_date < edited)
+        known = self._edited.get((message.chat_id, message.message_id))
+        if known is None:
+            return False
+        edited, looks = known
+        if message.edit_date is None or message.edit_date < edited:
+            return True
+        # Edit times are whole seconds, and a double tap's two edits often share one: then only
+        # what the card showed tells the tap made on the old card from one made on the new.
+        return message.edit_date == edited and _looks(message) != looks
 
     async def _edit(self, edit: Awaitable[Message | bool]) -> Message | bool:
         try:
@@ -85,7 +98,7 @@ class MusterBot(ExtBot[None]):
             raise
         if isinstance(result, Message) and result.edit_date is not None:
             key = (result.chat_id, result.message_id)
-            self._edited[key] = result.edit_date
+            self._edited[key] = (result.edit_date, _looks(result))
             self._edited.move_to_end(key)
             if len(self._edited) > REMEMBERED_EDITS:
                 self._edited.popitem(last=False)
