@@ -364,8 +364,10 @@ def rsvp_card(
     organiser_line: str | None = None,
     answers: dict[int, str] | None = None,
     positions: dict[int, int] | None = None,
+    cancelled: Sequence[Shift] = (),
 ) -> str:
-    """A shift call or an event opened from a link, with the volunteer's own answers so far."""
+    """A shift call or an event opened from a link, with the volunteer's own answers so far and
+    the shifts it offered that have been cancelled since."""
     parts = [intro, event_card(event, shifts, zone)]
     if organiser_line:
         parts.append(f"💬 <i>{esc(organiser_line)}</i>")
@@ -374,8 +376,18 @@ def rsvp_card(
         for s in shifts
         if answers and s.id in answers
     ]
-    parts.append("\n".join(mine) if mine else TAP_A_SHIFT)
+    mine += [shift_cancelled_line(s, zone) for s in cancelled]
+    if not mine:
+        mine = [TAP_A_SHIFT if shifts else NOTHING_LEFT_TO_ANSWER]
+    parts.append("\n".join(mine))
     return "\n\n".join(parts)
+
+
+NOTHING_LEFT_TO_ANSWER = "These shifts have started, so there's nothing left to answer here."
+
+
+def shift_cancelled_line(shift: Shift, zone: ZoneInfo) -> str:
+    return f"❌ Cancelled: {timefmt.span(shift.starts_at, shift.ends_at, zone)}"
 
 
 def your_answer(status: str, shift: Shift, zone: ZoneInfo, position: int | None) -> str:
@@ -392,7 +404,13 @@ def shift_button(shift: Shift, status: str | None, zone: ZoneInfo) -> str:
     mark = {RsvpStatus.GOING: "✅ ", RsvpStatus.WAITLISTED: "⏳ ", RsvpStatus.MAYBE: "🤔 "}.get(
         status or "", ""
     )
-    left = f"{shift.places_left} left" if shift.places_left else "full, join waitlist"
+    # Only someone without a place is offered the waitlist: not those going or already on it.
+    if shift.places_left:
+        left = f"{shift.places_left} left"
+    elif status in (RsvpStatus.GOING, RsvpStatus.WAITLISTED):
+        left = "full"
+    else:
+        left = "full, join waitlist"
     return f"{mark}{timefmt.span(shift.starts_at, shift.ends_at, zone)} · {left}"
 
 
@@ -446,6 +464,15 @@ REASON_TOO_LONG = "Please keep it to 200 characters or fewer, or tap Skip."
 def my_shift(event: Event, shift: Shift, status: str, position: int | None, zone: ZoneInfo) -> str:
     answer = your_answer(status, shift, zone, position)
     return f"<b>{esc(event.title)}</b> ({esc(event.area)})\n{answer}"
+
+
+def my_shift_cancelled(event: Event, shift: Shift, zone: ZoneInfo) -> str:
+    return f"<b>{esc(event.title)}</b> ({esc(event.area)})\n{shift_cancelled_line(shift, zone)}"
+
+
+def reminder_now(reminder: str, answer: str) -> str:
+    """A reminder whose question has been answered since, or overtaken by events."""
+    return f"{reminder}\n\n{answer}"
 
 
 def late_cancel_for_organiser(name: str, shift: Shift, event: Event, zone: ZoneInfo) -> str:

@@ -17,6 +17,7 @@ from bot.domain.events import Event, Shift
 from bot.domain.permissions import Access, Role
 from bot.domain.statuses import Attendance, RsvpStatus
 from bot.domain.volunteers import Volunteer
+from bot.services.cards import refresh
 from bot.services.organisers import tell_organisers
 from db import attendance, events
 from db.attendance import OnShift
@@ -103,6 +104,8 @@ async def check_in_button(
         )
         return Said.LATE
     await attendance.cannot_come(conn, shift_id, volunteer.id, at=at)
+    # Their /myshifts line and "Still coming?" card would still say they are going.
+    await refresh(conn, at, event_id=found[1].id, volunteer_ids=[volunteer.id], zone=zone)
     return Said.CANT_COME
 
 

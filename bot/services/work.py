@@ -28,7 +28,7 @@ from bot.domain.planning import ASK_STILL_COMING_FROM, Kind, expected_turnout, s
 from bot.domain.statuses import RsvpStatus, WorkStatus
 from bot.services import actors
 from bot.settings import Settings
-from db import attendance, callouts, events, outbox, roles, rsvps
+from db import attendance, callouts, cards, events, outbox, roles, rsvps
 from db.callouts import Callout
 from db.outbox import Outgoing
 from db.work import Work
@@ -69,6 +69,7 @@ async def _reminder(
                     "reminder",
                     texts.reminder_ahead(shift, event, zone),
                     keyboards.still_coming(shift.id).to_dict(),
+                    card=cards.marker(cards.REMINDER, event.id, [shift.id]),
                 )
             )
             continue
@@ -197,8 +198,9 @@ async def _call_work(
         assert call.rsvp_deadline is not None  # only calls with a deadline get a chaser
         markup = keyboards.rsvp(call_shifts, event.id, settings.zone).to_dict()
         text = texts.chaser(event, call.rsvp_deadline, settings.zone)
+        card = cards.marker(cards.EVENT, event.id, [s.id for s in call_shifts])
         return [
-            Outgoing(telegram_id, volunteer_id, "chaser", text, markup)
+            Outgoing(telegram_id, volunteer_id, "chaser", text, markup, card=card)
             for volunteer_id, telegram_id in silent
         ]
     counts = [(shift, await rsvps.answers_by_status(conn, shift.id)) for shift in call_shifts]
