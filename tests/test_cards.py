@@ -12,7 +12,7 @@ from telegram.ext import Application
 from bot import texts
 from db.schema import cards, outbox, rsvps
 from tests.conftest import ADMIN_ID
-from tests.fake_telegram import FakeTelegram, FakeUser
+from tests.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from tests.flows import new_event, outbox_drained, sign_up, until
 
 
@@ -24,7 +24,7 @@ async def _organiser(fake: FakeTelegram) -> FakeUser:
     return olga
 
 
-def _call_card(user: FakeUser):  # noqa: ANN202 - the fake's message type
+def _call_card(user: FakeUser) -> SentMessage:
     return next(m for m in user.messages if (m.text or "").startswith("📣"))
 
 
@@ -78,9 +78,7 @@ async def test_the_promoted_volunteers_call_card_says_they_are_going(
             )
         ).all()
         held = (await conn.execute(select(cards.c.chat_id, cards.c.kind))).all()
-        answers = dict(
-            (await conn.execute(select(rsvps.c.volunteer_id, rsvps.c.status))).all()
-        )
+        answers = dict((await conn.execute(select(rsvps.c.volunteer_id, rsvps.c.status))).all())
     assert (cat.id, "sent", None) in edits and (amy.id, "sent", None) in edits
     assert (amy.id, "myshift") in held
     assert sorted(answers.values()) == ["cant", "going"]
