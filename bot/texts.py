@@ -1155,11 +1155,24 @@ def close_report(
     return "\n".join(lines)
 
 
+def estimate(value: float) -> str:
+    """A figure worked out from rates (expected helpers), as computed: one decimal below 10,
+    whole above, "less than 1" for a fraction of a person, and never rounded up, so "1 expected
+    of the 1 needed" can only mean there is no shortage."""
+    if value <= 0:
+        return "0"
+    if value < 1:
+        return "less than 1"
+    if value < 10:
+        tenths = math.floor(value * 10 + 1e-9)
+        return f"{tenths // 10}" if tenths % 10 == 0 else f"{tenths / 10:.1f}"
+    return f"{math.floor(value + 1e-9):,}"
+
+
 def forecast_warning(
     shift: Shift, event: Event, zone: ZoneInfo, expected: float, needed: int
 ) -> str:
-    # Never rounded up: "about 1 expected of the 1 needed" for 0.7 would read as no shortage.
-    likely = f"{expected:.0f}" if expected.is_integer() else f"fewer than {math.ceil(expected)}"
+    likely = estimate(expected)
     return (
         f"⚠️ <b>{timefmt.span(shift.starts_at, shift.ends_at, zone)} {esc(event.title)}</b> may be "
         f"short: {likely} expected of the {needed} needed, from past turnout. "

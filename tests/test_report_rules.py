@@ -137,6 +137,8 @@ def test_areas_compare_in_any_case() -> None:
         (1, 8, 13),
         (5, 8, 63),
         (7, 7, 100),
+        (199, 200, 99),  # not 100%: someone did not come
+        (1, 201, 1),  # not 0%: someone did
     ],
 )
 def test_attendance_percent_rounds_half_up(kept: int, going: int, percent: int | None) -> None:

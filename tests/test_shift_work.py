@@ -247,11 +247,14 @@ def test_expected_turnout_is_unrounded_but_for_float_noise() -> None:
 @pytest.mark.parametrize(
     ("expected", "needed", "said"),
     [
-        (0.7, 1, "fewer than 1 expected of the 1 needed"),
-        (1.4, 6, "fewer than 2 expected of the 6 needed"),
-        (5.6, 6, "fewer than 6 expected of the 6 needed"),
+        (0.7, 1, "less than 1 expected of the 1 needed"),
+        (0.05, 1, "less than 1 expected of the 1 needed"),
+        (1.4, 6, "1.4 expected of the 6 needed"),
+        (5.96, 6, "5.9 expected of the 6 needed"),  # not 6.0: that would be enough
         (3.0, 6, "3 expected of the 6 needed"),
         (0.0, 6, "0 expected of the 6 needed"),
+        (19.9, 20, "19 expected of the 20 needed"),
+        (12.0, 20, "12 expected of the 20 needed"),
     ],
 )
 def test_the_forecast_never_rounds_what_is_expected_up(
@@ -276,7 +279,7 @@ async def test_one_newcomer_for_one_place_is_short_and_the_warning_says_so(
     async with db.begin() as conn:
         (warning,) = await _run(conn, Kind.FORECAST, shift)
     assert warning.chat_id == ORGANISER
-    assert "may be short: fewer than 1 expected of the 1 needed" in warning.text
+    assert "may be short: less than 1 expected of the 1 needed" in warning.text
     assert warning.reply_markup == keyboards.top_up(shift.id).to_dict()
 
 

@@ -363,7 +363,7 @@ async def test_forecast_warns_and_one_tap_tops_up(
     await tick(app, engine, at(26, 10, 0))  # 48 hours before
     warning = olga.last
     assert warning.text.startswith("⚠️ Sat 28 Nov, 10:00-13:00 Peckham Saturday doors may be short")
-    assert "fewer than 1 expected of the 6 needed" in warning.text
+    assert "less than 1 expected of the 6 needed" in warning.text
     tap = warning.callback_data(texts.TOP_UP)
     await olga.press(texts.TOP_UP)
     await outbox_drained(engine)

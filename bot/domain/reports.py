@@ -231,10 +231,14 @@ class Totals:
 
 
 def attendance_percent(kept: int, going: int) -> int | None:
-    """Came ÷ said going as a whole percentage, rounded half up; None when nobody said going."""
+    """Came ÷ said going as a whole percentage, rounded half up; None when nobody said going.
+    Never 100% while someone did not come, nor 0% once someone did (199 of 200 is 99%)."""
     if going <= 0:
         return None
-    return (200 * kept + going) // (2 * going)
+    percent = (200 * kept + going) // (2 * going)
+    if 0 < kept < going:
+        return min(max(percent, 1), 99)
+    return percent
 
 
 def totals(figures: Sequence[ShiftFigures], sign_ups: int) -> Totals:
