@@ -162,7 +162,26 @@ CHANGE = {
 }
 SAVED = "Saved. ✔"
 NOT_SIGNED_UP = "You're not signed up yet. Send /start to sign up: it takes about a minute."
-FINISH_SIGNUP_FIRST = "Let's finish signing you up first."
+CARRY_ON = "Carry on signing up"
+# What each sign-up question asks for, to tell someone who stopped half-way where they are.
+STEP_ASKS_FOR = {
+    Step.NAME: "your name",
+    Step.LOCATION: "where you are",
+    Step.AVAILABILITY: "when you can help",
+    Step.ACTIVITIES: "what you like doing",
+    Step.PHONE: "your phone number, which you can skip",
+}
+
+
+def signup_unfinished(step: Step, answered: int, questions: int) -> str:
+    """For someone part-way through sign-up who tried something that needs them signed up."""
+    return (
+        f"You're nearly signed up: {answered} of {questions} questions answered. "
+        f"The next one is {STEP_ASKS_FOR[step]}. Tap below to carry on, then try again."
+    )
+
+
+SIGNUP_UNFINISHED_ALERT = "Let's finish signing you up first: see the message below."
 
 ASK_PAUSE = (
     "Pause shift calls for how long? You'll still get reminders for shifts you've said yes to."

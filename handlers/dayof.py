@@ -16,7 +16,7 @@ from bot.domain.statuses import RsvpStatus
 from bot.domain.volunteers import Volunteer
 from bot.services import actors, dayof
 from bot.services.dayof import CheckInAction, NotOrganiser, Said, Sheet
-from handlers.common import load_volunteer
+from handlers.common import load_volunteer, not_signed_up
 from handlers.rsvp import ask_reason, record_answer
 
 NOTE_MAX = 500
@@ -38,10 +38,7 @@ async def _volunteer(
     assert update.effective_user
     volunteer = await load_volunteer(conn, update.effective_user)
     if volunteer is None or not volunteer.signed_up:
-        if update.callback_query:
-            await update.callback_query.answer(texts.NOT_SIGNED_UP, show_alert=True)
-        elif update.effective_message:
-            await update.effective_message.reply_text(texts.NOT_SIGNED_UP)
+        await not_signed_up(update, context, volunteer)
         return None
     return volunteer
 

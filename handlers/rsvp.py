@@ -22,7 +22,7 @@ from bot.domain.statuses import RsvpStatus
 from bot.domain.volunteers import Volunteer
 from bot.services import cards
 from bot.services import rsvps as answering
-from handlers.common import load_volunteer, requires
+from handlers.common import load_volunteer, not_signed_up, requires
 
 # --- Showing an RSVP card -----------------------------------------------------------------------
 
@@ -128,7 +128,7 @@ async def _volunteer_for_tap(
     assert update.callback_query and update.effective_user
     volunteer = await load_volunteer(conn, update.effective_user)
     if volunteer is None or not volunteer.signed_up:
-        await update.callback_query.answer(texts.NOT_SIGNED_UP, show_alert=True)
+        await not_signed_up(update, context, volunteer)
         return None
     return volunteer
 
@@ -293,7 +293,7 @@ async def myshifts(update: Update, context: MusterContext) -> None:
     async with context.db.connect() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
         if volunteer is None or not volunteer.signed_up:
-            await message.reply_text(texts.NOT_SIGNED_UP)
+            await not_signed_up(update, context, volunteer)
             return
         mine = await answering.my_shifts(conn, at, volunteer)
     if not mine:
