@@ -510,7 +510,7 @@ def late_reason_for_organiser(name: str, reason: str) -> str:
 
 ROSTER_NONE = "There are no upcoming events in your area. Create one with /newevent."
 ROSTER_LABELS = {
-    RsvpStatus.GOING: "Going",
+    RsvpStatus.GOING: "Said going",
     RsvpStatus.WAITLISTED: "Waitlist",
     RsvpStatus.MAYBE: "Maybe",
     RsvpStatus.CANT: "Can't",
@@ -521,8 +521,10 @@ def roster_shift(
     shift: Shift,
     zone: ZoneInfo,
     groups: dict[str, list[tuple[str, str | None]]],
+    turnout: reports.Named | None = None,
 ) -> str:
-    """One shift's answers with names and phone numbers: only its area's organisers see this."""
+    """One shift's answers with names and phone numbers: only its area's organisers see this.
+    Once check-in has begun, who came, in the words of every report."""
     lines = [
         f"<b>{timefmt.span(shift.starts_at, shift.ends_at, zone)}</b> ({shift.capacity} places)"
     ]
@@ -534,6 +536,8 @@ def roster_shift(
                 esc(name) + (f" ({esc(phone)})" if phone else "") for name, phone in people
             )
         lines.append(line)
+        if status == RsvpStatus.GOING and turnout is not None:
+            lines.append(_names_by_figure(turnout, counted=True))
     return "\n".join(lines)
 
 
@@ -1096,59 +1100,67 @@ def names_list(names: Sequence[str]) -> str:
     return ", ".join(esc(n) for n in names) if names else "none"
 
 
-def _walk_ins(count: int) -> str:
-    return f", plus {count} walk-in{'s' if count != 1 else ''}" if count else ""
+def turnout_figures(figures: reports.Turnout) -> str:
+    """The one wording of a shift's turnout, in every report: said going, of them came,
+    walk-ins, running late, then no-shows (or, before the end, those not here yet)."""
+    last = (
+        f"no-shows {figures.no_shows:,}" if figures.over else f"not here yet {figures.not_here:,}"
+    )
+    return (
+        f"said going {figures.said_going:,}, of them came {figures.came:,}, "
+        f"walk-ins {figures.walk_ins:,}, running late {figures.running_late:,}, {last}"
+    )
 
 
-def turnout_report(
-    shift: Shift,
-    event: Event,
-    zone: ZoneInfo,
-    *,
-    here: int,
-    going: int,
-    late: Sequence[str],
-    missing: Sequence[str],
-    walk_ins: int,
-) -> str:
+def _names_by_figure(named: reports.Named, *, counted: bool = False) -> str:
+    """Who is behind each figure after "said going", one line each ("Walk-ins: 1 - Zoe" on the
+    roster, whose lines are counted, "Walk-ins: Zoe" in reports, whose figures come first)."""
+    lines = [
+        ("Of them came", named.came),
+        ("Walk-ins", named.walk_ins),
+        ("Running late", named.running_late),
+        ("No-shows" if named.figures.over else "Not here yet", named.not_here),
+    ]
+    if counted:
+        return "\n".join(
+            f"{label}: {len(names)}" + (f" - {names_list(names)}" if names else "")
+            for label, names in lines
+        )
+    return "\n".join(f"{label}: {names_list(names)}" for label, names in lines)
+
+
+def turnout_report(shift: Shift, event: Event, zone: ZoneInfo, named: reports.Named) -> str:
+    figures = turnout_figures(named.figures)
     return (
         f"📋 <b>{timefmt.day_and_time(shift.starts_at, zone)} {esc(event.title)}</b>: "
-        f"{here} of {going} here{_walk_ins(walk_ins)}; {len(late)} running late, "
-        f"{len(missing)} not seen.\n"
-        f"Running late: {names_list(late)}\nNot seen: {names_list(missing)}\n"
+        f"{figures[0].upper()}{figures[1:]}.\n"
+        f"{_names_by_figure(named)}\n"
         "Correct anyone with /roster."
     )
 
 
 def final_report(
-    shift: Shift,
-    event: Event,
-    zone: ZoneInfo,
-    *,
-    came: int,
-    going: int,
-    walk_ins: int,
-    no_shows: Sequence[str],
-    doors: int,
+    shift: Shift, event: Event, zone: ZoneInfo, named: reports.Named, doors: int
 ) -> str:
     when = timefmt.span(shift.starts_at, shift.ends_at, zone)
+    figures = turnout_figures(named.figures)
     return (
         f"✅ <b>Final: {when} {esc(event.title)}</b>\n"
-        f"{came} of {going} who said yes came{_walk_ins(walk_ins)}. Doors knocked: {doors:,}.\n"
-        f"No-shows: {names_list(no_shows)}"
+        f"{figures[0].upper()}{figures[1:]}. Doors knocked: {doors:,}.\n"
+        f"No-shows: {names_list(named.not_here)}"
     )
 
 
 def digest(
     day_label: str,
-    yesterday: Sequence[tuple[str, int, int, int]],
+    yesterday: Sequence[tuple[str, reports.Turnout, int]],
     coming: Sequence[tuple[str, int, int]],
 ) -> str:
     """The coordinators' morning note: yesterday's turnout and the next 7 days' staffing."""
     lines = [f"☀️ <b>Good morning! Muster digest for {day_label}</b>", "", "<b>Yesterday</b>"]
     lines += [
-        f"• {esc(name)}: {came} of {said} came, {doors:,} doors"
-        for name, said, came, doors in yesterday
+        f"• {esc(name)}: {turnout_figures(figures)}, {doors:,} doors"
+        for name, figures, doors in yesterday
     ] or ["• No sessions."]
     lines += ["", "<b>Next 7 days</b>"]
     lines += [
@@ -1275,7 +1287,7 @@ def attendance_rate(percent: int | None) -> str:
 
 
 def summary(period: str, scope: str, totals: Totals, *, within_areas: bool) -> str:
-    walk_ins = f" ({plural(totals.walk_ins, 'walk-in')})" if totals.walk_ins else ""
+    figures = totals.turnout
     rate = attendance_rate(totals.percent) + (
         " (nobody said going)" if totals.percent is None else " of those who said going came"
     )
@@ -1285,10 +1297,12 @@ def summary(period: str, scope: str, totals: Totals, *, within_areas: bool) -> s
         f"{scope}\n\n"
         f"Events: {totals.events:,}\n"
         f"Shifts: {totals.shifts:,}\n"
-        f"Said going: {totals.going:,}\n"
-        f"Came: {totals.came:,}{walk_ins}\n"
+        f"Said going: {figures.said_going:,}\n"
+        f"Of them came: {figures.came:,}\n"
+        f"Walk-ins: {figures.walk_ins:,}\n"
+        f"Running late: {figures.running_late:,}\n"
+        f"No-shows: {figures.no_shows:,}\n"
         f"Attendance rate: {rate}\n"
-        f"No-shows: {totals.no_shows:,}\n"
         f"Doors knocked: {totals.doors:,}\n"
         f"{joined}: {totals.sign_ups:,}"
     )
@@ -1314,20 +1328,9 @@ def turnout_event(title: str, area: str, shift_lines: Sequence[str]) -> str:
 
 def turnout_shift(figures: ShiftFigures, zone: ZoneInfo, at: datetime) -> str:
     when = timefmt.span(figures.starts_at, figures.ends_at, zone)
-    extras = []
-    if figures.walk_ins:
-        extras.append(plural(figures.walk_ins, "walk-in"))
-    if figures.late:
-        extras.append(f"{figures.late} running late")
-    came = f"{figures.came}" + (f" ({', '.join(extras)})" if extras else "")
-    if figures.over:
-        after = f"no-shows {figures.no_shows}"
-    elif figures.starts_at <= at:
-        came += " so far"
-        after = "on now"
-    else:
-        after = "not started yet"
-    return f"• {when}: said going {figures.going}, came {came}, {after}, doors {figures.doors:,}"
+    if figures.starts_at > at:
+        return f"• {when}: said going {figures.going:,}, not started yet"
+    return f"• {when}: {turnout_figures(figures.turnout)}, doors {figures.doors:,}"
 
 
 def turnout_more(count: int) -> str:

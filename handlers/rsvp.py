@@ -376,6 +376,6 @@ async def roster(update: Update, context: MusterContext, access: Access) -> None
         await message.reply_text(f"<b>{texts.esc(event.title)}</b> ({texts.esc(event.area)})")
         for item in shifts:
             await message.reply_text(
-                texts.roster_shift(item.shift, zone, item.groups),
+                texts.roster_shift(item.shift, zone, item.groups, item.turnout),
                 reply_markup=keyboards.correct(item.shift.id) if item.correctable else None,
             )

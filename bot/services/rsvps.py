@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import ics, texts
 from bot.domain.events import Event, Shift
+from bot.domain.reports import Named, tally
 from bot.domain.rsvp import Outcome, Promotion, ShiftClosed, is_late_cancel, shifts_to_answer
 from bot.domain.statuses import EventStatus, RsvpStatus
 from bot.domain.volunteers import Volunteer
@@ -326,10 +327,12 @@ async def my_shifts(conn: AsyncConnection, at: datetime, volunteer: Volunteer) -
 @dataclass(frozen=True)
 class RosterShift:
     shift: Shift
-    # Names and phone numbers by answer, in roster order.
+    # Names and phone numbers by answer, in roster order; walk-ins are not among those going.
     groups: dict[str, list[tuple[str, str | None]]]
     # Once a shift has started, attendance can be corrected from the roster.
     correctable: bool
+    # Once check-in has begun (someone came or is late): who came, in the reports' figures.
+    turnout: Named | None = None
 
 
 async def roster(
@@ -343,12 +346,18 @@ async def roster(
         shown = []
         for shift in event_shifts:
             groups: dict[str, list[tuple[str, str | None]]] = {}
-            for line in lines:
-                if line.shift_id == shift.id:
-                    groups.setdefault(line.status, []).append(
-                        (line.name or "(forgotten)", line.phone)
-                    )
-            shown.append(RosterShift(shift, groups, shift.starts_at <= at))
+            mine = [line for line in lines if line.shift_id == shift.id]
+            for line in mine:
+                if line.status == RsvpStatus.GOING and line.walk_in:
+                    continue  # among the walk-ins of the turnout, not those who said going
+                groups.setdefault(line.status, []).append((line.name or "(forgotten)", line.phone))
+            started = shift.starts_at <= at
+            named = None
+            if started or any(line.came or line.running_late for line in mine):
+                named = tally(
+                    ((line.name or "(forgotten)", line) for line in mine), over=shift.ends_at <= at
+                )
+            shown.append(RosterShift(shift, groups, started, named))
         found.append((event, shown))
     return found
 

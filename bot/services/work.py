@@ -25,6 +25,7 @@ from bot import keyboards, texts, timefmt
 from bot.domain.events import Event, Shift
 from bot.domain.permissions import Role
 from bot.domain.planning import ASK_STILL_COMING_FROM, Kind, expected_turnout, still_meaningful
+from bot.domain.reports import Named, tally
 from bot.domain.statuses import RsvpStatus, WorkStatus
 from bot.services import actors
 from bot.settings import Settings
@@ -122,41 +123,24 @@ async def _debrief(
     ]
 
 
+def _named(people: list[attendance.OnShift], *, over: bool) -> Named:
+    return tally(((p.name or "?", p) for p in people), over=over)
+
+
 async def _turnout(
     conn: AsyncConnection, settings: Settings, item: Work, shift: Shift, event: Event
 ) -> list[Outgoing]:
-    going = [p for p in await attendance.people(conn, shift.id) if p.status == RsvpStatus.GOING]
-    said = [p for p in going if not p.walk_in]
-    late = [p.name or "?" for p in said if not p.came and p.running_late_at]
-    missing = [p.name or "?" for p in said if not p.came and not p.running_late_at]
-    text = texts.turnout_report(
-        shift,
-        event,
-        settings.zone,
-        here=sum(p.came for p in said),
-        going=len(said),
-        late=late,
-        missing=missing,
-        walk_ins=sum(p.walk_in and p.came for p in going),
-    )
+    named = _named(await attendance.people(conn, shift.id), over=False)
+    text = texts.turnout_report(shift, event, settings.zone, named)
     return _to(await _organisers(conn, event), "report", text)
 
 
 async def _final(
     conn: AsyncConnection, settings: Settings, item: Work, shift: Shift, event: Event
 ) -> list[Outgoing]:
-    going = [p for p in await attendance.people(conn, shift.id) if p.status == RsvpStatus.GOING]
-    said = [p for p in going if not p.walk_in]
-    text = texts.final_report(
-        shift,
-        event,
-        settings.zone,
-        came=sum(p.came for p in said),
-        going=len(said),
-        walk_ins=sum(p.walk_in and p.came for p in going),
-        no_shows=[p.name or "?" for p in said if not p.came],
-        doors=sum(p.doors or 0 for p in going if p.came),
-    )
+    people = await attendance.people(conn, shift.id)
+    doors = sum(p.doors or 0 for p in people if p.came)
+    text = texts.final_report(shift, event, settings.zone, _named(people, over=True), doors)
     return _to(await _organisers(conn, event), "report", text)
 
 
@@ -243,8 +227,7 @@ async def _digest(
         past = [
             (
                 f"{timefmt.day_and_time(shift.starts_at, zone)} {event.title}",
-                sum(p.status == RsvpStatus.GOING and not p.walk_in for p in people),
-                sum(p.status == RsvpStatus.GOING and p.came and not p.walk_in for p in people),
+                _named(people, over=True).figures,
                 sum(p.doors or 0 for p in people if p.came),
             )
             for shift, event, people in await _shift_lines(conn, yesterday, midnight, areas)
