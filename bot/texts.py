@@ -1355,7 +1355,7 @@ def export_volunteers_caption(count: int) -> str:
 
 
 CHART_GOING = "Said going"
-CHART_CAME = "Came"
+CHART_CAME = "Came (walk-ins too)"
 CHART_AXIS = "Volunteers"
 CHART_WEEK = "w/c"
 
