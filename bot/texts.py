@@ -1037,6 +1037,7 @@ RUNNING_LATE = "Running late"
 CANT_COME = "Can't come"
 CHECKED_IN = "Thanks, you're checked in. Have a great session! 🙌"
 ALREADY_CHECKED_IN = "You're already checked in. Thank you!"
+CHECKED_IN_LINE = "✅ You're checked in."
 LATE_NOTED = "No problem, I've told the organiser you're on your way."
 CANT_COME_NOTED = "Thanks for letting us know. I hope all's well."
 NOTHING_TO_CHECK_IN = (

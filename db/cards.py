@@ -23,6 +23,7 @@ CALL = "call"  # a shift call: the event's card with the organiser's line
 EVENT = "event"  # the event's card: from its share link, /myshifts' Change, or a chaser
 MYSHIFT = "myshift"  # one line of /myshifts with Change and Cancel
 REMINDER = "reminder"  # "Still coming?" the day before, with Yes / Can't make it now
+CHECKIN = "checkin"  # "Are you there?" at the start, with I'm here / Running late / Can't come
 
 
 @dataclass(frozen=True)

@@ -114,7 +114,8 @@ async def here(update: Update, context: MusterContext) -> None:
         volunteer = await _volunteer(update, context, conn)
         if volunteer is None:
             return
-        done = await dayof.here(conn, at, volunteer)
+        done = await dayof.here(conn, at, volunteer, zone=zone)
+    context.wake_outbox()  # for edits of their cards
     if done.said is not None:
         await message.reply_text(SAID[done.said])
         return
@@ -141,7 +142,9 @@ async def by_location(update: Update, context: MusterContext, volunteer: Volunte
             latitude=message.location.latitude,
             longitude=message.location.longitude,
             radius_km=context.settings.checkin_radius_metres / 1000,
+            zone=context.settings.zone,
         )
+    context.wake_outbox()  # for edits of their cards
     if said is None:
         return False
     await message.reply_text(SAID[said])
@@ -246,11 +249,17 @@ async def mark(update: Update, context: MusterContext) -> None:
         access = await actors.access(conn, context.settings.admin_ids, update.effective_user.id)
         try:
             sheet = await dayof.toggle_attendance(
-                conn, access, pressed.shift_id, pressed.volunteer_id
+                conn,
+                access,
+                pressed.shift_id,
+                pressed.volunteer_id,
+                at=clock.now(),
+                zone=context.settings.zone,
             )
         except NotOrganiser:
             await query.answer(texts.not_allowed("organiser"), show_alert=True)
             return
+    context.wake_outbox()  # the volunteer's "Are you there?" card changes with it
     if sheet is None:
         await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
         return

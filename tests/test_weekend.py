@@ -214,6 +214,10 @@ async def test_a_campaign_weekend(
     assert olga.buttons()[:3] == ["✅ Amy", "✅ Ben", "✅ Cat"]
     await olga.press("❌ Gus")
     assert "✅ Gus" in olga.buttons()
+    # The organiser's correction reaches Gus's "Are you there?" card: no more buttons to press.
+    await outbox_drained(engine)
+    prompt = next(m for m in gus.messages if "Are you there?" in (m.text or ""))
+    assert prompt.text.endswith(texts.CHECKED_IN_LINE) and prompt.buttons == []
 
     async with engine.connect() as conn:
         stored = {

@@ -22,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import keyboards, texts
 from bot.domain.events import Event, Shift
 from bot.domain.statuses import EventStatus, RsvpStatus
-from db import callouts, events, outbox, rsvps
+from db import attendance, callouts, events, outbox, rsvps
 from db import cards as held_cards
-from db.cards import CALL, EVENT, MYSHIFT, REMINDER
+from db.cards import CALL, CHECKIN, EVENT, MYSHIFT, REMINDER
 
 InlineKeyboardMarkup = keyboards.InlineKeyboardMarkup
 
@@ -141,6 +141,32 @@ async def _reminder(
     return texts.reminder_now(text, answer), None
 
 
+async def _checkin(
+    conn: AsyncConnection,
+    at: datetime,
+    event: Event,
+    shift: Shift,
+    volunteer_id: int,
+    zone: ZoneInfo,
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """ "Are you there?" at the start: its buttons stay while they are going, not yet here (an
+    organiser may have marked them present), and the session is on."""
+    text = texts.checkin_prompt(shift, event, zone)
+    if cancelled(event, shift):
+        return texts.reminder_now(text, texts.my_shift_cancelled(event, shift, zone)), None
+    person = next(
+        (p for p in await attendance.people(conn, shift.id) if p.volunteer_id == volunteer_id),
+        None,
+    )
+    if person is not None and person.came:
+        return texts.reminder_now(text, texts.CHECKED_IN_LINE), None
+    if person is None or person.status != RsvpStatus.GOING:
+        return texts.reminder_now(text, texts.your_answer(RsvpStatus.CANT, shift, zone, None)), None
+    if shift.ends_at <= at:
+        return texts.reminder_now(text, texts.SESSION_OVER), None
+    return text, keyboards.check_in(shift.id)
+
+
 async def _render(
     conn: AsyncConnection, at: datetime, held: held_cards.Held, event: Event, zone: ZoneInfo
 ) -> tuple[str, InlineKeyboardMarkup | None] | None:
@@ -163,6 +189,8 @@ async def _render(
         )
     if held.kind == REMINDER:
         return await _reminder(conn, at, event, found[0], held.volunteer_id, zone)
+    if held.kind == CHECKIN:
+        return await _checkin(conn, at, event, found[0], held.volunteer_id, zone)
     return None
 
 

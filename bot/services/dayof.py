@@ -63,7 +63,7 @@ async def _shift_and_event(conn: AsyncConnection, shift_id: int) -> tuple[Shift,
 
 
 async def _check_in(
-    conn: AsyncConnection, at: datetime, volunteer: Volunteer, shift_id: int
+    conn: AsyncConnection, at: datetime, volunteer: Volunteer, shift_id: int, zone: ZoneInfo
 ) -> Said:
     """Check someone in to a shift that is on now."""
     found = await _shift_and_event(conn, shift_id)
@@ -73,6 +73,8 @@ async def _check_in(
     if already and already[0].came:
         return Said.ALREADY_HERE
     await attendance.check_in(conn, shift_id, volunteer.id, at=at)
+    # Their "Are you there?" card, and a walk-in's cards that said maybe or can't.
+    await refresh(conn, at, event_id=found[1].id, volunteer_ids=[volunteer.id], zone=zone)
     return Said.CHECKED_IN
 
 
@@ -91,7 +93,7 @@ async def check_in_button(
     if found is None or shift_id not in await attendance.on_now(conn, at, EARLY):
         return Said.OVER
     if action == CheckInAction.HERE:
-        return await _check_in(conn, at, volunteer, shift_id)
+        return await _check_in(conn, at, volunteer, shift_id, zone)
     if action == CheckInAction.LATE:
         await attendance.running_late(conn, shift_id, volunteer.id, at=at)
         shift, event = found
@@ -118,7 +120,9 @@ class Here:
     sessions: tuple[tuple[Shift, Event], ...] = ()
 
 
-async def here(conn: AsyncConnection, at: datetime, volunteer: Volunteer) -> Here:
+async def here(
+    conn: AsyncConnection, at: datetime, volunteer: Volunteer, *, zone: ZoneInfo
+) -> Here:
     """/here: check in to the session one said going to, or offer those on now (a walk-in)."""
     on = await attendance.on_now(conn, at, EARLY)
     mine = [
@@ -130,7 +134,7 @@ async def here(conn: AsyncConnection, at: datetime, volunteer: Volunteer) -> Her
         )
     ]
     if len(mine) == 1 or len(on) == 1:
-        return Here(await _check_in(conn, at, volunteer, (mine or on)[0]))
+        return Here(await _check_in(conn, at, volunteer, (mine or on)[0], zone))
     sessions = []
     for shift_id in (mine or on)[:SESSIONS_MAX]:
         found = await _shift_and_event(conn, shift_id)
@@ -147,6 +151,7 @@ async def by_location(
     latitude: float,
     longitude: float,
     radius_km: float,
+    zone: ZoneInfo,
 ) -> Said | None:
     """A shared location: check in at the nearest session on now, if within ``radius_km``.
     None when nothing is on (the location was not meant as a check-in)."""
@@ -168,7 +173,7 @@ async def by_location(
                 nearest = (away, shift_id)
     if nearest is None or nearest[0] > radius_km:
         return Said.TOO_FAR
-    return await _check_in(conn, at, volunteer, nearest[1])
+    return await _check_in(conn, at, volunteer, nearest[1], zone)
 
 
 async def record_doors(
@@ -232,7 +237,13 @@ async def attendance_sheet(conn: AsyncConnection, by: Access, shift_id: int) -> 
 
 
 async def toggle_attendance(
-    conn: AsyncConnection, by: Access, shift_id: int, volunteer_id: int
+    conn: AsyncConnection,
+    by: Access,
+    shift_id: int,
+    volunteer_id: int,
+    *,
+    at: datetime,
+    zone: ZoneInfo,
 ) -> Sheet | None:
     """Mark someone on the shift a no-show if they came, else present; the sheet as it is now,
     or None if they are not on the shift (an old sheet). Raises NotOrganiser."""
@@ -246,4 +257,7 @@ async def toggle_attendance(
         volunteer_id,
         Attendance.NO_SHOW if person[0].came else Attendance.PRESENT,
     )
-    return await _sheet(conn, by, shift_id)
+    sheet = await _sheet(conn, by, shift_id)
+    # Their "Are you there?" card says what the organiser found.
+    await refresh(conn, at, event_id=sheet.event.id, volunteer_ids=[volunteer_id], zone=zone)
+    return sheet

@@ -105,8 +105,9 @@ async def _checkin(
 ) -> list[Outgoing]:
     text = texts.checkin_prompt(shift, event, settings.zone)
     markup = keyboards.check_in(shift.id).to_dict()
+    card = cards.marker(cards.CHECKIN, event.id, [shift.id])
     return [
-        Outgoing(p.telegram_id, p.volunteer_id, "checkin", text, markup)  # type: ignore[arg-type]
+        Outgoing(p.telegram_id, p.volunteer_id, "checkin", text, markup, card=card)  # type: ignore[arg-type]
         for p in await attendance.reachable_going(conn, shift.id)
         if not p.came
     ]
