@@ -155,6 +155,17 @@ async def respond(
     return Outcome(shift_id, status, previous, where, promoted)
 
 
+async def waiting(conn: AsyncConnection, shift_id: int) -> list[int]:
+    """Who is on a shift's waitlist, in queue order (volunteer ids)."""
+    return list(
+        await conn.scalars(
+            select(rsvps.c.volunteer_id)
+            .where(rsvps.c.shift_id == shift_id, rsvps.c.status == RsvpStatus.WAITLISTED)
+            .order_by(rsvps.c.waitlist_seq)
+        )
+    )
+
+
 async def set_reason(conn: AsyncConnection, shift_id: int, volunteer_id: int, reason: str) -> None:
     await conn.execute(
         update(rsvps)

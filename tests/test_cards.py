@@ -34,7 +34,8 @@ async def test_the_promoted_volunteers_call_card_says_they_are_going(
     olga = await _organiser(fake)
     await new_event(olga, shifts=("10:00-13:00 1",))
     amy, cat = fake.user(8101, first_name="Amy"), fake.user(8102, first_name="Cat")
-    for person in (amy, cat):
+    dan = fake.user(8103, first_name="Dan")
+    for person in (amy, cat, dan):
         await sign_up(person)
     await olga.send("/callout")
     await olga.press("Sat 28 Nov · Peckham Saturday doors")
@@ -48,7 +49,9 @@ async def test_the_promoted_volunteers_call_card_says_they_are_going(
 
     await amy.press("Sat 28 Nov, 10:00-13:00 · 1 left")
     await cat.press("Sat 28 Nov, 10:00-13:00 · 1 left")  # her card is older: still says 1
+    await dan.press("Sat 28 Nov, 10:00-13:00 · 1 left")
     await outbox_drained(engine)
+    assert "⏳ You're 2nd on the waitlist" in _call_card(dan).text
     card = _call_card(cat)
     assert "⏳ You're 1st on the waitlist: Sat 28 Nov, 10:00-13:00" in card.text
     assert card.buttons[0] == "⏳ Sat 28 Nov, 10:00-13:00 · full"
@@ -68,6 +71,8 @@ async def test_the_promoted_volunteers_call_card_says_they_are_going(
     assert "❌ You can't make it: Sat 28 Nov, 10:00-13:00" in _call_card(amy).text
     assert _call_card(amy).buttons[0] == "Sat 28 Nov, 10:00-13:00 · full, join waitlist"
     assert "❌ You can't make it" in line.text and line.buttons == []
+    # Dan, behind Cat in the queue, is first in it now, and his card says so.
+    assert "⏳ You're 1st on the waitlist: Sat 28 Nov, 10:00-13:00" in _call_card(dan).text
 
     async with engine.connect() as conn:
         edits = (
@@ -81,7 +86,7 @@ async def test_the_promoted_volunteers_call_card_says_they_are_going(
         answers = dict((await conn.execute(select(rsvps.c.volunteer_id, rsvps.c.status))).all())
     assert (cat.id, "sent", None) in edits and (amy.id, "sent", None) in edits
     assert (amy.id, "myshift") in held
-    assert sorted(answers.values()) == ["cant", "going"]
+    assert sorted(answers.values()) == ["cant", "going", "waitlisted"]
 
 
 async def test_a_moved_then_cancelled_shift_edits_the_card_from_the_share_link(

@@ -36,7 +36,7 @@ from bot.domain.planning import BadOffsets, offsets_text, parse_offsets
 from bot.domain.signup import valid_location
 from bot.domain.statuses import EventStatus
 from bot.services.cards import refresh
-from bot.services.rsvps import tell_promoted
+from bot.services.rsvps import queue_moved, tell_promoted
 from db import audit, outbox, rsvps
 from db import events as db_events
 
@@ -464,6 +464,8 @@ async def change_shift(
         # Under the shift's lock, as when someone drops out: the front of the queue goes first.
         moved_up = await rsvps.promote(conn, before.id, values["capacity"], at=at)
         await tell_promoted(conn, moved_up, zone, at)
+        if moved_up:
+            await queue_moved(conn, at, before.id, zone)
         promoted = len(moved_up)
     after = (await db_events.shifts_by_ids(conn, [before.id]))[0]
     told = 0

@@ -84,7 +84,19 @@ async def answer(
             zone=zone,
             besides=card_at,
         )
+    for outcome in outcomes:
+        # Leaving the queue, or a place going to its front, moves everyone behind up one.
+        if outcome.moves_queue:
+            await queue_moved(conn, at, outcome.shift_id, zone)
     return Answered(tuple(outcomes), late)
+
+
+async def queue_moved(conn: AsyncConnection, at: datetime, shift_id: int, zone: ZoneInfo) -> None:
+    """Those still on a shift's waitlist hold cards that say their place in it: keep them true."""
+    waiting = await rsvps.waiting(conn, shift_id)
+    if waiting:
+        shift, _event = await _shift_and_event(conn, shift_id)
+        await refresh(conn, at, event_id=shift.event_id, volunteer_ids=waiting, zone=zone)
 
 
 async def give_reason(
