@@ -1303,7 +1303,8 @@ def summary(period: str, scope: str, totals: Totals, *, within_areas: bool) -> s
         f"Walk-ins: {figures.walk_ins:,}\n"
         f"Running late: {figures.running_late:,}\n"
         f"No-shows: {figures.no_shows:,}\n"
-        f"Attendance rate: {rate}\n"
+        + (f"Not here yet: {totals.not_here_yet:,}\n" if totals.not_here_yet else "")
+        + f"Attendance rate: {rate}\n"
         f"Doors knocked: {totals.doors:,}\n"
         f"{joined}: {totals.sign_ups:,}"
     )

@@ -187,6 +187,7 @@ def test_totals_count_no_shows_and_the_rate_only_for_shifts_that_are_over() -> N
         doors=100,
         sign_ups=3,
         percent=60,
+        not_here_yet=4,  # the shift still on: 5 said going, 1 here so far
     )
     assert reports.totals([], 0).percent is None
 

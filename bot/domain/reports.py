@@ -321,6 +321,8 @@ class Totals:
     sign_ups: int
     # Of those who said going for shifts that are over, the share who came (None: nobody).
     percent: int | None
+    # Said going to a shift still on, neither here nor running late: no-shows only once it ends.
+    not_here_yet: int = 0
 
 
 def attendance_percent(kept: int, going: int) -> int | None:
@@ -352,6 +354,7 @@ def totals(figures: Sequence[ShiftFigures], sign_ups: int) -> Totals:
         doors=sum(f.doors for f in figures),
         sign_ups=sign_ups,
         percent=attendance_percent(sum(f.kept for f in finished), sum(f.going for f in finished)),
+        not_here_yet=sum(t.not_here for t in each if not t.over),
     )
 
 
