@@ -1083,6 +1083,10 @@ def debrief_prompt(event: Event) -> str:
     return f"Thanks for coming to {esc(event.title)}! 🙏 How many doors did you knock?"
 
 
+def doors_noted(doors: int) -> str:
+    return f"✅ Doors knocked: {doors:,}"
+
+
 def chaser(event: Event, deadline: datetime, zone: ZoneInfo) -> str:
     return (
         f"Just checking: can you help with {esc(event.title)}? We'd love to know by "

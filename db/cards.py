@@ -24,6 +24,7 @@ EVENT = "event"  # the event's card: from its share link, /myshifts' Change, or 
 MYSHIFT = "myshift"  # one line of /myshifts with Change and Cancel
 REMINDER = "reminder"  # "Still coming?" the day before, with Yes / Can't make it now
 CHECKIN = "checkin"  # "Are you there?" at the start, with I'm here / Running late / Can't come
+DEBRIEF = "debrief"  # "How many doors did you knock?" at the end, with a button per number
 
 
 @dataclass(frozen=True)

@@ -200,9 +200,12 @@ async def on_free_text(update: Update, context: MusterContext, volunteer: Volunt
         return False
     at = clock.now()
     async with context.db.begin() as conn:
-        typed = await dayof.typed_doors(conn, at, volunteer=volunteer, doors=int(words))
+        typed = await dayof.typed_doors(
+            conn, at, volunteer=volunteer, doors=int(words), zone=context.settings.zone
+        )
     if typed is None:
         return False
+    context.wake_outbox()  # the "How many doors?" card now says how many
     if not typed.kept:
         await message.reply_text(texts.DEBRIEF_NUMBER)
         return True

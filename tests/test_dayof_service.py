@@ -188,7 +188,9 @@ async def test_doors_typed_after_a_session_and_the_note(each_engine: AsyncEngine
         shift_id = await _session(conn, "Doors", timedelta(minutes=10))
         await _going(conn, shift_id, amy)
         # Not come yet, and the session not over: a number is not a debrief answer.
-        assert await dayof.typed_doors(conn, clock.now(), volunteer=amy, doors=12) is None
+        assert (
+            await dayof.typed_doors(conn, clock.now(), volunteer=amy, doors=12, zone=ZONE) is None
+        )
         await dayof.check_in_button(
             conn,
             clock.now(),
@@ -199,23 +201,25 @@ async def test_doors_typed_after_a_session_and_the_note(each_engine: AsyncEngine
         )
     after = clock.now() + timedelta(hours=4)
     async with each_engine.begin() as conn:
-        typo = await dayof.typed_doors(conn, after, volunteer=amy, doors=dayof.DOORS_MAX + 1)
+        typo = await dayof.typed_doors(
+            conn, after, volunteer=amy, doors=dayof.DOORS_MAX + 1, zone=ZONE
+        )
         assert typo == dayof.TypedDoors(shift_id, kept=False)
         assert (await _row(conn, shift_id, amy))["doors"] is None
-        kept = await dayof.typed_doors(conn, after, volunteer=amy, doors=40)
+        kept = await dayof.typed_doors(conn, after, volunteer=amy, doors=40, zone=ZONE)
         assert kept == dayof.TypedDoors(shift_id, kept=True)
         await dayof.record_note(conn, volunteer=amy, shift_id=shift_id, note="Lots of dogs")
         row = await _row(conn, shift_id, amy)
         assert (row["doors"], row["debrief_note"]) == (40, "Lots of dogs")
         # Answered: another number is not taken for that session.
-        assert await dayof.typed_doors(conn, after, volunteer=amy, doors=3) is None
+        assert await dayof.typed_doors(conn, after, volunteer=amy, doors=3, zone=ZONE) is None
         await dayof.record_doors(conn, volunteer=amy, shift_id=shift_id, doors=25)
         assert (await _row(conn, shift_id, amy))["doors"] == 25
     # A day later the session is past the debrief.
     async with each_engine.begin() as conn:
         await conn.execute(update(rsvps_table).values(doors=None))
         next_day = after + timedelta(hours=24)
-        assert await dayof.typed_doors(conn, next_day, volunteer=amy, doors=3) is None
+        assert await dayof.typed_doors(conn, next_day, volunteer=amy, doors=3, zone=ZONE) is None
 
 
 def _organiser(area: str) -> Access:

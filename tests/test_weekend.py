@@ -195,6 +195,10 @@ async def test_a_campaign_weekend(
     assert amy.last.text == texts.DEBRIEF_THANKS
     await ben.send("40")
     await ben.press(texts.SKIP)
+    # Typed, not tapped: his "How many doors?" card says 40 and offers no number to overwrite it.
+    await outbox_drained(engine)
+    asked = next(m for m in ben.messages if "How many doors" in (m.text or ""))
+    assert asked.text.endswith(texts.doors_noted(40)) and asked.buttons == []
     await cat.press("10")
     await cat.press(texts.SKIP)
     await dan.press("0")

@@ -24,7 +24,7 @@ from bot.domain.events import Event, Shift
 from bot.domain.statuses import EventStatus, RsvpStatus
 from db import attendance, callouts, events, outbox, rsvps
 from db import cards as held_cards
-from db.cards import CALL, CHECKIN, EVENT, MYSHIFT, REMINDER
+from db.cards import CALL, CHECKIN, DEBRIEF, EVENT, MYSHIFT, REMINDER
 
 InlineKeyboardMarkup = keyboards.InlineKeyboardMarkup
 
@@ -101,7 +101,7 @@ def message(shown: Card, zone: ZoneInfo) -> tuple[str, InlineKeyboardMarkup | No
     return text, keyboards.rsvp(shown.shifts, shown.event.id, zone, shown.answers)
 
 
-async def my_shift_line(
+async def _my_shift_line(
     conn: AsyncConnection,
     at: datetime,
     *,
@@ -167,6 +167,20 @@ async def _checkin(
     return text, keyboards.check_in(shift.id)
 
 
+async def _debrief(
+    conn: AsyncConnection, event: Event, shift: Shift, volunteer_id: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """ "How many doors?": once they have said (by typing it), the number, and no buttons."""
+    text = texts.debrief_prompt(event)
+    person = next(
+        (p for p in await attendance.people(conn, shift.id) if p.volunteer_id == volunteer_id),
+        None,
+    )
+    if person is not None and person.doors is not None:
+        return texts.reminder_now(text, texts.doors_noted(person.doors)), None
+    return text, keyboards.doors(shift.id)
+
+
 async def _render(
     conn: AsyncConnection, at: datetime, held: held_cards.Held, event: Event, zone: ZoneInfo
 ) -> tuple[str, InlineKeyboardMarkup | None] | None:
@@ -184,13 +198,15 @@ async def _render(
     if not found:
         return None
     if held.kind == MYSHIFT:
-        return await my_shift_line(
+        return await _my_shift_line(
             conn, at, event=event, shift=found[0], volunteer_id=held.volunteer_id, zone=zone
         )
     if held.kind == REMINDER:
         return await _reminder(conn, at, event, found[0], held.volunteer_id, zone)
     if held.kind == CHECKIN:
         return await _checkin(conn, at, event, found[0], held.volunteer_id, zone)
+    if held.kind == DEBRIEF:
+        return await _debrief(conn, event, found[0], held.volunteer_id)
     return None
 
 

@@ -198,7 +198,7 @@ class TypedDoors:
 
 
 async def typed_doors(
-    conn: AsyncConnection, at: datetime, *, volunteer: Volunteer, doors: int
+    conn: AsyncConnection, at: datetime, *, volunteer: Volunteer, doors: int, zone: ZoneInfo
 ) -> TypedDoors | None:
     """Doors typed rather than tapped, for the session they came to that ended lately; None
     when there is no such session (the number was not a debrief answer)."""
@@ -208,6 +208,10 @@ async def typed_doors(
     if doors > DOORS_MAX:
         return TypedDoors(shift_id, kept=False)
     await attendance.debrief(conn, shift_id, volunteer.id, doors=doors)
+    # The "How many doors?" card would still offer buttons that overwrite what they typed.
+    found = await _shift_and_event(conn, shift_id)
+    if found is not None:
+        await refresh(conn, at, event_id=found[1].id, volunteer_ids=[volunteer.id], zone=zone)
     return TypedDoors(shift_id, kept=True)
 
 

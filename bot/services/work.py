@@ -117,8 +117,9 @@ async def _debrief(
     conn: AsyncConnection, settings: Settings, item: Work, shift: Shift, event: Event
 ) -> list[Outgoing]:
     text, markup = texts.debrief_prompt(event), keyboards.doors(shift.id).to_dict()
+    card = cards.marker(cards.DEBRIEF, event.id, [shift.id])
     return [
-        Outgoing(p.telegram_id, p.volunteer_id, "debrief", text, markup)  # type: ignore[arg-type]
+        Outgoing(p.telegram_id, p.volunteer_id, "debrief", text, markup, card=card)  # type: ignore[arg-type]
         for p in await attendance.reachable_going(conn, shift.id)
         if p.came and p.doors is None
     ]
