@@ -112,6 +112,13 @@ class UseName(CallbackData, prefix="name"):
 
 
 @dataclass(frozen=True)
+class CarryOn(CallbackData, prefix="go"):
+    """Carry on with a half-finished sign-up: asks the question it stopped at again."""
+
+    what: Literal["signup"] = "signup"
+
+
+@dataclass(frozen=True)
 class Choice(CallbackData):
     """A sign-up option tapped, or Done: ``av:sat``, ``ac:done``. The prefix says the step."""
 

@@ -27,6 +27,7 @@ from bot.callbacks import (
     CallFlow,
     CallShift,
     CantMakeIt,
+    CarryOn,
     CheckIn,
     Choice,
     Consent,
@@ -175,6 +176,10 @@ def my_shift(shift_id: int) -> InlineKeyboardMarkup:
             ]
         ]
     )
+
+
+def carry_on() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[_button(texts.CARRY_ON, CarryOn())]])
 
 
 def skip_reason() -> InlineKeyboardMarkup:

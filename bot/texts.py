@@ -163,7 +163,26 @@ CHANGE = {
 }
 SAVED = "Saved. ✔"
 NOT_SIGNED_UP = "You're not signed up yet. Send /start to sign up: it takes about a minute."
-FINISH_SIGNUP_FIRST = "Let's finish signing you up first."
+CARRY_ON = "Carry on signing up"
+# What each sign-up question asks for, to tell someone who stopped half-way where they are.
+STEP_ASKS_FOR = {
+    Step.NAME: "your name",
+    Step.LOCATION: "where you are",
+    Step.AVAILABILITY: "when you can help",
+    Step.ACTIVITIES: "what you like doing",
+    Step.PHONE: "your phone number, which you can skip",
+}
+
+
+def signup_unfinished(step: Step, answered: int, questions: int) -> str:
+    """For someone part-way through sign-up who tried something that needs them signed up."""
+    return (
+        f"You're nearly signed up: {answered} of {questions} questions answered. "
+        f"The next one is {STEP_ASKS_FOR[step]}. Tap below to carry on, then try again."
+    )
+
+
+SIGNUP_UNFINISHED_ALERT = "Let's finish signing you up first: see the message below."
 
 ASK_PAUSE = (
     "Pause shift calls for how long? You'll still get reminders for shifts you've said yes to."
@@ -382,8 +401,10 @@ def rsvp_card(
     organiser_line: str | None = None,
     answers: dict[int, str] | None = None,
     positions: dict[int, int] | None = None,
+    cancelled: Sequence[Shift] = (),
 ) -> str:
-    """A shift call or an event opened from a link, with the volunteer's own answers so far."""
+    """A shift call or an event opened from a link, with the volunteer's own answers so far and
+    the shifts it offered that have been cancelled since."""
     parts = [intro, event_card(event, shifts, zone)]
     if organiser_line:
         parts.append(f"💬 <i>{esc(organiser_line)}</i>")
@@ -392,8 +413,18 @@ def rsvp_card(
         for s in shifts
         if answers and s.id in answers
     ]
-    parts.append("\n".join(mine) if mine else TAP_A_SHIFT)
+    mine += [shift_cancelled_line(s, zone) for s in cancelled]
+    if not mine:
+        mine = [TAP_A_SHIFT if shifts else NOTHING_LEFT_TO_ANSWER]
+    parts.append("\n".join(mine))
     return "\n\n".join(parts)
+
+
+NOTHING_LEFT_TO_ANSWER = "These shifts have started, so there's nothing left to answer here."
+
+
+def shift_cancelled_line(shift: Shift, zone: ZoneInfo) -> str:
+    return f"❌ Cancelled: {timefmt.span(shift.starts_at, shift.ends_at, zone)}"
 
 
 def your_answer(status: str, shift: Shift, zone: ZoneInfo, position: int | None) -> str:
@@ -410,7 +441,13 @@ def shift_button(shift: Shift, status: str | None, zone: ZoneInfo) -> str:
     mark = {RsvpStatus.GOING: "✅ ", RsvpStatus.WAITLISTED: "⏳ ", RsvpStatus.MAYBE: "🤔 "}.get(
         status or "", ""
     )
-    left = f"{shift.places_left} left" if shift.places_left else "full, join waitlist"
+    # Only someone without a place is offered the waitlist: not those going or already on it.
+    if shift.places_left:
+        left = f"{shift.places_left} left"
+    elif status in (RsvpStatus.GOING, RsvpStatus.WAITLISTED):
+        left = "full"
+    else:
+        left = "full, join waitlist"
     return f"{mark}{timefmt.span(shift.starts_at, shift.ends_at, zone)} · {left}"
 
 
@@ -466,6 +503,15 @@ def my_shift(event: Event, shift: Shift, status: str, position: int | None, zone
     return f"<b>{esc(event.title)}</b> ({esc(event.area)})\n{answer}"
 
 
+def my_shift_cancelled(event: Event, shift: Shift, zone: ZoneInfo) -> str:
+    return f"<b>{esc(event.title)}</b> ({esc(event.area)})\n{shift_cancelled_line(shift, zone)}"
+
+
+def reminder_now(reminder: str, answer: str) -> str:
+    """A reminder whose question has been answered since, or overtaken by events."""
+    return f"{reminder}\n\n{answer}"
+
+
 def late_cancel_for_organiser(name: str, shift: Shift, event: Event, zone: ZoneInfo) -> str:
     return (
         f"⚠️ {esc(name)} can't make it to {timefmt.span(shift.starts_at, shift.ends_at, zone)}, "
@@ -482,7 +528,7 @@ def late_reason_for_organiser(name: str, reason: str) -> str:
 
 ROSTER_NONE = "There are no upcoming events in your area. Create one with /newevent."
 ROSTER_LABELS = {
-    RsvpStatus.GOING: "Going",
+    RsvpStatus.GOING: "Said going",
     RsvpStatus.WAITLISTED: "Waitlist",
     RsvpStatus.MAYBE: "Maybe",
     RsvpStatus.CANT: "Can't",
@@ -493,8 +539,10 @@ def roster_shift(
     shift: Shift,
     zone: ZoneInfo,
     groups: dict[str, list[tuple[str, str | None]]],
+    turnout: reports.Named | None = None,
 ) -> str:
-    """One shift's answers with names and phone numbers: only its area's organisers see this."""
+    """One shift's answers with names and phone numbers: only its area's organisers see this.
+    Once check-in has begun, who came, in the words of every report."""
     lines = [
         f"<b>{timefmt.span(shift.starts_at, shift.ends_at, zone)}</b> ({shift.capacity} places)"
     ]
@@ -506,6 +554,8 @@ def roster_shift(
                 esc(name) + (f" ({esc(phone)})" if phone else "") for name, phone in people
             )
         lines.append(line)
+        if status == RsvpStatus.GOING and turnout is not None:
+            lines.append(_names_by_figure(turnout, counted=True))
     return "\n".join(lines)
 
 
@@ -1005,6 +1055,7 @@ RUNNING_LATE = "Running late"
 CANT_COME = "Can't come"
 CHECKED_IN = "Thanks, you're checked in. Have a great session! 🙌"
 ALREADY_CHECKED_IN = "You're already checked in. Thank you!"
+CHECKED_IN_LINE = "✅ You're checked in."
 LATE_NOTED = "No problem, I've told the organiser you're on your way."
 CANT_COME_NOTED = "Thanks for letting us know. I hope all's well."
 NOTHING_TO_CHECK_IN = (
@@ -1050,6 +1101,10 @@ def debrief_prompt(event: Event) -> str:
     return f"Thanks for coming to {esc(event.title)}! 🙏 How many doors did you knock?"
 
 
+def doors_noted(doors: int) -> str:
+    return f"✅ Doors knocked: {doors:,}"
+
+
 def chaser(event: Event, deadline: datetime, zone: ZoneInfo) -> str:
     return (
         f"Just checking: can you help with {esc(event.title)}? We'd love to know by "
@@ -1068,59 +1123,67 @@ def names_list(names: Sequence[str]) -> str:
     return ", ".join(esc(n) for n in names) if names else "none"
 
 
-def _walk_ins(count: int) -> str:
-    return f", plus {count} walk-in{'s' if count != 1 else ''}" if count else ""
+def turnout_figures(figures: reports.Turnout) -> str:
+    """The one wording of a shift's turnout, in every report: said going, of them came,
+    walk-ins, running late, then no-shows (or, before the end, those not here yet)."""
+    last = (
+        f"no-shows {figures.no_shows:,}" if figures.over else f"not here yet {figures.not_here:,}"
+    )
+    return (
+        f"said going {figures.said_going:,}, of them came {figures.came:,}, "
+        f"walk-ins {figures.walk_ins:,}, running late {figures.running_late:,}, {last}"
+    )
 
 
-def turnout_report(
-    shift: Shift,
-    event: Event,
-    zone: ZoneInfo,
-    *,
-    here: int,
-    going: int,
-    late: Sequence[str],
-    missing: Sequence[str],
-    walk_ins: int,
-) -> str:
+def _names_by_figure(named: reports.Named, *, counted: bool = False) -> str:
+    """Who is behind each figure after "said going", one line each ("Walk-ins: 1 - Zoe" on the
+    roster, whose lines are counted, "Walk-ins: Zoe" in reports, whose figures come first)."""
+    lines = [
+        ("Of them came", named.came),
+        ("Walk-ins", named.walk_ins),
+        ("Running late", named.running_late),
+        ("No-shows" if named.figures.over else "Not here yet", named.not_here),
+    ]
+    if counted:
+        return "\n".join(
+            f"{label}: {len(names)}" + (f" - {names_list(names)}" if names else "")
+            for label, names in lines
+        )
+    return "\n".join(f"{label}: {names_list(names)}" for label, names in lines)
+
+
+def turnout_report(shift: Shift, event: Event, zone: ZoneInfo, named: reports.Named) -> str:
+    figures = turnout_figures(named.figures)
     return (
         f"📋 <b>{timefmt.day_and_time(shift.starts_at, zone)} {esc(event.title)}</b>: "
-        f"{here} of {going} here{_walk_ins(walk_ins)}; {len(late)} running late, "
-        f"{len(missing)} not seen.\n"
-        f"Running late: {names_list(late)}\nNot seen: {names_list(missing)}\n"
+        f"{figures[0].upper()}{figures[1:]}.\n"
+        f"{_names_by_figure(named)}\n"
         "Correct anyone with /roster."
     )
 
 
 def final_report(
-    shift: Shift,
-    event: Event,
-    zone: ZoneInfo,
-    *,
-    came: int,
-    going: int,
-    walk_ins: int,
-    no_shows: Sequence[str],
-    doors: int,
+    shift: Shift, event: Event, zone: ZoneInfo, named: reports.Named, doors: int
 ) -> str:
     when = timefmt.span(shift.starts_at, shift.ends_at, zone)
+    figures = turnout_figures(named.figures)
     return (
         f"✅ <b>Final: {when} {esc(event.title)}</b>\n"
-        f"{came} of {going} who said yes came{_walk_ins(walk_ins)}. Doors knocked: {doors:,}.\n"
-        f"No-shows: {names_list(no_shows)}"
+        f"{figures[0].upper()}{figures[1:]}. Doors knocked: {doors:,}.\n"
+        f"No-shows: {names_list(named.not_here)}"
     )
 
 
 def digest(
     day_label: str,
-    yesterday: Sequence[tuple[str, int, int, int]],
+    yesterday: Sequence[tuple[str, reports.Turnout, int]],
     coming: Sequence[tuple[str, int, int]],
 ) -> str:
     """The coordinators' morning note: yesterday's turnout and the next 7 days' staffing."""
     lines = [f"☀️ <b>Good morning! Muster digest for {day_label}</b>", "", "<b>Yesterday</b>"]
     lines += [
-        f"• {esc(name)}: {came} of {said} came, {doors:,} doors"
-        for name, said, came, doors in yesterday
+        f"• {esc(name)}: {turnout_figures(figures)}, {doors:,} doors"
+        for name, figures, doors in yesterday
     ] or ["• No sessions."]
     lines += ["", "<b>Next 7 days</b>"]
     lines += [
@@ -1146,11 +1209,24 @@ def close_report(
     return "\n".join(lines)
 
 
+def estimate(value: float) -> str:
+    """A figure worked out from rates (expected helpers), as computed: one decimal below 10,
+    whole above, "less than 1" for a fraction of a person, and never rounded up, so "1 expected
+    of the 1 needed" can only mean there is no shortage."""
+    if value <= 0:
+        return "0"
+    if value < 1:
+        return "less than 1"
+    if value < 10:
+        tenths = math.floor(value * 10 + 1e-9)
+        return f"{tenths // 10}" if tenths % 10 == 0 else f"{tenths / 10:.1f}"
+    return f"{math.floor(value + 1e-9):,}"
+
+
 def forecast_warning(
     shift: Shift, event: Event, zone: ZoneInfo, expected: float, needed: int
 ) -> str:
-    # Never rounded up: "about 1 expected of the 1 needed" for 0.7 would read as no shortage.
-    likely = f"{expected:.0f}" if expected.is_integer() else f"fewer than {math.ceil(expected)}"
+    likely = estimate(expected)
     return (
         f"⚠️ <b>{timefmt.span(shift.starts_at, shift.ends_at, zone)} {esc(event.title)}</b> may be "
         f"short: {likely} expected of the {needed} needed, from past turnout. "
@@ -1234,7 +1310,7 @@ def attendance_rate(percent: int | None) -> str:
 
 
 def summary(period: str, scope: str, totals: Totals, *, within_areas: bool) -> str:
-    walk_ins = f" ({plural(totals.walk_ins, 'walk-in')})" if totals.walk_ins else ""
+    figures = totals.turnout
     rate = attendance_rate(totals.percent) + (
         " (nobody said going)" if totals.percent is None else " of those who said going came"
     )
@@ -1244,10 +1320,13 @@ def summary(period: str, scope: str, totals: Totals, *, within_areas: bool) -> s
         f"{scope}\n\n"
         f"Events: {totals.events:,}\n"
         f"Shifts: {totals.shifts:,}\n"
-        f"Said going: {totals.going:,}\n"
-        f"Came: {totals.came:,}{walk_ins}\n"
-        f"Attendance rate: {rate}\n"
-        f"No-shows: {totals.no_shows:,}\n"
+        f"Said going: {figures.said_going:,}\n"
+        f"Of them came: {figures.came:,}\n"
+        f"Walk-ins: {figures.walk_ins:,}\n"
+        f"Running late: {figures.running_late:,}\n"
+        f"No-shows: {figures.no_shows:,}\n"
+        + (f"Not here yet: {totals.not_here_yet:,}\n" if totals.not_here_yet else "")
+        + f"Attendance rate: {rate}\n"
         f"Doors knocked: {totals.doors:,}\n"
         f"{joined}: {totals.sign_ups:,}"
     )
@@ -1273,20 +1352,9 @@ def turnout_event(title: str, area: str, shift_lines: Sequence[str]) -> str:
 
 def turnout_shift(figures: ShiftFigures, zone: ZoneInfo, at: datetime) -> str:
     when = timefmt.span(figures.starts_at, figures.ends_at, zone)
-    extras = []
-    if figures.walk_ins:
-        extras.append(plural(figures.walk_ins, "walk-in"))
-    if figures.late:
-        extras.append(f"{figures.late} running late")
-    came = f"{figures.came}" + (f" ({', '.join(extras)})" if extras else "")
-    if figures.over:
-        after = f"no-shows {figures.no_shows}"
-    elif figures.starts_at <= at:
-        came += " so far"
-        after = "on now"
-    else:
-        after = "not started yet"
-    return f"• {when}: said going {figures.going}, came {came}, {after}, doors {figures.doors:,}"
+    if figures.starts_at > at:
+        return f"• {when}: said going {figures.going:,}, not started yet"
+    return f"• {when}: {turnout_figures(figures.turnout)}, doors {figures.doors:,}"
 
 
 def turnout_more(count: int) -> str:
@@ -1311,7 +1379,7 @@ def export_volunteers_caption(count: int) -> str:
 
 
 CHART_GOING = "Said going"
-CHART_CAME = "Came"
+CHART_CAME = "Came (walk-ins too)"
 CHART_AXIS = "Volunteers"
 CHART_WEEK = "w/c"
 

@@ -134,6 +134,14 @@ class OnShift:
         return came(self.checked_in_at, self.attendance)
 
     @property
+    def said_going(self) -> bool:
+        return self.status == RsvpStatus.GOING and not self.walk_in
+
+    @property
+    def running_late(self) -> bool:
+        return self.running_late_at is not None
+
+    @property
     def reachable(self) -> bool:
         return can_message(self.telegram_id, self.unreachable_at)
 

@@ -36,6 +36,10 @@ class Outgoing:
     # The volunteer a message to someone else is about (an organiser's alert quoting them), so
     # that erasing them clears it too.
     about: int | None = None
+    # A card (db.cards.marker): found again when the answer it shows changes.
+    card: dict[str, Any] | None = None
+    # Not a new message: the text and buttons of this earlier message of ``chat_id`` become these.
+    edit_of: int | None = None
 
 
 async def enqueue(conn: AsyncConnection, messages: Iterable[Outgoing], *, at: datetime) -> int:
@@ -53,6 +57,8 @@ async def enqueue(conn: AsyncConnection, messages: Iterable[Outgoing], *, at: da
                 **({"document": message.document} if message.document else {}),
                 **({"progress_of": message.progress_of} if message.progress_of else {}),
                 **({"about": message.about} if message.about else {}),
+                **({"card": message.card} if message.card else {}),
+                **({"edit_of": message.edit_of} if message.edit_of else {}),
             },
             "status": OutboxStatus.PENDING,
             "attempts": 0,

@@ -12,6 +12,7 @@ from bot.domain.statuses import VolunteerStatus
 from db import outbox, state
 from db.schema import (
     audit_log,
+    cards,
     consents,
     events,
     roles,
@@ -133,7 +134,7 @@ async def erase(conn: AsyncConnection, volunteer_id: int, *, at: datetime) -> No
             }
         )
     )
-    for table in (volunteer_availability, volunteer_activities, roles):
+    for table in (volunteer_availability, volunteer_activities, roles, cards):
         await conn.execute(delete(table).where(table.c.volunteer_id == volunteer_id))
     # Their answers and attendance stay as anonymous counts, without anything they typed.
     await conn.execute(

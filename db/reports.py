@@ -67,7 +67,8 @@ async def shift_figures(
             _count(CAME).label("came"),
             _count(and_(SAID_GOING, CAME)).label("kept"),
             _count(and_(CAME, rsvps.c.walk_in.is_(True))).label("walk_ins"),
-            _count(and_(CAME, rsvps.c.running_late_at.is_not(None))).label("late"),
+            # Running late and not here (yet): bot.domain.reports.Turnout.
+            _count(and_(SAID_GOING, ~CAME, rsvps.c.running_late_at.is_not(None))).label("late"),
             func.coalesce(func.sum(rsvps.c.doors), 0).label("doors"),
         )
         .select_from(
@@ -107,11 +108,9 @@ async def shift_figures(
                 capacity=row.capacity,
                 going=int(row.going),
                 came=int(row.came),
+                # No-shows are those who said going less those of them who came, once over
+                # (bot.domain.reports.Turnout).
                 kept=int(row.kept),
-                # Said going and did not come: those who said going less those of them who came.
-                # (Counted this way because DID_NOT_COME's NOT turns SQL's NULL from CAME, for a
-                # row never checked in nor corrected, into NULL rather than true.)
-                no_shows=int(row.going) - int(row.kept) if over else 0,
                 walk_ins=int(row.walk_ins),
                 late=int(row.late),
                 doors=int(row.doors),

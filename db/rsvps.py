@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain.events import open_for_answers
 from bot.domain.rsvp import Outcome, Promotion, ShiftClosed
 from bot.domain.statuses import ANSWERS, INTERESTED, EventStatus, RsvpStatus
+from db.attendance import came
 from db.schema import events, rsvps, shifts, volunteers
 
 
@@ -154,6 +155,17 @@ async def respond(
     return Outcome(shift_id, status, previous, where, promoted)
 
 
+async def waiting(conn: AsyncConnection, shift_id: int) -> list[int]:
+    """Who is on a shift's waitlist, in queue order (volunteer ids)."""
+    return list(
+        await conn.scalars(
+            select(rsvps.c.volunteer_id)
+            .where(rsvps.c.shift_id == shift_id, rsvps.c.status == RsvpStatus.WAITLISTED)
+            .order_by(rsvps.c.waitlist_seq)
+        )
+    )
+
+
 async def set_reason(conn: AsyncConnection, shift_id: int, volunteer_id: int, reason: str) -> None:
     await conn.execute(
         update(rsvps)
@@ -228,6 +240,13 @@ class RosterLine:
     name: str | None
     phone: str | None
     position: int | None
+    walk_in: bool = False
+    came: bool = False
+    running_late: bool = False
+
+    @property
+    def said_going(self) -> bool:
+        return self.status == RsvpStatus.GOING and not self.walk_in
 
 
 async def roster(conn: AsyncConnection, shift_ids: list[int]) -> list[RosterLine]:
@@ -238,6 +257,10 @@ async def roster(conn: AsyncConnection, shift_ids: list[int]) -> list[RosterLine
             volunteers.c.name,
             volunteers.c.phone,
             rsvps.c.waitlist_seq,
+            rsvps.c.walk_in,
+            rsvps.c.checked_in_at,
+            rsvps.c.attendance,
+            rsvps.c.running_late_at,
         )
         .join(volunteers, volunteers.c.id == rsvps.c.volunteer_id)
         .where(rsvps.c.shift_id.in_(shift_ids))
@@ -250,7 +273,18 @@ async def roster(conn: AsyncConnection, shift_ids: list[int]) -> list[RosterLine
         if row.status == RsvpStatus.WAITLISTED:
             waiting[row.shift_id] = waiting.get(row.shift_id, 0) + 1
             where = waiting[row.shift_id]
-        lines.append(RosterLine(row.shift_id, row.status, row.name, row.phone, where))
+        lines.append(
+            RosterLine(
+                row.shift_id,
+                row.status,
+                row.name,
+                row.phone,
+                where,
+                walk_in=bool(row.walk_in),
+                came=came(row.checked_in_at, row.attendance),
+                running_late=row.running_late_at is not None,
+            )
+        )
     return lines
 
 

@@ -276,6 +276,27 @@ Index("ix_outbox_callout_status", outbox.c.callout_id, outbox.c.status)
 # Every tap on a delivered call finds its call by the message it was on.
 Index("ix_outbox_chat_message", outbox.c.chat_id, outbox.c.message_id)
 
+# RSVP cards sent as direct answers (an event opened from its link, a card or a line from
+# /myshifts), so that they are edited when the answer or the shift changes (bot.services.cards).
+# Cards delivered by the outbox (shift calls, chasers, reminders) are found from its rows.
+cards = Table(
+    "cards",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "volunteer_id", Integer, ForeignKey("volunteers.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("message_id", BigInteger, nullable=False),
+    # event | myshift (bot.services.cards.CardKind)
+    Column("kind", String(16), nullable=False),
+    Column("event_id", Integer, ForeignKey("events.id", ondelete="CASCADE"), nullable=False),
+    Column("shift_ids", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("chat_id", "message_id", name="uq_cards_chat_message"),
+)
+Index("ix_cards_volunteer_event", cards.c.volunteer_id, cards.c.event_id)
+
 # Every piece of scheduled work (reminders, chasers, check-in prompts, debriefs, reports) is a row
 # with a due time. Running one claims it, queues its messages in the outbox and marks it done in
 # one transaction, so a crash or restart neither loses it nor runs it twice.

@@ -106,6 +106,7 @@ def register(application: Application) -> None:
     buttons: dict[type[callbacks.CallbackData], common.Handler] = {
         callbacks.Consent: signup.consent,
         callbacks.UseName: signup.use_telegram_name,
+        callbacks.CarryOn: signup.carry_on,
         callbacks.Choice: signup.on_choice,
         callbacks.EditProfile: profile.edit,
         callbacks.Pause: profile.pause_chosen,

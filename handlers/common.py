@@ -21,6 +21,7 @@ from bot.botapi import MusterBot
 from bot.commands import sections
 from bot.context import MusterContext
 from bot.domain.permissions import Access, Role
+from bot.domain.signup import ORDER
 from bot.domain.volunteers import Volunteer
 from bot.services import actors
 
@@ -33,6 +34,29 @@ Guarded = Callable[[Update, MusterContext, Access], Awaitable[Any]]
 async def load_volunteer(conn: AsyncConnection, user: User) -> Volunteer | None:
     """The volunteer behind ``user`` (see bot.services.actors.load_volunteer)."""
     return await actors.load_volunteer(conn, user.id, user.username)
+
+
+async def not_signed_up(
+    update: Update, context: MusterContext, volunteer: Volunteer | None
+) -> None:
+    """The one answer to someone who tried what needs them signed up and is not: part-way
+    through sign-up, where they are and a button to carry on; otherwise, how to sign up."""
+    query = update.callback_query
+    step = volunteer.step if volunteer is not None and not volunteer.signed_up else None
+    if step is None:
+        if query is not None:
+            await query.answer(texts.NOT_SIGNED_UP, show_alert=True)
+        elif update.effective_message is not None:
+            await update.effective_message.reply_text(texts.NOT_SIGNED_UP)
+        return
+    if query is not None:
+        await query.answer(texts.SIGNUP_UNFINISHED_ALERT, show_alert=True)
+    assert update.effective_chat
+    await context.bot.send_message(
+        update.effective_chat.id,
+        texts.signup_unfinished(step, ORDER.index(step), len(ORDER)),
+        reply_markup=keyboards.carry_on(),
+    )
 
 
 def requires(role: Role) -> Callable[[Guarded], Handler]:

@@ -16,7 +16,7 @@ from bot.domain.statuses import RsvpStatus
 from bot.domain.volunteers import Volunteer
 from bot.services import actors, dayof
 from bot.services.dayof import CheckInAction, NotOrganiser, Said, Sheet
-from handlers.common import load_volunteer
+from handlers.common import load_volunteer, not_signed_up
 from handlers.rsvp import ask_reason, record_answer
 
 NOTE_MAX = 500
@@ -38,10 +38,7 @@ async def _volunteer(
     assert update.effective_user
     volunteer = await load_volunteer(conn, update.effective_user)
     if volunteer is None or not volunteer.signed_up:
-        if update.callback_query:
-            await update.callback_query.answer(texts.NOT_SIGNED_UP, show_alert=True)
-        elif update.effective_message:
-            await update.effective_message.reply_text(texts.NOT_SIGNED_UP)
+        await not_signed_up(update, context, volunteer)
         return None
     return volunteer
 
@@ -117,7 +114,8 @@ async def here(update: Update, context: MusterContext) -> None:
         volunteer = await _volunteer(update, context, conn)
         if volunteer is None:
             return
-        done = await dayof.here(conn, at, volunteer)
+        done = await dayof.here(conn, at, volunteer, zone=zone)
+    context.wake_outbox()  # for edits of their cards
     if done.said is not None:
         await message.reply_text(SAID[done.said])
         return
@@ -144,7 +142,9 @@ async def by_location(update: Update, context: MusterContext, volunteer: Volunte
             latitude=message.location.latitude,
             longitude=message.location.longitude,
             radius_km=context.settings.checkin_radius_metres / 1000,
+            zone=context.settings.zone,
         )
+    context.wake_outbox()  # for edits of their cards
     if said is None:
         return False
     await message.reply_text(SAID[said])
@@ -200,9 +200,12 @@ async def on_free_text(update: Update, context: MusterContext, volunteer: Volunt
         return False
     at = clock.now()
     async with context.db.begin() as conn:
-        typed = await dayof.typed_doors(conn, at, volunteer=volunteer, doors=int(words))
+        typed = await dayof.typed_doors(
+            conn, at, volunteer=volunteer, doors=int(words), zone=context.settings.zone
+        )
     if typed is None:
         return False
+    context.wake_outbox()  # the "How many doors?" card now says how many
     if not typed.kept:
         await message.reply_text(texts.DEBRIEF_NUMBER)
         return True
@@ -249,11 +252,17 @@ async def mark(update: Update, context: MusterContext) -> None:
         access = await actors.access(conn, context.settings.admin_ids, update.effective_user.id)
         try:
             sheet = await dayof.toggle_attendance(
-                conn, access, pressed.shift_id, pressed.volunteer_id
+                conn,
+                access,
+                pressed.shift_id,
+                pressed.volunteer_id,
+                at=clock.now(),
+                zone=context.settings.zone,
             )
         except NotOrganiser:
             await query.answer(texts.not_allowed("organiser"), show_alert=True)
             return
+    context.wake_outbox()  # the volunteer's "Are you there?" card changes with it
     if sheet is None:
         await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
         return

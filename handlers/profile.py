@@ -12,7 +12,7 @@ from bot.context import MusterContext
 from bot.domain.places import PlaceSource
 from bot.domain.volunteers import Volunteer
 from bot.services import volunteers
-from handlers.common import load_volunteer
+from handlers.common import load_volunteer, not_signed_up
 from handlers.questions import ask
 
 PAUSE_LENGTHS: dict[PauseLength, timedelta | None] = {
@@ -50,13 +50,8 @@ async def _signed_up(update: Update, context: MusterContext) -> Volunteer | None
     assert update.effective_user and update.effective_message
     async with context.db.begin() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
-    if volunteer is None:
-        await update.effective_message.reply_text(texts.NOT_SIGNED_UP)
-        return None
-    if not volunteer.signed_up:
-        await update.effective_message.reply_text(texts.FINISH_SIGNUP_FIRST)
-        assert volunteer.step is not None
-        await ask(update.effective_message, context, volunteer, volunteer.step)
+    if volunteer is None or not volunteer.signed_up:
+        await not_signed_up(update, context, volunteer)
         return None
     return volunteer
 

@@ -26,7 +26,7 @@ from bot.domain import reports
 from bot.domain.permissions import Access, Role
 from bot.domain.reports import BadPeriod, Request
 from bot.services import reports as svc
-from handlers.common import requires
+from handlers.common import load_volunteer, not_signed_up, requires
 
 # Telegram allows 4,096 characters a message; blocks are packed up to this.
 MESSAGE_LIMIT = 4000
@@ -274,8 +274,9 @@ async def _set_shown(update: Update, context: MusterContext, shown: bool) -> Non
     user = update.effective_user
     async with context.db.begin() as conn:
         changed = await svc.set_shown(conn, user.id, user.username, shown)
+        volunteer = None if changed else await load_volunteer(conn, user)
     if not changed:
-        await update.effective_message.reply_text(texts.NOT_SIGNED_UP)
+        await not_signed_up(update, context, volunteer)
         return
     await update.effective_message.reply_text(
         texts.SHOWN_ON_LEADERBOARD if shown else texts.HIDDEN_FROM_LEADERBOARD

@@ -18,7 +18,7 @@ from bot import texts
 from bot.context import MusterContext
 from bot.domain.signup import Step
 from handlers import dayof, rsvp, signup
-from handlers.common import load_volunteer
+from handlers.common import load_volunteer, not_signed_up
 
 
 async def on_text(update: Update, context: MusterContext) -> None:
@@ -47,7 +47,10 @@ async def on_location(update: Update, context: MusterContext) -> None:
         if not await dayof.by_location(update, context, volunteer):
             await message.reply_text(texts.NOTHING_TO_CHECK_IN)
         return
-    if volunteer is None or volunteer.step is not Step.LOCATION:
-        await message.reply_text(texts.NOT_SIGNED_UP if volunteer is None else texts.UNKNOWN_TEXT)
+    if volunteer is None or (not volunteer.signed_up and volunteer.step is not Step.LOCATION):
+        await not_signed_up(update, context, volunteer)
+        return
+    if volunteer.step is not Step.LOCATION:
+        await message.reply_text(texts.UNKNOWN_TEXT)
         return
     await signup.answer_location(update, context, volunteer)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Message, Update
@@ -19,31 +20,41 @@ from bot.domain.permissions import Access, Role
 from bot.domain.rsvp import read_answer
 from bot.domain.statuses import RsvpStatus
 from bot.domain.volunteers import Volunteer
+from bot.services import cards
 from bot.services import rsvps as answering
-from handlers.common import load_volunteer, requires
+from handlers.common import load_volunteer, not_signed_up, requires
 
 # --- Showing an RSVP card -----------------------------------------------------------------------
 
 
 def _render(
-    card: answering.Card, context: MusterContext
-) -> tuple[str, keyboards.InlineKeyboardMarkup]:
+    card: cards.Card, context: MusterContext
+) -> tuple[str, keyboards.InlineKeyboardMarkup | None]:
     """The text and keyboard of an RSVP message."""
-    zone = context.settings.zone
-    text = texts.rsvp_card(
-        texts.CALL_INTRO if card.from_call else texts.EVENT_INTRO,
-        card.event,
-        card.shifts,
-        zone,
-        organiser_line=card.organiser_line,
-        answers=card.answers,
-        positions=card.positions,
-    )
-    return text, keyboards.rsvp(card.shifts, card.event.id, zone, card.answers)
+    return cards.message(card, context.settings.zone)
 
 
-async def _refresh(message: Message, text: str, markup: keyboards.InlineKeyboardMarkup) -> None:
-    # A call message that can no longer be edited (deleted, too old) keeps what it showed.
+async def _remember(
+    context: MusterContext, sent: Message, kind: str, card: cards.Card | None = None, **kw: Any
+) -> None:
+    """Note a card just sent, so that it is edited when the answer it shows changes: an RSVP
+    ``card``, or a /myshifts line given as ``volunteer_id``, ``event_id`` and ``shift_ids``."""
+    if card is not None:
+        kw = {
+            "volunteer_id": card.volunteer_id,
+            "event_id": card.event.id,
+            "shift_ids": [s.id for s in card.shifts],
+        }
+    async with context.db.begin() as conn:
+        await cards.remember(
+            conn, clock.now(), chat_id=sent.chat.id, message_id=sent.message_id, kind=kind, **kw
+        )
+
+
+async def _refresh(
+    message: Message, text: str, markup: keyboards.InlineKeyboardMarkup | None
+) -> None:
+    # A card that can no longer be edited (deleted, too old) keeps what it showed.
     with contextlib.suppress(BadRequest):
         await message.edit_text(text, reply_markup=markup)
 
@@ -61,7 +72,8 @@ async def open_event_link(context: MusterContext, telegram_id: int, payload: str
         await context.bot.send_message(telegram_id, texts.EVENT_GONE)
         return True
     text, markup = _render(card, context)
-    await context.bot.send_message(telegram_id, text, reply_markup=markup)
+    sent = await context.bot.send_message(telegram_id, text, reply_markup=markup)
+    await _remember(context, sent, cards.EVENT, card)
     return True
 
 
@@ -116,7 +128,7 @@ async def _volunteer_for_tap(
     assert update.callback_query and update.effective_user
     volunteer = await load_volunteer(conn, update.effective_user)
     if volunteer is None or not volunteer.signed_up:
-        await update.callback_query.answer(texts.NOT_SIGNED_UP, show_alert=True)
+        await not_signed_up(update, context, volunteer)
         return None
     return volunteer
 
@@ -223,7 +235,8 @@ async def on_free_text(update: Update, context: MusterContext, volunteer: Volunt
     answered = worded.answered
     if answered is None:  # going, but to which of the call's shifts?
         await message.reply_text(texts.WHICH_SHIFT)
-        await message.reply_text(text, reply_markup=markup)
+        sent = await message.reply_text(text, reply_markup=markup)
+        await _remember(context, sent, cards.EVENT, worded.card)
         return True
     if answer == RsvpStatus.MAYBE and not answered.outcomes:  # all answered already
         await message.reply_text(texts.ALREADY_ANSWERED)
@@ -280,7 +293,7 @@ async def myshifts(update: Update, context: MusterContext) -> None:
     async with context.db.connect() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
         if volunteer is None or not volunteer.signed_up:
-            await message.reply_text(texts.NOT_SIGNED_UP)
+            await not_signed_up(update, context, volunteer)
             return
         mine = await answering.my_shifts(conn, at, volunteer)
     if not mine:
@@ -289,9 +302,17 @@ async def myshifts(update: Update, context: MusterContext) -> None:
     await message.reply_text(texts.MYSHIFTS_HEADER)
     zone = context.settings.zone
     for item in mine:
-        await message.reply_text(
+        sent = await message.reply_text(
             texts.my_shift(item.event, item.shift, item.status, item.position, zone),
             reply_markup=keyboards.my_shift(item.shift.id),
+        )
+        await _remember(
+            context,
+            sent,
+            cards.MYSHIFT,
+            volunteer_id=volunteer.id,
+            event_id=item.event.id,
+            shift_ids=[item.shift.id],
         )
 
 
@@ -311,7 +332,8 @@ async def myshift_change(update: Update, context: MusterContext) -> None:
         return
     await query.answer()
     text, markup = _render(card, context)
-    await query.message.reply_text(text, reply_markup=markup)
+    sent = await query.message.reply_text(text, reply_markup=markup)
+    await _remember(context, sent, cards.EVENT, card)
 
 
 async def myshift_cancel(update: Update, context: MusterContext) -> None:
@@ -354,6 +376,6 @@ async def roster(update: Update, context: MusterContext, access: Access) -> None
         await message.reply_text(f"<b>{texts.esc(event.title)}</b> ({texts.esc(event.area)})")
         for item in shifts:
             await message.reply_text(
-                texts.roster_shift(item.shift, zone, item.groups),
+                texts.roster_shift(item.shift, zone, item.groups, item.turnout),
                 reply_markup=keyboards.correct(item.shift.id) if item.correctable else None,
             )

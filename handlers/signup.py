@@ -26,7 +26,7 @@ from bot.domain.signup import (
 )
 from bot.domain.volunteers import Volunteer
 from bot.services import volunteers
-from handlers.common import load_volunteer
+from handlers.common import load_volunteer, not_signed_up
 from handlers.profile import profile_text, send_profile
 from handlers.questions import ask
 
@@ -57,6 +57,20 @@ async def start(update: Update, context: MusterContext) -> None:
         await hand_on(update.effective_message, context, payload)
     else:
         await send_profile(update.effective_message, context, volunteer, clock.now())
+
+
+async def carry_on(update: Update, context: MusterContext) -> None:
+    """ "Carry on signing up": the question sign-up stopped at, again."""
+    query = update.callback_query
+    assert query and update.effective_user and isinstance(query.message, Message)
+    async with context.db.begin() as conn:
+        volunteer = await load_volunteer(conn, update.effective_user)
+    if volunteer is None or volunteer.signed_up or volunteer.step is None:
+        await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
+        return
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    await ask(query.message, context, volunteer, volunteer.step)
 
 
 async def consent(update: Update, context: MusterContext) -> None:
@@ -167,10 +181,11 @@ async def on_contact(update: Update, context: MusterContext) -> None:
     at = clock.now()
     async with context.db.begin() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
-        if volunteer is None or volunteer.step is not Step.PHONE:
-            await message.reply_text(
-                texts.NOT_SIGNED_UP if volunteer is None else texts.UNKNOWN_TEXT
-            )
+        if volunteer is None or (not volunteer.signed_up and volunteer.step is not Step.PHONE):
+            await not_signed_up(update, context, volunteer)
+            return
+        if volunteer.step is not Step.PHONE:
+            await message.reply_text(texts.UNKNOWN_TEXT)
             return
         if message.contact.user_id != update.effective_user.id:
             await message.reply_text(texts.OWN_NUMBER_ONLY, reply_markup=keyboards.share_phone())

@@ -462,6 +462,8 @@ class OutboxSender:
         try:
             markup = row.payload.get("reply_markup")
             venue = row.payload.get("venue")
+            if edit_of := row.payload.get("edit_of"):
+                return await self._edit_card(row, edit_of, markup)
             if venue:
                 # A meeting point on the map, with its name and address.
                 message = await self._bot.send_venue(row.chat_id, **venue)
@@ -501,6 +503,30 @@ class OutboxSender:
         log.warning("outbox: Telegram asked us to slow down; pausing %.0f s", seconds)
         self._pace.pause(seconds)
         self._vitals.told_to_wait(seconds)
+
+    async def _edit_card(self, row: Claimed, message_id: int, markup: object) -> Outcome:
+        """Bring an earlier card up to date. Telegram refuses edits of messages that are gone or
+        too old, and of ones that already say this: each is recorded on the row (failed, or sent
+        for "not modified") and never tried again. The row keeps no message id: it is not a
+        message of its own."""
+        assert row.chat_id is not None
+        # Without a keyboard, the card's buttons go.
+        extra = {"link_preview_options": _NO_PREVIEW_JSON}
+        if markup:
+            extra["reply_markup"] = json.dumps(markup)
+        try:
+            await self._bot.edit_message_text(
+                row.payload["text"],
+                chat_id=row.chat_id,
+                message_id=message_id,
+                parse_mode=ParseMode.HTML,
+                api_kwargs=extra,
+            )
+        except BadRequest as error:
+            if "not modified" in error.message.lower():
+                return Outcome(row, OutboxStatus.SENT)
+            raise
+        return Outcome(row, OutboxStatus.SENT)
 
     def _failure(self, row: Claimed, error: Exception) -> Outcome:
         name = type(error).__name__

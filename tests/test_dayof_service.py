@@ -151,15 +151,15 @@ async def test_here_checks_in_to_ones_own_session_or_offers_those_on(
     async with each_engine.begin() as conn:
         amy = await _person(conn, "Amy", 10_001)
         ben = await _person(conn, "Ben", 10_002)
-        assert await dayof.here(conn, clock.now(), amy) == Here(None, ())  # nothing on
+        assert await dayof.here(conn, clock.now(), amy, zone=ZONE) == Here(None, ())  # nothing on
         doors = await _session(conn, "Doors", timedelta(minutes=30))
         stall = await _session(conn, "Stall", timedelta(minutes=-30))
         await _going(conn, doors, amy)
     async with each_engine.begin() as conn:
-        assert await dayof.here(conn, clock.now(), amy) == Here(Said.CHECKED_IN)
+        assert await dayof.here(conn, clock.now(), amy, zone=ZONE) == Here(Said.CHECKED_IN)
         assert (await _row(conn, doors, amy))["checked_in_at"] == clock.now()
         # Ben said nothing: both sessions on now are offered, soonest first.
-        offered = await dayof.here(conn, clock.now(), ben)
+        offered = await dayof.here(conn, clock.now(), ben, zone=ZONE)
     assert offered.said is None
     assert [(shift.id, event.title) for shift, event in offered.sessions] == [
         (stall, "Stall"),
@@ -171,12 +171,12 @@ async def test_a_shared_location_checks_in_only_nearby(each_engine: AsyncEngine)
     async with each_engine.begin() as conn:
         amy = await _person(conn, "Amy", 10_001)
         where = {"volunteer": amy, "latitude": NEAR[0], "longitude": NEAR[1], "radius_km": 0.3}
-        assert await dayof.by_location(conn, clock.now(), **where) is None  # nothing on
+        assert await dayof.by_location(conn, clock.now(), **where, zone=ZONE) is None  # nothing on
         shift_id = await _session(conn, "Doors", timedelta(minutes=15))
     async with each_engine.begin() as conn:
         far = dict(where, radius_km=0.1)
-        assert await dayof.by_location(conn, clock.now(), **far) == Said.TOO_FAR
-        assert await dayof.by_location(conn, clock.now(), **where) == Said.CHECKED_IN
+        assert await dayof.by_location(conn, clock.now(), **far, zone=ZONE) == Said.TOO_FAR
+        assert await dayof.by_location(conn, clock.now(), **where, zone=ZONE) == Said.CHECKED_IN
         row = await _row(conn, shift_id, amy)
     # She had not said going: a walk-in.
     assert (row["status"], row["walk_in"]) == (RsvpStatus.GOING, True)
@@ -213,7 +213,9 @@ async def test_doors_typed_after_a_session_and_the_note(each_engine: AsyncEngine
         shift_id = await _session(conn, "Doors", timedelta(minutes=10))
         await _going(conn, shift_id, amy)
         # Not come yet, and the session not over: a number is not a debrief answer.
-        assert await dayof.typed_doors(conn, clock.now(), volunteer=amy, doors=12) is None
+        assert (
+            await dayof.typed_doors(conn, clock.now(), volunteer=amy, doors=12, zone=ZONE) is None
+        )
         await dayof.check_in_button(
             conn,
             clock.now(),
@@ -224,23 +226,25 @@ async def test_doors_typed_after_a_session_and_the_note(each_engine: AsyncEngine
         )
     after = clock.now() + timedelta(hours=4)
     async with each_engine.begin() as conn:
-        typo = await dayof.typed_doors(conn, after, volunteer=amy, doors=dayof.DOORS_MAX + 1)
+        typo = await dayof.typed_doors(
+            conn, after, volunteer=amy, doors=dayof.DOORS_MAX + 1, zone=ZONE
+        )
         assert typo == dayof.TypedDoors(shift_id, kept=False)
         assert (await _row(conn, shift_id, amy))["doors"] is None
-        kept = await dayof.typed_doors(conn, after, volunteer=amy, doors=40)
+        kept = await dayof.typed_doors(conn, after, volunteer=amy, doors=40, zone=ZONE)
         assert kept == dayof.TypedDoors(shift_id, kept=True)
         await dayof.record_note(conn, volunteer=amy, shift_id=shift_id, note="Lots of dogs")
         row = await _row(conn, shift_id, amy)
         assert (row["doors"], row["debrief_note"]) == (40, "Lots of dogs")
         # Answered: another number is not taken for that session.
-        assert await dayof.typed_doors(conn, after, volunteer=amy, doors=3) is None
+        assert await dayof.typed_doors(conn, after, volunteer=amy, doors=3, zone=ZONE) is None
         await dayof.record_doors(conn, volunteer=amy, shift_id=shift_id, doors=25)
         assert (await _row(conn, shift_id, amy))["doors"] == 25
     # A day later the session is past the debrief.
     async with each_engine.begin() as conn:
         await conn.execute(update(rsvps_table).values(doors=None))
         next_day = after + timedelta(hours=24)
-        assert await dayof.typed_doors(conn, next_day, volunteer=amy, doors=3) is None
+        assert await dayof.typed_doors(conn, next_day, volunteer=amy, doors=3, zone=ZONE) is None
 
 
 def _organiser(area: str) -> Access:
@@ -281,19 +285,30 @@ async def test_organisers_correct_attendance_of_their_area_only(each_engine: Asy
         with pytest.raises(NotOrganiser):
             await dayof.attendance_sheet(conn, _organiser("Lewisham"), shift_id)
         with pytest.raises(NotOrganiser):
-            await dayof.toggle_attendance(conn, _organiser("Lewisham"), shift_id, ben.id)
+            await dayof.toggle_attendance(
+                conn, _organiser("Lewisham"), shift_id, ben.id, at=clock.now(), zone=ZONE
+            )
         with pytest.raises(NotOrganiser):
             await dayof.attendance_sheet(conn, olu, shift_id + 99)
         sheet = await dayof.attendance_sheet(conn, olu, shift_id)
         assert (sheet.shift.id, sheet.event.title) == (shift_id, "Doors")
         assert [(p.name, p.came) for p in sheet.going] == [("Amy", True), ("Ben", False)]
-        sheet = await dayof.toggle_attendance(conn, olu, shift_id, ben.id)
+        sheet = await dayof.toggle_attendance(
+            conn, olu, shift_id, ben.id, at=clock.now(), zone=ZONE
+        )
         assert sheet is not None
         assert [(p.name, p.came) for p in sheet.going] == [("Amy", True), ("Ben", True)]
-        sheet = await dayof.toggle_attendance(conn, olu, shift_id, amy.id)
+        sheet = await dayof.toggle_attendance(
+            conn, olu, shift_id, amy.id, at=clock.now(), zone=ZONE
+        )
         assert sheet is not None
         assert [(p.name, p.came) for p in sheet.going] == [("Amy", False), ("Ben", True)]
         assert (await _row(conn, shift_id, amy))["attendance"] == Attendance.NO_SHOW
         assert (await _row(conn, shift_id, ben))["attendance"] == Attendance.PRESENT
         stranger = await _person(conn, "Eve", 10_004)
-        assert await dayof.toggle_attendance(conn, olu, shift_id, stranger.id) is None
+        assert (
+            await dayof.toggle_attendance(
+                conn, olu, shift_id, stranger.id, at=clock.now(), zone=ZONE
+            )
+            is None
+        )

@@ -156,7 +156,7 @@ async def test_share_link_rsvp_waitlist_promotion_and_roster(
     roster = olga.messages[-2].text
     assert olga.messages[-3].text == "Peckham Saturday doors (Peckham)"
     assert roster.startswith("Sat 28 Nov, 10:00-13:00 (2 places)")
-    assert "Going: 2 - Ben, Cat" in roster
+    assert "Said going: 2 - Ben, Cat" in roster
     assert "Can't: 1 - Amy" in roster
     async with engine.connect() as conn:
         stored_rsvps = (await conn.execute(select(rsvps.c.status, rsvps.c.cancel_reason))).all()

@@ -562,3 +562,64 @@ async def test_a_call_finished_by_a_sender_that_crashed_is_reported_at_the_next_
     assert await call_status(engine, call.id) == "done"
     assert "Delivered: 5" in fake.chat(ORGANISER).last.text
     assert all(len(fake.transcript(tid)) == 1 for tid in call.people)
+
+
+async def test_card_edits_refused_by_telegram_are_recorded_once_and_never_retried(
+    fake: FakeTelegram,
+    settings: Settings,
+    engine: AsyncEngine,
+    deep_links: list[DeepLinkHandler],
+) -> None:
+    """An edit of a card that already says this ("not modified") counts as done; one of a message
+    that is gone fails at once, with the error's name, and is not tried again."""
+    people = await add_volunteers(engine, fake, [FIRST])
+    card = texts.CALL_INTRO
+    async with engine.begin() as conn:
+        await outbox.enqueue(
+            conn, [outbox.Outgoing(FIRST, people[FIRST], "callout", card)], at=clock.now()
+        )
+
+    app = await start_application(fake, settings, engine, deep_links)
+    try:
+
+        async def settled() -> bool:
+            found = await statuses(engine)
+            return "pending" not in found and "sending" not in found
+
+        await drive(app, settled, within=10)
+        (sent,) = fake.transcript(FIRST)
+        async with engine.begin() as conn:
+            await outbox.enqueue(
+                conn,
+                [
+                    outbox.Outgoing(
+                        FIRST, people[FIRST], "card_edit", card, edit_of=sent.message_id
+                    ),
+                    outbox.Outgoing(FIRST, people[FIRST], "card_edit", "New", edit_of=99_999),
+                ],
+                at=clock.now(),
+            )
+        app.bot_data[SERVICES].wake_outbox()
+        await drive(app, settled, within=10)
+    finally:
+        await stop_application(app)
+
+    async with engine.connect() as conn:
+        edits = (
+            await conn.execute(
+                select(
+                    outbox_table.c.status,
+                    outbox_table.c.attempts,
+                    outbox_table.c.last_error,
+                    outbox_table.c.message_id,
+                )
+                .where(outbox_table.c.kind == "card_edit")
+                .order_by(outbox_table.c.id)
+            )
+        ).all()
+        unreachable = await conn.scalar(
+            select(volunteers.c.unreachable_at).where(volunteers.c.telegram_id == FIRST)
+        )
+    assert edits == [("sent", 1, None, None), ("failed", 1, "BadRequest", None)]
+    assert unreachable is None
+    assert fake.transcript(FIRST)[0].text == "📣 Can you help?"

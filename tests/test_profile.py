@@ -67,7 +67,9 @@ async def test_profile_before_signing_up(app: Application, fake: FakeTelegram) -
     await pat.send("/start")
     await pat.press(texts.CONSENT_YES)
     await pat.send("/pause")
-    assert pat.messages[-2].text == texts.FINISH_SIGNUP_FIRST
+    assert pat.last.text == texts.signup_unfinished(Step.NAME, 0, 5)
+    assert pat.buttons() == [texts.CARRY_ON]
+    await pat.press(texts.CARRY_ON)
     assert pat.last.text == texts.ASK_NAME
 
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot import texts
 from bot.domain import reports
 from bot.domain.reports import BadPeriod, Period, ShiftFigures
 
@@ -137,6 +138,8 @@ def test_areas_compare_in_any_case() -> None:
         (1, 8, 13),
         (5, 8, 63),
         (7, 7, 100),
+        (199, 200, 99),  # not 100%: someone did not come
+        (1, 201, 1),  # not 0%: someone did
     ],
 )
 def test_attendance_percent_rounds_half_up(kept: int, going: int, percent: int | None) -> None:
@@ -157,7 +160,6 @@ def _figures(
         "going": going,
         "came": came,
         "kept": 0,
-        "no_shows": 0,
         "walk_ins": 0,
         "late": 0,
         "doors": 0,
@@ -170,7 +172,7 @@ def _figures(
 def test_totals_count_no_shows_and_the_rate_only_for_shifts_that_are_over() -> None:
     at = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
     figures = [
-        _figures(1, at, going=4, came=3, kept=2, no_shows=2, walk_ins=1, doors=80),
+        _figures(1, at, going=4, came=3, kept=2, walk_ins=1, doors=80),
         _figures(2, at, going=1, came=1, kept=1, doors=20, event_id=2),
         _figures(3, at, going=5, came=1, kept=1, over=False),
     ]
@@ -178,13 +180,14 @@ def test_totals_count_no_shows_and_the_rate_only_for_shifts_that_are_over() -> N
     assert totals == reports.Totals(
         events=2,
         shifts=3,
-        going=10,
-        came=5,
-        walk_ins=1,
-        no_shows=2,
+        # Said going 10, of them came 4, one walk-in; the shift still on has no no-shows yet.
+        turnout=reports.Turnout(
+            said_going=10, came=4, walk_ins=1, running_late=0, not_here=2, over=True
+        ),
         doors=100,
         sign_ups=3,
         percent=60,
+        not_here_yet=4,  # the shift still on: 5 said going, 1 here so far
     )
     assert reports.totals([], 0).percent is None
 
@@ -221,7 +224,7 @@ def test_csv_files_have_every_cell_made_safe() -> None:
 def test_attendance_csv_shows_local_times_and_no_no_shows_before_the_end() -> None:
     summer = datetime(2026, 6, 6, 9, 0, tzinfo=UTC)
     data = reports.attendance_csv(
-        [_figures(1, summer, going=3, came=2, over=False, title="=Doors")], ZONE
+        [_figures(1, summer, going=3, came=2, kept=2, late=1, over=False, title="=Doors")], ZONE
     )
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0] == list(reports.ATTENDANCE_COLUMNS)
@@ -231,10 +234,11 @@ def test_attendance_csv_shows_local_times_and_no_no_shows_before_the_end() -> No
         "2026-06-06 10:00",
         "2026-06-06 13:00",
         "10",
-        "3",
-        "2",
-        "",
-        "0",
+        "3",  # said going
+        "2",  # of them came
+        "0",  # walk-ins
+        "1",  # running late
+        "",  # no-shows: not known before the end
         "0",
     ]
 
@@ -280,3 +284,42 @@ def test_the_chart_is_a_png() -> None:
     )
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     assert len(png) > 5_000
+
+
+class _Person:
+    def __init__(self, said_going: bool, walk_in: bool, came: bool, running_late: bool) -> None:
+        self.said_going, self.walk_in = said_going, walk_in
+        self.came, self.running_late = came, running_late
+
+
+def test_one_rule_puts_each_person_under_one_figure() -> None:
+    people = [
+        ("Amy", _Person(True, False, True, False)),  # said going, came
+        ("Ben", _Person(True, False, True, True)),  # said running late, then came
+        ("Cat", _Person(True, False, False, True)),  # running late, not here yet
+        ("Dan", _Person(True, False, False, False)),  # not here
+        ("Zoe", _Person(False, True, True, False)),  # walk-in
+        ("Max", _Person(False, False, False, False)),  # said maybe or can't
+    ]
+    during = reports.tally(people, over=False)
+    assert (during.came, during.walk_ins, during.running_late, during.not_here) == (
+        ("Amy", "Ben"),
+        ("Zoe",),
+        ("Cat",),
+        ("Dan",),
+    )
+    assert during.figures == reports.Turnout(4, 2, 1, 1, 1, over=False)
+    assert during.figures.no_shows == 0  # not until the shift is over
+    after = reports.tally(people, over=True)
+    # Once it is over, whoever was running late and never came is a no-show.
+    assert after.figures == reports.Turnout(4, 2, 1, 0, 2, over=True)
+    assert after.figures.no_shows == 2 and after.not_here == ("Cat", "Dan")
+    # Counted in SQL, the same figures come out of the same rule.
+    assert reports.turnout(4, 2, 1, 1, over=False) == during.figures
+    assert reports.turnout(4, 2, 1, 1, over=True) == after.figures
+    assert texts.turnout_figures(during.figures) == (
+        "said going 4, of them came 2, walk-ins 1, running late 1, not here yet 1"
+    )
+    assert texts.turnout_figures(after.figures) == (
+        "said going 4, of them came 2, walk-ins 1, running late 0, no-shows 2"
+    )

@@ -245,9 +245,11 @@ async def test_summary_for_everyone_an_area_and_other_periods(
             "Events: 2",
             "Shifts: 3",
             "Said going: 7",
-            "Came: 5 (1 walk-in)",
-            "Attendance rate: 57% of those who said going came",
+            "Of them came: 4",
+            "Walk-ins: 1",
+            "Running late: 0",
             "No-shows: 3",
+            "Attendance rate: 57% of those who said going came",
             "Doors knocked: 115",
             "New sign-ups: 4",
         ],
@@ -261,9 +263,11 @@ async def test_summary_for_everyone_an_area_and_other_periods(
         "Events: 3",
         "Shifts: 4",
         "Said going: 8",
-        "Came: 6 (1 walk-in)",
-        "Attendance rate: 63% of those who said going came",
+        "Of them came: 5",
+        "Walk-ins: 1",
+        "Running late: 0",
         "No-shows: 3",
+        "Attendance rate: 63% of those who said going came",
         "Doors knocked: 165",
         "New sign-ups: 4",
     ]
@@ -276,9 +280,11 @@ async def test_summary_for_everyone_an_area_and_other_periods(
             "Events: 0",
             "Shifts: 0",
             "Said going: 0",
-            "Came: 0",
-            "Attendance rate: n/a (nobody said going)",
+            "Of them came: 0",
+            "Walk-ins: 0",
+            "Running late: 0",
             "No-shows: 0",
+            "Attendance rate: n/a (nobody said going)",
             "Doors knocked: 0",
             "New sign-ups: 1",
         ],
@@ -293,9 +299,11 @@ async def test_summary_for_everyone_an_area_and_other_periods(
             "Events: 1",
             "Shifts: 2",
             "Said going: 5",
-            "Came: 4 (1 walk-in)",
-            "Attendance rate: 60% of those who said going came",
+            "Of them came: 3",
+            "Walk-ins: 1",
+            "Running late: 0",
             "No-shows: 2",
+            "Attendance rate: 60% of those who said going came",
             "Doors knocked: 100",
             "New sign-ups who answered for a shift here: 1",
         ],
@@ -322,9 +330,11 @@ async def test_area_limited_people_see_only_their_area(
             "Events: 1",
             "Shifts: 2",
             "Said going: 5",
-            "Came: 4 (1 walk-in)",
-            "Attendance rate: 60% of those who said going came",
+            "Of them came: 3",
+            "Walk-ins: 1",
+            "Running late: 0",
             "No-shows: 2",
+            "Attendance rate: 60% of those who said going came",
             "Doors knocked: 100",
             "New sign-ups who answered for a shift here: 2",
         ],
@@ -340,9 +350,11 @@ async def test_area_limited_people_see_only_their_area(
             "Events: 1",
             "Shifts: 1",
             "Said going: 2",
-            "Came: 1",
-            "Attendance rate: 50% of those who said going came",
+            "Of them came: 1",
+            "Walk-ins: 0",
+            "Running late: 0",
             "No-shows: 1",
+            "Attendance rate: 50% of those who said going came",
             "Doors knocked: 15",
             "New sign-ups who answered for a shift here: 1",
         ],
@@ -352,7 +364,8 @@ async def test_area_limited_people_see_only_their_area(
     await olly.send("/turnout 22/11")
     assert olly.last.text == (
         "Lewisham phone bank (Lewisham)\n"
-        "• Sun 22 Nov, 11:00-14:00: said going 2, came 1, no-shows 1, doors 15"
+        "• Sun 22 Nov, 11:00-14:00: said going 2, of them came 1, walk-ins 0, running late 0, "
+        "no-shows 1, doors 15"
     )
     await olly.send("/turnout Peckham")
     assert olly.last.text == "Sorry, you can't see reports for Peckham. Your area: lewisham."
@@ -403,9 +416,10 @@ async def test_turnout_per_shift_by_title_date_or_area(
     admin = fake.user(ADMIN_ID, first_name="Ada")
     saturday = (
         "Peckham Saturday doors (Peckham)\n"
-        "• Sat 21 Nov, 10:00-13:00: said going 4, came 3 (1 walk-in, 1 running late), "
+        "• Sat 21 Nov, 10:00-13:00: said going 4, of them came 2, walk-ins 1, running late 0, "
         "no-shows 2, doors 80\n"
-        "• Sat 21 Nov, 14:00-17:00: said going 1, came 1, no-shows 0, doors 20"
+        "• Sat 21 Nov, 14:00-17:00: said going 1, of them came 1, walk-ins 0, running late 0, "
+        "no-shows 0, doors 20"
     )
     await admin.send("/turnout saturday DOORS")
     assert admin.last.text == saturday
@@ -417,8 +431,7 @@ async def test_turnout_per_shift_by_title_date_or_area(
     # Next Saturday, typed without a year, is this coming one: said going, nothing yet.
     await admin.send("/turnout 28/11")
     assert admin.last.text == (
-        "Peckham next Saturday (Peckham)\n"
-        "• Sat 28 Nov, 10:00-13:00: said going 2, came 0, not started yet, doors 0"
+        "Peckham next Saturday (Peckham)\n• Sat 28 Nov, 10:00-13:00: said going 2, not started yet"
     )
     # Several events: all of them, nearest in time first; the cancelled stall never.
     before = len(admin.messages)
@@ -457,10 +470,14 @@ async def test_export_is_two_safe_csv_files_and_is_audited(
 
     assert _csv(sent[0].document) == [
         list(reports.ATTENDANCE_COLUMNS),
-        _row("'=1+1 Old canvass", "peckham", "11-07 10:00", "11-07 13:00", 10, 1, 1, 0, 0, 50),
-        _row("Peckham Saturday doors", "Peckham", "11-21 10:00", "11-21 13:00", 10, 4, 3, 2, 1, 80),
-        _row("Peckham Saturday doors", "Peckham", "11-21 14:00", "11-21 17:00", 10, 1, 1, 0, 0, 20),
-        _row("Lewisham phone bank", "Lewisham", "11-22 11:00", "11-22 14:00", 5, 2, 1, 1, 0, 15),
+        _row("'=1+1 Old canvass", "peckham", "11-07 10:00", "11-07 13:00", 10, 1, 1, 0, 0, 0, 50),
+        _row(
+            "Peckham Saturday doors", "Peckham", "11-21 10:00", "11-21 13:00", 10, 4, 2, 1, 0, 2, 80
+        ),
+        _row(
+            "Peckham Saturday doors", "Peckham", "11-21 14:00", "11-21 17:00", 10, 1, 1, 0, 0, 0, 20
+        ),
+        _row("Lewisham phone bank", "Lewisham", "11-22 11:00", "11-22 14:00", 5, 2, 1, 0, 0, 1, 15),
     ]
     assert reports.ATTENDANCE_COLUMNS == (
         "event",
@@ -468,10 +485,11 @@ async def test_export_is_two_safe_csv_files_and_is_audited(
         "shift start",
         "shift end",
         "capacity",
-        "going",
-        "came",
-        "no-shows",
+        "said going",
+        "of them came",
         "walk-ins",
+        "running late",
+        "no-shows",
         "doors",
     )
 

@@ -91,6 +91,7 @@ async def test_follow_ups_of_a_tap_survive_a_restart(
             "rsvp_promoted",
             "rsvp_venue",
             "rsvp_calendar",
+            "card_edit",  # the card he tapped: no longer "1st on the waitlist"
         ]
         await stop_application(app)
         stopped = True

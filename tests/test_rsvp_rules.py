@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import clock
 from bot.domain.events import EventDraft, ShiftDraft
-from bot.domain.rsvp import ShiftClosed
+from bot.domain.rsvp import Outcome, Promotion, ShiftClosed
 from bot.domain.statuses import Attendance, RsvpStatus
 from db import events, migrate, rsvps
 from db.engine import create_engine
@@ -179,3 +179,12 @@ async def test_attendance_expressions_count_every_row(engine: AsyncEngine) -> No
         came_count = await conn.scalar(select(sql_func.count()).where(CAME))
         missing = await conn.scalar(select(sql_func.count()).where(DID_NOT_COME))
     assert (came_count, missing) == (expected_came, len(cases) - expected_came) == (3, 3)
+
+
+def test_who_moves_the_waitlist() -> None:
+    left = Outcome(1, RsvpStatus.CANT, RsvpStatus.WAITLISTED)
+    freed = Outcome(1, RsvpStatus.CANT, RsvpStatus.GOING, promoted=(Promotion(1, 2, 3),))
+    nobody_waiting = Outcome(1, RsvpStatus.CANT, RsvpStatus.GOING)
+    same = Outcome(1, RsvpStatus.WAITLISTED, RsvpStatus.WAITLISTED, position=2)
+    assert left.moves_queue and freed.moves_queue
+    assert not nobody_waiting.moves_queue and not same.moves_queue

@@ -155,8 +155,10 @@ async def test_reports_count_whoever_blocked_the_bot_and_messages_skip_them(
     async with db.begin() as conn:
         (turnout,) = await _run(conn, Kind.TURNOUT, shift)
     assert turnout.chat_id == ORGANISER
-    assert ": 1 of 2 here; 0 running late, 1 not seen." in turnout.text
-    assert "Not seen: Ben" in turnout.text
+    assert ": Said going 2, of them came 1, walk-ins 0, running late 0, not here yet 1." in (
+        turnout.text
+    )
+    assert "Not here yet: Ben" in turnout.text
 
     # The organiser corrects Ben, who was there after all; the final report counts him.
     async with db.begin() as conn:
@@ -168,7 +170,9 @@ async def test_reports_count_whoever_blocked_the_bot_and_messages_skip_them(
     clock.set_time(shift.ends_at + timedelta(minutes=30))
     async with db.begin() as conn:
         (final,) = await _run(conn, Kind.FINAL, shift)
-    assert "2 of 2 who said yes came. Doors knocked: 0." in final.text
+    assert "Said going 2, of them came 2, walk-ins 0, running late 0, no-shows 0. Doors" in (
+        final.text
+    )
     assert final.text.endswith("No-shows: none")
 
 
@@ -247,11 +251,14 @@ def test_expected_turnout_is_unrounded_but_for_float_noise() -> None:
 @pytest.mark.parametrize(
     ("expected", "needed", "said"),
     [
-        (0.7, 1, "fewer than 1 expected of the 1 needed"),
-        (1.4, 6, "fewer than 2 expected of the 6 needed"),
-        (5.6, 6, "fewer than 6 expected of the 6 needed"),
+        (0.7, 1, "less than 1 expected of the 1 needed"),
+        (0.05, 1, "less than 1 expected of the 1 needed"),
+        (1.4, 6, "1.4 expected of the 6 needed"),
+        (5.96, 6, "5.9 expected of the 6 needed"),  # not 6.0: that would be enough
         (3.0, 6, "3 expected of the 6 needed"),
         (0.0, 6, "0 expected of the 6 needed"),
+        (19.9, 20, "19 expected of the 20 needed"),
+        (12.0, 20, "12 expected of the 20 needed"),
     ],
 )
 def test_the_forecast_never_rounds_what_is_expected_up(
@@ -276,7 +283,7 @@ async def test_one_newcomer_for_one_place_is_short_and_the_warning_says_so(
     async with db.begin() as conn:
         (warning,) = await _run(conn, Kind.FORECAST, shift)
     assert warning.chat_id == ORGANISER
-    assert "may be short: fewer than 1 expected of the 1 needed" in warning.text
+    assert "may be short: less than 1 expected of the 1 needed" in warning.text
     assert warning.reply_markup == keyboards.top_up(shift.id).to_dict()
 
 
@@ -328,8 +335,10 @@ async def test_a_volunteer_who_blocked_the_bot_is_still_counted_and_can_be_corre
     clock.set_time(_at(28, 10, 30))
     await run_scheduler(app, engine)
     turnout = olga.last.text
-    assert turnout.startswith("📋 Sat 28 Nov, 10:00 Peckham Saturday doors: 1 of 2 here;")
-    assert "Not seen: Ben" in turnout
+    assert turnout.startswith(
+        "📋 Sat 28 Nov, 10:00 Peckham Saturday doors: Said going 2, of them came 1,"
+    )
+    assert "Not here yet: Ben" in turnout
 
     # Ben was there after all: Olga corrects him from /roster.
     await olga.send("/roster")
@@ -340,11 +349,16 @@ async def test_a_volunteer_who_blocked_the_bot_is_still_counted_and_can_be_corre
 
     clock.set_time(_at(28, 13, 30))  # debriefs (Amy's only) and then the final report
     await run_scheduler(app, engine)
-    assert "2 of 2 who said yes came. Doors knocked: 0." in olga.last.text
+    assert "Said going 2, of them came 2, walk-ins 0, running late 0, no-shows 0." in (
+        olga.last.text
+    )
     async with engine.connect() as conn:
         asked = list(await conn.scalars(select(outbox.c.chat_id).where(outbox.c.kind == "debrief")))
     assert asked == [amy.id]
 
     clock.set_time(_at(29, 8, 0))
     await run_scheduler(app, engine)
-    assert "Sat 28 Nov, 10:00 Peckham Saturday doors: 2 of 2 came, 0 doors" in admin.last.text
+    assert (
+        "Sat 28 Nov, 10:00 Peckham Saturday doors: said going 2, of them came 2, walk-ins 0, "
+        "running late 0, no-shows 0, 0 doors"
+    ) in admin.last.text

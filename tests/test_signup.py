@@ -199,3 +199,35 @@ async def test_start_payload_is_kept_through_signup_and_handed_on(
     assert seen[-1] == (1006, "ev43")
     await fay.send("/start nonsense")
     assert fay.last.text == texts.LINK_NOT_RECOGNISED
+
+
+async def test_a_volunteer_commands_half_way_through_sign_up_offers_to_carry_on(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    """Everything answered but the optional phone: /myshifts, /here and /showme say where they
+    are, with a button that carries on, never "You're not signed up yet"."""
+    tia = fake.user(2301, first_name="Tia")
+    await tia.send("/start")
+    await tia.press(texts.CONSENT_YES)
+    await tia.press(texts.USE_NAME.format(name="Tia"))
+    await tia.send("SE15 4QR")
+    await tia.press("Saturdays")
+    await tia.press(texts.DONE)
+    await tia.press("Door-knocking")
+    await tia.press(texts.DONE)
+    assert tia.last.text == texts.ASK_PHONE
+    for command in ("/myshifts", "/here", "/showme"):
+        await tia.send(command)
+        assert tia.last.text == texts.signup_unfinished(Step.PHONE, 4, 5)
+        assert "4 of 5 questions answered. The next one is your phone number" in tia.last.text
+        assert tia.last.text != texts.NOT_SIGNED_UP
+    await tia.press(texts.CARRY_ON)
+    assert tia.last.text == texts.ASK_PHONE
+    offers = [m for m in tia.messages if m.text == texts.signup_unfinished(Step.PHONE, 4, 5)]
+    assert offers[-1].buttons == []  # the one pressed is used up
+    await tia.press(texts.SKIP)
+    assert "You're signed up" in tia.last.text
+    await tia.send("/myshifts")
+    assert tia.last.text == texts.MYSHIFTS_NONE
+    volunteer = await stored(engine, tia.id)
+    assert volunteer is not None and volunteer.status == "active" and volunteer.step is None

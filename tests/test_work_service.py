@@ -159,6 +159,8 @@ async def test_the_chaser_goes_only_to_those_a_call_reached_who_can_still_answer
             {
                 "text": texts.chaser(event, call.rsvp_deadline, SETTINGS.zone),
                 "reply_markup": keyboards.rsvp(shifts, event.id, SETTINGS.zone).to_dict(),
+                # A card: edited when Ben's answer or the shift changes.
+                "card": {"kind": "event", "event_id": event.id, "shift_ids": [shift_id]},
             },
         )
     ]

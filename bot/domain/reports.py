@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.domain.events import date_parts
@@ -194,10 +195,102 @@ def area_allowed(area: str, areas: Iterable[str] | None) -> bool:
 
 
 @dataclass(frozen=True)
+class Turnout:
+    """A shift's turnout in the five figures every report gives, in this order and these words
+    (bot.texts.turnout_figures), so that /roster, /turnout, /summary, the turnout and final
+    reports and the digest never disagree:
+
+    - said going: answered going before the day; walk-ins are not among them;
+    - of them came: those of them who came (checked in, or marked present by an organiser);
+    - walk-ins: came without having said going;
+    - running late: said going, told us they are running late, not here yet; none once the
+      shift is over, when they either came or did not;
+    - no-shows: said going and did not come, once the shift is over; until then they are
+      ``not_here`` (not here yet, not running late).
+    """
+
+    said_going: int
+    came: int
+    walk_ins: int
+    running_late: int
+    not_here: int
+    over: bool
+
+    @property
+    def no_shows(self) -> int:
+        return self.not_here if self.over else 0
+
+    @property
+    def everyone_who_came(self) -> int:
+        return self.came + self.walk_ins
+
+
+class Attendee(Protocol):
+    """One person's answer and attendance for a shift, as the rule needs it."""
+
+    @property
+    def said_going(self) -> bool: ...
+
+    @property
+    def walk_in(self) -> bool: ...
+
+    @property
+    def came(self) -> bool: ...
+
+    @property
+    def running_late(self) -> bool: ...
+
+
+def turnout(
+    said_going: int, came: int, walk_ins: int, late_not_here: int, *, over: bool
+) -> Turnout:
+    """The figures from counts: ``came`` of those who said going, ``late_not_here`` those of them
+    running late and not here."""
+    late = 0 if over else late_not_here
+    return Turnout(said_going, came, walk_ins, late, said_going - came - late, over)
+
+
+@dataclass(frozen=True)
+class Named:
+    """The same figures with the names behind each (for organisers only)."""
+
+    said_going: tuple[str, ...]
+    came: tuple[str, ...]
+    walk_ins: tuple[str, ...]
+    running_late: tuple[str, ...]
+    not_here: tuple[str, ...]
+    figures: Turnout
+
+
+def tally(people: Iterable[tuple[str, Attendee]], *, over: bool) -> Named:
+    """Each (name, attendee) where the rule puts them."""
+    said, came, walk_ins, late, missing = [], [], [], [], []
+    for name, person in people:
+        if person.said_going:
+            said.append(name)
+            if person.came:
+                came.append(name)
+            elif person.running_late and not over:
+                late.append(name)
+            else:
+                missing.append(name)
+        elif person.walk_in and person.came:
+            walk_ins.append(name)
+    return Named(
+        tuple(said),
+        tuple(came),
+        tuple(walk_ins),
+        tuple(late),
+        tuple(missing),
+        Turnout(len(said), len(came), len(walk_ins), len(late), len(missing), over),
+    )
+
+
+@dataclass(frozen=True)
 class ShiftFigures:
-    """One shift's turnout. ``going`` said going (walk-ins are not counted there); ``came`` came,
-    walk-ins included; ``kept`` those who said going and came; ``late`` those who came after
-    saying they were running late. No-shows count only once the shift is ``over``."""
+    """One shift's turnout, counted in SQL the way :func:`tally` counts people: ``going`` said
+    going; ``kept`` of them came; ``came`` everyone who came, walk-ins included; ``late`` said
+    going, running late and not here. See :attr:`turnout` for the figures reports give."""
 
     shift_id: int
     event_id: int
@@ -209,46 +302,59 @@ class ShiftFigures:
     going: int
     came: int
     kept: int
-    no_shows: int
     walk_ins: int
     late: int
     doors: int
     over: bool
+
+    @property
+    def turnout(self) -> Turnout:
+        return turnout(self.going, self.kept, self.walk_ins, self.late, over=self.over)
 
 
 @dataclass(frozen=True)
 class Totals:
     events: int
     shifts: int
-    going: int
-    came: int
-    walk_ins: int
-    no_shows: int
+    turnout: Turnout
     doors: int
     sign_ups: int
     # Of those who said going for shifts that are over, the share who came (None: nobody).
     percent: int | None
+    # Said going to a shift still on, neither here nor running late: no-shows only once it ends.
+    not_here_yet: int = 0
 
 
 def attendance_percent(kept: int, going: int) -> int | None:
-    """Came ÷ said going as a whole percentage, rounded half up; None when nobody said going."""
+    """Came ÷ said going as a whole percentage, rounded half up; None when nobody said going.
+    Never 100% while someone did not come, nor 0% once someone did (199 of 200 is 99%)."""
     if going <= 0:
         return None
-    return (200 * kept + going) // (2 * going)
+    percent = (200 * kept + going) // (2 * going)
+    if 0 < kept < going:
+        return min(max(percent, 1), 99)
+    return percent
 
 
 def totals(figures: Sequence[ShiftFigures], sign_ups: int) -> Totals:
     finished = [f for f in figures if f.over]
+    each = [f.turnout for f in figures]
     return Totals(
         events=len({f.event_id for f in figures}),
         shifts=len(figures),
-        going=sum(f.going for f in figures),
-        came=sum(f.came for f in figures),
-        walk_ins=sum(f.walk_ins for f in figures),
-        no_shows=sum(f.no_shows for f in finished),
+        # Over as a whole only when every shift is: otherwise "not here yet" is not a no-show.
+        turnout=Turnout(
+            said_going=sum(t.said_going for t in each),
+            came=sum(t.came for t in each),
+            walk_ins=sum(t.walk_ins for t in each),
+            running_late=sum(t.running_late for t in each),
+            not_here=sum(t.no_shows for t in each),
+            over=True,
+        ),
         doors=sum(f.doors for f in figures),
         sign_ups=sign_ups,
         percent=attendance_percent(sum(f.kept for f in finished), sum(f.going for f in finished)),
+        not_here_yet=sum(t.not_here for t in each if not t.over),
     )
 
 
@@ -274,10 +380,11 @@ ATTENDANCE_COLUMNS = (
     "shift start",
     "shift end",
     "capacity",
-    "going",
-    "came",
-    "no-shows",
+    "said going",
+    "of them came",
     "walk-ins",
+    "running late",
+    "no-shows",
     "doors",
 )
 VOLUNTEER_COLUMNS = (
@@ -327,14 +434,15 @@ def attendance_csv(figures: Sequence[ShiftFigures], zone: ZoneInfo) -> bytes:
                 local_stamp(f.starts_at, zone),
                 local_stamp(f.ends_at, zone),
                 f.capacity,
-                f.going,
-                f.came,
+                t.said_going,
+                t.came,
+                t.walk_ins,
+                t.running_late,
                 # Not known until the shift is over.
-                f.no_shows if f.over else "",
-                f.walk_ins,
+                t.no_shows if t.over else "",
                 f.doors,
             )
-            for f in figures
+            for f, t in ((f, f.turnout) for f in figures)
         ),
     )
 

@@ -67,6 +67,12 @@ class Outcome:
     def changed(self) -> bool:
         return self.status != self.previous
 
+    @property
+    def moves_queue(self) -> bool:
+        """Whether those behind on the waitlist move up: someone left it, or a freed place went
+        to its front."""
+        return self.changed and (self.previous == RsvpStatus.WAITLISTED or bool(self.promoted))
+
 
 class ShiftClosed(Exception):
     """The shift was cancelled, its event was cancelled, or it has started."""

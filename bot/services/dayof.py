@@ -17,6 +17,7 @@ from bot.domain.events import Event, Shift
 from bot.domain.permissions import Access, Role
 from bot.domain.statuses import Attendance, RsvpStatus
 from bot.domain.volunteers import Volunteer
+from bot.services.cards import refresh
 from bot.services.organisers import tell_organisers
 from db import attendance, events
 from db.attendance import OnShift
@@ -63,7 +64,7 @@ async def _shift_and_event(conn: AsyncConnection, shift_id: int) -> tuple[Shift,
 
 
 async def _check_in(
-    conn: AsyncConnection, at: datetime, volunteer: Volunteer, shift_id: int
+    conn: AsyncConnection, at: datetime, volunteer: Volunteer, shift_id: int, zone: ZoneInfo
 ) -> Said:
     """Check someone in to a shift that is on now."""
     found = await _shift_and_event(conn, shift_id)
@@ -73,6 +74,8 @@ async def _check_in(
     if already and already[0].came:
         return Said.ALREADY_HERE
     await attendance.check_in(conn, shift_id, volunteer.id, at=at)
+    # Their "Are you there?" card, and a walk-in's cards that said maybe or can't.
+    await refresh(conn, at, event_id=found[1].id, volunteer_ids=[volunteer.id], zone=zone)
     return Said.CHECKED_IN
 
 
@@ -91,7 +94,7 @@ async def check_in_button(
     if found is None or shift_id not in await attendance.on_now(conn, at, EARLY):
         return Said.OVER
     if action == CheckInAction.HERE:
-        return await _check_in(conn, at, volunteer, shift_id)
+        return await _check_in(conn, at, volunteer, shift_id, zone)
     if action == CheckInAction.LATE:
         await attendance.running_late(conn, shift_id, volunteer.id, at=at)
         shift, event = found
@@ -104,6 +107,8 @@ async def check_in_button(
         )
         return Said.LATE
     await attendance.cannot_come(conn, shift_id, volunteer.id, at=at)
+    # Their /myshifts line and "Still coming?" card would still say they are going.
+    await refresh(conn, at, event_id=found[1].id, volunteer_ids=[volunteer.id], zone=zone)
     return Said.CANT_COME
 
 
@@ -116,7 +121,9 @@ class Here:
     sessions: tuple[tuple[Shift, Event], ...] = ()
 
 
-async def here(conn: AsyncConnection, at: datetime, volunteer: Volunteer) -> Here:
+async def here(
+    conn: AsyncConnection, at: datetime, volunteer: Volunteer, *, zone: ZoneInfo
+) -> Here:
     """/here: check in to the session one said going to, or offer those on now (a walk-in)."""
     on = await attendance.on_now(conn, at, EARLY)
     mine = [
@@ -128,7 +135,7 @@ async def here(conn: AsyncConnection, at: datetime, volunteer: Volunteer) -> Her
         )
     ]
     if len(mine) == 1 or len(on) == 1:
-        return Here(await _check_in(conn, at, volunteer, (mine or on)[0]))
+        return Here(await _check_in(conn, at, volunteer, (mine or on)[0], zone))
     sessions = []
     for shift_id in (mine or on)[:SESSIONS_MAX]:
         found = await _shift_and_event(conn, shift_id)
@@ -145,6 +152,7 @@ async def by_location(
     latitude: float,
     longitude: float,
     radius_km: float,
+    zone: ZoneInfo,
 ) -> Said | None:
     """A shared location: check in at the nearest session on now, if within ``radius_km``.
     None when nothing is on (the location was not meant as a check-in)."""
@@ -162,7 +170,7 @@ async def by_location(
             nearest = (away, shift_id)
     if nearest is None or nearest[0] > radius_km:
         return Said.TOO_FAR
-    return await _check_in(conn, at, volunteer, nearest[1])
+    return await _check_in(conn, at, volunteer, nearest[1], zone)
 
 
 async def record_doors(
@@ -187,7 +195,7 @@ class TypedDoors:
 
 
 async def typed_doors(
-    conn: AsyncConnection, at: datetime, *, volunteer: Volunteer, doors: int
+    conn: AsyncConnection, at: datetime, *, volunteer: Volunteer, doors: int, zone: ZoneInfo
 ) -> TypedDoors | None:
     """Doors typed rather than tapped, for the session they came to that ended lately; None
     when there is no such session (the number was not a debrief answer)."""
@@ -197,6 +205,10 @@ async def typed_doors(
     if doors > DOORS_MAX:
         return TypedDoors(shift_id, kept=False)
     await attendance.debrief(conn, shift_id, volunteer.id, doors=doors)
+    # The "How many doors?" card would still offer buttons that overwrite what they typed.
+    found = await _shift_and_event(conn, shift_id)
+    if found is not None:
+        await refresh(conn, at, event_id=found[1].id, volunteer_ids=[volunteer.id], zone=zone)
     return TypedDoors(shift_id, kept=True)
 
 
@@ -226,7 +238,13 @@ async def attendance_sheet(conn: AsyncConnection, by: Access, shift_id: int) -> 
 
 
 async def toggle_attendance(
-    conn: AsyncConnection, by: Access, shift_id: int, volunteer_id: int
+    conn: AsyncConnection,
+    by: Access,
+    shift_id: int,
+    volunteer_id: int,
+    *,
+    at: datetime,
+    zone: ZoneInfo,
 ) -> Sheet | None:
     """Mark someone on the shift a no-show if they came, else present; the sheet as it is now,
     or None if they are not on the shift (an old sheet). Raises NotOrganiser."""
@@ -240,4 +258,7 @@ async def toggle_attendance(
         volunteer_id,
         Attendance.NO_SHOW if person[0].came else Attendance.PRESENT,
     )
-    return await _sheet(conn, by, shift_id)
+    sheet = await _sheet(conn, by, shift_id)
+    # Their "Are you there?" card says what the organiser found.
+    await refresh(conn, at, event_id=sheet.event.id, volunteer_ids=[volunteer_id], zone=zone)
+    return sheet

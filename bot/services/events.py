@@ -35,7 +35,8 @@ from bot.domain.permissions import Access, Role
 from bot.domain.planning import BadOffsets, offsets_text, parse_offsets
 from bot.domain.signup import valid_location
 from bot.domain.statuses import EventStatus
-from bot.services.rsvps import tell_promoted
+from bot.services.cards import refresh
+from bot.services.rsvps import queue_moved, tell_promoted
 from db import audit, outbox, rsvps
 from db import events as db_events
 
@@ -193,6 +194,20 @@ async def _tell(
     )
 
 
+async def _refresh(
+    conn: AsyncConnection,
+    at: datetime,
+    event_id: int,
+    people: list[tuple[int, int]],
+    zone: ZoneInfo,
+) -> None:
+    """The cards of those told of a change say it too: no buttons for a cancelled shift, the new
+    times, title or meeting point."""
+    await refresh(
+        conn, at, event_id=event_id, volunteer_ids=[volunteer for volunteer, _ in people], zone=zone
+    )
+
+
 # --- Cancelling ----------------------------------------------------------------------------------
 
 
@@ -217,6 +232,7 @@ async def cancel_event(
     notice = texts.event_cancelled_notice(event, found.target.shifts, zone)
     await db_events.cancel_event(conn, event.id, at=at)
     told = await _tell(conn, people, "event_cancelled", notice, at)
+    await _refresh(conn, at, event.id, people, zone)
     await audit.record(
         conn,
         actor_telegram_id=by.telegram_id,
@@ -242,6 +258,7 @@ async def cancel_shift(
     notice = texts.shift_cancelled_notice(target.event, shift, zone)
     await db_events.cancel_shift(conn, shift.id, at=at)
     told = await _tell(conn, people, "shift_cancelled", notice, at)
+    await _refresh(conn, at, target.event.id, people, zone)
     await audit.record(
         conn,
         actor_telegram_id=by.telegram_id,
@@ -322,6 +339,7 @@ async def _change_event(
     assert fresh is not None
     notice = texts.event_changed_notice(fresh, target.shifts, zone, what_changed)
     told = await _tell(conn, people, "event_changed", notice, at)
+    await _refresh(conn, at, event.id, people, zone)
     await audit.record(
         conn,
         actor_telegram_id=by.telegram_id,
@@ -446,6 +464,8 @@ async def change_shift(
         # Under the shift's lock, as when someone drops out: the front of the queue goes first.
         moved_up = await rsvps.promote(conn, before.id, values["capacity"], at=at)
         await tell_promoted(conn, moved_up, zone, at)
+        if moved_up:
+            await queue_moved(conn, at, before.id, zone)
         promoted = len(moved_up)
     after = (await db_events.shifts_by_ids(conn, [before.id]))[0]
     told = 0
@@ -456,6 +476,7 @@ async def change_shift(
             target.event, shifts, zone, texts.changed_times(before, after, zone)
         )
         told = await _tell(conn, people, "event_changed", notice, at)
+        await _refresh(conn, at, target.event.id, people, zone)
     await audit.record(
         conn,
         actor_telegram_id=by.telegram_id,

@@ -16,7 +16,7 @@ from bot.domain.rsvp import Outcome, ShiftClosed
 from bot.domain.statuses import RsvpStatus
 from bot.domain.volunteers import Volunteer
 from bot.services import actors
-from bot.services.rsvps import tell_promoted
+from bot.services.rsvps import queue_moved, tell_promoted
 from db import audit, privacy, rsvps
 
 
@@ -54,6 +54,8 @@ async def forget(
             )
     for outcome in freed:
         await tell_promoted(conn, outcome.promoted, zone, at)
+        if outcome.moves_queue:
+            await queue_moved(conn, at, outcome.shift_id, zone)
     await privacy.erase(conn, volunteer.id, at=at)
     await audit.record(
         conn, actor_telegram_id=None, action="forget", target_volunteer_id=volunteer.id, at=at

@@ -20,9 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import ics, texts
 from bot.domain.events import Event, Shift
+from bot.domain.reports import Named, tally
 from bot.domain.rsvp import Outcome, Promotion, ShiftClosed, is_late_cancel, shifts_to_answer
 from bot.domain.statuses import EventStatus, RsvpStatus
 from bot.domain.volunteers import Volunteer
+from bot.services.cards import Card, card, refresh
 from bot.services.organisers import tell_organisers
 from db import callouts, events, outbox, rsvps, volunteers
 
@@ -50,9 +52,11 @@ async def answer(
     callout_id: int | None,
     zone: ZoneInfo,
     late_cancel: timedelta,
+    card_at: tuple[int, int] | None = None,
 ) -> Answered:
-    """Record ``answer`` for each of ``shift_ids`` still open, and queue what follows from it.
-    Shifts that closed meanwhile are passed over."""
+    """Record ``answer`` for each of ``shift_ids`` still open, and queue what follows from it,
+    edits of the other cards they hold for the event included (``card_at``, the chat and message
+    they answered on, is edited by the caller). Shifts that closed meanwhile are passed over."""
     shift_ids = list(shift_ids)
     answered = await rsvps.answers_of(conn, volunteer.id, shift_ids)
     outcomes: list[Outcome] = []
@@ -70,7 +74,29 @@ async def answer(
             outcomes.append(outcome)
             if await _follow_up(conn, volunteer, outcome, zone, at, late_cancel):
                 late = shift_id
+    if any(outcome.changed for outcome in outcomes):
+        shift, _event = await _shift_and_event(conn, outcomes[0].shift_id)
+        await refresh(
+            conn,
+            at,
+            event_id=shift.event_id,
+            volunteer_ids=[volunteer.id],
+            zone=zone,
+            besides=card_at,
+        )
+    for outcome in outcomes:
+        # Leaving the queue, or a place going to its front, moves everyone behind up one.
+        if outcome.moves_queue:
+            await queue_moved(conn, at, outcome.shift_id, zone)
     return Answered(tuple(outcomes), late)
+
+
+async def queue_moved(conn: AsyncConnection, at: datetime, shift_id: int, zone: ZoneInfo) -> None:
+    """Those still on a shift's waitlist hold cards that say their place in it: keep them true."""
+    waiting = await rsvps.waiting(conn, shift_id)
+    if waiting:
+        shift, _event = await _shift_and_event(conn, shift_id)
+        await refresh(conn, at, event_id=shift.event_id, volunteer_ids=waiting, zone=zone)
 
 
 async def give_reason(
@@ -85,48 +111,6 @@ async def give_reason(
         texts.late_reason_for_organiser(volunteer.name or "A volunteer", reason),
         at=at,
         about=volunteer,
-    )
-
-
-@dataclass(frozen=True)
-class Card:
-    """What an RSVP message shows one volunteer now: the shifts still open among those it
-    offers, their answers and waitlist places, and the organiser's line if it is a shift call."""
-
-    event: Event
-    shifts: tuple[Shift, ...]
-    answers: dict[int, str]
-    positions: dict[int, int]
-    from_call: bool
-    organiser_line: str | None = None
-
-
-async def card(
-    conn: AsyncConnection,
-    at: datetime,
-    *,
-    event: Event,
-    shift_ids: list[int],
-    volunteer: Volunteer,
-    callout_id: int | None,
-) -> Card:
-    shown = tuple(s for s in await events.shifts_by_ids(conn, shift_ids) if s.open_at(at))
-    shown_ids = {s.id for s in shown}
-    answers = await rsvps.answers_of(conn, volunteer.id, shift_ids)
-    positions: dict[int, int] = {}
-    for shift_id, status in answers.items():
-        if status == RsvpStatus.WAITLISTED and shift_id in shown_ids:
-            place = await rsvps.position(conn, shift_id, volunteer.id)
-            if place is not None:
-                positions[shift_id] = place
-    call = await callouts.by_id(conn, callout_id) if callout_id else None
-    return Card(
-        event=event,
-        shifts=shown,
-        answers={k: v for k, v in answers.items() if k in shown_ids},
-        positions=positions,
-        from_call=call is not None,
-        organiser_line=call.message if call else None,
     )
 
 
@@ -148,7 +132,7 @@ async def event_card(
     if event is None or volunteer is None or not open_ids:
         return None
     return await card(
-        conn, at, event=event, shift_ids=open_ids, volunteer=volunteer, callout_id=None
+        conn, at, event=event, shift_ids=open_ids, volunteer_id=volunteer.id, callout_id=None
     )
 
 
@@ -163,7 +147,7 @@ async def shift_card(
     if event is None or not open_ids:
         return None
     return await card(
-        conn, at, event=event, shift_ids=open_ids, volunteer=volunteer, callout_id=None
+        conn, at, event=event, shift_ids=open_ids, volunteer_id=volunteer.id, callout_id=None
     )
 
 
@@ -264,9 +248,15 @@ async def _tap(
         callout_id=callout_id,
         zone=zone,
         late_cancel=late_cancel,
+        card_at=(chat_id, message_id),
     )
     shown = await card(
-        conn, at, event=event, shift_ids=card_shift_ids, volunteer=volunteer, callout_id=callout_id
+        conn,
+        at,
+        event=event,
+        shift_ids=card_shift_ids,
+        volunteer_id=volunteer.id,
+        callout_id=callout_id,
     )
     return Tapped(answered, shown)
 
@@ -319,9 +309,10 @@ async def answer_in_words(
             callout_id=call.id,
             zone=zone,
             late_cancel=late_cancel,
+            card_at=(chat_id, found[1]),
         )
     shown = await card(
-        conn, at, event=event, shift_ids=open_ids, volunteer=volunteer, callout_id=call.id
+        conn, at, event=event, shift_ids=open_ids, volunteer_id=volunteer.id, callout_id=call.id
     )
     return InWords(shown, found[1], answered)
 
@@ -348,10 +339,12 @@ async def my_shifts(conn: AsyncConnection, at: datetime, volunteer: Volunteer) -
 @dataclass(frozen=True)
 class RosterShift:
     shift: Shift
-    # Names and phone numbers by answer, in roster order.
+    # Names and phone numbers by answer, in roster order; walk-ins are not among those going.
     groups: dict[str, list[tuple[str, str | None]]]
     # Once a shift has started, attendance can be corrected from the roster.
     correctable: bool
+    # Once check-in has begun (someone came or is late): who came, in the reports' figures.
+    turnout: Named | None = None
 
 
 async def roster(
@@ -365,12 +358,18 @@ async def roster(
         shown = []
         for shift in event_shifts:
             groups: dict[str, list[tuple[str, str | None]]] = {}
-            for line in lines:
-                if line.shift_id == shift.id:
-                    groups.setdefault(line.status, []).append(
-                        (line.name or "(forgotten)", line.phone)
-                    )
-            shown.append(RosterShift(shift, groups, shift.starts_at <= at))
+            mine = [line for line in lines if line.shift_id == shift.id]
+            for line in mine:
+                if line.status == RsvpStatus.GOING and line.walk_in:
+                    continue  # among the walk-ins of the turnout, not those who said going
+                groups.setdefault(line.status, []).append((line.name or "(forgotten)", line.phone))
+            started = shift.starts_at <= at
+            named = None
+            if started or any(line.came or line.running_late for line in mine):
+                named = tally(
+                    ((line.name or "(forgotten)", line) for line in mine), over=shift.ends_at <= at
+                )
+            shown.append(RosterShift(shift, groups, started, named))
         found.append((event, shown))
     return found
 
@@ -395,6 +394,10 @@ async def tell_promoted(
                 *_going(promotion.telegram_id, promotion.volunteer_id, shift, event, zone, at),
             ],
             at=at,
+        )
+        # The card they joined the waitlist on still says so, and offers to join it.
+        await refresh(
+            conn, at, event_id=event.id, volunteer_ids=[promotion.volunteer_id], zone=zone
         )
 
 

@@ -25,10 +25,11 @@ from bot import keyboards, texts, timefmt
 from bot.domain.events import Event, Shift
 from bot.domain.permissions import Role
 from bot.domain.planning import ASK_STILL_COMING_FROM, Kind, expected_turnout, still_meaningful
+from bot.domain.reports import Named, tally
 from bot.domain.statuses import RsvpStatus, WorkStatus
 from bot.services import actors
 from bot.settings import Settings
-from db import attendance, callouts, events, outbox, roles, rsvps
+from db import attendance, callouts, cards, events, outbox, roles, rsvps
 from db.callouts import Callout
 from db.outbox import Outgoing
 from db.work import Work
@@ -69,6 +70,7 @@ async def _reminder(
                     "reminder",
                     texts.reminder_ahead(shift, event, zone),
                     keyboards.still_coming(shift.id).to_dict(),
+                    card=cards.marker(cards.REMINDER, event.id, [shift.id]),
                 )
             )
             continue
@@ -103,8 +105,9 @@ async def _checkin(
 ) -> list[Outgoing]:
     text = texts.checkin_prompt(shift, event, settings.zone)
     markup = keyboards.check_in(shift.id).to_dict()
+    card = cards.marker(cards.CHECKIN, event.id, [shift.id])
     return [
-        Outgoing(p.telegram_id, p.volunteer_id, "checkin", text, markup)  # type: ignore[arg-type]
+        Outgoing(p.telegram_id, p.volunteer_id, "checkin", text, markup, card=card)  # type: ignore[arg-type]
         for p in await attendance.reachable_going(conn, shift.id)
         if not p.came
     ]
@@ -114,48 +117,32 @@ async def _debrief(
     conn: AsyncConnection, settings: Settings, item: Work, shift: Shift, event: Event
 ) -> list[Outgoing]:
     text, markup = texts.debrief_prompt(event), keyboards.doors(shift.id).to_dict()
+    card = cards.marker(cards.DEBRIEF, event.id, [shift.id])
     return [
-        Outgoing(p.telegram_id, p.volunteer_id, "debrief", text, markup)  # type: ignore[arg-type]
+        Outgoing(p.telegram_id, p.volunteer_id, "debrief", text, markup, card=card)  # type: ignore[arg-type]
         for p in await attendance.reachable_going(conn, shift.id)
         if p.came and p.doors is None
     ]
 
 
+def _named(people: list[attendance.OnShift], *, over: bool) -> Named:
+    return tally(((p.name or "?", p) for p in people), over=over)
+
+
 async def _turnout(
     conn: AsyncConnection, settings: Settings, item: Work, shift: Shift, event: Event
 ) -> list[Outgoing]:
-    going = [p for p in await attendance.people(conn, shift.id) if p.status == RsvpStatus.GOING]
-    said = [p for p in going if not p.walk_in]
-    late = [p.name or "?" for p in said if not p.came and p.running_late_at]
-    missing = [p.name or "?" for p in said if not p.came and not p.running_late_at]
-    text = texts.turnout_report(
-        shift,
-        event,
-        settings.zone,
-        here=sum(p.came for p in said),
-        going=len(said),
-        late=late,
-        missing=missing,
-        walk_ins=sum(p.walk_in and p.came for p in going),
-    )
+    named = _named(await attendance.people(conn, shift.id), over=False)
+    text = texts.turnout_report(shift, event, settings.zone, named)
     return _to(await _organisers(conn, event), "report", text)
 
 
 async def _final(
     conn: AsyncConnection, settings: Settings, item: Work, shift: Shift, event: Event
 ) -> list[Outgoing]:
-    going = [p for p in await attendance.people(conn, shift.id) if p.status == RsvpStatus.GOING]
-    said = [p for p in going if not p.walk_in]
-    text = texts.final_report(
-        shift,
-        event,
-        settings.zone,
-        came=sum(p.came for p in said),
-        going=len(said),
-        walk_ins=sum(p.walk_in and p.came for p in going),
-        no_shows=[p.name or "?" for p in said if not p.came],
-        doors=sum(p.doors or 0 for p in going if p.came),
-    )
+    people = await attendance.people(conn, shift.id)
+    doors = sum(p.doors or 0 for p in people if p.came)
+    text = texts.final_report(shift, event, settings.zone, _named(people, over=True), doors)
     return _to(await _organisers(conn, event), "report", text)
 
 
@@ -197,8 +184,9 @@ async def _call_work(
         assert call.rsvp_deadline is not None  # only calls with a deadline get a chaser
         markup = keyboards.rsvp(call_shifts, event.id, settings.zone).to_dict()
         text = texts.chaser(event, call.rsvp_deadline, settings.zone)
+        card = cards.marker(cards.EVENT, event.id, [s.id for s in call_shifts])
         return [
-            Outgoing(telegram_id, volunteer_id, "chaser", text, markup)
+            Outgoing(telegram_id, volunteer_id, "chaser", text, markup, card=card)
             for volunteer_id, telegram_id in silent
         ]
     counts = [(shift, await rsvps.answers_by_status(conn, shift.id)) for shift in call_shifts]
@@ -241,8 +229,7 @@ async def _digest(
         past = [
             (
                 f"{timefmt.day_and_time(shift.starts_at, zone)} {event.title}",
-                sum(p.status == RsvpStatus.GOING and not p.walk_in for p in people),
-                sum(p.status == RsvpStatus.GOING and p.came and not p.walk_in for p in people),
+                _named(people, over=True).figures,
                 sum(p.doors or 0 for p in people if p.came),
             )
             for shift, event, people in await _shift_lines(conn, yesterday, midnight, areas)

@@ -3,7 +3,7 @@ postcode centres for deployments that import them, and approximate places for vo
 typed a postcode before this (the centre of its sector, from the packaged table).
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0007
 Create Date: 2026-12-02
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from db.places.lookup import packaged
 
 revision: str = "0009"
-down_revision: str | None = "0005"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
