@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 import handlers
+from bot.budget import Budget, BudgetRateLimiter
 from bot.commands import publish_menus
 from bot.context import SERVICES, DeepLinkHandler, MusterContext, Services
 from bot.persistence import StatePersistence
@@ -64,6 +65,10 @@ def build_application(
         await engine.dispose()
 
     database = Database(engine)
+    # One budget for the token: the application's replies and the outbox draw from it.
+    budget = Budget(
+        settings.send_rate, settings.send_per_chat_seconds, settings.send_group_per_minute
+    )
     application = (
         ApplicationBuilder()
         .application_class(
@@ -81,14 +86,13 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        # Keeps individual replies inside Telegram's overall and per-group limits and honours
-        # 429 retry_after; bulk sends go through the outbox instead.
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        # Replies go first in the budget; a 429 pauses everything, the outbox included.
+        .rate_limiter(BudgetRateLimiter(budget, max_retries=3))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
     )
-    sender = outbox.OutboxSender(engine, settings)
+    sender = outbox.OutboxSender(engine, settings, budget)
     application.bot_data[SERVICES] = Services(
         settings=settings,
         db=database,

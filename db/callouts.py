@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.audience import Audience, Place, near
 from bot.domain.events import Event, Shift
+from bot.domain.sending import CALL_KINDS
 from bot.domain.statuses import CallStatus, OutboxStatus, RsvpStatus
 from db.schema import (
     callouts,
@@ -245,7 +246,7 @@ async def recently_called(conn: AsyncConnection, since: datetime) -> set[int]:
     """Volunteers sent a call or a nudge since ``since``: not asked again so soon."""
     rows = await conn.scalars(
         select(outbox.c.volunteer_id).where(
-            outbox.c.kind.in_(("callout", "chaser")),
+            outbox.c.kind.in_((*CALL_KINDS, "chaser")),
             outbox.c.sent_at >= since,
             outbox.c.volunteer_id.is_not(None),
         )

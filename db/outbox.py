@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.sending import KINDS, Lane
 from bot.domain.statuses import CallStatus, OutboxStatus
 from db.schema import callouts, events, outbox, volunteers
 
@@ -36,6 +37,8 @@ class Outgoing:
     # The volunteer a message to someone else is about (an organiser's alert quoting them), so
     # that erasing them clears it too.
     about: int | None = None
+    # Sent with allow_paid_broadcast (an urgent call the organiser chose to pay for).
+    paid: bool = False
 
 
 async def enqueue(conn: AsyncConnection, messages: Iterable[Outgoing], *, at: datetime) -> int:
@@ -53,6 +56,7 @@ async def enqueue(conn: AsyncConnection, messages: Iterable[Outgoing], *, at: da
                 **({"document": message.document} if message.document else {}),
                 **({"progress_of": message.progress_of} if message.progress_of else {}),
                 **({"about": message.about} if message.about else {}),
+                **({"paid": True} if message.paid else {}),
             },
             "status": OutboxStatus.PENDING,
             "attempts": 0,
@@ -114,37 +118,56 @@ async def recover(conn: AsyncConnection) -> int:
     return result.rowcount
 
 
-async def claim(conn: AsyncConnection, limit: int, at: datetime) -> list[Claimed]:
-    """Take up to ``limit`` due rows, oldest due first, and mark them `sending`.
+def _in_lane(lane: Lane) -> Any:
+    if lane == Lane.FOLLOW_UP:  # every kind not named for another lane
+        return outbox.c.kind.not_in([kind for kinds in KINDS.values() for kind in kinds])
+    return outbox.c.kind.in_(KINDS.get(lane, ()))
+
+
+async def claim(
+    conn: AsyncConnection, limit: int, at: datetime, *, below: Lane = Lane.BULK
+) -> list[Claimed]:
+    """Take up to ``limit`` due rows, best lane first (bot.domain.sending: what follows a
+    person's action before urgent calls, reminders and then shift calls), oldest due first in
+    each, up to lane ``below``; mark them `sending`.
 
     On PostgreSQL rows another sender has locked are skipped (FOR UPDATE SKIP LOCKED); SQLAlchemy
     leaves the clause out on SQLite, where BEGIN IMMEDIATE (db/engine.py) already lets one writer
     in at a time.
     """
-    rows = (
-        await conn.execute(
-            select(
-                outbox.c.id,
-                outbox.c.chat_id,
-                outbox.c.volunteer_id,
-                outbox.c.callout_id,
-                outbox.c.kind,
-                outbox.c.payload,
-                outbox.c.attempts,
+    rows: list[Any] = []
+    for lane in Lane:
+        if lane == Lane.ANSWER or lane > below or len(rows) >= limit:
+            continue
+        rows += (
+            await conn.execute(
+                select(
+                    outbox.c.id,
+                    outbox.c.chat_id,
+                    outbox.c.volunteer_id,
+                    outbox.c.callout_id,
+                    outbox.c.kind,
+                    outbox.c.payload,
+                    outbox.c.attempts,
+                )
+                .where(
+                    outbox.c.status == OutboxStatus.PENDING,
+                    outbox.c.next_attempt_at <= at,
+                    _in_lane(lane),
+                )
+                .order_by(outbox.c.next_attempt_at, outbox.c.id)
+                .limit(limit - len(rows))
+                .with_for_update(skip_locked=True)
             )
-            .where(outbox.c.status == OutboxStatus.PENDING, outbox.c.next_attempt_at <= at)
-            .order_by(outbox.c.next_attempt_at, outbox.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-    ).all()
+        ).all()
     if not rows:
         return []
-    await conn.execute(
-        update(outbox)
-        .where(outbox.c.id.in_([row.id for row in rows]))
-        .values(status=OutboxStatus.SENDING, claimed_at=at)
-    )
+    for chunk in _chunks([row.id for row in rows]):
+        await conn.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(chunk))
+            .values(status=OutboxStatus.SENDING, claimed_at=at)
+        )
     return [Claimed(**row._mapping) for row in rows]
 
 
