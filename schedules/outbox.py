@@ -282,7 +282,7 @@ class OutboxSender:
             await self._claim()
             return
         if self._fresh:  # what follows a person's action should not wait for a call's backlog
-            await self._claim(below=Lane.REMINDER)
+            await self._claim(db.NOT_CALLS)
             return
         idle = not backlog and not self._busy
         if self._outcomes and (
@@ -303,11 +303,11 @@ class OutboxSender:
             async with asyncio.timeout(FLUSH_SECONDS):
                 await self._attention.wait()
 
-    async def _claim(self, below: Lane = Lane.BULK) -> None:
+    async def _claim(self, lanes: tuple[Lane, ...] = db.LANES) -> None:
         self._fresh = False
         async with self._engine.begin() as conn:
-            rows = await db.claim(conn, self._batch, clock.now(), below=below)
-        if len(rows) < self._batch and below == Lane.BULK:
+            rows = await db.claim(conn, self._batch, clock.now(), lanes=lanes)
+        if len(rows) < self._batch and lanes == db.LANES:
             self._more = False
         for row in rows:
             if row.callout_id is not None:
