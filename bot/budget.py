@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 # second.
 MARGIN = 0.05
 GROUP_WINDOW = 60.0
+# How far behind its even spacing the budget may catch up after a stall, in seconds.
+CATCH_UP = 0.1
 # Telegram's ceiling for messages sent with allow_paid_broadcast, a second.
 PAID_RATE = 1000.0
 
@@ -53,25 +55,29 @@ def retry_after_seconds(error: RetryAfter) -> float:
 
 class _Window:
     """At most ``rate`` starts in any second (with MARGIN to spare), spread out evenly rather
-    than in a burst at the top of each second. ``rate`` 0: no limit."""
+    than in a burst at the top of each second. ``rate`` 0: no limit.
+
+    Slots are spaced from the previous slot, not from when it was used, so that timers firing
+    late on a busy event loop don't add up into a slower rate: up to CATCH_UP seconds of missed
+    slots are made up, which the count over the last second still keeps within the limit."""
 
     def __init__(self, rate: float) -> None:
         self.limited = rate > 0
         self._interval = (1 + MARGIN) / rate if rate > 0 else 0.0
         self._recent: deque[float] = deque(maxlen=max(1, math.floor(rate)) if rate > 0 else 1)
-        self._last = -math.inf
+        self._next = -math.inf
 
     def ready_at(self) -> float:
         if not self.limited:
             return 0.0
-        ready = self._last + self._interval
+        ready = self._next
         if len(self._recent) == self._recent.maxlen:
             ready = max(ready, self._recent[0] + 1 + MARGIN)
         return ready
 
     def take(self, now: float) -> None:
         if self.limited:
-            self._last = now
+            self._next = max(self._next, now - CATCH_UP) + self._interval
             self._recent.append(now)
 
 

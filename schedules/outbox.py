@@ -281,7 +281,9 @@ class OutboxSender:
         if self._more and backlog < self._low_water:
             await self._claim()
             return
-        if self._fresh:  # what follows a person's action should not wait for a call's backlog
+        if self._fresh and (not self._queue or self._queue[0][0] > Lane.FOLLOW_UP):
+            # What follows a person's action should not wait behind a call's claimed rows (but
+            # while such rows are still queued here, the next claim can wait for them to go).
             await self._claim(db.NOT_CALLS)
             return
         idle = not backlog and not self._busy
