@@ -32,18 +32,20 @@ SAID = {
 ACTIONS = {"h": CheckInAction.HERE, "l": CheckInAction.LATE, "x": CheckInAction.CANT_COME}
 
 
-async def _volunteer(
-    update: Update, context: MusterContext, conn: AsyncConnection
-) -> Volunteer | None:
+async def _signed_up(update: Update, conn: AsyncConnection) -> Volunteer | None:
+    """The volunteer who acted, if signed up. Refusing the others (:func:`_refuse`) is left to
+    the caller, once its database connection is back in the pool: nothing holds one while it
+    waits to send."""
     assert update.effective_user
     volunteer = await load_volunteer(conn, update.effective_user)
-    if volunteer is None or not volunteer.signed_up:
-        if update.callback_query:
-            await update.callback_query.answer(texts.NOT_SIGNED_UP, show_alert=True)
-        elif update.effective_message:
-            await update.effective_message.reply_text(texts.NOT_SIGNED_UP)
-        return None
-    return volunteer
+    return volunteer if volunteer is not None and volunteer.signed_up else None
+
+
+async def _refuse(update: Update) -> None:
+    if update.callback_query:
+        await update.callback_query.answer(texts.NOT_SIGNED_UP, show_alert=True)
+    elif update.effective_message:
+        await update.effective_message.reply_text(texts.NOT_SIGNED_UP)
 
 
 # --- "Still coming?" ------------------------------------------------------------------------------
@@ -57,16 +59,17 @@ async def still_coming(update: Update, context: MusterContext) -> None:
     answered = None
     at = clock.now()
     async with context.db.begin() as conn:
-        volunteer = await _volunteer(update, context, conn)
-        if volunteer is None:
-            return
-        if choice == "n":
+        volunteer = await _signed_up(update, conn)
+        if volunteer is not None and choice == "n":
             answered = await record_answer(
                 context, conn, at, volunteer, [shift_id], RsvpStatus.CANT, None
             )
-            if not answered.outcomes:
-                await query.answer(texts.SHIFT_CLOSED, show_alert=True)
-                return
+    if volunteer is None:
+        await _refuse(update)
+        return
+    if answered is not None and not answered.outcomes:
+        await query.answer(texts.SHIFT_CLOSED, show_alert=True)
+        return
     context.wake_outbox()
     await query.answer(texts.SEE_YOU if choice == "y" else texts.CANT_NOTED)
     await query.edit_message_reply_markup(None)
@@ -87,10 +90,8 @@ async def checkin_button(update: Update, context: MusterContext) -> None:
     action = ACTIONS[pressed.action]
     at = clock.now()
     async with context.db.begin() as conn:
-        volunteer = await _volunteer(update, context, conn)
-        if volunteer is None:
-            return
-        said = await dayof.check_in_button(
+        volunteer = await _signed_up(update, conn)
+        said = volunteer and await dayof.check_in_button(
             conn,
             at,
             volunteer=volunteer,
@@ -98,6 +99,9 @@ async def checkin_button(update: Update, context: MusterContext) -> None:
             action=action,
             zone=context.settings.zone,
         )
+    if volunteer is None or said is None:
+        await _refuse(update)
+        return
     context.wake_outbox()  # for the organisers' alert, if any
     await query.answer()
     # Running late keeps the buttons, to say "I'm here" on arrival.
@@ -114,10 +118,11 @@ async def here(update: Update, context: MusterContext) -> None:
     zone = context.settings.zone
     at = clock.now()
     async with context.db.begin() as conn:
-        volunteer = await _volunteer(update, context, conn)
-        if volunteer is None:
-            return
-        done = await dayof.here(conn, at, volunteer)
+        volunteer = await _signed_up(update, conn)
+        done = volunteer and await dayof.here(conn, at, volunteer)
+    if volunteer is None or done is None:
+        await _refuse(update)
+        return
     if done.said is not None:
         await message.reply_text(SAID[done.said])
         return
@@ -159,12 +164,14 @@ async def doors_button(update: Update, context: MusterContext) -> None:
     assert query and isinstance(query.message, Message)
     pressed = Doors.unpack(query.data)
     async with context.db.begin() as conn:
-        volunteer = await _volunteer(update, context, conn)
-        if volunteer is None:
-            return
-        await dayof.record_doors(
-            conn, volunteer=volunteer, shift_id=pressed.shift_id, doors=pressed.count
-        )
+        volunteer = await _signed_up(update, conn)
+        if volunteer is not None:
+            await dayof.record_doors(
+                conn, volunteer=volunteer, shift_id=pressed.shift_id, doors=pressed.count
+            )
+    if volunteer is None:
+        await _refuse(update)
+        return
     await query.answer()
     await query.edit_message_reply_markup(None)
     context.user_data.debrief_shift_id = pressed.shift_id
@@ -245,6 +252,7 @@ async def mark(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and isinstance(query.message, Message) and update.effective_user
     pressed = Mark.unpack(query.data)
+    refused = False
     async with context.db.begin() as conn:
         access = await actors.access(conn, context.settings.admin_ids, update.effective_user.id)
         try:
@@ -252,8 +260,10 @@ async def mark(update: Update, context: MusterContext) -> None:
                 conn, access, pressed.shift_id, pressed.volunteer_id
             )
         except NotOrganiser:
-            await query.answer(texts.not_allowed("organiser"), show_alert=True)
-            return
+            refused, sheet = True, None
+    if refused:
+        await query.answer(texts.not_allowed("organiser"), show_alert=True)
+        return
     if sheet is None:
         await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
         return
