@@ -175,6 +175,10 @@ class Budget:
     def paused(self) -> bool:
         return self._paused_until > self.now()
 
+    def waiting(self) -> int:
+        """How many requests wait for their turn."""
+        return len(self._waiting)
+
     def chat_ready_at(self, chat_id: int) -> float:
         """When a message to ``chat_id`` that is not a direct answer may start (inf while one is
         in flight to it: one chat's messages go one after another, so they arrive in order)."""

@@ -16,12 +16,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application
 
 from bot import clock, texts
-from bot.budget import Budget
+from bot.budget import Budget, BudgetRateLimiter
 from bot.context import SERVICES, DeepLinkHandler
 from bot.domain.audience import Audience
 from bot.domain.events import EventDraft, ShiftDraft
@@ -308,3 +308,45 @@ async def test_a_crash_at_any_moment_would_repeat_at_most_flush_size_messages(
     assert texts.callout_progress(count, count, finished=True) in [
         m.text for m in fake.chat(ADMIN_ID).messages
     ]
+
+
+async def test_a_tap_waiting_out_a_429_holds_no_database_connection(
+    fake: FakeTelegram,
+    settings: Settings,
+    engine: AsyncEngine,
+    deep_links: list[DeepLinkHandler],
+) -> None:
+    """The pool is small (15): a tap that kept its connection while its answer waits for the
+    budget would, on a busy day, leave fewer for everything else."""
+    app = await start_application(fake, settings, engine, deep_links)
+    try:
+        await _call_with_volunteers(app, fake, engine, 2)
+        await outbox_drained(engine)
+        async with engine.begin() as conn:  # one of them is refused: not signed up any more
+            await conn.execute(
+                update(volunteers)
+                .where(volunteers.c.telegram_id == FIRST + 1)
+                .values(status="signing_up")
+            )
+        limiter = app.bot.rate_limiter
+        assert isinstance(limiter, BudgetRateLimiter)
+        budget = limiter.budget
+        for tapper in (FIRST, FIRST + 1):
+            fake.inject(Fault(method="answerCallbackQuery", status=429, retry_after=3, times=1))
+            await fake.user(tapper).press("10:00-13:00", exact=False, wait=False)
+            # Its answer (or refusal) waits out the pause, its transaction over: the pool has
+            # every connection back (the outbox may be reading, now and then) while it waits.
+            await until(lambda: budget.paused() and budget.waiting() >= 1)
+            await until(lambda: engine.sync_engine.pool.checkedout() == 0, within=2)
+            assert budget.paused()
+            await until(lambda: budget.waiting() == 0, within=10)
+        await until(lambda: len(fake.callback_answers) >= 2)
+    finally:
+        await stop_application(app)
+    async with engine.connect() as conn:
+        going = await conn.scalar(
+            select(func.count()).select_from(rsvps).where(rsvps.c.status == "going")
+        )
+    assert going == 1
+    refused = [a.get("text") for a in fake.callback_answers.values()]
+    assert texts.NOT_SIGNED_UP in refused
