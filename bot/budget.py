@@ -15,6 +15,7 @@ The budget keeps real (monotonic) time: Telegram's limits are about real seconds
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import itertools
 import logging
@@ -134,13 +135,16 @@ class Budget:
 
     async def turn(self, chat_id: int | None, lane: Lane, *, paid: bool = False) -> None:
         """Wait for the turn of one request (see :meth:`slot`); call :meth:`done` after it."""
-        if not self._waiting and self._ready_at(chat_id, lane, paid) <= self.now():
+        now = self.now()
+        # A request that names no chat takes nothing from the budget: only a pause holds it up,
+        # whoever else is waiting.
+        if (chat_id is None or not self._waiting) and self._ready_at(chat_id, lane, paid) <= now:
             self._take(chat_id, paid)
             return
         waiter = _Waiter(
             lane, next(self._seq), chat_id, paid, asyncio.get_running_loop().create_future()
         )
-        self._waiting.append(waiter)
+        bisect.insort(self._waiting, waiter)  # kept in lane order, then first come
         self._dispatch()
         try:
             await waiter.ready
@@ -226,15 +230,22 @@ class Budget:
             self._timer = None
         now = self.now()
         soonest = math.inf
-        self._waiting.sort()
+        # Hundreds may wait in a burst: those whose window is full cannot go, whatever their chat.
+        free, paid = self._free.ready_at(), self._paid.ready_at()
         still: list[_Waiter] = []
         for waiter in self._waiting:
             if waiter.ready.done():  # cancelled meanwhile
+                continue
+            window = paid if waiter.paid else free
+            if waiter.chat_id is not None and window > now:
+                soonest = min(soonest, window)
+                still.append(waiter)
                 continue
             ready = self._ready_at(waiter.chat_id, Lane(waiter.lane), waiter.paid)
             if ready <= now:
                 self._take(waiter.chat_id, waiter.paid)
                 waiter.ready.set_result(None)
+                free, paid = self._free.ready_at(), self._paid.ready_at()
             else:
                 soonest = min(soonest, ready)
                 still.append(waiter)
