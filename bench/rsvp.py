@@ -22,13 +22,16 @@ For each app:
 * latency: the time from the moment an update is made available to getUpdates until the fake
   server receives the answerCallbackQuery for it. With everything queued at once that is mostly
   time spent waiting in the queue (printed, marked so); the figures that count are taken under a
-  steady load below saturation: evenly spaced taps at half the app's measured throughput (the
-  bare app gets the same load as Muster as shipped) for ``--latency-seconds``, by default the
-  scheduler's period, so that each steady run of Muster includes one pass of its scheduler job.
+  steady load below saturation for ``--latency-seconds``, by default the scheduler's period, so
+  that each steady run of Muster includes one pass of its scheduler job: evenly spaced taps, for
+  Muster as shipped at 80% of the taps a second Telegram's budget allows (SEND_RATE divided by
+  the messages each tap causes: the card edit and what it queues in the outbox; target p99 <=
+  100 ms), otherwise at half the app's measured throughput (the bare app gets the same load as
+  Muster as shipped).
 
-Muster is measured as shipped, and again with the AIORateLimiter of its bot (which holds every
-request naming a chat, i.e. edits and sends but not answers, to 30 a second overall) replaced by
-one without limits, to show what the code path itself costs. Human-readable lines first; the last
+Muster is measured as shipped, and again with its budget (bot/budget.py, which holds every
+request naming a chat, i.e. edits and sends but not answers, to SEND_RATE a second overall)
+lifted, to show what the code path itself costs. Human-readable lines first; the last
 line is a JSON object with the figures.
 """
 
@@ -54,7 +57,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler
+from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler
 
 from bot import clock, keyboards, texts
 from bot.app import build_application
@@ -65,12 +68,14 @@ from bot.settings import Settings
 from db import events, migrate
 from db import rsvps as answers
 from db.engine import create_engine
-from db.schema import rsvps, volunteers
+from db.schema import outbox, rsvps, volunteers
 from tests.fake_telegram import FakeTelegram, FakeUser, SentMessage
 
 TAPS_PER_SHIFT = 100
 FULL = 2  # places on the shift in each event that is full before the first tap
 LATENCY_POOL = 1_000  # volunteers kept back for each steady-load run
+# Muster's steady load: this share of the taps a second Telegram's budget allows.
+BUDGET_SHARE = 0.8
 JsonDict = dict[str, Any]
 
 
@@ -170,6 +175,7 @@ class Result:
     latencies_ms: list[float] = field(default_factory=list)  # of the handled taps
     spans: list[tuple[float, float]] = field(default_factory=list)  # (offered, answered) each
     cpu_seconds: float = 0.0
+    offered_times: list[float] = field(default_factory=list)  # of every tap, in tapper order
 
     @property
     def per_s(self) -> float:
@@ -255,6 +261,7 @@ async def run_taps(
         latencies_ms=[(fake.answered_at[i] - offered[i]) * 1000 for i in done],
         spans=[(offered[i], fake.answered_at[i]) for i in done],
         cpu_seconds=time.process_time() - cpu,
+        offered_times=[offered[i] for i in ids],
     )
 
 
@@ -364,13 +371,11 @@ async def pool(
 
 
 def muster_app(settings: Settings, engine: AsyncEngine, *, lifted: bool) -> Application:
-    application = build_application(settings, engine, migrate_on_start=False)
-    if lifted:
-        # Same retries on 429, no pacing.
-        application.bot._rate_limiter = AIORateLimiter(  # type: ignore[attr-defined]
-            overall_max_rate=0, group_max_rate=0, max_retries=3
+    if lifted:  # the budget without limits: same retries on 429, no pacing
+        settings = settings.model_copy(
+            update={"send_rate": 0, "send_per_chat_seconds": 0, "send_group_per_minute": 0}
         )
-    return application
+    return build_application(settings, engine, migrate_on_start=False)
 
 
 def bare_app(fake: FakeTelegram) -> Application:
@@ -450,10 +455,14 @@ async def measure(
     window: float,
     latency_seconds: float,
     rate: float | None = None,
+    budget: tuple[AsyncEngine, float] | None = None,
 ) -> Measured:
+    """``budget``: the database and SEND_RATE, for a steady load at BUDGET_SHARE of the taps a
+    second the budget allows (otherwise ``rate``, or half the measured throughput)."""
     await _start(application)
     runs = _time_jobs(application)
     try:
+        queued = await _queued(budget[0]) if budget else 0
         burst = await run_taps(fake, application, burst_taps, None, window)
         how = (
             f"all {burst.handled:,} in {burst.seconds:.2f} s"
@@ -478,6 +487,17 @@ async def measure(
             f"p50 {burst.pct(50):,.0f} ms, p99 {burst.pct(99):,.0f} ms"
         )
         offered = rate if rate is not None else round(burst.per_s / 2, 1)
+        if budget is not None and budget[1] > 0:
+            # Each tap's messages that count against the budget: the card edit, and what it
+            # queued in the outbox (the taps' answers name no chat).
+            per_tap = (
+                burst.requests.get("editMessageText", 0) + await _queued(budget[0]) - queued
+            ) / answered
+            offered = round(BUDGET_SHARE * budget[1] / per_tap, 1)
+            _say(
+                f"    messages a tap: {per_tap:.2f}, so the budget ({budget[1]:g}/s) allows "
+                f"{budget[1] / per_tap:.1f} taps/s; steady load at {BUDGET_SHARE:.0%} of that"
+            )
         count = min(len(steady_taps), max(math.ceil(offered * latency_seconds), 1))
         runs.clear()
         steady = await run_taps(fake, application, steady_taps[:count], offered, 600.0)
@@ -498,6 +518,11 @@ async def measure(
     finally:
         await _stop(application)
     return measured
+
+
+async def _queued(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        return int(await conn.scalar(select(func.count()).select_from(outbox)) or 0)
 
 
 async def _stored(engine: AsyncEngine) -> Counter[str]:
@@ -539,6 +564,7 @@ async def main(taps: int, window: float, latency_seconds: float, lifted: bool) -
                     shipped_steady,
                     window=window,
                     latency_seconds=latency_seconds,
+                    budget=(engine, settings.send_rate),
                 )
                 handled = shipped.burst.answered + shipped.steady.answered
                 unlimited = None

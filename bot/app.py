@@ -8,11 +8,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
 import handlers
 from bot.botapi import MusterBot, UpdatesRequest
+from bot.budget import Budget, BudgetRateLimiter
 from bot.commands import publish_menus
 from bot.context import SERVICES, DeepLinkHandler, MusterContext, Services, Vitals
 from bot.persistence import StatePersistence
@@ -66,6 +67,14 @@ def build_application(
         await engine.dispose()
 
     database = Database(engine)
+    # One budget for the token: the application's replies and the outbox draw from it.
+    vitals = Vitals()
+    budget = Budget(
+        settings.send_rate,
+        settings.send_per_chat_seconds,
+        settings.send_group_per_minute,
+        on_pause=vitals.told_to_wait,
+    )
     bot = MusterBot(
         settings.bot_token.get_secret_value(),
         base_url=settings.telegram_api_base_url,
@@ -78,9 +87,8 @@ def build_application(
             tzinfo=settings.zone,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         ),
-        # Keeps individual replies inside Telegram's overall and per-group limits and honours
-        # 429 retry_after; bulk sends go through the outbox instead.
-        rate_limiter=AIORateLimiter(max_retries=3),
+        # Replies go first in the budget; a 429 pauses everything, the outbox included.
+        rate_limiter=BudgetRateLimiter(budget, max_retries=3),
     )
     application = (
         ApplicationBuilder()
@@ -94,8 +102,7 @@ def build_application(
         .post_shutdown(post_shutdown)
         .build()
     )
-    vitals = Vitals()
-    sender = outbox.OutboxSender(engine, settings, vitals=vitals)
+    sender = outbox.OutboxSender(engine, settings, budget)
     application.bot_data[SERVICES] = Services(
         settings=settings,
         db=database,

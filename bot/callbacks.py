@@ -234,7 +234,7 @@ class Flow(CallbackData, prefix="fl"):
 class CallFlow(CallbackData, prefix="cf"):
     """The same for /callout, apart so the two conversations never take each other's."""
 
-    choice: Literal["back", "cancel", "next", "filters", "skip", "now", "later"]
+    choice: Literal["back", "cancel", "next", "filters", "skip", "now", "urgent", "later"]
 
 
 @dataclass(frozen=True)

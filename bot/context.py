@@ -24,7 +24,7 @@ SERVICES = "services"
 @dataclass
 class Vitals:
     """What the running bot knows about itself that no table holds, for /status: when it started,
-    and Telegram's last "too many requests" (429) to the outbox sender, with the wait it asked."""
+    and Telegram's last "too many requests" (429), met by a reply or the outbox, with its wait."""
 
     started_at: datetime = field(default_factory=clock.now)
     last_429_at: datetime | None = None

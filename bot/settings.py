@@ -54,10 +54,16 @@ class Settings(DatabaseSettings):
     digest_time: time = time(8, 0)
     # The show rate assumed for volunteers with no past shifts, in staffing forecasts.
     newcomer_show_rate: float = Field(default=0.7, ge=0, le=1)
-    # The outbox sender (schedules/outbox.py): messages a second overall (0 = no limit), the least
-    # time between two messages to one chat, and tries before a message counts as failed.
-    outbox_rate: float = Field(default=25, ge=0)
-    outbox_per_chat_seconds: float = Field(default=1.0, ge=0)
+    # Telegram's budget for the bot's token (bot/budget.py), shared by the replies and the outbox:
+    # messages a second overall (0 = no limit), the least time between two messages to one chat
+    # (the direct answer to the person who acted excepted), and messages a minute to one group.
+    send_rate: float = Field(default=30, ge=0)
+    send_per_chat_seconds: float = Field(default=1.0, ge=0)
+    send_group_per_minute: int = Field(default=20, ge=0)
+    # Organisers may send urgent calls as paid broadcasts (allow_paid_broadcast: up to 1,000
+    # messages a second, 0.1 Telegram Stars each, paid from the bot's balance).
+    paid_broadcast: bool = False
+    # The outbox sender (schedules/outbox.py): tries before a message counts as failed.
     outbox_max_attempts: int = Field(default=5, ge=1)
     # How often the sender looks for due messages when nobody woke it (retries, late rows).
     outbox_poll_seconds: float = Field(default=5.0, gt=0)

@@ -996,6 +996,7 @@ CALLOUT_PICK_SHIFTS = "Which shifts? Tap to include or leave out, then tap Next.
 CALLOUT_NEED_SHIFT = "Please pick at least one shift."
 NEXT = "Next »"
 SEND_NOW = "Send now"
+SEND_URGENT = "🚨 Send now, urgent"
 SEND_LATER = "Send later"
 CALLOUT_LINE = "Add a line from you at the end? Type it, or tap Skip."
 CALLOUT_LINE_TOO_LONG = "Please keep your line to 300 characters or fewer, or tap Skip."
@@ -1026,9 +1027,17 @@ def callout_audience(count: int, described: list[str]) -> str:
     )
 
 
-def callout_ready(count: int) -> str:
+def callout_ready(count: int, paid_stars: float | None = None) -> str:
+    """``paid_stars``: what sending it urgent costs, where urgent calls go as paid broadcasts."""
     people = "volunteer" if count == 1 else "volunteers"
-    return f"Ready to send to <b>{count:,}</b> {people}. Send it now, or at a time you choose?"
+    text = f"Ready to send to <b>{count:,}</b> {people}. Send it now, or at a time you choose?"
+    urgent = "An urgent call goes out ahead of other calls and reminders."
+    if paid_stars is not None:
+        urgent = (
+            "An urgent call goes out as a paid broadcast, up to 1,000 messages a second. "
+            f"It costs <b>{paid_stars:,.1f} Stars</b> (0.1 a message) from the bot's balance."
+        )
+    return f"{text}\n\n{urgent}"
 
 
 def callout_started(count: int) -> str:

@@ -14,6 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from bot.domain.audience import Audience, Place, bounding_box, near
 from bot.domain.events import Event, Shift
 from bot.domain.places import APPROXIMATE, APPROXIMATE_ALLOWANCE_KM, district
+from bot.domain.sending import CALL_KINDS
 from bot.domain.statuses import CallStatus, OutboxStatus, RsvpStatus
 from db.places import lookup
 from db.schema import (
@@ -277,7 +278,7 @@ async def recently_called(conn: AsyncConnection, since: datetime) -> set[int]:
     """Volunteers sent a call or a nudge since ``since``: not asked again so soon."""
     rows = await conn.scalars(
         select(outbox.c.volunteer_id).where(
-            outbox.c.kind.in_(("callout", "chaser")),
+            outbox.c.kind.in_((*CALL_KINDS, "chaser")),
             outbox.c.sent_at >= since,
             outbox.c.volunteer_id.is_not(None),
         )

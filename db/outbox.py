@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.sending import KINDS, Lane
 from bot.domain.statuses import CallStatus, OutboxStatus
 from db.schema import callouts, events, outbox, volunteers
 
@@ -40,6 +41,8 @@ class Outgoing:
     card: dict[str, Any] | None = None
     # Not a new message: the text and buttons of this earlier message of ``chat_id`` become these.
     edit_of: int | None = None
+    # Sent with allow_paid_broadcast (an urgent call the organiser chose to pay for).
+    paid: bool = False
 
 
 async def enqueue(conn: AsyncConnection, messages: Iterable[Outgoing], *, at: datetime) -> int:
@@ -59,6 +62,7 @@ async def enqueue(conn: AsyncConnection, messages: Iterable[Outgoing], *, at: da
                 **({"about": message.about} if message.about else {}),
                 **({"card": message.card} if message.card else {}),
                 **({"edit_of": message.edit_of} if message.edit_of else {}),
+                **({"paid": True} if message.paid else {}),
             },
             "status": OutboxStatus.PENDING,
             "attempts": 0,
@@ -120,37 +124,75 @@ async def recover(conn: AsyncConnection) -> int:
     return result.rowcount
 
 
-async def claim(conn: AsyncConnection, limit: int, at: datetime) -> list[Claimed]:
-    """Take up to ``limit`` due rows, oldest due first, and mark them `sending`.
+def _in_lane(lane: Lane) -> Any:
+    if lane == Lane.FOLLOW_UP:  # every kind not named for another lane
+        return outbox.c.kind.not_in([kind for kinds in KINDS.values() for kind in kinds])
+    return outbox.c.kind.in_(KINDS.get(lane, ()))
+
+
+def _lane_rows(lane: Lane, at: datetime, limit: int) -> Any:
+    calls = lane in (Lane.URGENT, Lane.BULK)
+    due = outbox.c.next_attempt_at
+    if not calls:
+        # Only a call's own messages carry its id, so the others are found by the (callout_id,
+        # status) index: the few rows that follow people's actions, not the whole of a
+        # 10,000-person call still pending, which a walk along the due-time index would read on
+        # every claim. Wrapped (in the order too), the due time cannot tempt the planner onto
+        # that index.
+        due = func.coalesce(due, due)
+    query = (
+        select(
+            outbox.c.id,
+            outbox.c.chat_id,
+            outbox.c.volunteer_id,
+            outbox.c.callout_id,
+            outbox.c.kind,
+            outbox.c.payload,
+            outbox.c.attempts,
+        )
+        .where(
+            outbox.c.status == OutboxStatus.PENDING,
+            due <= at,
+            _in_lane(lane),
+        )
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    if calls:
+        return query.order_by(outbox.c.next_attempt_at, outbox.c.id)
+    return query.where(outbox.c.callout_id.is_(None)).order_by(due, outbox.c.id)
+
+
+# The lanes the outbox carries (the direct answer never goes through it), best first; and those
+# whose rows are not a call's, cheap to look for however many of a call's rows are pending.
+LANES = (Lane.FOLLOW_UP, Lane.URGENT, Lane.REMINDER, Lane.BULK)
+NOT_CALLS = (Lane.FOLLOW_UP, Lane.REMINDER)
+
+
+async def claim(
+    conn: AsyncConnection, limit: int, at: datetime, *, lanes: Iterable[Lane] = LANES
+) -> list[Claimed]:
+    """Take up to ``limit`` due rows of ``lanes``, best lane first (bot.domain.sending: what
+    follows a person's action before urgent calls, reminders and then shift calls), oldest due
+    first in each; mark them `sending`.
 
     On PostgreSQL rows another sender has locked are skipped (FOR UPDATE SKIP LOCKED); SQLAlchemy
     leaves the clause out on SQLite, where BEGIN IMMEDIATE (db/engine.py) already lets one writer
     in at a time.
     """
-    rows = (
-        await conn.execute(
-            select(
-                outbox.c.id,
-                outbox.c.chat_id,
-                outbox.c.volunteer_id,
-                outbox.c.callout_id,
-                outbox.c.kind,
-                outbox.c.payload,
-                outbox.c.attempts,
-            )
-            .where(outbox.c.status == OutboxStatus.PENDING, outbox.c.next_attempt_at <= at)
-            .order_by(outbox.c.next_attempt_at, outbox.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-    ).all()
+    rows: list[Any] = []
+    for lane in sorted(lanes):
+        if len(rows) >= limit:
+            break
+        rows += (await conn.execute(_lane_rows(lane, at, limit - len(rows)))).all()
     if not rows:
         return []
-    await conn.execute(
-        update(outbox)
-        .where(outbox.c.id.in_([row.id for row in rows]))
-        .values(status=OutboxStatus.SENDING, claimed_at=at)
-    )
+    for chunk in _chunks([row.id for row in rows]):
+        await conn.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(chunk))
+            .values(status=OutboxStatus.SENDING, claimed_at=at)
+        )
     return [Claimed(**row._mapping) for row in rows]
 
 

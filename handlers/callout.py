@@ -30,6 +30,7 @@ from bot.context import MusterContext
 from bot.domain.audience import DISTANCES_KM, Audience
 from bot.domain.events import BadEventInput, local_to_utc, parse_date
 from bot.domain.permissions import Access, Role
+from bot.domain.sending import paid_cost_stars
 from bot.domain.signup import ACTIVITIES
 from bot.services import actors, calls
 from bot.services.calls import Calling, NewCall
@@ -148,10 +149,15 @@ async def _ask(
                     keyboards.InlineKeyboardMarkup.de_json(markup, None)
                 ),
             )
+        reaches = calling.reaches or 0
+        paid = paid_cost_stars(reaches) if context.settings.paid_broadcast else None
         await message.reply_text(
-            texts.callout_ready(calling.reaches or 0),
+            texts.callout_ready(reaches, paid),
             reply_markup=keyboards.flow(
-                (texts.SEND_NOW, "now"), (texts.SEND_LATER, "later"), kind=CallFlow
+                (texts.SEND_NOW, "now"),
+                (texts.SEND_URGENT, "urgent"),
+                (texts.SEND_LATER, "later"),
+                kind=CallFlow,
             ),
         )
     elif state == WHEN:
@@ -380,8 +386,9 @@ async def flow_button(update: Update, context: MusterContext) -> int:
         return await _ask(query.message, context, draft, CONFIRM)
     if choice == "later" and state == CONFIRM:
         return await _ask(query.message, context, draft, WHEN)
-    if choice == "now" and state == CONFIRM:
+    if choice in ("now", "urgent") and state == CONFIRM:
         at = clock.now()
+        urgent = choice == "urgent"
         async with context.db.begin() as conn:
             await calls.send_now(
                 conn,
@@ -389,6 +396,8 @@ async def flow_button(update: Update, context: MusterContext) -> int:
                 _call(update, draft),
                 rsvp_before=timedelta(hours=context.settings.rsvp_deadline_hours),
                 zone=context.settings.zone,
+                urgent=urgent,
+                paid=urgent and context.settings.paid_broadcast,
             )
         context.user_data.callout = None
         context.wake_outbox()

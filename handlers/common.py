@@ -59,6 +59,15 @@ async def not_signed_up(
     )
 
 
+async def refuse_not_signed_up(update: Update, context: MusterContext) -> None:
+    """:func:`not_signed_up` for a handler that has already given its connection back (nothing
+    holds one while it waits to send): where they are in sign-up is read again, briefly."""
+    assert update.effective_user
+    async with context.db.connect() as conn:
+        volunteer = await load_volunteer(conn, update.effective_user)
+    await not_signed_up(update, context, volunteer)
+
+
 def requires(role: Role) -> Callable[[Guarded], Handler]:
     """The one permission check for privileged commands: refuse everyone below ``role``."""
 

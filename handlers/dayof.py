@@ -16,7 +16,7 @@ from bot.domain.statuses import RsvpStatus
 from bot.domain.volunteers import Volunteer
 from bot.services import actors, dayof
 from bot.services.dayof import CheckInAction, NotOrganiser, Said, Sheet
-from handlers.common import load_volunteer, not_signed_up
+from handlers.common import load_volunteer, refuse_not_signed_up
 from handlers.rsvp import ask_reason, record_answer
 
 NOTE_MAX = 500
@@ -32,15 +32,13 @@ SAID = {
 ACTIONS = {"h": CheckInAction.HERE, "l": CheckInAction.LATE, "x": CheckInAction.CANT_COME}
 
 
-async def _volunteer(
-    update: Update, context: MusterContext, conn: AsyncConnection
-) -> Volunteer | None:
+async def _signed_up(update: Update, conn: AsyncConnection) -> Volunteer | None:
+    """The volunteer who acted, if signed up. Refusing the others (`refuse_not_signed_up`) is left
+    to the caller, once its database connection is back in the pool: nothing holds one while it
+    waits to send."""
     assert update.effective_user
     volunteer = await load_volunteer(conn, update.effective_user)
-    if volunteer is None or not volunteer.signed_up:
-        await not_signed_up(update, context, volunteer)
-        return None
-    return volunteer
+    return volunteer if volunteer is not None and volunteer.signed_up else None
 
 
 # --- "Still coming?" ------------------------------------------------------------------------------
@@ -54,16 +52,17 @@ async def still_coming(update: Update, context: MusterContext) -> None:
     answered = None
     at = clock.now()
     async with context.db.begin() as conn:
-        volunteer = await _volunteer(update, context, conn)
-        if volunteer is None:
-            return
-        if choice == "n":
+        volunteer = await _signed_up(update, conn)
+        if volunteer is not None and choice == "n":
             answered = await record_answer(
                 context, conn, at, volunteer, [shift_id], RsvpStatus.CANT, None
             )
-            if not answered.outcomes:
-                await query.answer(texts.SHIFT_CLOSED, show_alert=True)
-                return
+    if volunteer is None:
+        await refuse_not_signed_up(update, context)
+        return
+    if answered is not None and not answered.outcomes:
+        await query.answer(texts.SHIFT_CLOSED, show_alert=True)
+        return
     context.wake_outbox()
     await query.answer(texts.SEE_YOU if choice == "y" else texts.CANT_NOTED)
     await query.edit_message_reply_markup(None)
@@ -84,10 +83,8 @@ async def checkin_button(update: Update, context: MusterContext) -> None:
     action = ACTIONS[pressed.action]
     at = clock.now()
     async with context.db.begin() as conn:
-        volunteer = await _volunteer(update, context, conn)
-        if volunteer is None:
-            return
-        said = await dayof.check_in_button(
+        volunteer = await _signed_up(update, conn)
+        said = volunteer and await dayof.check_in_button(
             conn,
             at,
             volunteer=volunteer,
@@ -95,6 +92,9 @@ async def checkin_button(update: Update, context: MusterContext) -> None:
             action=action,
             zone=context.settings.zone,
         )
+    if volunteer is None or said is None:
+        await refuse_not_signed_up(update, context)
+        return
     context.wake_outbox()  # for the organisers' alert, if any
     await query.answer()
     # Running late keeps the buttons, to say "I'm here" on arrival.
@@ -111,10 +111,11 @@ async def here(update: Update, context: MusterContext) -> None:
     zone = context.settings.zone
     at = clock.now()
     async with context.db.begin() as conn:
-        volunteer = await _volunteer(update, context, conn)
-        if volunteer is None:
-            return
-        done = await dayof.here(conn, at, volunteer, zone=zone)
+        volunteer = await _signed_up(update, conn)
+        done = volunteer and await dayof.here(conn, at, volunteer, zone=zone)
+    if volunteer is None or done is None:
+        await refuse_not_signed_up(update, context)
+        return
     context.wake_outbox()  # for edits of their cards
     if done.said is not None:
         await message.reply_text(SAID[done.said])
@@ -159,12 +160,14 @@ async def doors_button(update: Update, context: MusterContext) -> None:
     assert query and isinstance(query.message, Message)
     pressed = Doors.unpack(query.data)
     async with context.db.begin() as conn:
-        volunteer = await _volunteer(update, context, conn)
-        if volunteer is None:
-            return
-        await dayof.record_doors(
-            conn, volunteer=volunteer, shift_id=pressed.shift_id, doors=pressed.count
-        )
+        volunteer = await _signed_up(update, conn)
+        if volunteer is not None:
+            await dayof.record_doors(
+                conn, volunteer=volunteer, shift_id=pressed.shift_id, doors=pressed.count
+            )
+    if volunteer is None:
+        await refuse_not_signed_up(update, context)
+        return
     await query.answer()
     await query.edit_message_reply_markup(None)
     context.user_data.debrief_shift_id = pressed.shift_id
@@ -248,6 +251,7 @@ async def mark(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and isinstance(query.message, Message) and update.effective_user
     pressed = Mark.unpack(query.data)
+    refused = False
     async with context.db.begin() as conn:
         access = await actors.access(conn, context.settings.admin_ids, update.effective_user.id)
         try:
@@ -260,8 +264,10 @@ async def mark(update: Update, context: MusterContext) -> None:
                 zone=context.settings.zone,
             )
         except NotOrganiser:
-            await query.answer(texts.not_allowed("organiser"), show_alert=True)
-            return
+            refused, sheet = True, None
+    if refused:
+        await query.answer(texts.not_allowed("organiser"), show_alert=True)
+        return
     context.wake_outbox()  # the volunteer's "Are you there?" card changes with it
     if sheet is None:
         await query.answer(texts.EXPIRED_BUTTON, show_alert=True)

@@ -19,10 +19,10 @@ async def mydata(update: Update, context: MusterContext) -> None:
     at = clock.now()
     async with context.db.begin() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
-        if volunteer is None:
-            await update.effective_message.reply_text(texts.MYDATA_NOTHING)
-            return
-        data = await privacy.export(conn, at, volunteer)
+        data = volunteer and await privacy.export(conn, at, volunteer)
+    if data is None:  # answered once the connection is back in the pool
+        await update.effective_message.reply_text(texts.MYDATA_NOTHING)
+        return
     document = json.dumps(data, indent=2, ensure_ascii=False).encode()
     await update.effective_message.reply_document(
         InputFile(document, filename="muster-my-data.json"), caption=texts.MYDATA_CAPTION
@@ -46,10 +46,7 @@ async def forget_confirmed(update: Update, context: MusterContext) -> None:
     at = clock.now()
     async with context.db.begin() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
-        if volunteer is None:
-            await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
-            return
-        if answer == "yes":
+        if volunteer is not None and answer == "yes":
             access = await privacy.forget(
                 conn,
                 at,
@@ -57,6 +54,9 @@ async def forget_confirmed(update: Update, context: MusterContext) -> None:
                 admin_ids=context.settings.admin_ids,
                 zone=context.settings.zone,
             )
+    if volunteer is None:  # answered once the connection is back in the pool
+        await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
+        return
     context.wake_outbox()  # whoever moved up into their places
     await query.answer()
     await query.edit_message_reply_markup(None)

@@ -69,10 +69,11 @@ async def edit(update: Update, context: MusterContext) -> None:
     step = EditProfile.unpack(query.data).step
     async with context.db.begin() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
-        if volunteer is None or not volunteer.signed_up:
-            await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
-            return
-        editing = await volunteers.edit(conn, volunteer, step)
+        signed_up = volunteer is not None and volunteer.signed_up
+        editing = await volunteers.edit(conn, volunteer, step) if volunteer and signed_up else None
+    if editing is None:  # answered once the connection is back in the pool
+        await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
+        return
     await query.answer()
     await ask(query.message, context, editing, step)
 
@@ -89,12 +90,15 @@ async def pause_chosen(update: Update, context: MusterContext) -> None:
     assert query and update.effective_user and isinstance(query.message, Message)
     length = PAUSE_LENGTHS[Pause.unpack(query.data).length]
     at = clock.now()
+    until = None
     async with context.db.begin() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
-        if volunteer is None or not volunteer.signed_up:
-            await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
-            return
-        until = await volunteers.pause(conn, at, volunteer, length)
+        signed_up = volunteer is not None and volunteer.signed_up
+        if volunteer is not None and signed_up:
+            until = await volunteers.pause(conn, at, volunteer, length)
+    if not signed_up:  # answered once the connection is back in the pool
+        await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
+        return
     await query.answer()
     await query.edit_message_reply_markup(None)
     await query.message.reply_text(texts.paused(until, context.settings.zone))

@@ -22,7 +22,7 @@ from bot.domain.statuses import RsvpStatus
 from bot.domain.volunteers import Volunteer
 from bot.services import cards
 from bot.services import rsvps as answering
-from handlers.common import load_volunteer, not_signed_up, requires
+from handlers.common import load_volunteer, not_signed_up, refuse_not_signed_up, requires
 
 # --- Showing an RSVP card -----------------------------------------------------------------------
 
@@ -122,15 +122,12 @@ async def ask_reason(
 # --- Taps -------------------------------------------------------------------------------------
 
 
-async def _volunteer_for_tap(
-    update: Update, context: MusterContext, conn: AsyncConnection
-) -> Volunteer | None:
-    assert update.callback_query and update.effective_user
+async def _signed_up(update: Update, conn: AsyncConnection) -> Volunteer | None:
+    """The volunteer who tapped, if signed up. Refusing the others is left to the caller, once
+    its database connection is back in the pool: nothing holds one while it waits to send."""
+    assert update.effective_user
     volunteer = await load_volunteer(conn, update.effective_user)
-    if volunteer is None or not volunteer.signed_up:
-        await not_signed_up(update, context, volunteer)
-        return None
-    return volunteer
+    return volunteer if volunteer is not None and volunteer.signed_up else None
 
 
 async def tap_shift(update: Update, context: MusterContext) -> None:
@@ -140,10 +137,8 @@ async def tap_shift(update: Update, context: MusterContext) -> None:
     shift_id = Rsvp.unpack(query.data).shift_id
     at = clock.now()
     async with context.db.begin() as conn:
-        volunteer = await _volunteer_for_tap(update, context, conn)
-        if volunteer is None:
-            return
-        tapped = await answering.tap_going(
+        volunteer = await _signed_up(update, conn)
+        tapped = volunteer and await answering.tap_going(
             conn,
             at,
             volunteer=volunteer,
@@ -154,6 +149,9 @@ async def tap_shift(update: Update, context: MusterContext) -> None:
             zone=context.settings.zone,
             late_cancel=_late_cancel(context),
         )
+    if volunteer is None:
+        await refuse_not_signed_up(update, context)
+        return
     if tapped is None:
         await query.answer(texts.SHIFT_CLOSED, show_alert=True)
         return
@@ -179,10 +177,8 @@ async def tap_cant(update: Update, context: MusterContext) -> None:
     event_id = CantMakeIt.unpack(query.data).event_id
     at = clock.now()
     async with context.db.begin() as conn:
-        volunteer = await _volunteer_for_tap(update, context, conn)
-        if volunteer is None:
-            return
-        tapped = await answering.tap_cant(
+        volunteer = await _signed_up(update, conn)
+        tapped = volunteer and await answering.tap_cant(
             conn,
             at,
             volunteer=volunteer,
@@ -193,6 +189,9 @@ async def tap_cant(update: Update, context: MusterContext) -> None:
             zone=context.settings.zone,
             late_cancel=_late_cancel(context),
         )
+    if volunteer is None:
+        await refuse_not_signed_up(update, context)
+        return
     if tapped is None:
         await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
         return
@@ -292,10 +291,11 @@ async def myshifts(update: Update, context: MusterContext) -> None:
     at = clock.now()
     async with context.db.connect() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
-        if volunteer is None or not volunteer.signed_up:
-            await not_signed_up(update, context, volunteer)
-            return
-        mine = await answering.my_shifts(conn, at, volunteer)
+        signed_up = volunteer is not None and volunteer.signed_up
+        mine = await answering.my_shifts(conn, at, volunteer) if volunteer and signed_up else []
+    if not signed_up:
+        await not_signed_up(update, context, volunteer)
+        return
     if not mine:
         await message.reply_text(texts.MYSHIFTS_NONE)
         return
@@ -323,10 +323,13 @@ async def myshift_change(update: Update, context: MusterContext) -> None:
     shift_id = MyShiftChange.unpack(query.data).shift_id
     at = clock.now()
     async with context.db.connect() as conn:
-        volunteer = await _volunteer_for_tap(update, context, conn)
-        if volunteer is None:
-            return
-        card = await answering.shift_card(conn, at, volunteer=volunteer, shift_id=shift_id)
+        volunteer = await _signed_up(update, conn)
+        card = volunteer and await answering.shift_card(
+            conn, at, volunteer=volunteer, shift_id=shift_id
+        )
+    if volunteer is None:
+        await refuse_not_signed_up(update, context)
+        return
     if card is None:
         await query.answer(texts.SHIFT_CLOSED, show_alert=True)
         return
@@ -342,12 +345,13 @@ async def myshift_cancel(update: Update, context: MusterContext) -> None:
     shift_id = MyShiftCancel.unpack(query.data).shift_id
     at = clock.now()
     async with context.db.begin() as conn:
-        volunteer = await _volunteer_for_tap(update, context, conn)
-        if volunteer is None:
-            return
-        answered = await record_answer(
+        volunteer = await _signed_up(update, conn)
+        answered = volunteer and await record_answer(
             context, conn, at, volunteer, [shift_id], RsvpStatus.CANT, None
         )
+    if volunteer is None or answered is None:
+        await refuse_not_signed_up(update, context)
+        return
     context.wake_outbox()
     if not answered.outcomes:
         await query.answer(texts.SHIFT_CLOSED, show_alert=True)

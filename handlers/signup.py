@@ -78,14 +78,12 @@ async def consent(update: Update, context: MusterContext) -> None:
     assert query and update.effective_user and isinstance(query.message, Message)
     answer = Consent.unpack(query.data).answer
     at = clock.now()
+    volunteer = None
     async with context.db.begin() as conn:
         already = await load_volunteer(conn, update.effective_user)
-        if already is not None:
-            await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
-            return
-        payload, context.user_data.start_payload = context.user_data.start_payload, None
-        volunteer = None
-        if answer == "yes":
+        if already is None:
+            payload, context.user_data.start_payload = context.user_data.start_payload, None
+        if already is None and answer == "yes":
             volunteer = await volunteers.consent(
                 conn,
                 at,
@@ -94,6 +92,9 @@ async def consent(update: Update, context: MusterContext) -> None:
                 notice_version=texts.PRIVACY_NOTICE_VERSION,
                 payload=payload,
             )
+    if already is not None:  # answered once the connection is back in the pool
+        await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
+        return
     await query.answer()
     await query.edit_message_reply_markup(None)
     if volunteer is None:
@@ -179,23 +180,31 @@ async def on_contact(update: Update, context: MusterContext) -> None:
     message = update.effective_message
     assert message and message.contact and update.effective_user
     at = clock.now()
+    # Replies wait until the connection is back in the pool: nothing holds one while it sends.
+    refusal: str | None = None
+    unfinished = False
     async with context.db.begin() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
         if volunteer is None or (not volunteer.signed_up and volunteer.step is not Step.PHONE):
-            await not_signed_up(update, context, volunteer)
-            return
-        if volunteer.step is not Step.PHONE:
-            await message.reply_text(texts.UNKNOWN_TEXT)
-            return
-        if message.contact.user_id != update.effective_user.id:
-            await message.reply_text(texts.OWN_NUMBER_ONLY, reply_markup=keyboards.share_phone())
-            return
-        try:
-            phone = normalise_phone(message.contact.phone_number)
-        except InvalidAnswer as bad:
-            await message.reply_text(texts.INVALID[bad.reason])
-            return
-        answered = await volunteers.give_phone(conn, at, volunteer, phone)
+            unfinished = True
+        elif volunteer.step is not Step.PHONE:
+            refusal = texts.UNKNOWN_TEXT
+        elif message.contact.user_id != update.effective_user.id:
+            refusal = texts.OWN_NUMBER_ONLY
+        else:
+            try:
+                phone = normalise_phone(message.contact.phone_number)
+            except InvalidAnswer as bad:
+                refusal = texts.INVALID[bad.reason]
+            else:
+                answered = await volunteers.give_phone(conn, at, volunteer, phone)
+    if unfinished or volunteer is None:
+        await not_signed_up(update, context, volunteer)
+        return
+    if refusal is not None:
+        again = keyboards.share_phone() if refusal == texts.OWN_NUMBER_ONLY else None
+        await message.reply_text(refusal, reply_markup=again)
+        return
     await _moved_on(message, context, volunteer, answered, at)
 
 
@@ -203,18 +212,24 @@ async def use_telegram_name(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and update.effective_user and isinstance(query.message, Message)
     at = clock.now()
+    # Replies wait until the connection is back in the pool: nothing holds one while it sends.
+    invalid: str | None = None
     async with context.db.begin() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
-        if volunteer is None or volunteer.step is not Step.NAME:
-            await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
-            return
-        try:
-            name = clean_name(update.effective_user.first_name)
-        except InvalidAnswer as bad:
-            await query.answer()
-            await query.message.reply_text(texts.INVALID[bad.reason])
-            return
-        answered = await volunteers.give_name(conn, at, volunteer, name)
+        if volunteer is not None and volunteer.step is Step.NAME:
+            try:
+                name = clean_name(update.effective_user.first_name)
+            except InvalidAnswer as bad:
+                invalid = texts.INVALID[bad.reason]
+            else:
+                answered = await volunteers.give_name(conn, at, volunteer, name)
+    if volunteer is None or volunteer.step is not Step.NAME:
+        await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
+        return
+    if invalid is not None:
+        await query.answer()
+        await query.message.reply_text(invalid)
+        return
     await query.answer()
     await query.edit_message_reply_markup(None)
     await _moved_on(query.message, context, volunteer, answered, at)
@@ -227,19 +242,22 @@ async def on_choice(update: Update, context: MusterContext) -> None:
     choice = Choice.unpack(query.data)
     step, code = choice.step, choice.code
     at = clock.now()
+    # Refusals wait until the connection is back in the pool: nothing holds one while it sends.
+    refusal: str | None = None
     async with context.db.begin() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
         valid = code == Choice.DONE or code in OPTIONS[step]
         if volunteer is None or volunteer.step is not step or not valid:
-            await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
-            return
-        if code != Choice.DONE:
+            refusal = texts.EXPIRED_BUTTON
+        elif code != Choice.DONE:
             ticked, answered = await volunteers.toggle_choice(conn, volunteer, step, code), None
         elif not volunteer.choices(step):
-            await query.answer(texts.PICK_ONE, show_alert=True)
-            return
+            refusal = texts.PICK_ONE
         else:
             ticked, answered = volunteer, await volunteers.done_choosing(conn, at, volunteer)
+    if refusal is not None or volunteer is None:
+        await query.answer(refusal or texts.EXPIRED_BUTTON, show_alert=True)
+        return
     await query.answer()
     if answered is None:
         await query.edit_message_reply_markup(keyboards.choices(step, ticked.choices(step)))

@@ -5,20 +5,24 @@ transaction and, once it has committed, calls ``context.wake_outbox()`` (the sen
 :meth:`OutboxSender.wake`, handed to handlers and jobs by ``bot.app``). The
 sender, started with the application, then:
 
-* claims due rows in batches (pending -> sending) and sends them, a few at a time, no faster than
-  ``OUTBOX_RATE`` a second overall and ``OUTBOX_PER_CHAT_SECONDS`` apart to any one chat;
+* claims due rows in batches (pending -> sending), best lane first (bot.domain.sending: what
+  follows a person's action, urgent calls, reminders, then shift calls), and sends them, a few at
+  a time, each when the bot's one budget (bot.budget: ``SEND_RATE`` a second overall,
+  ``SEND_PER_CHAT_SECONDS`` apart to any one chat, shared with the application's replies) gives
+  it its turn; an urgent call the organiser chose to pay for goes with allow_paid_broadcast;
 * marks each row in a transaction: sent (with Telegram's message id), unreachable (403, or "chat
   not found": the volunteer is kept out of later calls via ``volunteers.unreachable_at``), failed
   (400, or still failing after ``OUTBOX_MAX_ATTEMPTS`` network errors), or pending again with
   an exponential backoff;
-* on a 429 pauses *all* sending for ``retry_after`` and tries that message again, without
-  counting it as an attempt;
+* on a 429 pauses *all* sending (the application's too) for ``retry_after`` and tries that message
+  again, without counting it as an attempt;
 * edits a shift call's progress message every couple of seconds and, when none of the call's rows
   is left to send, marks the call done and sends the organiser a delivery report (itself a row in
   the outbox, so it survives a restart like everything else).
 
 Nothing lives only in memory: a restart re-reads the table. Rows a crash left in ``sending`` go
-back to pending when the sender starts; they are the only messages that can go out twice.
+back to pending when the sender starts; they are the only messages that can go out twice, and
+there are never more than FLUSH_SIZE of them.
 
 Times in the database (due times, backoff) come from :mod:`bot.clock`; the pace is kept in real
 (monotonic) time, because Telegram's limits are about real seconds.
@@ -33,8 +37,7 @@ import itertools
 import json
 import logging
 import math
-import warnings
-from collections import Counter, deque
+from collections import Counter
 from datetime import timedelta
 
 from apscheduler.events import EVENT_SCHEDULER_SHUTDOWN
@@ -43,12 +46,12 @@ from telegram import Bot, InputFile, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
-from telegram.request import HTTPXRequest
-from telegram.warnings import PTBDeprecationWarning
 
 from bot import clock, texts
-from bot.context import Vitals
+from bot.budget import Budget, retry_after_seconds
+from bot.domain.sending import Lane, lane_of
 from bot.domain.statuses import OutboxStatus
+from bot.request import AiohttpRequest
 from bot.settings import Settings
 from db import outbox as db
 from db.engine import READS_ONLY
@@ -70,11 +73,11 @@ QUICK_WORKERS = 2
 # yet marked, but a long-held claim keeps other senders off them).
 MAX_BATCH = 1000
 # Outcomes are written in batches: when this many are waiting, or this long after the last write.
-# A crash can repeat at most these (sent, not yet marked): half a second's worth.
-FLUSH_SIZE = 500
-FLUSH_SECONDS = 0.5
-# How far behind its schedule the pace may catch up after a stall, in seconds (see Pace.reserve).
-CATCH_UP = 0.1
+# A crash can repeat only messages sent and not yet marked: the sender never has more than
+# FLUSH_SIZE of those (sends in flight included), and marks them at least every FLUSH_SECONDS, so
+# at most 0.1 s worth at any pace and never more than 100 messages.
+FLUSH_SIZE = 100
+FLUSH_SECONDS = 0.1
 # A shift call's progress message is edited at most this often (real seconds).
 PROGRESS_SECONDS = 2.0
 # Network errors are retried after BACKOFF_SECONDS, then twice that, ..., at most BACKOFF_MAX.
@@ -94,76 +97,6 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=seconds), BACKOFF_MAX)
 
 
-def _retry_after(error: RetryAfter) -> float:
-    # PTB 22 warns when retry_after is read as an int; it may be an int or a timedelta.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-class Pace:
-    """Telegram's limits, in real time: an even spacing of sends overall, a least gap between two
-    messages to one chat (counted from the previous answer, so arrivals are at least that far
-    apart), and a pause for everyone after a 429."""
-
-    def __init__(self, rate: float, per_chat: float) -> None:
-        self.interval = 1 / rate if rate > 0 else 0.0
-        self.per_chat = per_chat
-        self._next_slot = 0.0
-        self._paused_until = 0.0
-        self._free_at: dict[int, float] = {}
-        self._busy: Counter[int] = Counter()
-
-    @staticmethod
-    def now() -> float:
-        return asyncio.get_running_loop().time()
-
-    def pause(self, seconds: float) -> None:
-        self._paused_until = max(self._paused_until, self.now() + seconds)
-
-    def chat_ready_at(self, chat_id: int) -> float:
-        """When a message to ``chat_id`` may start (inf while one is in flight to it: even with
-        no gap asked for, one chat's messages go one after another, so they arrive in order)."""
-        if self._busy[chat_id]:
-            return math.inf
-        if self.per_chat <= 0:
-            return 0.0
-        return self._free_at.get(chat_id, 0.0)
-
-    def started(self, chat_id: int) -> None:
-        self._busy[chat_id] += 1
-
-    def finished(self, chat_id: int) -> None:
-        self._busy[chat_id] -= 1
-        if self._busy[chat_id] <= 0:
-            del self._busy[chat_id]
-        if self.per_chat <= 0:
-            return
-        now = self.now()
-        if len(self._free_at) > 10_000:
-            self._free_at = {chat: at for chat, at in self._free_at.items() if at > now}
-        self._free_at[chat_id] = now + self.per_chat
-
-    def paused(self) -> bool:
-        return self._paused_until > self.now()
-
-    def reserve(self) -> float:
-        """Take the next slot; returns how long to wait for it (0: go now).
-
-        Slots are spaced from the previous slot, not from when it was used, so sleep overshoots
-        and short stalls of the event loop don't add up into a slower rate: up to CATCH_UP
-        seconds of missed slots are made up (a burst of two or three at 25 a second). After a
-        longer gap (an idle spell) the spacing starts afresh instead of bursting.
-        """
-        now = self.now()
-        at = max(self._next_slot, self._paused_until)
-        if at < now - max(self.interval, CATCH_UP):
-            at = now
-        self._next_slot = at + self.interval
-        return at - now
-
-
 class OutboxSender:
     """Drains the outbox for one application. See the module docstring."""
 
@@ -171,36 +104,32 @@ class OutboxSender:
         self,
         engine: AsyncEngine,
         settings: Settings,
+        budget: Budget,
         *,
         concurrency: int = CONCURRENCY,
         bot: Bot | None = None,
-        vitals: Vitals | None = None,
     ) -> None:
         self._engine = engine
-        self._vitals = vitals or Vitals()
         # Reads (due times, progress figures) need no write lock: see db.engine.READS_ONLY.
         self._reader = engine.execution_options(**{READS_ONLY: True})
-        self._pace = Pace(settings.outbox_rate, settings.outbox_per_chat_seconds)
+        self._budget = budget
+        self._paid_allowed = settings.paid_broadcast
         self._max_attempts = settings.outbox_max_attempts
         self._poll = settings.outbox_poll_seconds
         self._concurrency = max(1, concurrency)
-        rate = settings.outbox_rate
+        rate = budget.rate
         self._batch = (
             MAX_BATCH if rate <= 0 else max(self._concurrency, min(MAX_BATCH, int(rate * 2)))
         )
-        # Why a Bot of its own rather than the application's: that one has PTB's AIORateLimiter,
-        # which would (1) throttle every request with a chat_id to its own 30/s on top of our
-        # pace, so the pace could never be lifted, and (2) on a 429 sleep and retry inside the
-        # call, up to max_retries times, where we cannot see it: the whole outbox must pause, the
-        # row must stay ours, and the attempt must not count. Per-request rate_limit_args cannot
-        # switch either off (rate_limit_args only sets max_retries, and 0 falls back to the
-        # default). So the sender owns a plain Bot: same token and endpoints, no rate limiter,
-        # and a connection pool sized for the sends it keeps in flight (plus progress edits).
+        # Why a Bot of its own rather than the application's: the sender handles a 429 itself
+        # (the row stays ours, goes again after the pause, and the attempt does not count),
+        # where the application's rate limiter would retry inside the call; and it sends through
+        # a leaner HTTP transport (bot.request). Both draw from the one budget for the token.
         self._bot = bot or Bot(
             settings.bot_token.get_secret_value(),
             base_url=settings.telegram_api_base_url,
             base_file_url=settings.telegram_api_base_file_url,
-            request=HTTPXRequest(
+            request=AiohttpRequest(
                 connection_pool_size=self._concurrency + 4,
                 pool_timeout=10.0,
                 read_timeout=10.0,
@@ -209,8 +138,12 @@ class OutboxSender:
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
         self._more = True  # there may be due rows we have not claimed
-        self._queue: deque[Claimed] = deque()  # claimed, not yet started
+        self._fresh = False  # woken since the last claim: rows better than calls may be due
+        # Claimed, not yet started, best lane first, then in the order claimed.
+        self._queue: list[tuple[Lane, int, Claimed]] = []
         self._later: list[tuple[float, int, Claimed]] = []  # waiting for their chat to be free
+        self._taken: Counter[int] = Counter()  # chats of the rows workers hold
+        self._marked = asyncio.Event()  # set after each write of outcomes: for held-up workers
         self._seq = itertools.count()
         self._low_water = max(self._batch // 2, self._concurrency)
         self._rows = asyncio.Event()  # set when rows were claimed: for idle workers
@@ -222,6 +155,7 @@ class OutboxSender:
         self._progress_at: dict[int, float] = {}
         self._edits: dict[int, asyncio.Task[None]] = {}  # per call: its latest progress edit
         self._flushed_at = 0.0
+        self._flushing = 0  # outcomes being written now
         self._task: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ the public side
@@ -229,6 +163,7 @@ class OutboxSender:
     def wake(self) -> None:
         """New rows were committed: look for them now rather than at the next poll."""
         self._more = True
+        self._fresh = True
         self._wake.set()
 
     def stop_soon(self) -> None:
@@ -317,7 +252,7 @@ class OutboxSender:
         if self._outcomes:
             with contextlib.suppress(Exception):
                 await self._flush(progress=False)
-        held = [row.id for row in self._queue] + [row.id for _, _, row in self._later]
+        held = [row.id for _, _, row in self._queue] + [row.id for _, _, row in self._later]
         self._queue.clear()
         self._later.clear()
         if held:
@@ -346,11 +281,16 @@ class OutboxSender:
         if self._more and backlog < self._low_water:
             await self._claim()
             return
+        if self._fresh and (not self._queue or self._queue[0][0] > Lane.FOLLOW_UP):
+            # What follows a person's action should not wait behind a call's claimed rows (but
+            # while such rows are still queued here, the next claim can wait for them to go).
+            await self._claim(db.NOT_CALLS)
+            return
         idle = not backlog and not self._busy
         if self._outcomes and (
             idle
             or len(self._outcomes) >= FLUSH_SIZE
-            or self._pace.now() - self._flushed_at >= FLUSH_SECONDS
+            or self._budget.now() - self._flushed_at >= FLUSH_SECONDS
         ):
             await self._flush()
             return
@@ -365,10 +305,11 @@ class OutboxSender:
             async with asyncio.timeout(FLUSH_SECONDS):
                 await self._attention.wait()
 
-    async def _claim(self) -> None:
+    async def _claim(self, lanes: tuple[Lane, ...] = db.LANES) -> None:
+        self._fresh = False
         async with self._engine.begin() as conn:
-            rows = await db.claim(conn, self._batch, clock.now())
-        if len(rows) < self._batch:
+            rows = await db.claim(conn, self._batch, clock.now(), lanes=lanes)
+        if len(rows) < self._batch and lanes == db.LANES:
             self._more = False
         for row in rows:
             if row.callout_id is not None:
@@ -378,7 +319,7 @@ class OutboxSender:
                     Outcome(row, OutboxStatus.UNREACHABLE, counts_as_attempt=False)
                 )
             else:
-                self._queue.append(row)
+                heapq.heappush(self._queue, (lane_of(row.kind), next(self._seq), row))
         if rows:
             self._rows.set()
 
@@ -390,6 +331,9 @@ class OutboxSender:
             if number >= QUICK_WORKERS and 0 < self._rtt < QUICK:
                 await self._sleep(1.0)  # answers are quick: not needed for now (see QUICK)
                 continue
+            if self._unmarked() >= FLUSH_SIZE:  # a crash would repeat too many: mark them first
+                await self._wait_for_marks()
+                continue
             row = self._take()
             if row is None:
                 await self._wait_for_rows()
@@ -397,40 +341,62 @@ class OutboxSender:
             assert row.chat_id is not None
             self._busy += 1
             try:
-                if not await self._turn():
-                    self._queue.appendleft(row)  # stopping: hand it back unsent
-                    self._pace.finished(row.chat_id)
+                paid = self._paid(row)
+                if not await self._turn(row, paid):
+                    self._hand_back(row)  # stopping: unsent
                     return
-                outcome = await self._send(row)  # never raises
+                outcome = await self._send(row, paid)  # never raises
             finally:
                 self._busy -= 1
+                self._taken[row.chat_id] -= 1
+                if self._taken[row.chat_id] <= 0:
+                    del self._taken[row.chat_id]
             if outcome.status == _AGAIN:
-                self._queue.appendleft(row)
+                self._hand_back(row)
                 continue
             self._outcomes.append(outcome)
-            if len(self._outcomes) >= FLUSH_SIZE:
+            if self._unmarked() >= FLUSH_SIZE:
                 self._attention.set()
 
+    def _unmarked(self) -> int:
+        """Messages that may have gone out and are not marked yet: what a crash now would repeat."""
+        return len(self._outcomes) + self._flushing + self._busy
+
+    async def _wait_for_marks(self) -> None:
+        self._attention.set()
+        self._marked.clear()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(FLUSH_SECONDS):
+                await self._marked.wait()
+
+    def _hand_back(self, row: Claimed) -> None:
+        heapq.heappush(self._queue, (lane_of(row.kind), next(self._seq), row))
+
+    def _paid(self, row: Claimed) -> bool:
+        """An urgent call the organiser chose to send as a paid broadcast, where the deployment
+        allows it (PAID_BROADCAST)."""
+        return self._paid_allowed and bool(row.payload.get("paid"))
+
     def _take(self) -> Claimed | None:
-        """The first claimed row whose chat may be messaged now; rows whose chat is not free yet
+        """The best claimed row whose chat may be messaged now; rows whose chat is not free yet
         wait aside, so one busy chat never holds up the rest."""
-        now = self._pace.now()
+        now = self._budget.now()
         later, queue = self._later, self._queue
-        due = []
         while later and later[0][0] <= now:
-            due.append(heapq.heappop(later)[2])
-        queue.extendleft(reversed(due))  # ahead of the rest, in their own order
+            row = heapq.heappop(later)[2]
+            heapq.heappush(queue, (lane_of(row.kind), next(self._seq), row))
         while queue:
-            row = queue.popleft()
+            row = heapq.heappop(queue)[2]
             assert row.chat_id is not None
-            ready = self._pace.chat_ready_at(row.chat_id)
+            chat = row.chat_id
+            ready = math.inf if self._taken[chat] else self._budget.chat_ready_at(chat)
             if ready <= now:
-                self._pace.started(row.chat_id)
+                self._taken[row.chat_id] += 1
                 if self._more and len(queue) + len(later) < self._low_water:
                     self._attention.set()
                 return row
             if ready == math.inf:  # one in flight to that chat: look again a gap later
-                ready = now + max(self._pace.per_chat, 0.005)
+                ready = now + max(self._budget.per_chat, 0.005)
             heapq.heappush(later, (ready, next(self._seq), row))
         return None
 
@@ -440,25 +406,34 @@ class OutboxSender:
         self._rows.clear()
         seconds = FLUSH_SECONDS
         if self._later:
-            seconds = min(seconds, max(self._later[0][0] - self._pace.now(), 0.001))
+            seconds = min(seconds, max(self._later[0][0] - self._budget.now(), 0.001))
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(seconds):
                 await self._rows.wait()
 
-    async def _turn(self) -> bool:
-        """Wait for this send's slot in the pace; False if the sender is stopping meanwhile."""
-        while True:
-            delay = self._pace.reserve()
-            if delay > 0:
-                await self._sleep(delay)
-            if self._stop.is_set():
-                return False
-            if not self._pace.paused():  # a 429 came in while we waited: queue up again
-                return True
-
-    async def _send(self, row: Claimed) -> Outcome:
+    async def _turn(self, row: Claimed, paid: bool) -> bool:
+        """Wait for this send's turn in the budget; False if the sender is stopping meanwhile."""
         assert row.chat_id is not None
-        started = self._pace.now()
+        turn = asyncio.ensure_future(self._budget.turn(row.chat_id, lane_of(row.kind), paid=paid))
+        stop = asyncio.ensure_future(self._stop.wait())
+        try:
+            await asyncio.wait((turn, stop), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+        if turn.done() and not self._stop.is_set():
+            return True
+        if turn.done():
+            self._budget.done(row.chat_id)
+        else:
+            turn.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await turn
+        return False
+
+    async def _send(self, row: Claimed, paid: bool) -> Outcome:
+        """Send one row, its turn taken (see _turn)."""
+        assert row.chat_id is not None
+        started = self._budget.now()
         try:
             markup = row.payload.get("reply_markup")
             venue = row.payload.get("venue")
@@ -483,7 +458,11 @@ class OutboxSender:
                 if markup:
                     extra["reply_markup"] = json.dumps(markup)
                 message = await self._bot.send_message(
-                    row.chat_id, row.payload["text"], parse_mode=ParseMode.HTML, api_kwargs=extra
+                    row.chat_id,
+                    row.payload["text"],
+                    parse_mode=ParseMode.HTML,
+                    allow_paid_broadcast=paid or None,
+                    api_kwargs=extra,
                 )
         except RetryAfter as error:
             self._slow_down(error)
@@ -493,16 +472,15 @@ class OutboxSender:
         else:
             return Outcome(row, OutboxStatus.SENT, message_id=message.message_id)
         finally:
-            took = self._pace.now() - started
+            took = self._budget.now() - started
             self._rtt = took if not self._rtt else 0.9 * self._rtt + 0.1 * took
-            self._pace.finished(row.chat_id)
+            self._budget.done(row.chat_id)
 
     def _slow_down(self, error: RetryAfter) -> None:
-        """A 429: pause all sending as long as Telegram asks, and note it for /status."""
-        seconds = _retry_after(error)
+        """A 429: pause all sending as long as Telegram asks (the budget notes it for /status)."""
+        seconds = retry_after_seconds(error)
         log.warning("outbox: Telegram asked us to slow down; pausing %.0f s", seconds)
-        self._pace.pause(seconds)
-        self._vitals.told_to_wait(seconds)
+        self._budget.pause(seconds)
 
     async def _edit_card(self, row: Claimed, message_id: int, markup: object) -> Outcome:
         """Bring an earlier card up to date. Telegram refuses edits of messages that are gone or
@@ -554,13 +532,17 @@ class OutboxSender:
         """Write the waiting outcomes in one transaction, then see to the calls they belong to."""
         outcomes = self._outcomes
         self._outcomes = []
+        self._flushing = len(outcomes)
         try:
             async with self._engine.begin() as conn:
                 await db.record(conn, outcomes, clock.now())
         except BaseException:
             self._outcomes = outcomes + self._outcomes
             raise
-        self._flushed_at = self._pace.now()
+        finally:
+            self._flushing = 0
+            self._marked.set()
+        self._flushed_at = self._budget.now()
         calls = set()
         for outcome in outcomes:
             call = outcome.row.callout_id
@@ -593,7 +575,7 @@ class OutboxSender:
 
     async def _call_moved(self, call: int) -> None:
         """Some of a call's rows were just marked: finish it, or show progress now and then."""
-        now = self._pace.now()
+        now = self._budget.now()
         if self._held[call] <= 0:
             del self._held[call]
             if await self._finish_call(call):
@@ -654,17 +636,15 @@ class OutboxSender:
         assert progress.progress_chat_id is not None and progress.progress_message_id is not None
         if previous is not None:
             await asyncio.wait([previous])
-        # Edits count against the overall pace too.
-        delay = self._pace.reserve()
-        if delay > 0:
-            await asyncio.sleep(delay)
         try:
-            await self._bot.edit_message_text(
-                texts.callout_progress(progress.sent, progress.total, finished=finished),
-                chat_id=progress.progress_chat_id,
-                message_id=progress.progress_message_id,
-                parse_mode=ParseMode.HTML,
-            )
+            # Edits count against the budget too; they tell the organiser what their action did.
+            async with self._budget.slot(progress.progress_chat_id, Lane.FOLLOW_UP):
+                await self._bot.edit_message_text(
+                    texts.callout_progress(progress.sent, progress.total, finished=finished),
+                    chat_id=progress.progress_chat_id,
+                    message_id=progress.progress_message_id,
+                    parse_mode=ParseMode.HTML,
+                )
         except RetryAfter as error:
             self._slow_down(error)
         except TelegramError as error:

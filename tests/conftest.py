@@ -125,8 +125,9 @@ def settings(fake: FakeTelegram, database_url: str) -> Settings:
         # the clock, never on its own in the middle of a test's before-and-after comparison.
         schedule_poll_seconds=24 * 3600,
         # Telegram's pace is tested on its own (tests/test_outbox.py); elsewhere it only waits.
-        outbox_rate=0,
-        outbox_per_chat_seconds=0,
+        send_rate=0,
+        send_per_chat_seconds=0,
+        send_group_per_minute=0,
     )
 
 

@@ -11,9 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application
 
 from bot import clock, texts
+from bot.context import DeepLinkHandler
 from bot.domain.audience import Audience
 from bot.domain.events import EventDraft, ShiftDraft
 from bot.services import calls
+from bot.settings import Settings
 from db import events
 from db.schema import (
     audit_log,
@@ -24,7 +26,7 @@ from db.schema import (
     volunteer_availability,
     volunteers,
 )
-from tests.conftest import ADMIN_ID
+from tests.conftest import ADMIN_ID, start_application, stop_application
 from tests.fake_telegram import FakeTelegram
 from tests.flows import outbox_drained, run_scheduler, sign_up, until
 
@@ -375,3 +377,57 @@ async def test_a_yes_in_words_to_a_call_with_two_shifts_asks_which(
     assert mine == ["going", "maybe"]  # the maybe did not undo the afternoon's going
     await vol.send("maybe")
     assert vol.last.text == texts.ALREADY_ANSWERED
+
+
+@pytest.mark.parametrize("paid", [False, True])
+async def test_an_urgent_call_goes_as_a_paid_broadcast_where_the_deployment_enables_it(
+    paid: bool,
+    fake: FakeTelegram,
+    settings: Settings,
+    engine: AsyncEngine,
+    deep_links: list[DeepLinkHandler],
+) -> None:
+    app = await start_application(
+        fake, settings.model_copy(update={"paid_broadcast": paid}), engine, deep_links
+    )
+    try:
+        await _urgent_call(paid, fake, engine)
+    finally:
+        await stop_application(app)
+
+
+async def _urgent_call(paid: bool, fake: FakeTelegram, engine: AsyncEngine) -> None:
+    await _world(engine, fake)
+    admin = fake.user(ADMIN_ID, first_name="Ada")
+    await admin.send("/callout")
+    await admin.press("Sat 28 Nov · Peckham Saturday doors")
+    await admin.press(texts.NEXT)
+    await admin.press("📍 Near the meeting point: off")  # 2 km
+    await admin.press(texts.NEXT)
+    await admin.press(texts.SKIP)
+    reaches = len({i for i in range(PEOPLE) if _reachable(i) and i % 5 in (0, 3)})
+    # The cost is shown before they confirm, only where paid broadcasts are enabled.
+    stars = f"{reaches * 0.1:,.1f} Stars"
+    assert (stars in admin.last.text) is paid
+    assert admin.last.text.startswith(f"Ready to send to {reaches} volunteers.")
+    assert ("paid broadcast" in admin.last.text) is paid
+    await admin.press(texts.SEND_URGENT)
+    await outbox_drained(engine)
+
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(outbox.c.kind, outbox.c.payload, outbox.c.status))).all()
+        logged = (await conn.execute(select(audit_log.c.detail))).scalars().all()
+    calls_sent = [row for row in rows if row.kind == "urgent_call"]
+    assert len(calls_sent) == reaches and all(row.status == "sent" for row in calls_sent)
+    assert all(bool(row.payload.get("paid")) is paid for row in calls_sent)
+    assert any(detail and detail.get("audience", {}).get("urgent") for detail in logged)
+    to_volunteers = [
+        params
+        for params in fake.calls("sendMessage")
+        if BASE_ID <= int(params["chat_id"]) < BASE_ID + PEOPLE
+    ]
+    assert len(to_volunteers) == reaches
+    flags = {str(params.get("allow_paid_broadcast", "")).lower() for params in to_volunteers}
+    assert flags == ({"true"} if paid else {""})
+    first = fake.user(BASE_ID + 0)
+    assert first.last.text.startswith("📣 Can you help?")

@@ -36,8 +36,8 @@ def settings(settings: Settings) -> Settings:
         update={
             "rsvp_deadline_hours": 24,
             "chase_before_hours": 24,
-            "outbox_rate": 0,
-            "outbox_per_chat_seconds": 0,
+            "send_rate": 0,
+            "send_per_chat_seconds": 0,
         }
     )
 

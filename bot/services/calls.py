@@ -30,6 +30,7 @@ from bot.domain.audience import (
 from bot.domain.events import Event, Shift
 from bot.domain.permissions import Access, Role
 from bot.domain.planning import can_send_at, default_deadline
+from bot.domain.sending import CALL, URGENT_CALL
 from bot.domain.statuses import EventStatus
 from db import attendance, audit, callouts, events, outbox
 from db.callouts import Callout, Recipient
@@ -119,11 +120,19 @@ def message(
 
 
 async def send_now(
-    conn: AsyncConnection, at: datetime, call: NewCall, *, rsvp_before: timedelta, zone: ZoneInfo
+    conn: AsyncConnection,
+    at: datetime,
+    call: NewCall,
+    *,
+    rsvp_before: timedelta,
+    zone: ZoneInfo,
+    urgent: bool = False,
+    paid: bool = False,
 ) -> int:
     """Create a call, with its audit record, and launch it at once; returns how many it reaches.
 
-    ``rsvp_before``: how long before its first shift answers close."""
+    ``rsvp_before``: how long before its first shift answers close. ``urgent``: it goes out
+    ahead of other calls and reminders (bot.domain.sending); ``paid``: as a paid broadcast."""
     calling = await event_to_call(conn, at, call.event_id)
     chosen = calling.chosen(call.shift_ids)
     callout_id = await _create(
@@ -134,9 +143,17 @@ async def send_now(
         rsvp_deadline=(
             default_deadline(min(s.starts_at for s in chosen), at, rsvp_before) if chosen else None
         ),
-        audited=call.filters.to_json(),
+        audited={**call.filters.to_json(), **({"urgent": True, "paid": paid} if urgent else {})},
     )
-    return await _launch(conn, await callouts.claim_now(conn, callout_id), calling.event, zone, at)
+    return await _launch(
+        conn,
+        await callouts.claim_now(conn, callout_id),
+        calling.event,
+        zone,
+        at,
+        urgent=urgent,
+        paid=paid,
+    )
 
 
 async def send_later(
@@ -268,7 +285,14 @@ async def launch_due(conn: AsyncConnection, at: datetime, zone: ZoneInfo) -> int
 
 
 async def _launch(
-    conn: AsyncConnection, call: Callout, event: Event | None, zone: ZoneInfo, at: datetime
+    conn: AsyncConnection,
+    call: Callout,
+    event: Event | None,
+    zone: ZoneInfo,
+    at: datetime,
+    *,
+    urgent: bool = False,
+    paid: bool = False,
 ) -> int:
     """Queue the call's messages; returns how many. A call with nobody to reach is done at once.
 
@@ -301,10 +325,11 @@ async def _launch(
                 outbox.Outgoing(
                     chat_id=person.telegram_id,
                     volunteer_id=person.volunteer_id,
-                    kind="callout",
+                    kind=URGENT_CALL if urgent else CALL,
                     text=text,
                     reply_markup=markup,
                     callout_id=call.id,
+                    paid=paid,
                 )
                 for person in people
             ),

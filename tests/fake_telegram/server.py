@@ -189,6 +189,9 @@ class FakeTelegram:
 
         self.record_requests = True
         self.requests: list[tuple[str, JsonDict]] = []
+        # When each recorded request arrived (time.monotonic()), in step with ``requests``: what
+        # tests of Telegram's limits read.
+        self.request_times: list[float] = []
         self.method_counts: Counter[str] = Counter()
         self.sent_count = 0
         self.callback_answers: dict[str, JsonDict] = {}
@@ -393,6 +396,13 @@ class FakeTelegram:
 
     def menu_button(self, chat_id: int | None = None) -> JsonDict | None:
         return self._menu_buttons.get(chat_id)
+
+    def timeline(self) -> list[tuple[float, str, JsonDict]]:
+        """(arrival time, method, params) of every recorded request, oldest first."""
+        return [
+            (at, method, params)
+            for at, (method, params) in zip(self.request_times, self.requests, strict=True)
+        ]
 
     def calls(self, method: str) -> list[JsonDict]:
         """Params of every recorded request to ``method`` (needs ``record_requests``)."""
@@ -620,6 +630,7 @@ class FakeTelegram:
             return _bad("can't parse request body").response()
         if self.record_requests:
             self.requests.append((method, params))
+            self.request_times.append(time.monotonic())
         self.method_counts[method] += 1
         key = method.lower()
         if self._faults:
