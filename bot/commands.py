@@ -46,7 +46,9 @@ BY_ROLE: dict[Role, Commands] = {
         ("chart", "A chart of going vs came"),
         ("leaderboard", "Shifts and doors per volunteer, top 10"),
     ],
-    Role.ADMIN: [],
+    Role.ADMIN: [
+        ("retention", "How long volunteers' details are kept; the campaign's end"),
+    ],
 }
 
 TITLES = {

@@ -14,7 +14,7 @@ from bot import clock
 from bot.domain.audience import Audience
 from bot.domain.events import EventDraft, ShiftDraft
 from bot.domain.statuses import OutboxStatus, RsvpStatus
-from bot.domain.volunteers import Volunteer
+from bot.domain.volunteers import Purpose, Volunteer
 from bot.services import rsvps as answering
 from db import callouts, events, volunteers
 from db.schema import outbox
@@ -41,6 +41,8 @@ async def _person(conn: AsyncConnection, name: str, telegram_id: int) -> Volunte
     )
     person = await volunteers.by_telegram_id(conn, telegram_id)
     assert person is not None
+    # They shared the number at sign-up: organisers may phone them.
+    await volunteers.record_consent(conn, person.id, Purpose.PHONE, True, "v1", at=clock.now())
     return person
 
 
