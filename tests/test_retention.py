@@ -197,10 +197,13 @@ async def test_retention_is_for_admins_only(
     sid = fake.user(9109, first_name="Sid", username="sid_r")
     await sign_up(sid)
     await admin.send("/grant @sid_r coordinator")
+    vic, stranger = fake.user(9112, first_name="Vic"), fake.user(9113, first_name="Stan")
+    await sign_up(vic)
     before = await every_row(engine)
-    for attempt in ("/retention", "/retention end 6/5/2027"):
-        await sid.send(attempt)
-        assert sid.last.text == texts.not_allowed("admin")
+    for person in (sid, vic, stranger):  # a coordinator, a volunteer, someone not signed up
+        for attempt in ("/retention", "/retention end 6/5/2027"):
+            await person.send(attempt)
+            assert person.last.text == texts.not_allowed("admin")
     assert await every_row(engine) == before
     await admin.send("/retention end someday")
     assert admin.last.text == texts.RETENTION_USAGE

@@ -253,6 +253,10 @@ async def test_my_shifts_and_the_roster(each_engine: AsyncEngine) -> None:
             RsvpStatus.WAITLISTED: [("Amy", "07700 900001")],
         }
         assert not line.correctable
+        # Amy says organisers may no longer phone her: her number leaves the roster.
+        await volunteers.record_consent(conn, amy.id, Purpose.PHONE, False, "v1", at=clock.now())
+        ((_, (line,)),) = await answering.roster(conn, clock.now(), None)
+        assert line.groups[RsvpStatus.WAITLISTED] == [("Amy", None)]
         assert await answering.roster(conn, clock.now(), frozenset({"Lewisham"})) == []
         # Started: it can be corrected, and stays on the roster for a day after it ends.
         started = clock.now() + timedelta(hours=2)
