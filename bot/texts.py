@@ -134,6 +134,7 @@ def profile(
     paused: bool,
     paused_until: datetime | None,
     consents: dict[Purpose, bool],
+    notice_outdated: bool,
     zone: ZoneInfo,
 ) -> str:
     if postcode and has_location:
@@ -142,7 +143,9 @@ def profile(
         where = esc(postcode)
     else:
         where = "shared location" if has_location else "not given"
-    if not paused:
+    if notice_outdated:
+        calls = "off until you agree to our new privacy notice (send /start to read it)"
+    elif not paused:
         calls = "on"
     elif paused_until is None:
         calls = "paused until you send /resume"

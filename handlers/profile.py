@@ -32,6 +32,7 @@ def profile_text(volunteer: Volunteer, context: MusterContext, at: datetime) -> 
         paused=volunteer.is_paused(at),
         paused_until=volunteer.paused_until,
         consents=volunteer.consents,
+        notice_outdated=volunteer.must_agree_again(context.settings.privacy_notice_version),
         zone=context.settings.zone,
     )
 

@@ -287,8 +287,9 @@ async def test_a_new_notice_stops_calls_until_they_agree_again(
         await uma.send("/myshifts")  # her next contact asks her, once
         asked = [m for m in uma.messages if (m.text or "").startswith("📄 Our privacy notice")]
         assert len(asked) == 1 and asked[0].buttons == [texts.CONSENT_YES, texts.CONSENT_NO]
-        await uma.send("/myshifts")
+        await uma.send("/profile")
         assert len([m for m in uma.messages if m.text == asked[0].text]) == 1
+        assert "Shift calls: off until you agree to our new privacy notice" in uma.last.text
         await uma.press(texts.CONSENT_YES)
         assert uma.last.text == texts.AGREED_AGAIN
         assert "would reach 1 volunteer" in await reach()
