@@ -26,6 +26,9 @@ async def note_contact(update: Update, context: MusterContext) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or chat.type != "private":
         return
+    # A message or a tap is contact; blocking the bot (a my_chat_member update) is not.
+    if update.message is None and update.callback_query is None:
+        return
     at = clock.now()
     version = context.settings.privacy_notice_version
     async with context.db.connect() as conn:
