@@ -17,7 +17,7 @@ from bot.budget import Budget, BudgetRateLimiter
 from bot.commands import publish_menus
 from bot.context import SERVICES, DeepLinkHandler, MusterContext, Services, Vitals
 from bot.persistence import StatePersistence
-from bot.services import actors
+from bot.services import actors, retention
 from bot.settings import Settings
 from bot.userdata import UserData
 from db import migrate
@@ -57,6 +57,8 @@ def build_application(
     async def post_init(application: Application) -> None:
         async with database.connect() as conn:
             holders = await actors.role_holders(conn, settings.admin_ids)
+        async with database.begin() as conn:
+            await retention.publish_notice(conn, settings.privacy_notice_version)
         await publish_menus(application.bot, holders)
         scheduler.install(application, settings.schedule_poll_seconds)
         # The outbox sender runs while the application runs (see OutboxSender.attach).

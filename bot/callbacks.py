@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, Literal, Self, get_args, get_origin, get_type_hints
 
 from bot.domain.signup import Step
+from bot.domain.volunteers import Purpose
 
 # Telegram refuses callback data longer than this, in bytes.
 MAX_BYTES = 64
@@ -157,6 +158,22 @@ class Pause(CallbackData, prefix="pause"):
 @dataclass(frozen=True)
 class Forget(CallbackData, prefix="forget"):
     answer: Literal["yes", "no"]
+
+
+@dataclass(frozen=True)
+class ChooseConsent(CallbackData, prefix="cc", sep="."):
+    """A choice for an optional purpose in /profile, with the answer it sets (not a flip), so a
+    double tap sets it once: ``cc:phone.y``."""
+
+    purpose: Purpose
+    answer: Literal["y", "n"]
+
+
+@dataclass(frozen=True)
+class Keep(CallbackData, prefix="keep"):
+    """Keep my details, on the retention warning."""
+
+    what: Literal["me"] = "me"
 
 
 # --- RSVPs ------------------------------------------------------------------------------------

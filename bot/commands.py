@@ -48,6 +48,7 @@ BY_ROLE: dict[Role, Commands] = {
     ],
     Role.ADMIN: [
         ("status", "How the bot is doing: outbox, scheduler, database"),
+        ("retention", "How long volunteers' details are kept; the campaign's end"),
     ],
 }
 

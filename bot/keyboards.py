@@ -7,6 +7,7 @@ changes nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from telegram import (
@@ -30,6 +31,7 @@ from bot.callbacks import (
     CarryOn,
     CheckIn,
     Choice,
+    ChooseConsent,
     Consent,
     CorrectAttendance,
     Doors,
@@ -38,6 +40,7 @@ from bot.callbacks import (
     EventAdmin,
     Flow,
     Forget,
+    Keep,
     Kind,
     Mark,
     MyShiftCancel,
@@ -54,6 +57,7 @@ from bot.callbacks import (
 )
 from bot.domain.events import Shift
 from bot.domain.signup import OPTIONS, Step
+from bot.domain.volunteers import OPTIONAL_PURPOSES, Purpose
 
 
 def _button(label: str, data: CallbackData) -> InlineKeyboardButton:
@@ -106,9 +110,15 @@ def choices(step: Step, selected: Iterable[str]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
-def profile() -> InlineKeyboardMarkup:
+def profile(consents: dict[Purpose, bool]) -> InlineKeyboardMarkup:
+    """A change button per answer, and one per optional choice that turns it on or off."""
     buttons = [_button(label, EditProfile(step)) for step, label in texts.CHANGE.items()]
-    return InlineKeyboardMarkup(_rows(buttons, 2))
+    rows = _rows(buttons, 2)
+    for purpose in OPTIONAL_PURPOSES:
+        chosen = consents.get(purpose, False)
+        answer: Literal["y", "n"] = "n" if chosen else "y"
+        rows.append([_button(texts.choice_label(purpose, chosen), ChooseConsent(purpose, answer))])
+    return InlineKeyboardMarkup(rows)
 
 
 PAUSE_CHOICES: dict[PauseLength, str] = {
@@ -131,6 +141,10 @@ def forget() -> InlineKeyboardMarkup:
             [_button(texts.FORGET_NO, Forget("no"))],
         ]
     )
+
+
+def keep() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[_button(texts.KEEP, Keep())]])
 
 
 def private_chat(bot_username: str) -> InlineKeyboardMarkup:

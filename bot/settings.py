@@ -67,6 +67,11 @@ class Settings(DatabaseSettings):
     outbox_max_attempts: int = Field(default=5, ge=1)
     # How often the sender looks for due messages when nobody woke it (retries, late rows).
     outbox_poll_seconds: float = Field(default=5.0, gt=0)
+    # The privacy notice's version: publishing a new one asks every volunteer to agree again, and
+    # stops their shift calls until they do.
+    privacy_notice_version: str = Field(default="2026-11", min_length=1, max_length=16)
+    # Volunteers not in touch for this long are warned, then erased 14 days later.
+    retention_months: int = Field(default=24, ge=1, le=120)
 
     @field_validator("bot_token")
     @classmethod

@@ -21,8 +21,7 @@ from bot.domain.reports import LeaderLine, Period, ShiftFigures, Totals
 from bot.domain.rsvp import ordinal
 from bot.domain.signup import ACTIVITIES, AVAILABILITY, Step
 from bot.domain.statuses import EventStatus, RsvpStatus
-
-PRIVACY_NOTICE_VERSION = "2026-11"
+from bot.domain.volunteers import OPTIONAL_PURPOSES, Purpose
 
 
 def esc(value: object) -> str:
@@ -31,8 +30,8 @@ def esc(value: object) -> str:
 
 # --- Sign-up -------------------------------------------------------------------------------
 
-WELCOME = (
-    "👋 <b>Hello, and thank you for wanting to help!</b>\n\n"
+WELCOME_HELLO = "👋 <b>Hello, and thank you for wanting to help!</b>\n\n"
+PRIVACY_NOTICE = (
     "I'm Muster. I'll let you know when the campaign needs helpers near you, take your "
     "answers, remind you before a session and check you in on the day.\n\n"
     "<b>Before we start, here's how we look after your details</b>\n"
@@ -49,9 +48,14 @@ WELCOME = (
     "stops shift calls whenever you like.\n\n"
     "Are you happy for us to keep these details?"
 )
+WELCOME = WELCOME_HELLO + PRIVACY_NOTICE
 CONSENT_YES = "I agree"
 CONSENT_NO = "Not now"
 CONSENT_DECLINED = "No problem: nothing has been saved. If you change your mind, just send /start."
+NOTICE_NOT_NOW = (
+    "All right: no shift calls until you agree. Send /start to read the notice again, or "
+    "/forget to have your details deleted."
+)
 WELCOME_BACK = "Welcome back! Let's carry on where you left off."
 
 ASK_NAME = "Great! What should we call you? Tap the button or type a name."
@@ -111,7 +115,9 @@ def signed_up(summary: str) -> str:
         f"{summary}\n\n"
         "<b>What happens next:</b> when there's a session that fits, I'll message you here and "
         "you can answer with one tap. Change anything with /profile, and see everything I can do "
-        "with /help."
+        "with /help.\n\n"
+        "Your name on leaderboards and staying on the list for future campaigns are up to you: "
+        "they're off until you turn them on in /profile."
     )
 
 
@@ -128,6 +134,8 @@ def profile(
     phone: str | None,
     paused: bool,
     paused_until: datetime | None,
+    consents: dict[Purpose, bool],
+    notice_outdated: bool,
     zone: ZoneInfo,
 ) -> str:
     if postcode and has_location:
@@ -136,7 +144,9 @@ def profile(
         where = esc(postcode)
     else:
         where = "shared location" if has_location else "not given"
-    if not paused:
+    if notice_outdated:
+        calls = "off until you agree to our new privacy notice (send /start to read it)"
+    elif not paused:
         calls = "on"
     elif paused_until is None:
         calls = "paused until you send /resume"
@@ -148,12 +158,25 @@ def profile(
         f"<b>Available:</b> {labels(availability, AVAILABILITY)}\n"
         f"<b>Likes:</b> {labels(activities, ACTIVITIES)}\n"
         f"<b>Phone:</b> {esc(phone) if phone else 'not shared'}\n"
-        f"<b>Shift calls:</b> {calls}"
+        f"<b>Shift calls:</b> {calls}\n"
+        "<b>Your choices:</b>\n"
+        + "\n".join(choice_label(p, consents.get(p, False)) for p in OPTIONAL_PURPOSES)
     )
 
 
+CONSENT_LABELS = {
+    Purpose.PHONE: "Organisers may phone me",
+    Purpose.LEADERBOARD: "My name may appear on leaderboards",
+    Purpose.FUTURE: "Keep me on the list for future campaigns",
+}
+
+
+def choice_label(purpose: Purpose, chosen: bool) -> str:
+    return f"{'✅' if chosen else '⬜'} {CONSENT_LABELS[purpose]}"
+
+
 PROFILE_HEADER = "<b>Your details</b>\n\n"
-PROFILE_FOOTER = "\n\nTap a button to change something."
+PROFILE_FOOTER = "\n\nTap a button to change something, or a choice to turn it on or off."
 CHANGE = {
     Step.NAME: "Change name",
     Step.LOCATION: "Change where",
@@ -234,6 +257,76 @@ FORGOTTEN = (
     "Thank you for your help. If you ever want to come back, send /start."
 )
 FORGET_CANCELLED = "Nothing was deleted. You're still signed up."
+
+# --- Retention and a new privacy notice -------------------------------------------------------
+
+RETENTION_WARNING = (
+    "👋 It's been a long while since we heard from you. We'll delete your details in 14 days "
+    "unless you tap Keep."
+)
+CAMPAIGN_OVER_WARNING = (
+    "👋 The campaign is over: thank you for all your help. We'll delete your details in 14 days "
+    "unless you tap Keep, which keeps you on the list for future campaigns."
+)
+KEEP = "Keep"
+KEPT = "Thank you! We'll keep your details. /profile shows them, and /forget deletes them."
+NOTICE_CHANGED = (
+    "📄 <b>Our privacy notice has changed.</b> Please read it and tap “I agree” to keep getting "
+    "shift calls. Until then you won't get any. If you'd rather leave, send /forget.\n\n"
+)
+AGREED_AGAIN = "Thank you! Shift calls are on again."
+
+
+def _long_day(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def retention_rule(
+    months: int,
+    last_day: date | None,
+    *,
+    warned_soon: int,
+    by_campaign: int,
+    warned_now: int,
+) -> str:
+    lines = [
+        "<b>How long we keep volunteers' details</b>",
+        f"Anyone not in touch for {months} months (no answer, no shift, not opening the bot) is "
+        "warned, and deleted 14 days later unless they tap Keep.",
+    ]
+    if last_day is None:
+        lines.append("No campaign end is set.")
+    else:
+        lines.append(
+            f"The campaign's last day is {_long_day(last_day)}: after it, everyone who hasn't "
+            "chosen to stay for future campaigns is warned, and deleted 14 days later unless "
+            "they tap Keep."
+        )
+    lines += [
+        "",
+        f"Waiting for Keep now: {warned_now}",
+        f"To be warned in the next 30 days for being away: {warned_soon}",
+    ]
+    if last_day is not None:
+        lines.append(f"To be warned at the campaign's end: {by_campaign}")
+    lines += [
+        "",
+        "Set the campaign's last day with /retention end 6/5/2027; clear it with "
+        "/retention end none.",
+    ]
+    return "\n".join(lines)
+
+
+def campaign_end_set(last_day: date | None) -> str:
+    if last_day is None:
+        return "Saved. ✔ No campaign end is set now."
+    return f"Saved. ✔ The campaign's last day is {_long_day(last_day)}."
+
+
+RETENTION_USAGE = (
+    "I couldn't read that. Send /retention to see the rule, /retention end 6/5/2027 to set the "
+    "campaign's last day, or /retention end none to clear it."
+)
 
 # --- Roles -----------------------------------------------------------------------------------
 

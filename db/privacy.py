@@ -131,6 +131,10 @@ async def erase(conn: AsyncConnection, volunteer_id: int, *, at: datetime) -> No
                 "editing": False,
                 "paused": False,
                 "forgotten_at": at,
+                # Nothing is left to keep or ask them about.
+                "last_contact_at": None,
+                "retention_warned_at": None,
+                "notice_asked": None,
             }
         )
     )

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain.reports import LeaderLine, ShiftFigures, VolunteerRecord
 from bot.domain.signup import ACTIVITIES, AVAILABILITY
 from bot.domain.statuses import EventStatus, VolunteerStatus
+from bot.domain.volunteers import Purpose
 from db.attendance import CAME, SAID_GOING
 from db.schema import (
     consents,
@@ -221,12 +222,6 @@ async def leaderboard(
     return [LeaderLine(row.id, row.name, int(row.shifts), int(row.doors)) for row in rows]
 
 
-async def set_on_leaderboard(conn: AsyncConnection, volunteer_id: int, shown: bool) -> None:
-    await conn.execute(
-        volunteers.update().where(volunteers.c.id == volunteer_id).values(on_leaderboard=shown)
-    )
-
-
 async def volunteer_records(
     conn: AsyncConnection, *, areas: Iterable[str] | None
 ) -> list[VolunteerRecord]:
@@ -240,6 +235,7 @@ async def volunteer_records(
     slots: dict[int, list[str]] = {}
     acts: dict[int, list[str]] = {}
     latest: dict[int, tuple[datetime, datetime | None, str]] = {}
+    may_phone: dict[int, bool] = {}
     if ids:
         for volunteer_id, slot in await conn.execute(
             select(volunteer_availability.c.volunteer_id, volunteer_availability.c.slot).where(
@@ -258,12 +254,15 @@ async def volunteer_records(
             .where(consents.c.volunteer_id.in_(ids))
             .order_by(consents.c.given_at, consents.c.id)
         ):
-            # The last one given wins.
-            latest[consent.volunteer_id] = (
-                consent.given_at,
-                consent.withdrawn_at,
-                consent.notice_version,
-            )
+            # The last one given wins, per purpose.
+            if consent.purpose == Purpose.PHONE:
+                may_phone[consent.volunteer_id] = consent.choice
+            elif consent.purpose == Purpose.VOLUNTEERING:
+                latest[consent.volunteer_id] = (
+                    consent.given_at,
+                    consent.withdrawn_at,
+                    consent.notice_version,
+                )
     records = []
     for person in people:
         given, withdrawn, version = latest.get(person.id, (None, None, None))
@@ -276,7 +275,8 @@ async def volunteer_records(
                 postcode=None if forgotten else person.postcode,
                 availability=() if forgotten else _labels(slots.get(person.id, []), AVAILABILITY),
                 activities=() if forgotten else _labels(acts.get(person.id, []), ACTIVITIES),
-                phone=None if forgotten else person.phone,
+                # Only for those who said organisers may phone them.
+                phone=person.phone if may_phone.get(person.id) and not forgotten else None,
                 consent_given=given,
                 consent_withdrawn=withdrawn,
                 notice_version=version,

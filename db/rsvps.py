@@ -11,14 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.events import open_for_answers
 from bot.domain.rsvp import Outcome, Promotion, ShiftClosed
 from bot.domain.statuses import ANSWERS, INTERESTED, EventStatus, RsvpStatus
+from bot.domain.volunteers import Purpose
 from db.attendance import came
 from db.schema import events, rsvps, shifts, volunteers
+from db.volunteers import latest_choice
 
 
 async def _lock_open_shift(conn: AsyncConnection, shift_id: int, at: datetime) -> int:
@@ -255,7 +257,8 @@ async def roster(conn: AsyncConnection, shift_ids: list[int]) -> list[RosterLine
             rsvps.c.shift_id,
             rsvps.c.status,
             volunteers.c.name,
-            volunteers.c.phone,
+            # Only of those who said organisers may phone them.
+            case((latest_choice(Purpose.PHONE), volunteers.c.phone), else_=None).label("phone"),
             rsvps.c.waitlist_seq,
             rsvps.c.walk_in,
             rsvps.c.checked_in_at,

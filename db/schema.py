@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     false,
+    true,
 )
 
 from db.types import UTCDateTime
@@ -65,6 +66,12 @@ volunteers = Table(
     Column("unreachable_at", UTCDateTime, nullable=True),
     # Said yes to their name appearing on /leaderboard; off unless they choose it.
     Column("on_leaderboard", Boolean, nullable=False, default=False, server_default=false()),
+    # The last time they answered, came or opened the bot (see bot.domain.retention).
+    Column("last_contact_at", UTCDateTime, nullable=True),
+    # Told their details go in 14 days unless they tap Keep.
+    Column("retention_warned_at", UTCDateTime, nullable=True),
+    # The privacy notice version they were last asked to agree to again, so it is asked once.
+    Column("notice_asked", String(16), nullable=True),
 )
 Index("ix_volunteers_username_lower", volunteers.c.username)
 
@@ -103,7 +110,9 @@ consents = Table(
         nullable=False,
         index=True,
     ),
+    # bot.domain.volunteers.Purpose; each choice is a new row, the latest per purpose counts.
     Column("purpose", String(32), nullable=False),
+    Column("choice", Boolean, nullable=False, default=True, server_default=true()),
     Column("notice_version", String(16), nullable=False),
     Column("given_at", UTCDateTime, nullable=False),
     Column("withdrawn_at", UTCDateTime, nullable=True),
@@ -349,4 +358,14 @@ postcodes = Table(
     Column("postcode", String(8), primary_key=True),
     Column("latitude", Float, nullable=False),
     Column("longitude", Float, nullable=False),
+)
+
+# The data policy the bot runs with, one row (id 1): the privacy notice version it shows now (set
+# from PRIVACY_NOTICE_VERSION at start-up) and the campaign's end an admin set with /retention.
+data_policy = Table(
+    "data_policy",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("notice_version", String(16), nullable=True),
+    Column("campaign_ends_at", UTCDateTime, nullable=True),
 )

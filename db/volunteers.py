@@ -5,29 +5,69 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.domain.places import PlaceSource
 from bot.domain.signup import ORDER, Step
 from bot.domain.statuses import VolunteerStatus
-from bot.domain.volunteers import Volunteer
-from db.schema import consents, volunteer_activities, volunteer_availability, volunteers
+from bot.domain.volunteers import OPTIONAL_PURPOSES, Purpose, Volunteer
+from db.schema import (
+    consents,
+    data_policy,
+    volunteer_activities,
+    volunteer_availability,
+    volunteers,
+)
+
+_OPTIONAL = {purpose.value for purpose in OPTIONAL_PURPOSES}
 
 # bot.domain.volunteers.can_message, in SQL.
 CAN_MESSAGE = and_(volunteers.c.telegram_id.is_not(None), volunteers.c.unreachable_at.is_(None))
 
+# The privacy notice version the bot shows now (bot.services.retention.publish_notice).
+_CURRENT_NOTICE = (
+    select(data_policy.c.notice_version).where(data_policy.c.id == 1).scalar_subquery()
+)
+
+# They agreed to the notice the bot shows now (or none has been published: a database that no
+# running bot has opened, as in service tests).
+AGREED_TO_NOTICE = or_(
+    _CURRENT_NOTICE.is_(None),
+    exists().where(
+        consents.c.volunteer_id == volunteers.c.id,
+        consents.c.purpose == Purpose.VOLUNTEERING.value,
+        consents.c.choice.is_(True),
+        consents.c.withdrawn_at.is_(None),
+        consents.c.notice_version == _CURRENT_NOTICE,
+    ),
+)
+
 
 def may_call(at: datetime) -> ColumnElement[bool]:
-    """Signed-up volunteers a shift call may go to now: reachable and not paused."""
+    """Signed-up volunteers a shift call may go to now: reachable, agreed to the privacy notice as
+    it is now (a new version stops calls until they agree again), and not paused."""
     return and_(
         volunteers.c.status == VolunteerStatus.ACTIVE,
         CAN_MESSAGE,
+        AGREED_TO_NOTICE,
         or_(
             volunteers.c.paused.is_(False),
             and_(volunteers.c.paused_until.is_not(None), volunteers.c.paused_until <= at),
         ),
+    )
+
+
+def latest_choice(purpose: Purpose) -> ColumnElement[bool]:
+    """A volunteer's latest choice for an optional purpose, in SQL (false when never asked)."""
+    return func.coalesce(
+        select(consents.c.choice)
+        .where(consents.c.volunteer_id == volunteers.c.id, consents.c.purpose == purpose.value)
+        .order_by(consents.c.id.desc())
+        .limit(1)
+        .scalar_subquery(),
+        False,
     )
 
 
@@ -38,11 +78,26 @@ async def _load(conn: AsyncConnection, row: Any) -> Volunteer:
     acts = await conn.scalars(
         select(volunteer_activities.c.activity).where(volunteer_activities.c.volunteer_id == row.id)
     )
+    agreed: str | None = None
+    chosen: dict[Purpose, bool] = {}
+    for consent in await conn.execute(
+        select(consents).where(consents.c.volunteer_id == row.id).order_by(consents.c.id)
+    ):
+        if consent.purpose == Purpose.VOLUNTEERING:
+            agreed = consent.notice_version if consent.withdrawn_at is None else None
+        elif consent.purpose in _OPTIONAL:
+            chosen[Purpose(consent.purpose)] = consent.choice
     data = dict(row._mapping)
     data["step"] = Step(data["step"]) if data["step"] else None
     source = data["location_source"]
     data["location_source"] = PlaceSource(source) if source else None
-    return Volunteer(**data, availability=frozenset(slots), activities=frozenset(acts))
+    return Volunteer(
+        **data,
+        availability=frozenset(slots),
+        activities=frozenset(acts),
+        agreed_notice=agreed,
+        consents=chosen,
+    )
 
 
 async def by_telegram_id(conn: AsyncConnection, telegram_id: int) -> Volunteer | None:
@@ -91,18 +146,12 @@ async def start_signup(
                 start_payload=start_payload,
                 paused=False,
                 created_at=at,
+                last_contact_at=at,
             )
             .returning(volunteers.c.id)
         )
     ).scalar_one()
-    await conn.execute(
-        insert(consents).values(
-            volunteer_id=volunteer_id,
-            purpose="volunteering",
-            notice_version=notice_version,
-            given_at=at,
-        )
-    )
+    await record_consent(conn, volunteer_id, Purpose.VOLUNTEERING, True, notice_version, at=at)
     volunteer = await by_id(conn, volunteer_id)
     assert volunteer is not None
     return volunteer
@@ -149,3 +198,27 @@ async def set_pause(
     conn: AsyncConnection, volunteer_id: int, *, paused: bool, until: datetime | None
 ) -> None:
     await update_fields(conn, volunteer_id, paused=paused, paused_until=until if paused else None)
+
+
+async def record_consent(
+    conn: AsyncConnection,
+    volunteer_id: int,
+    purpose: Purpose,
+    choice: bool,
+    notice_version: str,
+    *,
+    at: datetime,
+) -> None:
+    """One choice, as a new row: the latest row of a purpose is the choice that counts, and the
+    ones before it show what they said when. /leaderboard reads its own flag, kept in step here."""
+    await conn.execute(
+        insert(consents).values(
+            volunteer_id=volunteer_id,
+            purpose=purpose.value,
+            choice=choice,
+            notice_version=notice_version,
+            given_at=at,
+        )
+    )
+    if purpose is Purpose.LEADERBOARD:
+        await update_fields(conn, volunteer_id, on_leaderboard=choice)

@@ -203,17 +203,18 @@ async def finish(conn: AsyncConnection, work_id: int, status: str, at: datetime)
     )
 
 
-async def ensure_digest(conn: AsyncConnection, day: date, due_at: datetime) -> None:
-    """One digest row a day (rows about no shift or call are told apart by the day)."""
+async def ensure_daily(conn: AsyncConnection, kind: Kind, day: date, due_at: datetime) -> None:
+    """One row a day of a daily kind (the digest, retention), told apart by the day: rows about
+    no shift or call."""
     exists = await conn.scalar(
         select(scheduled_work.c.id).where(
-            scheduled_work.c.kind == Kind.DIGEST.value, scheduled_work.c.detail == day.isoformat()
+            scheduled_work.c.kind == kind.value, scheduled_work.c.detail == day.isoformat()
         )
     )
     if exists is None:
         await conn.execute(
             insert(scheduled_work).values(
-                kind=Kind.DIGEST.value,
+                kind=kind.value,
                 detail=day.isoformat(),
                 due_at=due_at,
                 status=WorkStatus.PENDING,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import warnings
 
+from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -45,7 +47,12 @@ warnings.filterwarnings("ignore", message=r".*per_message=False", category=UserW
 DEEP_LINKS = (rsvp.open_event_link,)
 
 
+# Before everything else, on every update: noting that a volunteer was in touch.
+CONTACT_GROUP = -100
+
+
 def register(application: Application) -> None:
+    application.add_handler(TypeHandler(Update, privacy.note_contact), group=CONTACT_GROUP)
     application.add_handler(
         MessageHandler(filters.UpdateType.EDITED, common.edited), group=EDITED_GROUP
     )
@@ -73,6 +80,7 @@ def register(application: Application) -> None:
         "resume": profile.resume,
         "mydata": privacy.mydata,
         "forget": privacy.forget,
+        "retention": privacy.retention_rule,
         "help": common.help_command,
         "grant": roles.grant,
         "revoke": roles.revoke,
@@ -111,6 +119,8 @@ def register(application: Application) -> None:
         callbacks.EditProfile: profile.edit,
         callbacks.Pause: profile.pause_chosen,
         callbacks.Forget: privacy.forget_confirmed,
+        callbacks.Keep: privacy.keep,
+        callbacks.ChooseConsent: profile.choose_consent,
         callbacks.EventAdmin: events.on_button,
         callbacks.Rsvp: rsvp.tap_shift,
         callbacks.CantMakeIt: rsvp.tap_cant,

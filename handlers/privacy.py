@@ -1,4 +1,6 @@
-"""/mydata (a copy of everything held) and /forget (erase it)."""
+"""/mydata (a copy of everything held), /forget (erase it), Keep on a retention warning, /retention
+for admins, and noting every contact (which keeps a volunteer, and asks them once to agree to a new
+privacy notice)."""
 
 from __future__ import annotations
 
@@ -7,11 +9,45 @@ import json
 from telegram import InputFile, Message, Update
 
 from bot import clock, keyboards, texts
-from bot.callbacks import Forget
+from bot.callbacks import Consent, Forget
 from bot.commands import refresh_menu
 from bot.context import MusterContext
-from bot.services import privacy
-from handlers.common import load_volunteer
+from bot.domain.events import BadEventInput, parse_date
+from bot.domain.permissions import Access, Role
+from bot.domain.retention import campaign_end, last_day
+from bot.services import privacy, retention
+from handlers.common import load_volunteer, requires
+
+
+async def note_contact(update: Update, context: MusterContext) -> None:
+    """Runs before every other handler on each private update: a volunteer in touch is kept (see
+    bot.domain.retention), and asked once to agree to a new privacy notice. It never answers in
+    their place; the update goes on to the handler it is for."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or chat.type != "private":
+        return
+    # A message or a tap is contact; blocking the bot (a my_chat_member update) is not.
+    if update.message is None and update.callback_query is None:
+        return
+    at = clock.now()
+    version = context.settings.privacy_notice_version
+    async with context.db.connect() as conn:
+        volunteer = await load_volunteer(conn, user)
+    if volunteer is None or not retention.needs_to_note(volunteer, at, version):
+        return  # most updates: nothing to write
+    async with context.db.begin() as conn:
+        volunteer = await load_volunteer(conn, user)
+        ask = volunteer is not None and await retention.note_contact(conn, at, volunteer, version)
+    message = update.effective_message
+    # /start and the notice's own buttons show the notice themselves.
+    shows_notice = (message is not None and (message.text or "").startswith("/start")) or (
+        update.callback_query is not None
+        and Consent.PATTERN.fullmatch(update.callback_query.data or "") is not None
+    )
+    if ask and not shows_notice:
+        await context.bot.send_message(
+            chat.id, texts.NOTICE_CHANGED + texts.PRIVACY_NOTICE, reply_markup=keyboards.consent()
+        )
 
 
 async def mydata(update: Update, context: MusterContext) -> None:
@@ -68,3 +104,68 @@ async def forget_confirmed(update: Update, context: MusterContext) -> None:
     # Its row went with the rest in privacy.forget; this drops the copy in memory.
     context.application.drop_user_data(update.effective_user.id)
     await query.message.reply_text(texts.FORGOTTEN)
+
+
+async def keep(update: Update, context: MusterContext) -> None:
+    """Keep on a retention warning."""
+    query = update.callback_query
+    assert query and update.effective_user and isinstance(query.message, Message)
+    at = clock.now()
+    async with context.db.begin() as conn:
+        volunteer = await load_volunteer(conn, update.effective_user)
+        if volunteer is None:
+            await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
+            return
+        await retention.keep(
+            conn,
+            at,
+            volunteer,
+            months=context.settings.retention_months,
+            notice_version=context.settings.privacy_notice_version,
+        )
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    await query.message.reply_text(texts.KEPT)
+
+
+@requires(Role.ADMIN)
+async def retention_rule(update: Update, context: MusterContext, _access: Access) -> None:
+    """/retention: the rule and whom it touches; /retention end <day> or none sets the
+    campaign's last day (audited)."""
+    assert update.effective_message and update.effective_user
+    message, args = update.effective_message, context.args or []
+    at, zone = clock.now(), context.settings.zone
+    months = context.settings.retention_months
+    if not args:
+        async with context.db.connect() as conn:
+            found = await retention.summary(conn, at, months)
+        ends_at = found.rule.campaign_ends_at
+        await message.reply_text(
+            texts.retention_rule(
+                months,
+                last_day(ends_at, zone) if ends_at else None,
+                warned_now=found.warned_now,
+                warned_soon=found.warned_soon,
+                by_campaign=found.by_campaign,
+            )
+        )
+        return
+    if len(args) < 2 or args[0].lower() != "end":
+        await message.reply_text(texts.RETENTION_USAGE)
+        return
+    raw = " ".join(args[1:])
+    day = None
+    if raw.lower() != "none":
+        try:
+            day = parse_date(raw, at.astimezone(zone).date())
+        except BadEventInput:
+            await message.reply_text(texts.RETENTION_USAGE)
+            return
+    async with context.db.begin() as conn:
+        await retention.set_campaign_end(
+            conn,
+            at,
+            by=update.effective_user.id,
+            ends_at=campaign_end(day, zone) if day else None,
+        )
+    await message.reply_text(texts.campaign_end_set(day))

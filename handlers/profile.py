@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from telegram import Message, Update
 
 from bot import clock, keyboards, texts
-from bot.callbacks import EditProfile, Pause, PauseLength
+from bot.callbacks import ChooseConsent, EditProfile, Pause, PauseLength
 from bot.context import MusterContext
 from bot.domain.places import PlaceSource
 from bot.domain.volunteers import Volunteer
@@ -32,6 +32,8 @@ def profile_text(volunteer: Volunteer, context: MusterContext, at: datetime) -> 
         phone=volunteer.phone,
         paused=volunteer.is_paused(at),
         paused_until=volunteer.paused_until,
+        consents=volunteer.consents,
+        notice_outdated=volunteer.must_agree_again(context.settings.privacy_notice_version),
         zone=context.settings.zone,
     )
 
@@ -41,7 +43,7 @@ async def send_profile(
 ) -> None:
     await message.reply_text(
         texts.PROFILE_HEADER + profile_text(volunteer, context, at) + texts.PROFILE_FOOTER,
-        reply_markup=keyboards.profile(),
+        reply_markup=keyboards.profile(volunteer.consents),
     )
 
 
@@ -76,6 +78,32 @@ async def edit(update: Update, context: MusterContext) -> None:
         return
     await query.answer()
     await ask(query.message, context, editing, step)
+
+
+async def choose_consent(update: Update, context: MusterContext) -> None:
+    """A choice for an optional purpose turned on or off: recorded, and the profile redrawn."""
+    query = update.callback_query
+    assert query and update.effective_user and isinstance(query.message, Message)
+    choice = ChooseConsent.unpack(query.data)
+    at = clock.now()
+    async with context.db.begin() as conn:
+        volunteer = await load_volunteer(conn, update.effective_user)
+        if volunteer is None or not volunteer.signed_up:
+            await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
+            return
+        chosen = await volunteers.choose(
+            conn,
+            at,
+            volunteer,
+            choice.purpose,
+            choice.answer == "y",
+            context.settings.privacy_notice_version,
+        )
+    await query.answer(texts.SAVED)
+    await query.edit_message_text(
+        texts.PROFILE_HEADER + profile_text(chosen, context, at) + texts.PROFILE_FOOTER,
+        reply_markup=keyboards.profile(chosen.consents),
+    )
 
 
 async def pause(update: Update, context: MusterContext) -> None:

@@ -273,7 +273,14 @@ async def _set_shown(update: Update, context: MusterContext, shown: bool) -> Non
     assert update.effective_message and update.effective_user
     user = update.effective_user
     async with context.db.begin() as conn:
-        changed = await svc.set_shown(conn, user.id, user.username, shown)
+        changed = await svc.set_shown(
+            conn,
+            clock.now(),
+            telegram_id=user.id,
+            username=user.username,
+            shown=shown,
+            notice_version=context.settings.privacy_notice_version,
+        )
         volunteer = None if changed else await load_volunteer(conn, user)
     if not changed:
         await not_signed_up(update, context, volunteer)

@@ -50,6 +50,10 @@ async def start(update: Update, context: MusterContext) -> None:
         # Nothing is stored before consent; the payload waits in memory until they agree.
         context.user_data.start_payload = payload
         await update.effective_message.reply_text(texts.WELCOME, reply_markup=keyboards.consent())
+    elif volunteer.must_agree_again(context.settings.privacy_notice_version):
+        await update.effective_message.reply_text(
+            texts.NOTICE_CHANGED + texts.PRIVACY_NOTICE, reply_markup=keyboards.consent()
+        )
     elif volunteer.step is not None and not volunteer.editing:
         await update.effective_message.reply_text(texts.WELCOME_BACK)
         await ask(update.effective_message, context, volunteer, volunteer.step)
@@ -79,21 +83,32 @@ async def consent(update: Update, context: MusterContext) -> None:
     answer = Consent.unpack(query.data).answer
     at = clock.now()
     volunteer = None
+    agreed = False
     async with context.db.begin() as conn:
         already = await load_volunteer(conn, update.effective_user)
-        if already is None:
+        version = context.settings.privacy_notice_version
+        expired = already is not None and not already.must_agree_again(version)
+        if already is not None and not expired:  # a new privacy notice, put to someone signed up
+            agreed = answer == "yes" and await volunteers.agree_again(conn, at, already, version)
+        elif already is None:
             payload, context.user_data.start_payload = context.user_data.start_payload, None
-        if already is None and answer == "yes":
-            volunteer = await volunteers.consent(
-                conn,
-                at,
-                telegram_id=update.effective_user.id,
-                username=update.effective_user.username,
-                notice_version=texts.PRIVACY_NOTICE_VERSION,
-                payload=payload,
-            )
-    if already is not None:  # answered once the connection is back in the pool
+            if answer == "yes":
+                volunteer = await volunteers.consent(
+                    conn,
+                    at,
+                    telegram_id=update.effective_user.id,
+                    username=update.effective_user.username,
+                    notice_version=version,
+                    payload=payload,
+                )
+    # Answered once the connection is back in the pool.
+    if expired:
         await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
+        return
+    if already is not None:
+        await query.answer()
+        await query.edit_message_reply_markup(None)
+        await query.message.reply_text(texts.AGREED_AGAIN if agreed else texts.NOTICE_NOT_NOW)
         return
     await query.answer()
     await query.edit_message_reply_markup(None)
@@ -158,7 +173,9 @@ async def answer_text(update: Update, context: MusterContext, volunteer: Volunte
         elif postcode is not None:
             answered = await volunteers.give_postcode(conn, at, volunteer, postcode)
         else:  # Skip, on the phone question
-            answered = await volunteers.give_phone(conn, at, volunteer, None)
+            answered = await volunteers.give_phone(
+                conn, at, volunteer, None, notice_version=context.settings.privacy_notice_version
+            )
     await _moved_on(message, context, volunteer, answered, at)
 
 
@@ -197,7 +214,10 @@ async def on_contact(update: Update, context: MusterContext) -> None:
             except InvalidAnswer as bad:
                 refusal = texts.INVALID[bad.reason]
             else:
-                answered = await volunteers.give_phone(conn, at, volunteer, phone)
+                version = context.settings.privacy_notice_version
+                answered = await volunteers.give_phone(
+                    conn, at, volunteer, phone, notice_version=version
+                )
     if unfinished or volunteer is None:
         await not_signed_up(update, context, volunteer)
         return

@@ -14,7 +14,7 @@ from telegram.ext import Application
 
 from bot import clock
 from bot.context import MusterContext
-from bot.domain.planning import digest_due
+from bot.domain.planning import Kind, digest_due, retention_due
 from bot.domain.statuses import WorkStatus
 from bot.services import work as due_work
 from db import work
@@ -37,10 +37,14 @@ async def run_due(context: MusterContext) -> None:
             chase_before=timedelta(hours=settings.chase_before_hours),
         )
     # Planning reads; the write lock is taken only for what changed, and only briefly.
-    day, due_at = digest_due(at, settings.digest_time, settings.zone)
+    daily = {
+        Kind.DIGEST: digest_due(at, settings.digest_time, settings.zone),
+        Kind.RETENTION: retention_due(at, settings.zone),
+    }
     async with context.db.begin() as conn:
         await work.apply(conn, changes, at)
-        await work.ensure_digest(conn, day, due_at)
+        for kind, (day, due_at) in daily.items():
+            await work.ensure_daily(conn, kind, day, due_at)
     await launch_due(context)
     ran = 0
     while True:

@@ -21,6 +21,7 @@ from bot.callbacks import (
     CarryOn,
     CheckIn,
     Choice,
+    ChooseConsent,
     Consent,
     CorrectAttendance,
     Doors,
@@ -28,6 +29,7 @@ from bot.callbacks import (
     EventAdmin,
     Flow,
     Forget,
+    Keep,
     Kind,
     Mark,
     MyShiftCancel,
@@ -42,6 +44,7 @@ from bot.callbacks import (
     UseName,
 )
 from bot.domain.signup import Step
+from bot.domain.volunteers import Purpose
 
 # One of each kind, with the data buttons already sent to volunteers carry: these must not change,
 # or those buttons stop working after an upgrade.
@@ -53,6 +56,8 @@ SENT: list[tuple[CallbackData, str]] = [
     (EditProfile(Step.LOCATION), "edit:location"),
     (Pause("month"), "pause:month"),
     (Forget("no"), "forget:no"),
+    (ChooseConsent(Purpose.FUTURE, "y"), "cc:future_campaigns.y"),
+    (Keep(), "keep:me"),
     (Rsvp(42), "rv:42"),
     (CantMakeIt(7), "rx:7"),
     (MyShiftChange(42), "mc:42"),

@@ -20,6 +20,7 @@ from db import events
 from db.schema import (
     audit_log,
     callouts,
+    consents,
     outbox,
     rsvps,
     volunteer_activities,
@@ -82,6 +83,19 @@ async def _world(engine: AsyncEngine, fake: FakeTelegram | None = None) -> tuple
             (await conn.execute(insert(volunteers).returning(volunteers.c.id), rows)).scalars()
         )
         ids.sort()
+        # Each agreed to the privacy notice the bot shows.
+        await conn.execute(
+            insert(consents),
+            [
+                {
+                    "volunteer_id": v,
+                    "purpose": "volunteering",
+                    "notice_version": "2026-11",
+                    "given_at": at,
+                }
+                for v in ids
+            ],
+        )
         await conn.execute(
             insert(volunteer_availability),
             [{"volunteer_id": v, "slot": _slot(i)} for i, v in enumerate(ids)],

@@ -10,12 +10,12 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import Boolean, Integer, String, column, insert, inspect, select, table, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db import migrate
 from db.engine import create_engine, normalise_url
-from db.schema import metadata, volunteers
+from db.schema import consents, metadata, volunteers
 from db.types import UTCDateTime
 
 
@@ -68,7 +68,7 @@ def test_urls_get_async_drivers() -> None:
 
 
 async def _fill_in_places(engine: AsyncEngine) -> None:
-    """0009 puts volunteers who typed a postcode before it on the map (approximately), marks
+    """0008 puts volunteers who typed a postcode before it on the map (approximately), marks
     shared locations as such, and going back down forgets only what it worked out."""
     await migrate.upgrade(engine, "0005")
     before = sa.table(
@@ -136,5 +136,83 @@ async def test_sqlite_fills_in_places_for_typed_postcodes(database_url: str) -> 
         await engine.dispose()
 
 
+async def _choices_and_contact_carried_over(engine: AsyncEngine) -> None:
+    """0006 on a database in use: /showme becomes a consent row, and everyone's last contact
+    starts from their sign-up."""
+    signed_up = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
+    old_volunteers = table(
+        "volunteers",
+        column("id", Integer),
+        column("telegram_id", Integer),
+        column("status", String),
+        column("editing", Boolean),
+        column("paused", Boolean),
+        column("created_at", UTCDateTime),
+        column("signed_up_at", UTCDateTime),
+        column("on_leaderboard", Boolean),
+    )
+    old_consents = table(
+        "consents",
+        column("volunteer_id", Integer),
+        column("purpose", String),
+        column("notice_version", String),
+        column("given_at", UTCDateTime),
+    )
+    await migrate.upgrade(engine, "0005")
+    async with engine.begin() as conn:
+        for volunteer_id, shown in ((1, True), (2, False)):
+            await conn.execute(
+                insert(old_volunteers).values(
+                    id=volunteer_id,
+                    telegram_id=100 + volunteer_id,
+                    status="active",
+                    editing=False,
+                    paused=False,
+                    created_at=signed_up,
+                    signed_up_at=signed_up,
+                    on_leaderboard=shown,
+                )
+            )
+            await conn.execute(
+                insert(old_consents).values(
+                    volunteer_id=volunteer_id,
+                    purpose="volunteering",
+                    notice_version="2026-01",
+                    given_at=signed_up,
+                )
+            )
+    await migrate.upgrade(engine)
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(
+                    consents.c.volunteer_id,
+                    consents.c.purpose,
+                    consents.c.choice,
+                    consents.c.notice_version,
+                ).order_by(consents.c.id)
+            )
+        ).all()
+        contact = set(await conn.scalars(select(volunteers.c.last_contact_at)))
+    assert [tuple(row) for row in rows] == [
+        (1, "volunteering", True, "2026-01"),
+        (2, "volunteering", True, "2026-01"),
+        (1, "leaderboard", True, "2026-01"),
+    ]
+    assert contact == {signed_up}
+
+
+async def test_sqlite_0006_carries_choices_over(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        await _choices_and_contact_carried_over(engine)
+    finally:
+        await engine.dispose()
+
+
 async def test_postgres_fills_in_places_for_typed_postcodes(postgres_engine: AsyncEngine) -> None:
     await _fill_in_places(postgres_engine)
+
+
+async def test_postgres_0006_carries_choices_over(postgres_engine: AsyncEngine) -> None:
+    await _choices_and_contact_carried_over(postgres_engine)

@@ -37,7 +37,7 @@ async def test_mydata_sends_everything_as_json(
     assert data["volunteer"]["telegram_id"] == 4001
     assert sorted(data["availability"]) == ["sat", "sun"]
     assert data["activities"] == ["doors"]
-    assert data["consents"][0]["notice_version"] == texts.PRIVACY_NOTICE_VERSION
+    assert data["consents"][0]["notice_version"] == "2026-11"
 
 
 async def test_mydata_for_a_stranger(app: Application, fake: FakeTelegram) -> None:

@@ -86,6 +86,20 @@ async def _world(engine: AsyncEngine) -> World:
                         withdrawn_at=_day(23) if row["status"] == "forgotten" else None,
                     )
                 )
+            # Choices as consent rows: sharing a phone, and /showme.
+            for purpose, chosen in (
+                ("phone", values.get("phone")),
+                ("leaderboard", row["on_leaderboard"]),
+            ):
+                if chosen:
+                    await conn.execute(
+                        insert(consents).values(
+                            volunteer_id=people[key],
+                            purpose=purpose,
+                            notice_version="2026-11",
+                            given_at=row["created_at"],
+                        )
+                    )
             return people[key]
 
         ann = await person(

@@ -245,11 +245,19 @@ async def test_only_signed_up_volunteers_choose_to_be_shown(db: AsyncEngine) -> 
             )
         )
     async with db.begin() as conn:
-        assert await svc.set_shown(conn, CORA, "cora", True)
-        assert not await svc.set_shown(conn, 8_000, None, True)
-        assert not await svc.set_shown(conn, 9_999, None, True)
+        assert await svc.set_shown(
+            conn, clock.now(), telegram_id=CORA, username="cora", shown=True, notice_version="v1"
+        )
+        assert not await svc.set_shown(
+            conn, clock.now(), telegram_id=8_000, username=None, shown=True, notice_version="v1"
+        )
+        assert not await svc.set_shown(
+            conn, clock.now(), telegram_id=9_999, username=None, shown=True, notice_version="v1"
+        )
     assert await _on_leaderboard(db, CORA)
     assert not await _on_leaderboard(db, 8_000)
     async with db.begin() as conn:
-        assert await svc.set_shown(conn, CORA, "cora", False)
+        assert await svc.set_shown(
+            conn, clock.now(), telegram_id=CORA, username="cora", shown=False, notice_version="v1"
+        )
     assert not await _on_leaderboard(db, CORA)

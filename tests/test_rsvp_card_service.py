@@ -14,7 +14,7 @@ from bot import clock
 from bot.domain.audience import Audience
 from bot.domain.events import EventDraft, ShiftDraft
 from bot.domain.statuses import OutboxStatus, RsvpStatus
-from bot.domain.volunteers import Volunteer
+from bot.domain.volunteers import Purpose, Volunteer
 from bot.services import rsvps as answering
 from db import callouts, events, volunteers
 from db.schema import outbox
@@ -41,6 +41,8 @@ async def _person(conn: AsyncConnection, name: str, telegram_id: int) -> Volunte
     )
     person = await volunteers.by_telegram_id(conn, telegram_id)
     assert person is not None
+    # They shared the number at sign-up: organisers may phone them.
+    await volunteers.record_consent(conn, person.id, Purpose.PHONE, True, "v1", at=clock.now())
     return person
 
 
@@ -251,6 +253,10 @@ async def test_my_shifts_and_the_roster(each_engine: AsyncEngine) -> None:
             RsvpStatus.WAITLISTED: [("Amy", "07700 900001")],
         }
         assert not line.correctable
+        # Amy says organisers may no longer phone her: her number leaves the roster.
+        await volunteers.record_consent(conn, amy.id, Purpose.PHONE, False, "v1", at=clock.now())
+        ((_, (line,)),) = await answering.roster(conn, clock.now(), None)
+        assert line.groups[RsvpStatus.WAITLISTED] == [("Amy", None)]
         assert await answering.roster(conn, clock.now(), frozenset({"Lewisham"})) == []
         # Started: it can be corrected, and stays on the roster for a day after it ends.
         started = clock.now() + timedelta(hours=2)

@@ -70,11 +70,13 @@ async def test_signup_in_seven_taps_and_a_postcode(
     assert not volunteer.paused and volunteer.paused_until is None
     assert volunteer.signed_up_at is not None and volunteer.start_payload is None
     async with engine.connect() as conn:
-        consent = (await conn.execute(select(consents))).one()
+        consent, phone = (await conn.execute(select(consents).order_by(consents.c.id))).all()
     assert consent.volunteer_id == volunteer.id
-    assert consent.purpose == "volunteering"
-    assert consent.notice_version == texts.PRIVACY_NOTICE_VERSION
+    assert (consent.purpose, consent.choice) == ("volunteering", True)
+    assert consent.notice_version == "2026-11"
     assert consent.given_at == volunteer.created_at and consent.withdrawn_at is None
+    # Sharing the number is the separate choice that organisers may phone them.
+    assert (phone.purpose, phone.choice, phone.notice_version) == ("phone", True, "2026-11")
 
 
 async def test_shared_location_typed_name_and_several_choices(

@@ -45,7 +45,7 @@ async def _signed_up(engine: AsyncEngine) -> Volunteer:
         sam = (await volunteers.done_choosing(conn, at, sam)).volunteer
         await volunteers.toggle_choice(conn, sam, Step.ACTIVITIES, "doors")
         sam = (await volunteers.done_choosing(conn, at, sam)).volunteer
-        answered = await volunteers.give_phone(conn, at, sam, None)
+        answered = await volunteers.give_phone(conn, at, sam, None, notice_version="v1")
     assert answered.finished
     return answered.volunteer
 
@@ -89,7 +89,9 @@ async def test_each_answer_moves_on_to_the_next_question(each_engine: AsyncEngin
 
     clock.advance(timedelta(minutes=5))
     async with each_engine.begin() as conn:
-        done = await volunteers.give_phone(conn, clock.now(), chosen.volunteer, "+447700900123")
+        done = await volunteers.give_phone(
+            conn, clock.now(), chosen.volunteer, "+447700900123", notice_version="v1"
+        )
     # The last answer finishes sign-up and hands back the link they came with, once.
     assert (done.finished, done.payload) == (True, "event-7")
     sam = done.volunteer
@@ -144,10 +146,16 @@ async def test_skipping_the_phone_drops_one_given_before(each_engine: AsyncEngin
     sam = await _signed_up(each_engine)
     async with each_engine.begin() as conn:
         sam = await volunteers.edit(conn, sam, Step.PHONE)
-        sam = (await volunteers.give_phone(conn, clock.now(), sam, "+447700900123")).volunteer
+        sam = (
+            await volunteers.give_phone(
+                conn, clock.now(), sam, "+447700900123", notice_version="v1"
+            )
+        ).volunteer
         assert sam.phone == "+447700900123"
         sam = await volunteers.edit(conn, sam, Step.PHONE)
-        sam = (await volunteers.give_phone(conn, clock.now(), sam, None)).volunteer
+        sam = (
+            await volunteers.give_phone(conn, clock.now(), sam, None, notice_version="v1")
+        ).volunteer
     assert (sam.phone, sam.step) == (None, None)
 
 

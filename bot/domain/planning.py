@@ -22,6 +22,7 @@ class Kind(StrEnum):
     CHASER = "chaser"
     CLOSE = "close"
     DIGEST = "digest"
+    RETENTION = "retention"
 
 
 # Reminders this far ahead or more ask "Still coming?"; nearer ones bring the meeting point.
@@ -124,6 +125,8 @@ def still_meaningful(
         return deadline is not None and at < deadline
     if kind is Kind.DIGEST:
         return at < starts_at + DIGEST_LATEST
+    if kind is Kind.RETENTION:
+        return True  # late is still worth doing: it only ever waits longer than the rule says
     return at < starts_at  # the close report helps only before the shift
 
 
@@ -154,3 +157,12 @@ def digest_due(at: datetime, digest_time: time, zone: ZoneInfo) -> tuple[date, d
     """Today's local date and when today's digest is due."""
     today = at.astimezone(zone).date()
     return today, datetime.combine(today, digest_time, tzinfo=zone).astimezone(UTC)
+
+
+# The daily retention work (bot.services.retention) runs at this local time, when all is quiet.
+RETENTION_TIME = time(3, 0)
+
+
+def retention_due(at: datetime, zone: ZoneInfo) -> tuple[date, datetime]:
+    """Today's local date and when today's retention work is due."""
+    return digest_due(at, RETENTION_TIME, zone)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from bot.domain.places import PlaceSource
 from bot.domain.signup import Step
@@ -17,6 +18,19 @@ def can_message(telegram_id: int | None, unreachable_at: datetime | None) -> boo
     on it: someone who blocked the bot still came, or didn't. The same rule in SQL is
     ``db.volunteers.CAN_MESSAGE``."""
     return telegram_id is not None and unreachable_at is None
+
+
+class Purpose(StrEnum):
+    """What a volunteer's details are used for. Being called to sessions is the core purpose, agreed
+    to with the privacy notice; the others are separate choices, off unless they say yes."""
+
+    VOLUNTEERING = "volunteering"
+    PHONE = "phone"
+    LEADERBOARD = "leaderboard"
+    FUTURE = "future_campaigns"
+
+
+OPTIONAL_PURPOSES = (Purpose.PHONE, Purpose.LEADERBOARD, Purpose.FUTURE)
 
 
 @dataclass(frozen=True)
@@ -41,8 +55,15 @@ class Volunteer:
     forgotten_at: datetime | None
     unreachable_at: datetime | None
     on_leaderboard: bool
+    last_contact_at: datetime | None
+    retention_warned_at: datetime | None
+    notice_asked: str | None
     availability: frozenset[str] = field(default_factory=frozenset)
     activities: frozenset[str] = field(default_factory=frozenset)
+    # The privacy notice version they last agreed to (None once withdrawn), and their latest
+    # choice for each optional purpose (absent: never asked, which counts as no).
+    agreed_notice: str | None = None
+    consents: dict[Purpose, bool] = field(default_factory=dict)
 
     @property
     def signed_up(self) -> bool:
@@ -50,6 +71,14 @@ class Volunteer:
 
     def is_paused(self, at: datetime) -> bool:
         return self.paused and (self.paused_until is None or self.paused_until > at)
+
+    def must_agree_again(self, notice_version: str) -> bool:
+        """Signed up, but not to the privacy notice as it is now: no shift calls until they agree
+        (``db.volunteers.AGREED_TO_NOTICE`` in SQL)."""
+        return self.signed_up and self.agreed_notice != notice_version
+
+    def consents_to(self, purpose: Purpose) -> bool:
+        return self.consents.get(purpose, False)
 
     def choices(self, step: Step) -> frozenset[str]:
         return self.availability if step is Step.AVAILABILITY else self.activities

@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain import reports
 from bot.domain.permissions import Access, Role
 from bot.domain.reports import LeaderLine, Period, Request, ShiftFigures, Totals, VolunteerRecord
-from bot.services import actors
+from bot.domain.volunteers import Purpose
+from bot.services import actors, volunteers
 from db import audit
 from db import reports as queries
 
@@ -240,12 +241,18 @@ async def leaderboard(
 
 
 async def set_shown(
-    conn: AsyncConnection, telegram_id: int, username: str | None, shown: bool
+    conn: AsyncConnection,
+    at: datetime,
+    *,
+    telegram_id: int,
+    username: str | None,
+    shown: bool,
+    notice_version: str,
 ) -> bool:
-    """Show or hide a volunteer's name on the leaderboard; False when they have not signed up
-    (nothing changes then)."""
+    """Show or hide a volunteer's name on the leaderboard, recorded as their consent choice;
+    False when they have not signed up (nothing changes then)."""
     volunteer = await actors.load_volunteer(conn, telegram_id, username)
     if volunteer is None or not volunteer.signed_up:
         return False
-    await queries.set_on_leaderboard(conn, volunteer.id, shown)
+    await volunteers.choose(conn, at, volunteer, Purpose.LEADERBOARD, shown, notice_version)
     return True

@@ -16,7 +16,7 @@ from bot.domain.permissions import Access
 from bot.domain.places import PlaceSource
 from bot.domain.signup import Step, next_step
 from bot.domain.statuses import VolunteerStatus
-from bot.domain.volunteers import Volunteer
+from bot.domain.volunteers import Purpose, Volunteer
 from bot.services import actors
 from db import volunteers
 from db.places import lookup
@@ -116,11 +116,57 @@ async def give_location(
 
 
 async def give_phone(
-    conn: AsyncConnection, at: datetime, volunteer: Volunteer, phone: str | None
+    conn: AsyncConnection,
+    at: datetime,
+    volunteer: Volunteer,
+    phone: str | None,
+    *,
+    notice_version: str,
 ) -> Answered:
-    """Their own number, or None when they skip the question (dropping one given before)."""
+    """Their own number, or None when they skip the question (dropping one given before).
+    Sharing it is their choice that organisers may phone them, recorded as such; skipping is no."""
     await volunteers.update_fields(conn, volunteer.id, phone=phone)
+    await _record_choice(conn, at, volunteer, Purpose.PHONE, phone is not None, notice_version)
     return await _move_on(conn, at, volunteer)
+
+
+async def choose(
+    conn: AsyncConnection,
+    at: datetime,
+    volunteer: Volunteer,
+    purpose: Purpose,
+    choice: bool,
+    notice_version: str,
+) -> Volunteer:
+    """Their yes or no to one optional purpose, from /profile; the volunteer as it leaves them."""
+    await _record_choice(conn, at, volunteer, purpose, choice, notice_version)
+    return await _fresh(conn, volunteer.id)
+
+
+async def _record_choice(
+    conn: AsyncConnection,
+    at: datetime,
+    volunteer: Volunteer,
+    purpose: Purpose,
+    choice: bool,
+    notice_version: str,
+) -> None:
+    """A consent row with the notice version and time, unless the choice that counts now is
+    already this one (a repeated tap records nothing new; never asked counts as no)."""
+    if volunteer.consents_to(purpose) != choice:
+        await volunteers.record_consent(conn, volunteer.id, purpose, choice, notice_version, at=at)
+
+
+async def agree_again(
+    conn: AsyncConnection, at: datetime, volunteer: Volunteer, notice_version: str
+) -> bool:
+    """They agreed to the privacy notice as it is now; False, changing nothing, if they had."""
+    if volunteer.agreed_notice == notice_version:
+        return False
+    await volunteers.record_consent(
+        conn, volunteer.id, Purpose.VOLUNTEERING, True, notice_version, at=at
+    )
+    return True
 
 
 async def toggle_choice(

@@ -9,6 +9,8 @@ caller's transaction, so the work is marked done exactly when its messages are q
 - chaser: to those a call reached who have answered none of its shifts; when the call's answers
   close, a report to the organisers.
 - digest: yesterday's shifts and the week ahead, to each admin and coordinator for their areas.
+- retention: daily, warns volunteers whose details are due to go and erases those who did not
+  tap Keep (bot.services.retention).
 
 Work that fell due while the bot was down is done if it still means something (bot.domain.planning)
 and skipped if not.
@@ -27,7 +29,7 @@ from bot.domain.permissions import Role
 from bot.domain.planning import ASK_STILL_COMING_FROM, Kind, expected_turnout, still_meaningful
 from bot.domain.reports import Named, tally
 from bot.domain.statuses import RsvpStatus, WorkStatus
-from bot.services import actors
+from bot.services import actors, retention
 from bot.settings import Settings
 from db import attendance, callouts, cards, events, outbox, roles, rsvps
 from db.callouts import Callout
@@ -250,6 +252,15 @@ async def _digest(
 async def run(conn: AsyncConnection, at: datetime, settings: Settings, item: Work) -> WorkStatus:
     """Do one piece of due work in the caller's transaction, queueing its messages in the
     outbox; returns its final status (skipped when it no longer means anything at ``at``)."""
+    if item.kind is Kind.RETENTION:
+        await retention.sweep(
+            conn,
+            at,
+            months=settings.retention_months,
+            admin_ids=settings.admin_ids,
+            zone=settings.zone,
+        )
+        return WorkStatus.DONE
     if item.kind is Kind.DIGEST:
         if not still_meaningful(
             item.kind, at, starts_at=item.due_at, ends_at=item.due_at, deadline=None

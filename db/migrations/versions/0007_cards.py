@@ -3,7 +3,7 @@ line from /myshifts), so that they can be kept true when an answer or the shift 
 the outbox delivered are found from its rows.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-02
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from db.types import UTCDateTime
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

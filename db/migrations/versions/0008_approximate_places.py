@@ -2,7 +2,7 @@
 postcode centres for deployments that import them, and approximate places for volunteers who
 typed a postcode before this (the centre of its sector, from the packaged table).
 
-Revision ID: 0009
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-02
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 from db.places.lookup import packaged
 
-revision: str = "0009"
+revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
