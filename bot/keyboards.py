@@ -44,6 +44,7 @@ from bot.callbacks import (
     Pause,
     PauseLength,
     Preview,
+    Reading,
     Rsvp,
     SkipNote,
     SkipReason,
@@ -264,6 +265,12 @@ def kinds(labels: dict[str, str]) -> InlineKeyboardMarkup:
 def areas(names: Sequence[str]) -> InlineKeyboardMarkup:
     buttons = [_button(name, Area(index)) for index, name in enumerate(names)]
     return InlineKeyboardMarkup([*_rows(buttons, 2), _flow_row()])
+
+
+def readings(labels: Sequence[str]) -> InlineKeyboardMarkup:
+    """One button per way of reading what was typed, then Back and Cancel."""
+    rows = [[_button(label, Reading(index))] for index, label in enumerate(labels)]
+    return InlineKeyboardMarkup([*rows, _flow_row()])
 
 
 def preview(markup: InlineKeyboardMarkup) -> InlineKeyboardMarkup:

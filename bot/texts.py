@@ -439,6 +439,7 @@ ASK_REASON = (
     "Thanks for letting us know. It's close to the start, so could you tell the organiser why? "
     "Type a few words, or tap Skip."
 )
+REASON_SKIPPED = "OK, no need to say why. Thanks for letting us know."
 REASON_THANKS = "Thank you. I've passed that on."
 REASON_TOO_LONG = "Please keep it to 200 characters or fewer, or tap Skip."
 
@@ -578,6 +579,15 @@ def csv_row_error(
         "pair_missing": "give both latitude and longitude, or neither.",
         "no_place": "give an address, or a latitude and longitude.",
         "date": f"{shown} is not a date I can read. Use {example_day}.",
+        "weekday": (
+            f"{shown}: the weekday doesn't fall on that date. Check which you meant, and give "
+            f"the date without the weekday, like {example_day}."
+        ),
+        "ambiguous": (
+            f"an end of {shown} makes this an overnight shift of more than 12 hours, which could "
+            "be a slip. If it ends the same day, use 24-hour time (like 13:00); if it really "
+            f"runs past midnight, write “{shown} next day”."
+        ),
         "date_past": f"{shown} is in the past.",
         "time": f"{shown} is not a time I can read. Use 24-hour time like 09:30.",
         "capacity": f"{shown} isn't a number of places from 1 to 1000.",
@@ -667,7 +677,8 @@ CANCEL_KEEP = "No, keep it"
 def _times(shift: Shift, zone: ZoneInfo, with_day: bool) -> str:
     if with_day:
         return timefmt.span(shift.starts_at, shift.ends_at, zone)
-    return f"{shift.starts_at.astimezone(zone):%H:%M}-{shift.ends_at.astimezone(zone):%H:%M}"
+    start = shift.starts_at.astimezone(zone)
+    return f"{start:%H:%M}-{timefmt.until(shift.starts_at, shift.ends_at, zone)}"
 
 
 def cancel_shift_label(shift: Shift, zone: ZoneInfo, with_day: bool) -> str:
@@ -777,6 +788,11 @@ BAD_SHIFT_CHANGE = {
         "A shift can be at most 16 hours long (an end before the start means the next day). "
         "Please try again, or “cancel”."
     ),
+    "ambiguous": (
+        "An end before the start makes that an overnight shift of more than 12 hours. If it ends "
+        "the same day, use 24-hour time like “10:00-13:00”; if it really runs past midnight, "
+        "add “next day”, like “22:00-11:00 next day”. Or send “cancel”."
+    ),
     "started": "That start time has already passed. Please try again, or “cancel”.",
 }
 
@@ -845,7 +861,7 @@ NEW_PLACE = (
 NEW_ADDRESS = (
     "Got the map pin. Add the address too, so people can find the door? Type it, or tap Skip."
 )
-NEW_DATE = "What day is it? For example “Sat 14 Mar” or 14/03/2027."
+NEW_DATE = "What day is it? For example “Sat 14 Mar”, 14/03/2027, “tomorrow” or “Saturday”."
 NEW_SHIFT = (
     "Now a shift: start and end time and how many places, with an optional note. "
     "For example:\n<code>10:00-13:00 20 bring comfy shoes</code>"
@@ -861,8 +877,14 @@ NEW_EVENT_BAD = {
     "title": "Please give it a name of up to 120 characters.",
     "area": "Please type an area name of up to 64 characters.",
     "address": "Please type an address of up to 200 characters, or tap Skip.",
-    "date": "I couldn't read that date. Try “Sat 14 Mar” or 14/03/2027.",
+    "date": (
+        "I couldn't read that date. Try “Sat 14 Mar”, 14/03/2027, “tomorrow” or “Saturday”."
+    ),
     "date_past": "That day has already gone. Please give a date from today on.",
+    "too_long": (
+        "A shift can be at most 16 hours long. Check the start and end: an end before the "
+        "start means the next day, so <code>13:00-10:00</code> would be 21 hours."
+    ),
     "shift": (
         "I couldn't read that shift. Type the times and places like "
         "<code>10:00-13:00 20</code>, with an optional note after."
@@ -871,6 +893,36 @@ NEW_EVENT_BAD = {
     "note": "Please keep the note to 200 characters or fewer.",
     "shift_past": "That shift would already have started. Please give a later time.",
 }
+
+
+def shift_reading(starts_at: datetime, ends_at: datetime, zone: ZoneInfo) -> str:
+    """One way of reading a shift typed with its end before its start, as a button."""
+    overnight = ends_at.astimezone(zone).date() != starts_at.astimezone(zone).date()
+    when = f"{starts_at.astimezone(zone):%H:%M} to {timefmt.until(starts_at, ends_at, zone)}"
+    return f"Overnight, {when}" if overnight else when
+
+
+def which_shift(readings: Sequence[tuple[datetime, datetime]], zone: ZoneInfo) -> str:
+    """ "10-1": the end is before the start and would make a long night, so ask which."""
+    shown = [shift_reading(start, end, zone) for start, end in readings]
+    if len(shown) == 1:
+        return f"Just checking: {shown[0]}? That's a long night. Tap it, or type the shift again."
+    return (
+        f"Did you mean {shown[0]}, or {shown[1][0].lower()}{shown[1][1:]}? "
+        "Tap one, or type the shift again."
+    )
+
+
+def which_day(written: date, weekday: date) -> str:
+    """ "Sat 14 Mar" on a year where 14 March is a Sunday."""
+    return (
+        f"{written:%-d %B %Y} is a {written:%A}, not a {weekday:%A}. Which day did you mean? "
+        "Tap one, or type the date again."
+    )
+
+
+def day_button(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b} {day:%Y}"
 
 
 def shift_added(shift: Shift, zone: ZoneInfo) -> str:

@@ -12,6 +12,7 @@ from telegram.error import BadRequest
 from bot import clock, keyboards, texts, timefmt
 from bot.callbacks import CheckIn, CorrectAttendance, Doors, Mark, StillComing
 from bot.context import MusterContext
+from bot.domain.answers import Meaning, means
 from bot.domain.statuses import RsvpStatus
 from bot.domain.volunteers import Volunteer
 from bot.services import actors, dayof
@@ -185,6 +186,10 @@ async def on_free_text(update: Update, context: MusterContext, volunteer: Volunt
     message = update.effective_message
     assert message and message.text is not None
     noted = context.user_data.debrief_shift_id
+    if noted is not None and means(message.text, Meaning.SKIP):
+        context.user_data.debrief_shift_id = None
+        await message.reply_text(texts.DEBRIEF_THANKS)
+        return True
     if noted is not None:
         note = " ".join(message.text.split())
         if len(note) > NOTE_MAX:

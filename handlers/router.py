@@ -3,6 +3,7 @@
 Conversations (/newevent, /callout) and an event edit waiting for its reply take their own
 messages first (see handlers.register). What is left comes here, and is tried in this order:
 
+0. Someone not signed up may be answering the welcome ("I agree", "yes", "not now").
 1. Someone half-way through sign-up or a profile edit is answering its question.
 2. Outside sign-up, a shared location is a check-in at a meeting point.
 3. Typed words: a debrief number or note, a late-cancel reason, then an answer to a shift call
@@ -27,7 +28,8 @@ async def on_text(update: Update, context: MusterContext) -> None:
     async with context.db.begin() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
     if volunteer is None:
-        await message.reply_text(texts.NOT_SIGNED_UP)
+        if not await signup.typed_consent(update, context):
+            await message.reply_text(texts.NOT_SIGNED_UP)
         return
     if volunteer.step is not None:
         await signup.answer_text(update, context, volunteer)

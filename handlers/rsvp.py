@@ -14,6 +14,7 @@ from telegram.error import BadRequest
 from bot import clock, keyboards, texts
 from bot.callbacks import CantMakeIt, MyShiftCancel, MyShiftChange, Rsvp
 from bot.context import MusterContext
+from bot.domain.answers import Meaning, means
 from bot.domain.events import LINK_PREFIX
 from bot.domain.permissions import Access, Role
 from bot.domain.rsvp import read_answer
@@ -61,7 +62,8 @@ async def open_event_link(context: MusterContext, telegram_id: int, payload: str
         await context.bot.send_message(telegram_id, texts.EVENT_GONE)
         return True
     text, markup = _render(card, context)
-    await context.bot.send_message(telegram_id, text, reply_markup=markup)
+    sent = await context.bot.send_message(telegram_id, text, reply_markup=markup)
+    context.user_data.event_card = (sent.message_id, card.event.id)
     return True
 
 
@@ -194,8 +196,9 @@ async def tap_cant(update: Update, context: MusterContext) -> None:
 
 
 async def on_free_text(update: Update, context: MusterContext, volunteer: Volunteer) -> bool:
-    """A signed-up volunteer typed something outside sign-up: a late-cancel reason, or an answer
-    to a shift call ("yes", "count me in", "can't"). Returns False if it was neither."""
+    """A signed-up volunteer typed something outside sign-up: a late-cancel reason (or "skip"),
+    or an answer to a shift call or an event's card ("yes", "count me in", "can't"). Returns
+    False if it was neither."""
     message = update.effective_message
     assert message and message.text is not None
     late = context.user_data.late_cancel_shift_id
@@ -216,6 +219,7 @@ async def on_free_text(update: Update, context: MusterContext, volunteer: Volunt
             reply_to_message_id=replied_to.message_id if replied_to else None,
             zone=context.settings.zone,
             late_cancel=_late_cancel(context),
+            event_card=context.user_data.event_card,
         )
     if worded is None:
         return False
@@ -247,6 +251,10 @@ async def _take_reason(
 ) -> bool:
     message = update.effective_message
     assert message and message.text is not None
+    if means(message.text, Meaning.SKIP):
+        context.user_data.late_cancel_shift_id = None
+        await message.reply_text(texts.REASON_SKIPPED)
+        return True
     reason = " ".join(message.text.split())
     if len(reason) > 200:
         await message.reply_text(texts.REASON_TOO_LONG, reply_markup=keyboards.skip_reason())

@@ -7,14 +7,16 @@ bot that restarts, picks up where they left off. Profile edits reuse the same qu
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
-from telegram import Message, ReplyKeyboardRemove, Update
+from telegram import Message, ReplyKeyboardRemove, Update, User
 
 from bot import clock, keyboards, texts
 from bot.callbacks import Choice, Consent
 from bot.commands import refresh_menu
 from bot.context import MusterContext
+from bot.domain.answers import Meaning, Offer, choose
 from bot.domain.signup import (
     OPTIONS,
     InvalidAnswer,
@@ -63,29 +65,55 @@ async def consent(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and update.effective_user and isinstance(query.message, Message)
     answer = Consent.unpack(query.data).answer
+    if not await _consent(query.message, context, update.effective_user, answer):
+        await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
+        return
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+
+
+def consent_offers() -> list[Offer[str]]:
+    return [
+        Offer("yes", texts.CONSENT_YES, Meaning.YES),
+        Offer("no", texts.CONSENT_NO, Meaning.NO),
+    ]
+
+
+async def typed_consent(update: Update, context: MusterContext) -> bool:
+    """Someone not signed up typed "I agree", "yes" or "not now" to the welcome: as the buttons.
+    Returns False if the words were not that."""
+    message = update.effective_message
+    assert message and message.text is not None and update.effective_user
+    answer = choose(message.text, consent_offers())
+    if answer is None:
+        return False
+    await _consent(message, context, update.effective_user, answer)
+    return True
+
+
+async def _consent(message: Message, context: MusterContext, user: User, answer: str) -> bool:
+    """Consent given or refused; False if they had already signed up (nothing changes)."""
     at = clock.now()
     async with context.db.begin() as conn:
-        already = await load_volunteer(conn, update.effective_user)
+        already = await load_volunteer(conn, user)
         if already is not None:
-            await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
-            return
+            return False
         payload, context.user_data.start_payload = context.user_data.start_payload, None
         volunteer = None
         if answer == "yes":
             volunteer = await volunteers.consent(
                 conn,
                 at,
-                telegram_id=update.effective_user.id,
-                username=update.effective_user.username,
+                telegram_id=user.id,
+                username=user.username,
                 notice_version=texts.PRIVACY_NOTICE_VERSION,
                 payload=payload,
             )
-    await query.answer()
-    await query.edit_message_reply_markup(None)
     if volunteer is None:
-        await query.message.reply_text(texts.CONSENT_DECLINED)
-        return
-    await ask(query.message, context, volunteer, Step(volunteer.step))
+        await message.reply_text(texts.CONSENT_DECLINED)
+        return True
+    await ask(message, context, volunteer, Step(volunteer.step))
+    return True
 
 
 async def _moved_on(
@@ -123,12 +151,12 @@ async def answer_text(update: Update, context: MusterContext, volunteer: Volunte
     message = update.effective_message
     assert message and message.text is not None and volunteer.step is not None
     step = volunteer.step
-    if step is Step.PHONE and message.text.strip() != texts.SKIP:
+    skipped = step is Step.PHONE and choose(message.text, [Offer(True, texts.SKIP, Meaning.SKIP)])
+    if step is Step.PHONE and not skipped:
         await message.reply_text(texts.OWN_NUMBER_ONLY, reply_markup=keyboards.share_phone())
         return
     if step in OPTIONS:
-        await message.reply_text(texts.EXPECTING_BUTTON)
-        await ask(message, context, volunteer, step)
+        await _typed_choices(message, context, volunteer, step)
         return
     try:
         name = clean_name(message.text) if step is Step.NAME else None
@@ -231,6 +259,43 @@ async def on_choice(update: Update, context: MusterContext) -> None:
         return
     await query.edit_message_reply_markup(None)
     await _moved_on(query.message, context, volunteer, answered, at)
+
+
+def choice_offers(step: Step) -> list[Offer[str]]:
+    """The buttons of a multi-select question: each option by its label, and Done."""
+    return [
+        *(Offer(code, label) for code, label in OPTIONS[step].items()),
+        Offer(Choice.DONE, texts.DONE, Meaning.DONE),
+    ]
+
+
+async def _typed_choices(
+    message: Message, context: MusterContext, volunteer: Volunteer, step: Step
+) -> None:
+    """Options typed rather than tapped ("Saturdays, Sundays"), or "done": as the buttons."""
+    assert message.text is not None
+    offers = choice_offers(step)
+    parts = [part for part in re.split(r",|;|&|\band\b", message.text) if part.strip()]
+    picked = [choose(part, offers) for part in parts]
+    if not picked or None in picked:
+        await message.reply_text(texts.EXPECTING_BUTTON)
+        await ask(message, context, volunteer, step)
+        return
+    at = clock.now()
+    ticked, answered = volunteer, None
+    async with context.db.begin() as conn:
+        for code in dict.fromkeys(picked):
+            if code is not None and code != Choice.DONE:
+                ticked = await volunteers.toggle_choice(conn, ticked, step, code)
+        if Choice.DONE in picked:
+            if not ticked.choices(step):
+                await message.reply_text(texts.PICK_ONE)
+                return
+            answered = await volunteers.done_choosing(conn, at, ticked)
+    if answered is None:
+        await ask(message, context, ticked, step)
+        return
+    await _moved_on(message, context, volunteer, answered, at)
 
 
 async def hand_on(message: Message, context: MusterContext, payload: str) -> None:

@@ -141,8 +141,7 @@ def parse_period(raw: str, today: date) -> Period | None:
     parts = date_parts(text)
     if parts is None:
         return None
-    day, month, year = parts
-    found = _day(day, month, year, today)
+    found = _day(parts.day, parts.month, parts.year, today)
     return Period(ONE_DAY, found, found)
 
 
