@@ -87,6 +87,15 @@ def share_location() -> ReplyKeyboardMarkup:
     )
 
 
+def typed_answers(answers: Sequence[str]) -> ReplyKeyboardMarkup:
+    """Ready-made answers to a question that waits for typing: a tap sends the words."""
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(answer)] for answer in answers],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+
+
 def share_phone() -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
         [[KeyboardButton(texts.SHARE_PHONE, request_contact=True)], [KeyboardButton(texts.SKIP)]],

@@ -24,6 +24,7 @@ from bot import clock, keyboards, texts
 from bot.callbacks import EventAdmin
 from bot.context import MusterContext
 from bot.domain import events_csv
+from bot.domain.answers import Meaning, means
 from bot.domain.events import Event, Shift
 from bot.domain.events_csv import BadFile, BadRows
 from bot.domain.permissions import Access, Role
@@ -39,7 +40,6 @@ PAGE_SIZE = 10
 # Past this many events, an import's share links come as a file rather than in the chat.
 LINKS_IN_CHAT = 30
 LINKS_FILE_NAME = "muster-event-links.csv"
-CANCEL_WORDS = {"cancel", "stop", "never mind", "nevermind"}
 
 
 def _areas(access: Access) -> frozenset[str] | None:
@@ -345,7 +345,7 @@ async def on_edit_reply(update: Update, context: MusterContext) -> None:
         # Another command: the edit is dropped and the command works as usual.
         context.user_data.event_edit = None
         return
-    if command == "/cancel" or " ".join(text.lower().split()) in CANCEL_WORDS:
+    if command == "/cancel" or means(text, Meaning.CANCEL):
         context.user_data.event_edit = None
         await message.reply_text(texts.EDIT_CANCELLED)
         raise ApplicationHandlerStop
@@ -378,7 +378,8 @@ async def on_edit_reply(update: Update, context: MusterContext) -> None:
                     conn, at, by=access, event_id=pending.event_id, typed=typed, pin=pin, zone=zone
                 )
     except organising.Retry as retry:
-        await message.reply_text(retry.text)
+        markup = keyboards.typed_answers(retry.answers) if retry.answers else None
+        await message.reply_text(retry.text, reply_markup=markup)
         raise ApplicationHandlerStop from None
     except organising.Gone as gone:
         context.user_data.event_edit = None

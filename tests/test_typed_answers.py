@@ -15,6 +15,7 @@ from db.schema import rsvps
 from tests.conftest import ADMIN_ID
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.flows import every_row, new_event, sign_up, stored
+from tests.test_events_admin import HEADER, send_csv, small_csv
 
 
 async def _organiser(fake: FakeTelegram) -> FakeUser:
@@ -193,3 +194,53 @@ async def test_typed_yes_answers_an_event_opened_from_its_link(
     async with engine.connect() as conn:
         [answer] = (await conn.execute(select(rsvps))).all()
     assert answer.status == "cant"
+
+
+async def test_csv_asks_how_to_write_a_long_night_and_a_wrong_weekday(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    admin = fake.user(ADMIN_ID, first_name="Ada")
+    rows = [
+        "canvass,Count,Peckham,Town hall,,,05/12/2026,10:00,01:00,5,",
+        "canvass,Count,Peckham,Town hall,,,Sun 05/12/2026,14:00,16:00,5,",
+    ]
+    await send_csv(admin, ("\n".join([HEADER, *rows]) + "\n").encode())
+    said = admin.last.text
+    assert "Nothing was added" in said
+    assert "Line 2, end: an end of 01:00 makes this an overnight shift" in said
+    assert "“01:00 next day”" in said
+    assert "Line 3, date: Sun 05/12/2026: the weekday doesn't fall on that date" in said
+    assert await _stored_events(engine) == []
+    rows[0] = rows[0].replace("01:00", "01:00 next day")
+    rows[1] = rows[1].replace("Sun", "Sat")
+    await send_csv(admin, ("\n".join([HEADER, *rows]) + "\n").encode())
+    [(_title, times)] = await _stored_events(engine)
+    assert times[0] == (
+        datetime(2026, 12, 5, 10, tzinfo=UTC),
+        datetime(2026, 12, 6, 1, tzinfo=UTC),
+    )
+
+
+async def test_editing_a_shift_to_a_long_night_is_asked_about(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    admin = fake.user(ADMIN_ID, first_name="Ada")
+    await send_csv(admin, small_csv())
+    await admin.send("/events")
+    await admin.press(texts.EDIT_EVENT)
+    await admin.press("🕙 10:00-13:00 · 5 places")
+    await admin.send("10:00-01:00 6")
+    assert admin.last.text.startswith("Did you mean 10:00 to 13:00, or overnight, 10:00 to 01:00")
+    assert admin.reply_buttons() == ["10:00-13:00 6", "10:00-01:00 next day 6"]
+    await admin.press("10:00-01:00 next day 6")
+    assert admin.last.text.startswith("Saved.")
+    assert "10:00-01:00 (next day)" in admin.last.text
+    [(_title, times)] = await _stored_events(engine)
+    assert times[0] == (
+        datetime(2026, 12, 5, 10, tzinfo=UTC),
+        datetime(2026, 12, 6, 1, tzinfo=UTC),
+    )
+    await admin.press(texts.EDIT_EVENT)
+    await admin.press("🕙 10:00-01:00 (next day) · 6 places")
+    await admin.send("13:00-10:00")
+    assert admin.last.text.startswith("A shift can be at most 16 hours long")

@@ -478,7 +478,11 @@ def parse_shift_change(raw: str, day: date, zone: ZoneInfo, now: datetime) -> Sh
             start, end = parse_clock(match["start"]), parse_clock(match["end"])
         except BadEventInput:
             raise BadEventInput("shift_change") from None
-        starts_at, ends_at = shift_times(day, start, end, zone, next_day=bool(match["next"]))
+        try:
+            starts_at, ends_at = shift_times(day, start, end, zone, next_day=bool(match["next"]))
+        except AmbiguousShift as unsure:
+            places = parse_capacity(match["capacity"]) if match["capacity"] else 0
+            raise AmbiguousShift(unsure.readings, places) from None
         if starts_at <= now:
             raise BadEventInput("started")
         change = ShiftChange(starts_at=starts_at, ends_at=ends_at)
@@ -486,3 +490,15 @@ def parse_shift_change(raw: str, day: date, zone: ZoneInfo, now: datetime) -> Sh
         capacity = parse_capacity(match["capacity"])
         change = ShiftChange(change.starts_at, change.ends_at, capacity)
     return change
+
+
+def change_forms(unsure: AmbiguousShift, zone: ZoneInfo) -> list[str]:
+    """Each reading of an ambiguous shift change written so it cannot be misread ("10:00-13:00",
+    "10:00-01:00 next day", with the places if they were given): the answers to offer."""
+    forms = []
+    for starts_at, ends_at in unsure.readings:
+        start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+        next_day = " next day" if end.date() > start.date() else ""
+        places = f" {unsure.capacity}" if unsure.capacity else ""
+        forms.append(f"{start:%H:%M}-{end:%H:%M}{next_day}{places}")
+    return forms
