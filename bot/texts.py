@@ -916,8 +916,16 @@ def which_shift(readings: Sequence[tuple[datetime, datetime]], zone: ZoneInfo) -
 def which_day(written: date, weekday: date) -> str:
     """ "Sat 14 Mar" on a year where 14 March is a Sunday."""
     return (
-        f"{written:%-d %B %Y} is a {written:%A}, not a {weekday:%A}. Which day did you mean? "
-        "Tap one, or type the date again."
+        f"{written.day} {written:%B %Y} is a {written:%A}, not a {weekday:%A}. "
+        "Which day did you mean? Tap one, or type the date again."
+    )
+
+
+def wrong_weekday(written: date, weekday: date) -> str:
+    """The same, where the answer is typed with a time ("Sat 14 Mar 18:00")."""
+    return (
+        f"{written.day} {written:%B %Y} is a {written:%A}, not a {weekday:%A}. Please type the "
+        f"day and time again, like “{written:%a} {written.day} {written:%b} 18:00”."
     )
 
 
@@ -983,8 +991,10 @@ SEND_NOW = "Send now"
 SEND_LATER = "Send later"
 CALLOUT_LINE = "Add a line from you at the end? Type it, or tap Skip."
 CALLOUT_LINE_TOO_LONG = "Please keep your line to 300 characters or fewer, or tap Skip."
-CALLOUT_WHEN = "When should it go out? For example “Fri 27 Nov 18:00”."
-CALLOUT_WHEN_BAD = "I couldn't read that. Try a day and a time, like “Fri 27 Nov 18:00”."
+CALLOUT_WHEN = "When should it go out? For example “Fri 27 Nov 18:00” or “tomorrow 18:00”."
+CALLOUT_WHEN_BAD = (
+    "I couldn't read that. Try a day and a time, like “Fri 27 Nov 18:00” or “tomorrow 18:00”."
+)
 CALLOUT_WHEN_PAST = (
     "That time has passed or is after the shifts start. Please pick a time before them."
 )

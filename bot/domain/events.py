@@ -276,6 +276,21 @@ def _clock(hours: str, minutes: str | None, half: str | None) -> time:
     return time(hour, minute)
 
 
+_TIME_OF_DAY = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?$", re.IGNORECASE)
+
+
+def read_time(raw: str) -> time:
+    """A time of day on its own: "18:00", "18.00", "6pm", "6:30pm". A bare "6" could be morning or
+    evening, so it is refused ("time")."""
+    match = _TIME_OF_DAY.match(raw.strip())
+    if not match or not (match[2] or match[3]):
+        raise BadEventInput("time")
+    try:
+        return _clock(match[1], match[2], match[3])
+    except BadEventInput:
+        raise BadEventInput("time") from None
+
+
 def local_to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
     """Wall-clock time on ``day`` in ``zone`` as UTC. In the spring-forward gap the clocks skip,
     zoneinfo reads the time with the earlier offset, which lands it just after the change."""
