@@ -6,8 +6,9 @@ messages first (see handlers.register). What is left comes here, and is tried in
 0. Someone not signed up may be answering the welcome ("I agree", "yes", "not now").
 1. Someone half-way through sign-up or a profile edit is answering its question.
 2. Outside sign-up, a shared location is a check-in at a meeting point.
-3. Typed words: a debrief number or note, a late-cancel reason, then an answer to a shift call
-   ("yes", "can't make it"); each says whether the words were its.
+3. Typed words: a debrief number or note; an answer to the newest "Still coming?" or check-in
+   prompt ("yes", "running late", "I'm here"); a late-cancel reason, then an answer to a shift
+   call or an event's card ("yes", "can't make it"); each says whether the words were its.
 4. Anything else gets a pointer to what to do.
 """
 
@@ -34,7 +35,7 @@ async def on_text(update: Update, context: MusterContext) -> None:
     if volunteer.step is not None:
         await signup.answer_text(update, context, volunteer)
         return
-    for answers in (dayof.on_free_text, rsvp.on_free_text):
+    for answers in (dayof.on_free_text, dayof.on_typed_prompt, rsvp.on_free_text):
         if await answers(update, context, volunteer):
             return
     await message.reply_text(texts.UNKNOWN_TEXT)

@@ -29,6 +29,8 @@ class Meaning(StrEnum):
     DONE = "done"
     BACK = "back"
     CANCEL = "cancel"
+    HERE = "here"
+    LATE = "late"
 
 
 # Words that mean each, once folded by :func:`fold`. Some are shared ("no thanks" is a Skip where
@@ -66,6 +68,15 @@ SYNONYMS: dict[Meaning, frozenset[str]] = {
         }
     ),
     Meaning.BACK: frozenset({"back", "go back", "previous", "undo"}),
+    Meaning.HERE: frozenset(
+        {"here", "i'm here", "im here", "i am here", "arrived", "i've arrived", "just arrived"}
+    ),
+    Meaning.LATE: frozenset(
+        {
+            "late", "running late", "i'm late", "im late", "i'm running late", "running behind",
+            "on my way", "omw", "delayed", "be there soon", "nearly there",
+        }
+    ),
     Meaning.CANCEL: frozenset(
         {"cancel", "stop", "quit", "abort", "exit", "never mind", "nevermind", "forget it"}
     ),
