@@ -4,7 +4,8 @@ Conversations (/newevent, /callout) and an event edit waiting for its reply take
 messages first (see handlers.register). What is left comes here, and is tried in this order:
 
 0. Someone not signed up may be answering the welcome ("I agree", "yes", "not now").
-1. Someone half-way through sign-up or a profile edit is answering its question.
+1. Someone half-way through sign-up or a profile edit is answering its question; or the
+   question just put with buttons (/forget, /pause, /profile) is answered in words.
 2. Outside sign-up, a shared location is a check-in at a meeting point.
 3. Typed words: a debrief number or note; an answer to the newest "Still coming?" or check-in
    prompt ("yes", "running late", "I'm here"); a late-cancel reason, then an answer to a shift
@@ -19,8 +20,14 @@ from telegram import Update
 from bot import texts
 from bot.context import MusterContext
 from bot.domain.signup import Step
-from handlers import dayof, rsvp, signup
+from handlers import dayof, privacy, profile, rsvp, signup
 from handlers.common import load_volunteer
+
+ASKED = {
+    "forget": privacy.typed_forget,
+    "pause": profile.typed_pause,
+    "profile": profile.typed_edit,
+}
 
 
 async def on_text(update: Update, context: MusterContext) -> None:
@@ -34,6 +41,11 @@ async def on_text(update: Update, context: MusterContext) -> None:
         return
     if volunteer.step is not None:
         await signup.answer_text(update, context, volunteer)
+        return
+    # The question just asked with buttons (/forget, /pause, /profile) is asked once: the next
+    # words answer it, or it is left to its buttons.
+    asked, context.user_data.asked = context.user_data.asked, None
+    if asked is not None and await ASKED[asked](update, context):
         return
     for answers in (dayof.on_free_text, dayof.on_typed_prompt, rsvp.on_free_text):
         if await answers(update, context, volunteer):

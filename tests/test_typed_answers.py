@@ -244,3 +244,34 @@ async def test_editing_a_shift_to_a_long_night_is_asked_about(
     await admin.press("🕙 10:00-01:00 (next day) · 6 places")
     await admin.send("13:00-10:00")
     assert admin.last.text.startswith("A shift can be at most 16 hours long")
+
+
+async def test_profile_pause_and_forget_answered_in_words(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    val = fake.user(1203, first_name="Val")
+    await sign_up(val)
+    await val.send("/profile")
+    await val.send("change name")
+    assert val.last.text == texts.ASK_NAME
+    await val.send("Valerie")
+    volunteer = await stored(engine, 1203)
+    assert volunteer is not None and volunteer.name == "Valerie" and volunteer.step is None
+
+    await val.send("/pause")
+    await val.send("A MONTH")
+    assert val.last.text.startswith("Shift calls are paused until Thu 24 Dec.")
+    volunteer = await stored(engine, 1203)
+    assert volunteer is not None and volunteer.paused_until is not None
+    assert volunteer.paused_until.date() == datetime(2026, 12, 24).date()
+    await val.send("a month")  # asked once: later words are not taken as an answer
+    assert val.last.text == texts.UNKNOWN_TEXT
+
+    await val.send("/forget")
+    await val.send("no thanks")
+    assert val.last.text == texts.FORGET_CANCELLED
+    assert await stored(engine, 1203) is not None
+    await val.send("/forget")
+    await val.send("Yes, delete everything")
+    assert val.last.text == texts.FORGOTTEN
+    assert await stored(engine, 1203) is None
