@@ -1269,6 +1269,7 @@ def report_not_your_area(area: str, areas: Iterable[str] | None) -> str:
 BAD_REPORT_PERIOD = {
     "date": "That date doesn't exist. Try one like 14/3 or 14/03/2026.",
     "days": "Please pick between 1 and 366 days, like 7d or 30d.",
+    "weekday": "That weekday isn't on that date. Check which day you meant, like 14/3.",
 }
 
 

@@ -275,3 +275,14 @@ async def test_profile_pause_and_forget_answered_in_words(
     await val.send("Yes, delete everything")
     assert val.last.text == texts.FORGOTTEN
     assert await stored(engine, 1203) is None
+
+
+async def test_a_report_for_a_day_whose_weekday_does_not_fit_is_refused(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    admin = fake.user(ADMIN_ID, first_name="Ada")
+    await admin.send("/summary Sun 14/3/2026")  # 14 March 2026 was a Saturday
+    assert admin.last.text == texts.BAD_REPORT_PERIOD["weekday"]
+    await admin.send("/summary Sat 14/3/2026")
+    assert admin.last.text != texts.BAD_REPORT_PERIOD["weekday"]
+    assert "14 Mar" in admin.last.text

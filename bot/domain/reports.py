@@ -142,6 +142,8 @@ def parse_period(raw: str, today: date) -> Period | None:
     if parts is None:
         return None
     found = _day(parts.day, parts.month, parts.year, today)
+    if parts.weekday is not None and parts.weekday != found.weekday():
+        raise BadPeriod("weekday")
     return Period(ONE_DAY, found, found)
 
 
