@@ -864,7 +864,8 @@ NEW_ADDRESS = (
 NEW_DATE = "What day is it? For example “Sat 14 Mar”, 14/03/2027, “tomorrow” or “Saturday”."
 NEW_SHIFT = (
     "Now a shift: start and end time and how many places, with an optional note. "
-    "For example:\n<code>10:00-13:00 20 bring comfy shoes</code>"
+    "For example:\n<code>10:00-13:00 20 bring comfy shoes</code>\n"
+    "An end before the start runs past midnight, like <code>22:00-02:00 4</code>."
 )
 NEW_MORE = "Type another shift the same way, or tap Done."
 NEW_PREVIEW = "Here's exactly what volunteers will see. Create it?"

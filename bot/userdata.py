@@ -160,9 +160,9 @@ class UserData:
     # A debrief whose note the volunteer is asked to type (optional).
     debrief_shift_id: int | None = None
     callout: CallDraft | None = None
-    # The last event card opened from a share link, as (message id, event id): typed "yes" or
-    # "can't" answers it when it is newer than their last shift call. Kept in memory only, so
-    # that opening a link writes no state; after a restart, typed words answer the last call.
+    # The last event card shown from a share link or /myshifts, as (message id, event id): typed
+    # "yes" or "can't" answers it when it is newer than their last shift call. Kept in memory
+    # only, so that opening a link writes no state; after a restart, words answer the last call.
     event_card: tuple[int, int] | None = None
     # The question with buttons just put in reply to a command ("forget", "pause", "profile"),
     # so that the next typed words can answer it. Memory only, like ``event_card``.

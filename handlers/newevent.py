@@ -183,7 +183,6 @@ def _reading_offers(draft: NewEventDraft, context: MusterContext) -> list[Offer[
         offers += [
             Offer(index, texts.shift_reading(shift.starts_at, shift.ends_at, zone)),
             Offer(index, f"{end:%H:%M}"),
-            Offer(index, f"{end.hour}" if overnight else f"{end:%H}"),
             Offer(index, hour12 if end.minute == 0 else f"{hour12[:-2]}:{end:%M}{hour12[-2:]}"),
             *(
                 Offer(index, words)

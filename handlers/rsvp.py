@@ -225,9 +225,11 @@ async def on_free_text(update: Update, context: MusterContext, volunteer: Volunt
         return False
     text, markup = _render(worded.card, context)
     answered = worded.answered
-    if answered is None:  # going, but to which of the call's shifts?
+    if answered is None:  # going, but to which of the card's shifts?
         await message.reply_text(texts.WHICH_SHIFT)
-        await message.reply_text(text, reply_markup=markup)
+        sent = await message.reply_text(text, reply_markup=markup)
+        if not worded.card.from_call:
+            context.user_data.event_card = (sent.message_id, worded.card.event.id)
         return True
     if answer == RsvpStatus.MAYBE and not answered.outcomes:  # all answered already
         await message.reply_text(texts.ALREADY_ANSWERED)
@@ -319,7 +321,9 @@ async def myshift_change(update: Update, context: MusterContext) -> None:
         return
     await query.answer()
     text, markup = _render(card, context)
-    await query.message.reply_text(text, reply_markup=markup)
+    sent = await query.message.reply_text(text, reply_markup=markup)
+    # Typed words ("can't after all") answer this card, as they would one from a share link.
+    context.user_data.event_card = (sent.message_id, card.event.id)
 
 
 async def myshift_cancel(update: Update, context: MusterContext) -> None:

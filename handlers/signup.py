@@ -72,7 +72,7 @@ async def consent(update: Update, context: MusterContext) -> None:
     await query.edit_message_reply_markup(None)
 
 
-def consent_offers() -> list[Offer[str]]:
+def _consent_offers() -> list[Offer[str]]:
     return [
         Offer("yes", texts.CONSENT_YES, Meaning.YES),
         Offer("no", texts.CONSENT_NO, Meaning.NO),
@@ -84,7 +84,7 @@ async def typed_consent(update: Update, context: MusterContext) -> bool:
     Returns False if the words were not that."""
     message = update.effective_message
     assert message and message.text is not None and update.effective_user
-    answer = choose(message.text, consent_offers())
+    answer = choose(message.text, _consent_offers())
     if answer is None:
         return False
     await _consent(message, context, update.effective_user, answer)
@@ -261,7 +261,7 @@ async def on_choice(update: Update, context: MusterContext) -> None:
     await _moved_on(query.message, context, volunteer, answered, at)
 
 
-def choice_offers(step: Step) -> list[Offer[str]]:
+def _choice_offers(step: Step) -> list[Offer[str]]:
     """The buttons of a multi-select question: each option by its label, and Done."""
     return [
         *(Offer(code, label) for code, label in OPTIONS[step].items()),
@@ -274,7 +274,7 @@ async def _typed_choices(
 ) -> None:
     """Options typed rather than tapped ("Saturdays, Sundays"), or "done": as the buttons."""
     assert message.text is not None
-    offers = choice_offers(step)
+    offers = _choice_offers(step)
     parts = [part for part in re.split(r",|;|&|\band\b", message.text) if part.strip()]
     picked = [choose(part, offers) for part in parts]
     if not picked or None in picked:

@@ -30,6 +30,8 @@ def test_labels_in_any_case_and_marks_ignored() -> None:
     assert fold("  ✅ Saturdays! ") == "saturdays"
     assert fold("« Back") == "back"
     assert fold("I’m in") == "i'm in"
+    assert fold("Door-knocking") == fold("door knocking") == "door knocking"
+    assert fold("-") == "-"
     offers = [Offer("sat", "Saturdays"), Offer("done", "Done ✔", Meaning.DONE)]
     assert choose("SATURDAYS", offers) == "sat"
     assert choose("done.", offers) == "done"
@@ -104,6 +106,10 @@ def test_a_weekday_that_does_not_fit_is_asked_about_and_other_words_refused() ->
     with pytest.raises(WrongWeekday) as caught:
         parse_date("Mon 14/3/27", TODAY)
     assert caught.value.nearest == date(2027, 3, 15)
+    # Today is a Tuesday: "Mon 24 Nov" could be yesterday, which has gone, so next Monday.
+    with pytest.raises(WrongWeekday) as caught:
+        parse_date("Mon 24 Nov", TODAY)
+    assert caught.value.nearest == date(2026, 11, 30)
     assert date_parts("banana 14 Mar") is None
     for bad in ("banana 14 Mar", "14 Banana", "31/02", "soon", "14/3/27/1"):
         with pytest.raises(BadEventInput) as refused:

@@ -92,8 +92,11 @@ def fold(text: str) -> str:
     plain = text.casefold().replace("’", "'").replace("‘", "'")
     kept = _MARKS.sub(" ", plain)
     words = " ".join(kept.split())
-    # A lone mark ("+", "-", "👍") is an answer; around words it is only decoration.
-    return words if len(words) <= 2 else words.strip("+- ")
+    # A lone mark ("+", "-", "👍") is an answer; around words it is only decoration, and a
+    # hyphen between them a space ("Door-knocking" is "door knocking").
+    if len(words) <= 2:
+        return words
+    return " ".join(words.replace("-", " ").split()).strip("+ ")
 
 
 @dataclass(frozen=True)

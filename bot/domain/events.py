@@ -217,13 +217,15 @@ class WrongWeekday(BadEventInput):
     """The weekday typed does not fall on the date typed: ``readings`` are the date as written
     and the nearest day with that weekday, for the person to choose between."""
 
-    def __init__(self, written: date, weekday: int) -> None:
+    def __init__(self, written: date, weekday: int, today: date) -> None:
         super().__init__("weekday")
         self.written = written
         self.weekday = weekday
         ahead = (weekday - written.weekday()) % 7
-        behind = ahead - 7
-        self.nearest = written + timedelta(days=ahead if ahead <= -behind else behind)
+        behind = written + timedelta(days=ahead - 7)
+        # The nearer of the two days with that weekday, unless it has already gone.
+        closer = behind if 7 - ahead < ahead else written + timedelta(days=ahead)
+        self.nearest = closer if closer >= today else written + timedelta(days=ahead)
 
 
 def parse_date(raw: str, today: date) -> date:
@@ -253,7 +255,7 @@ def parse_date(raw: str, today: date) -> date:
     if found < today:
         raise BadEventInput("date_past")
     if parts.weekday is not None and parts.weekday != found.weekday():
-        raise WrongWeekday(found, parts.weekday)
+        raise WrongWeekday(found, parts.weekday, today)
     return found
 
 
