@@ -158,8 +158,15 @@ async def answer_text(update: Update, context: MusterContext, volunteer: Volunte
     if step in OPTIONS:
         await _typed_choices(message, context, volunteer, step)
         return
+    typed = message.text
+    first_name = message.chat.first_name
+    # "Use “Alice”" (or "yes") typed is the button: their Telegram name, not "Use Alice".
+    if step is Step.NAME and first_name:
+        button = texts.USE_NAME.format(name=first_name)
+        if choose(typed, [Offer(True, button, Meaning.YES)]):
+            typed = first_name
     try:
-        name = clean_name(message.text) if step is Step.NAME else None
+        name = clean_name(typed) if step is Step.NAME else None
         postcode = normalise_postcode(message.text) if step is Step.LOCATION else None
     except InvalidAnswer as bad:
         await message.reply_text(texts.INVALID[bad.reason])

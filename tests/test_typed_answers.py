@@ -69,7 +69,7 @@ async def test_typed_skip_at_the_phone_step_in_any_case(
     assert await stored(engine, 1202) is None
     await una.send("/start")
     await una.press(texts.CONSENT_YES)
-    await una.press("Use “Una”")
+    await una.send("use una")  # the "Use “Una”" button, typed
     await una.send("se15 4qr")
     for _step in range(2):
         await una.press(una.buttons()[0])
@@ -80,6 +80,7 @@ async def test_typed_skip_at_the_phone_step_in_any_case(
     assert "You're signed up" in una.last.text
     volunteer = await stored(engine, 1202)
     assert volunteer is not None and volunteer.signed_up_at is not None and volunteer.phone is None
+    assert volunteer.name == "Una"
 
 
 async def test_newevent_typed_asks_about_weekdays_and_long_nights(
