@@ -164,8 +164,9 @@ class UserData:
     # "yes" or "can't" answers it when it is newer than their last shift call. Kept in memory
     # only, so that opening a link writes no state; after a restart, words answer the last call.
     event_card: tuple[int, int] | None = None
-    # The question with buttons just put in reply to a command ("forget", "pause", "profile"),
-    # so that the next typed words can answer it. Memory only, like ``event_card``.
+    # The question with buttons just put ("forget", "pause", "profile", "cancel:..."; see
+    # handlers.router), so that the next typed words can answer it. Memory only, like
+    # ``event_card``.
     asked: str | None = None
     # A /start payload waiting for consent. Never saved: nothing about a person is stored before
     # they agree, so a restart before they tap "yes" forgets where their link pointed.

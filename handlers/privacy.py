@@ -47,6 +47,7 @@ async def forget_confirmed(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and update.effective_user and isinstance(query.message, Message)
     answer = Forget.unpack(query.data).answer
+    context.user_data.asked = None  # answered with the buttons
     if not await _forget(query.message, context, update.effective_user, answer):
         await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
         return
@@ -55,7 +56,7 @@ async def forget_confirmed(update: Update, context: MusterContext) -> None:
         await query.edit_message_reply_markup(None)
 
 
-async def typed_forget(update: Update, context: MusterContext) -> bool:
+async def typed_forget(update: Update, context: MusterContext, _about: str) -> bool:
     """ "Yes, delete everything" or "no", typed right after /forget: as the buttons."""
     message = update.effective_message
     assert message and message.text is not None and update.effective_user

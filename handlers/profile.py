@@ -74,6 +74,7 @@ async def edit(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and update.effective_user and isinstance(query.message, Message)
     step = EditProfile.unpack(query.data).step
+    context.user_data.asked = None  # answered with the buttons
     if not await _edit(query.message, context, update.effective_user, step):
         await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
         return
@@ -95,7 +96,7 @@ _EDIT_WORDS: list[Offer[Step]] = [
 ]
 
 
-async def typed_edit(update: Update, context: MusterContext) -> bool:
+async def typed_edit(update: Update, context: MusterContext, _about: str) -> bool:
     """ "Change name" (or "name", "postcode"...) typed right after the profile: as its buttons."""
     message = update.effective_message
     assert message and message.text is not None and update.effective_user
@@ -125,6 +126,7 @@ async def pause_chosen(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and update.effective_user and isinstance(query.message, Message)
     length = Pause.unpack(query.data).length
+    context.user_data.asked = None  # answered with the buttons
     if not await _pause(query.message, context, update.effective_user, length):
         await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
         return
@@ -149,7 +151,7 @@ _PAUSE_WORDS: list[Offer[PauseLength]] = [
 ]
 
 
-async def typed_pause(update: Update, context: MusterContext) -> bool:
+async def typed_pause(update: Update, context: MusterContext, _about: str) -> bool:
     """ "A week", "a month" or "until I resume", typed right after /pause: as its buttons."""
     message = update.effective_message
     assert message and message.text is not None and update.effective_user

@@ -287,3 +287,28 @@ async def test_a_report_for_a_day_whose_weekday_does_not_fit_is_refused(
     await admin.send("/summary Sat 14/3/2026")
     assert admin.last.text != texts.BAD_REPORT_PERIOD["weekday"]
     assert "14 Mar" in admin.last.text
+
+
+async def test_cancelling_a_shift_confirmed_in_words(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    admin = fake.user(ADMIN_ID, first_name="Ada")
+    await send_csv(admin, small_csv())
+    await admin.send("/events")
+    card = admin.last
+    await admin.press("❌ Cancel shift 10:00-13:00")
+    await admin.send("No, keep it")
+    assert admin.last.text == texts.EDIT_CANCELLED
+    await admin.send("yes")  # asked once: not taken as an answer any more
+    assert admin.last.text == texts.NOT_SIGNED_UP
+    [(_title, times)] = await _stored_events(engine)
+    assert len(times) == 2
+    await admin.press("❌ Cancel shift 10:00-13:00")
+    await admin.send("Yes")
+    assert admin.last.text == texts.shift_cancelled_done(0)
+    [(_title, times)] = await _stored_events(engine)
+    assert times == [
+        (datetime(2026, 12, 5, 13, tzinfo=UTC), datetime(2026, 12, 5, 16, tzinfo=UTC))
+    ]
+    shown = next(m for m in admin.messages if m.message_id == card.message_id)
+    assert "❌ Cancel shift 10:00-13:00" not in shown.buttons
