@@ -906,8 +906,10 @@ def shift_reading(starts_at: datetime, ends_at: datetime, zone: ZoneInfo) -> str
 def which_shift(readings: Sequence[tuple[datetime, datetime]], zone: ZoneInfo) -> str:
     """ "10-1": the end is before the start and would make a long night, so ask which."""
     shown = [shift_reading(start, end, zone) for start, end in readings]
-    if len(shown) == 1:
+    if len(shown) == 1 and shown[0].startswith("Overnight"):
         return f"Just checking: {shown[0]}? That's a long night. Tap it, or type the shift again."
+    if len(shown) == 1:  # "8-1": overnight would be too long
+        return f"Did you mean {shown[0]}? Tap it, or type the shift again."
     return (
         f"Did you mean {shown[0]}, or {shown[1][0].lower()}{shown[1][1:]}? "
         "Tap one, or type the shift again."

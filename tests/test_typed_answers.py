@@ -145,6 +145,11 @@ async def test_newevent_typed_back_skip_and_cancel(
     await olga.send("skip")  # not an address called "skip"
     assert olga.last.text == texts.NEW_DATE
     await olga.send("14.3.27")
+    await olga.send("8-1 5")  # 17 hours overnight is too long, but 13:00 may be meant
+    assert olga.last.text == "Did you mean 08:00 to 13:00? Tap it, or type the shift again."
+    await olga.send("yes")
+    assert olga.messages[-2].text == "Added Sun 14 Mar, 08:00-13:00, 5 places."
+    await olga.send("back")  # takes that shift away again
     await olga.send("10-1 5")
     await olga.send("back")  # from the question, back to the shift
     assert olga.last.text.startswith("Now a shift")

@@ -157,6 +157,15 @@ def test_typed_shift_lines() -> None:
     with pytest.raises(BadEventInput) as long:
         parse_shift("13:00-10:00 5", day, LONDON)
     assert long.value.reason == "too_long"
+    # "8-1": overnight would be 17 hours, but a bare "1" may be 13:00: asked, not refused.
+    with pytest.raises(AmbiguousShift) as afternoon:
+        parse_shift("8-1 5", day, LONDON)
+    assert afternoon.value.readings == (
+        (datetime(2026, 11, 28, 8, tzinfo=UTC), datetime(2026, 11, 28, 13, tzinfo=UTC)),
+    )
+    with pytest.raises(BadEventInput) as long:
+        parse_shift("8:00-1:00 5", day, LONDON)  # minutes given: a 24-hour time
+    assert long.value.reason == "too_long"
 
 
 def test_shift_edits_ask_about_long_nights_and_take_next_day() -> None:

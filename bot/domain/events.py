@@ -361,4 +361,11 @@ def parse_shift(raw: str, day: date, zone: ZoneInfo) -> ShiftDraft:
         starts_at, ends_at = shift_times(day, start, end, zone, next_day=said_next_day)
     except AmbiguousShift as unsure:
         raise AmbiguousShift(unsure.readings, capacity, note) from None
+    except BadEventInput as bad:
+        # "8-1": an end typed as a bare hour may be the afternoon, though the night is too long.
+        afternoon = time(end.hour + 12, end.minute) if end.hour < 12 else None
+        if bad.reason != "too_long" or match[5] or match[6] or not afternoon or afternoon <= start:
+            raise
+        reading = (local_to_utc(day, start, zone), local_to_utc(day, afternoon, zone))
+        raise AmbiguousShift((reading,), capacity, note) from None
     return ShiftDraft(starts_at=starts_at, ends_at=ends_at, capacity=capacity, note=note)
