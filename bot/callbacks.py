@@ -265,6 +265,13 @@ class Area(CallbackData, prefix="na"):
 
 
 @dataclass(frozen=True)
+class Reading(CallbackData, prefix="nr"):
+    """Which reading of a date or shift /newevent asked about ("Sat 14 Mar" on a Sunday, "10-1")."""
+
+    index: int
+
+
+@dataclass(frozen=True)
 class Preview(CallbackData, prefix="pv"):
     """A button on a preview of a card: pressing it only says it's a preview."""
 

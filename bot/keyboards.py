@@ -48,6 +48,7 @@ from bot.callbacks import (
     Pause,
     PauseLength,
     Preview,
+    Reading,
     Rsvp,
     SkipNote,
     SkipReason,
@@ -88,6 +89,15 @@ def share_location() -> ReplyKeyboardMarkup:
         resize_keyboard=True,
         one_time_keyboard=True,
         input_field_placeholder="Or type your postcode",
+    )
+
+
+def typed_answers(answers: Sequence[str]) -> ReplyKeyboardMarkup:
+    """Ready-made answers to a question that waits for typing: a tap sends the words."""
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(answer)] for answer in answers],
+        resize_keyboard=True,
+        one_time_keyboard=True,
     )
 
 
@@ -283,6 +293,12 @@ def kinds(labels: dict[str, str]) -> InlineKeyboardMarkup:
 def areas(names: Sequence[str]) -> InlineKeyboardMarkup:
     buttons = [_button(name, Area(index)) for index, name in enumerate(names)]
     return InlineKeyboardMarkup([*_rows(buttons, 2), _flow_row()])
+
+
+def readings(labels: Sequence[str]) -> InlineKeyboardMarkup:
+    """One button per way of reading what was typed, then Back and Cancel."""
+    rows = [[_button(label, Reading(index))] for index, label in enumerate(labels)]
+    return InlineKeyboardMarkup([*rows, _flow_row()])
 
 
 def preview(markup: InlineKeyboardMarkup) -> InlineKeyboardMarkup:

@@ -587,6 +587,7 @@ ASK_REASON = (
     "Thanks for letting us know. It's close to the start, so could you tell the organiser why? "
     "Type a few words, or tap Skip."
 )
+REASON_SKIPPED = "OK, no need to say why. Thanks for letting us know."
 REASON_THANKS = "Thank you. I've passed that on."
 REASON_TOO_LONG = "Please keep it to 200 characters or fewer, or tap Skip."
 
@@ -739,6 +740,15 @@ def csv_row_error(
         "pair_missing": "give both latitude and longitude, or neither.",
         "no_place": "give an address, or a latitude and longitude.",
         "date": f"{shown} is not a date I can read. Use {example_day}.",
+        "weekday": (
+            f"{shown}: the weekday doesn't fall on that date. Check which you meant, and give "
+            f"the date without the weekday, like {example_day}."
+        ),
+        "ambiguous": (
+            f"an end of {shown} makes this an overnight shift of more than 12 hours, which could "
+            "be a slip. If it ends the same day, use 24-hour time (like 13:00); if it really "
+            f"runs past midnight, write “{shown} next day”."
+        ),
         "date_past": f"{shown} is in the past.",
         "time": f"{shown} is not a time I can read. Use 24-hour time like 09:30.",
         "capacity": f"{shown} isn't a number of places from 1 to 1000.",
@@ -828,7 +838,8 @@ CANCEL_KEEP = "No, keep it"
 def _times(shift: Shift, zone: ZoneInfo, with_day: bool) -> str:
     if with_day:
         return timefmt.span(shift.starts_at, shift.ends_at, zone)
-    return f"{shift.starts_at.astimezone(zone):%H:%M}-{shift.ends_at.astimezone(zone):%H:%M}"
+    start = shift.starts_at.astimezone(zone)
+    return f"{start:%H:%M}-{timefmt.until(shift.starts_at, shift.ends_at, zone)}"
 
 
 def cancel_shift_label(shift: Shift, zone: ZoneInfo, with_day: bool) -> str:
@@ -938,6 +949,11 @@ BAD_SHIFT_CHANGE = {
         "A shift can be at most 16 hours long (an end before the start means the next day). "
         "Please try again, or “cancel”."
     ),
+    "ambiguous": (
+        "An end before the start makes that an overnight shift of more than 12 hours. If it ends "
+        "the same day, use 24-hour time like “10:00-13:00”; if it really runs past midnight, "
+        "add “next day”, like “22:00-11:00 next day”. Or send “cancel”."
+    ),
     "started": "That start time has already passed. Please try again, or “cancel”.",
 }
 
@@ -1006,10 +1022,11 @@ NEW_PLACE = (
 NEW_ADDRESS = (
     "Got the map pin. Add the address too, so people can find the door? Type it, or tap Skip."
 )
-NEW_DATE = "What day is it? For example “Sat 14 Mar” or 14/03/2027."
+NEW_DATE = "What day is it? For example “Sat 14 Mar”, 14/03/2027, “tomorrow” or “Saturday”."
 NEW_SHIFT = (
     "Now a shift: start and end time and how many places, with an optional note. "
-    "For example:\n<code>10:00-13:00 20 bring comfy shoes</code>"
+    "For example:\n<code>10:00-13:00 20 bring comfy shoes</code>\n"
+    "An end before the start runs past midnight, like <code>22:00-02:00 4</code>."
 )
 NEW_MORE = "Type another shift the same way, or tap Done."
 NEW_PREVIEW = "Here's exactly what volunteers will see. Create it?"
@@ -1022,8 +1039,14 @@ NEW_EVENT_BAD = {
     "title": "Please give it a name of up to 120 characters.",
     "area": "Please type an area name of up to 64 characters.",
     "address": "Please type an address of up to 200 characters, or tap Skip.",
-    "date": "I couldn't read that date. Try “Sat 14 Mar” or 14/03/2027.",
+    "date": (
+        "I couldn't read that date. Try “Sat 14 Mar”, 14/03/2027, “tomorrow” or “Saturday”."
+    ),
     "date_past": "That day has already gone. Please give a date from today on.",
+    "too_long": (
+        "A shift can be at most 16 hours long. Check the start and end: an end before the "
+        "start means the next day, so <code>13:00-10:00</code> would be 21 hours."
+    ),
     "shift": (
         "I couldn't read that shift. Type the times and places like "
         "<code>10:00-13:00 20</code>, with an optional note after."
@@ -1032,6 +1055,46 @@ NEW_EVENT_BAD = {
     "note": "Please keep the note to 200 characters or fewer.",
     "shift_past": "That shift would already have started. Please give a later time.",
 }
+
+
+def shift_reading(starts_at: datetime, ends_at: datetime, zone: ZoneInfo) -> str:
+    """One way of reading a shift typed with its end before its start, as a button."""
+    overnight = ends_at.astimezone(zone).date() != starts_at.astimezone(zone).date()
+    when = f"{starts_at.astimezone(zone):%H:%M} to {timefmt.until(starts_at, ends_at, zone)}"
+    return f"Overnight, {when}" if overnight else when
+
+
+def which_shift(readings: Sequence[tuple[datetime, datetime]], zone: ZoneInfo) -> str:
+    """ "10-1": the end is before the start and would make a long night, so ask which."""
+    shown = [shift_reading(start, end, zone) for start, end in readings]
+    if len(shown) == 1 and shown[0].startswith("Overnight"):
+        return f"Just checking: {shown[0]}? That's a long night. Tap it, or type the shift again."
+    if len(shown) == 1:  # "8-1": overnight would be too long
+        return f"Did you mean {shown[0]}? Tap it, or type the shift again."
+    return (
+        f"Did you mean {shown[0]}, or {shown[1][0].lower()}{shown[1][1:]}? "
+        "Tap one, or type the shift again."
+    )
+
+
+def which_day(written: date, weekday: date) -> str:
+    """ "Sat 14 Mar" on a year where 14 March is a Sunday."""
+    return (
+        f"{written.day} {written:%B %Y} is a {written:%A}, not a {weekday:%A}. "
+        "Which day did you mean? Tap one, or type the date again."
+    )
+
+
+def wrong_weekday(written: date, weekday: date) -> str:
+    """The same, where the answer is typed with a time ("Sat 14 Mar 18:00")."""
+    return (
+        f"{written.day} {written:%B %Y} is a {written:%A}, not a {weekday:%A}. Please type the "
+        f"day and time again, like “{written:%a} {written.day} {written:%b} 18:00”."
+    )
+
+
+def day_button(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b} {day:%Y}"
 
 
 def shift_added(shift: Shift, zone: ZoneInfo) -> str:
@@ -1093,8 +1156,10 @@ SEND_URGENT = "🚨 Send now, urgent"
 SEND_LATER = "Send later"
 CALLOUT_LINE = "Add a line from you at the end? Type it, or tap Skip."
 CALLOUT_LINE_TOO_LONG = "Please keep your line to 300 characters or fewer, or tap Skip."
-CALLOUT_WHEN = "When should it go out? For example “Fri 27 Nov 18:00”."
-CALLOUT_WHEN_BAD = "I couldn't read that. Try a day and a time, like “Fri 27 Nov 18:00”."
+CALLOUT_WHEN = "When should it go out? For example “Fri 27 Nov 18:00” or “tomorrow 18:00”."
+CALLOUT_WHEN_BAD = (
+    "I couldn't read that. Try a day and a time, like “Fri 27 Nov 18:00” or “tomorrow 18:00”."
+)
 CALLOUT_WHEN_PAST = (
     "That time has passed or is after the shifts start. Please pick a time before them."
 )
@@ -1403,6 +1468,7 @@ def report_not_your_area(area: str, areas: Iterable[str] | None) -> str:
 BAD_REPORT_PERIOD = {
     "date": "That date doesn't exist. Try one like 14/3 or 14/03/2026.",
     "days": "Please pick between 1 and 366 days, like 7d or 30d.",
+    "weekday": "That weekday isn't on that date. Check which day you meant, like 14/3.",
 }
 
 

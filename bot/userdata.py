@@ -26,6 +26,10 @@ class NewEventDraft:
     longitude: float | None = None
     day: date | None = None
     shifts: list[ShiftDraft] = field(default_factory=list)
+    # What the last answer could mean, while the organiser is asked which ("Sat 14 Mar" on a
+    # Sunday; "10-1"): at most one of these is non-empty.
+    maybe_days: list[date] = field(default_factory=list)
+    maybe_shifts: list[ShiftDraft] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -38,15 +42,9 @@ class NewEventDraft:
             "latitude": self.latitude,
             "longitude": self.longitude,
             "day": self.day.isoformat() if self.day else None,
-            "shifts": [
-                {
-                    "starts_at": s.starts_at.isoformat(),
-                    "ends_at": s.ends_at.isoformat(),
-                    "capacity": s.capacity,
-                    "note": s.note,
-                }
-                for s in self.shifts
-            ],
+            "shifts": [_shift_json(s) for s in self.shifts],
+            "maybe_days": [day.isoformat() for day in self.maybe_days],
+            "maybe_shifts": [_shift_json(s) for s in self.maybe_shifts],
         }
 
     @classmethod
@@ -61,16 +59,29 @@ class NewEventDraft:
             latitude=data["latitude"],
             longitude=data["longitude"],
             day=date.fromisoformat(data["day"]) if data["day"] else None,
-            shifts=[
-                ShiftDraft(
-                    datetime.fromisoformat(s["starts_at"]),
-                    datetime.fromisoformat(s["ends_at"]),
-                    int(s["capacity"]),
-                    s["note"],
-                )
-                for s in data["shifts"]
-            ],
+            shifts=[_shift_from_json(s) for s in data["shifts"]],
+            # Drafts saved before these questions existed have neither.
+            maybe_days=[date.fromisoformat(day) for day in data.get("maybe_days", [])],
+            maybe_shifts=[_shift_from_json(s) for s in data.get("maybe_shifts", [])],
         )
+
+
+def _shift_json(shift: ShiftDraft) -> dict[str, Any]:
+    return {
+        "starts_at": shift.starts_at.isoformat(),
+        "ends_at": shift.ends_at.isoformat(),
+        "capacity": shift.capacity,
+        "note": shift.note,
+    }
+
+
+def _shift_from_json(data: dict[str, Any]) -> ShiftDraft:
+    return ShiftDraft(
+        datetime.fromisoformat(data["starts_at"]),
+        datetime.fromisoformat(data["ends_at"]),
+        int(data["capacity"]),
+        data["note"],
+    )
 
 
 @dataclass
@@ -149,6 +160,14 @@ class UserData:
     # A debrief whose note the volunteer is asked to type (optional).
     debrief_shift_id: int | None = None
     callout: CallDraft | None = None
+    # The last event card shown from a share link or /myshifts, as (message id, event id): typed
+    # "yes" or "can't" answers it when it is newer than their last shift call. Kept in memory
+    # only, so that opening a link writes no state; after a restart, words answer the last call.
+    event_card: tuple[int, int] | None = None
+    # The question with buttons just put ("forget", "pause", "profile", "cancel:..."; see
+    # handlers.router), so that the next typed words can answer it. Memory only, like
+    # ``event_card``.
+    asked: str | None = None
     # A /start payload waiting for consent. Never saved: nothing about a person is stored before
     # they agree, so a restart before they tap "yes" forgets where their link pointed.
     start_payload: str | None = None

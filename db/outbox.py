@@ -401,3 +401,35 @@ async def forget_volunteer(conn: AsyncConnection, volunteer_id: int) -> None:
         .values(status=OutboxStatus.FAILED)
     )
     await conn.execute(update(outbox).where(about).values(payload={}))
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """A message the outbox delivered: what it was for, Telegram's id for it, its buttons."""
+
+    kind: str
+    message_id: int
+    reply_markup: dict[str, Any] | None
+
+
+async def latest_with_buttons(
+    conn: AsyncConnection, chat_id: int, kinds: Iterable[str]
+) -> Delivered | None:
+    """The newest message of ``kinds`` delivered to a chat that carried buttons."""
+    rows = (
+        await conn.execute(
+            select(outbox.c.kind, outbox.c.message_id, outbox.c.payload)
+            .where(
+                outbox.c.chat_id == chat_id,
+                outbox.c.status == OutboxStatus.SENT,
+                outbox.c.kind.in_(list(kinds)),
+                outbox.c.message_id.is_not(None),
+            )
+            .order_by(outbox.c.message_id.desc())
+            .limit(5)
+        )
+    ).all()
+    for row in rows:
+        if (row.payload or {}).get("reply_markup"):
+            return Delivered(row.kind, int(row.message_id), row.payload["reply_markup"])
+    return None

@@ -4,7 +4,7 @@ exactly what they will get, adds a line if they like, and sends now or at a chos
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -27,8 +27,15 @@ from bot.callbacks import (
     TopUp,
 )
 from bot.context import MusterContext
+from bot.domain.answers import Meaning, Offer, choose
 from bot.domain.audience import DISTANCES_KM, Audience
-from bot.domain.events import BadEventInput, local_to_utc, parse_date
+from bot.domain.events import (
+    BadEventInput,
+    WrongWeekday,
+    local_to_utc,
+    parse_date,
+    read_time,
+)
 from bot.domain.permissions import Access, Role
 from bot.domain.sending import paid_cost_stars
 from bot.domain.signup import ACTIVITIES
@@ -39,7 +46,7 @@ from handlers.common import offered_only, requires
 
 EVENT, SHIFTS, FILTERS, ACTIVITY, LINE, CONFIRM, WHEN = range(7)
 LINE_MAX = 300
-_WHEN = re.compile(r"^(.*?)[\s,]+(\d{1,2})[:.](\d{2})$")
+_WHEN = re.compile(r"^(.*?)[\s,]+(?:at\s+)?(\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)?)$", re.IGNORECASE)
 
 
 async def _load(context: MusterContext, draft: CallDraft, *, count: bool = False) -> Calling:
@@ -276,12 +283,41 @@ async def activity_toggled(update: Update, context: MusterContext) -> int:
     return ACTIVITY
 
 
+# What each step's buttons mean when typed (Back and Cancel are offered at every step).
+_STEP_BUTTONS: dict[int, list[Offer[str]]] = {
+    SHIFTS: [Offer("next", texts.NEXT, Meaning.DONE)],
+    FILTERS: [Offer("next", texts.NEXT, Meaning.DONE)],
+    ACTIVITY: [Offer("filters", texts.DONE, Meaning.DONE)],
+    LINE: [Offer("skip", texts.SKIP, Meaning.SKIP)],
+    CONFIRM: [
+        Offer("now", texts.SEND_NOW, Meaning.YES),
+        Offer("now", "now"),
+        Offer("urgent", texts.SEND_URGENT),
+        Offer("urgent", "urgent"),
+        Offer("later", texts.SEND_LATER, Meaning.SKIP),
+    ],
+}
+
+
 async def typed(update: Update, context: MusterContext) -> int:
+    """Typed words: a button's (back, cancel, next, skip, send now, later), the organiser's own
+    line, or when to send."""
     message = update.effective_message
     assert message and message.text is not None
     draft = context.user_data.callout
     if draft is None:
         return await _gone(message)
+    offers = [
+        Offer("cancel", texts.CANCEL, Meaning.CANCEL),
+        Offer("back", texts.BACK, Meaning.BACK),
+        *_STEP_BUTTONS.get(draft.state, []),
+    ]
+    choice = choose(message.text, offers)
+    if choice is not None:
+        if choice == "next" and draft.state == SHIFTS and not draft.shift_ids:
+            await message.reply_text(texts.CALLOUT_NEED_SHIFT)
+            return SHIFTS
+        return await _step(update, context, message, draft, choice)
     if draft.state == LINE:
         line = " ".join(message.text.split())
         if len(line) > LINE_MAX:
@@ -296,15 +332,12 @@ async def typed(update: Update, context: MusterContext) -> int:
 
 
 def _read_when(text: str, today: date, zone: ZoneInfo) -> datetime:
-    """ "Fri 27 Nov 18:00": a day as /newevent reads them, then a 24-hour time."""
+    """ "Fri 27 Nov 18:00", "tomorrow 6pm": a day as /newevent reads them, then a time."""
     match = _WHEN.match(text.strip())
     if not match:
         raise BadEventInput("when")
     day = parse_date(match[1], today)
-    hour, minute = int(match[2]), int(match[3])
-    if hour > 23 or minute > 59:
-        raise BadEventInput("when")
-    return local_to_utc(day, time(hour, minute), zone)
+    return local_to_utc(day, read_time(match[2]), zone)
 
 
 def _call(update: Update, draft: CallDraft) -> NewCall:
@@ -326,6 +359,9 @@ async def _scheduled(
     at = clock.now()
     try:
         send_at = _read_when(message.text or "", at.astimezone(zone).date(), zone)
+    except WrongWeekday as unsure:
+        await message.reply_text(texts.wrong_weekday(unsure.written, unsure.nearest))
+        return WHEN
     except BadEventInput:
         await message.reply_text(texts.CALLOUT_WHEN_BAD)
         return WHEN
@@ -360,9 +396,17 @@ async def flow_button(update: Update, context: MusterContext) -> int:
         return SHIFTS
     await query.answer()
     await query.edit_message_reply_markup(None)
+    return await _step(update, context, query.message, draft, choice)
+
+
+async def _step(
+    update: Update, context: MusterContext, message: Message, draft: CallDraft, choice: str
+) -> int:
+    """A step's button, tapped or typed: Back, Cancel, Next, Skip, Send now or Later."""
+    state = draft.state
     if choice == "cancel":
         context.user_data.callout = None
-        await query.message.reply_text(texts.CALLOUT_CANCELLED)
+        await message.reply_text(texts.CALLOUT_CANCELLED)
         return ConversationHandler.END
     if choice == "back":
         previous = {
@@ -374,18 +418,18 @@ async def flow_button(update: Update, context: MusterContext) -> int:
             CONFIRM: LINE,
             WHEN: CONFIRM,
         }[state]
-        return await _ask(query.message, context, draft, previous)
+        return await _ask(message, context, draft, previous)
     if choice == "next" and state == SHIFTS:
-        return await _ask(query.message, context, draft, FILTERS)
+        return await _ask(message, context, draft, FILTERS)
     if choice == "filters" and state == ACTIVITY:
-        return await _ask(query.message, context, draft, FILTERS)
+        return await _ask(message, context, draft, FILTERS)
     if choice == "next" and state == FILTERS:
-        return await _ask(query.message, context, draft, LINE)
+        return await _ask(message, context, draft, LINE)
     if choice == "skip" and state == LINE:
         draft.line = None
-        return await _ask(query.message, context, draft, CONFIRM)
+        return await _ask(message, context, draft, CONFIRM)
     if choice == "later" and state == CONFIRM:
-        return await _ask(query.message, context, draft, WHEN)
+        return await _ask(message, context, draft, WHEN)
     if choice in ("now", "urgent") and state == CONFIRM:
         at = clock.now()
         urgent = choice == "urgent"
@@ -402,7 +446,7 @@ async def flow_button(update: Update, context: MusterContext) -> int:
         context.user_data.callout = None
         context.wake_outbox()
         return ConversationHandler.END
-    return await _ask(query.message, context, draft, state)
+    return await _ask(message, context, draft, state)
 
 
 async def cancel_command(update: Update, context: MusterContext) -> int:

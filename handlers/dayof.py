@@ -12,6 +12,7 @@ from telegram.error import BadRequest
 from bot import clock, keyboards, texts, timefmt
 from bot.callbacks import CheckIn, CorrectAttendance, Doors, Mark, StillComing
 from bot.context import MusterContext
+from bot.domain.answers import Meaning, Offer, choose, means
 from bot.domain.statuses import RsvpStatus
 from bot.domain.volunteers import Volunteer
 from bot.services import actors, dayof
@@ -48,29 +49,43 @@ async def still_coming(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and isinstance(query.message, Message)
     pressed = StillComing.unpack(query.data)
-    choice, shift_id = pressed.answer, pressed.shift_id
-    answered = None
-    at = clock.now()
-    async with context.db.begin() as conn:
+    async with context.db.connect() as conn:
         volunteer = await _signed_up(update, conn)
-        if volunteer is not None and choice == "n":
-            answered = await record_answer(
-                context, conn, at, volunteer, [shift_id], RsvpStatus.CANT, None
-            )
     if volunteer is None:
         await refuse_not_signed_up(update, context)
         return
-    if answered is not None and not answered.outcomes:
+    said = await _still_coming(context, query.message, volunteer, pressed, query.message.message_id)
+    if said is None:
         await query.answer(texts.SHIFT_CLOSED, show_alert=True)
         return
-    context.wake_outbox()
-    await query.answer(texts.SEE_YOU if choice == "y" else texts.CANT_NOTED)
-    await query.edit_message_reply_markup(None)
-    if answered is None:
-        await query.message.reply_text(texts.SEE_YOU)
-        return
-    await query.message.reply_text(texts.CANT_NOTED)
-    await ask_reason(context, query.message, answered)
+    await query.answer(said)
+
+
+async def _still_coming(
+    context: MusterContext,
+    message: Message,
+    volunteer: Volunteer,
+    pressed: StillComing,
+    prompt_id: int,
+) -> str | None:
+    """Yes or no to "Still coming?" (``prompt_id``), tapped or typed: the prompt loses its
+    buttons and the answer is told. None (and nothing changed) when the shift has closed."""
+    answered = None
+    if pressed.answer == "n":
+        async with context.db.begin() as conn:
+            answered = await record_answer(
+                context, conn, clock.now(), volunteer, [pressed.shift_id], RsvpStatus.CANT, None
+            )
+        if not answered.outcomes:
+            return None
+        context.wake_outbox()
+    with contextlib.suppress(BadRequest):
+        await context.bot.edit_message_reply_markup(message.chat.id, prompt_id, reply_markup=None)
+    said = texts.SEE_YOU if answered is None else texts.CANT_NOTED
+    await message.reply_text(said)
+    if answered is not None:
+        await ask_reason(context, message, answered)
+    return said
 
 
 # --- Check-in -------------------------------------------------------------------------------------
@@ -80,28 +95,80 @@ async def checkin_button(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and isinstance(query.message, Message)
     pressed = CheckIn.unpack(query.data)
-    action = ACTIONS[pressed.action]
-    at = clock.now()
-    async with context.db.begin() as conn:
+    async with context.db.connect() as conn:
         volunteer = await _signed_up(update, conn)
-        said = volunteer and await dayof.check_in_button(
-            conn,
-            at,
-            volunteer=volunteer,
-            shift_id=pressed.shift_id,
-            action=action,
-            zone=context.settings.zone,
-        )
-    if volunteer is None or said is None:
+    if volunteer is None:
         await refuse_not_signed_up(update, context)
         return
-    context.wake_outbox()  # for the organisers' alert, if any
     await query.answer()
+    await _check_in(context, query.message, volunteer, pressed, query.message.message_id)
+
+
+async def _check_in(
+    context: MusterContext, message: Message, volunteer: Volunteer, pressed: CheckIn, prompt_id: int
+) -> None:
+    """Here, running late or can't come, on the check-in prompt ``prompt_id``, tapped or typed."""
+    async with context.db.begin() as conn:
+        said = await dayof.check_in_button(
+            conn,
+            clock.now(),
+            volunteer=volunteer,
+            shift_id=pressed.shift_id,
+            action=ACTIONS[pressed.action],
+            zone=context.settings.zone,
+        )
+    context.wake_outbox()  # for the organisers' alert, if any
     # Running late keeps the buttons, to say "I'm here" on arrival.
     if said != Said.LATE:
         with contextlib.suppress(BadRequest):
-            await query.edit_message_reply_markup(None)
-    await query.message.reply_text(SAID[said])
+            await context.bot.edit_message_reply_markup(
+                message.chat.id, prompt_id, reply_markup=None
+            )
+    await message.reply_text(SAID[said])
+
+
+_PROMPT_MEANINGS = {
+    "y": Meaning.YES,
+    "n": Meaning.NO,
+    "h": Meaning.HERE,
+    "l": Meaning.LATE,
+    "x": Meaning.NO,
+}
+
+
+async def on_typed_prompt(update: Update, context: MusterContext, volunteer: Volunteer) -> bool:
+    """Words typed to the newest "Still coming?" or check-in prompt ("yes", "running late",
+    "I'm here"), as its buttons. False when that prompt is not the newest card they hold, or
+    the words are not one of its answers."""
+    message = update.effective_message
+    assert message and message.text is not None
+    if context.user_data.late_cancel_shift_id is not None:
+        return False  # a reason is being asked for: the words are that
+    async with context.db.connect() as conn:
+        prompt = await dayof.last_prompt(conn, message.chat.id)
+    card = context.user_data.event_card
+    if prompt is None or (card is not None and card[0] > prompt.message_id):
+        return False
+    offers: list[Offer[StillComing | CheckIn]] = []
+    for label, data in prompt.buttons:
+        pressed: StillComing | CheckIn
+        if StillComing.PATTERN.fullmatch(data):
+            pressed = StillComing.unpack(data)
+        elif CheckIn.PATTERN.fullmatch(data):
+            pressed = CheckIn.unpack(data)
+        else:
+            continue
+        code = pressed.answer if isinstance(pressed, StillComing) else pressed.action
+        offers.append(Offer(pressed, label, _PROMPT_MEANINGS[code]))
+    chosen = choose(message.text, offers)
+    if chosen is None:
+        return False
+    if isinstance(chosen, StillComing):
+        if await _still_coming(context, message, volunteer, chosen, prompt.message_id) is None:
+            await message.reply_text(texts.SHIFT_CLOSED)
+        return True
+    await _check_in(context, message, volunteer, chosen, prompt.message_id)
+    return True
 
 
 async def here(update: Update, context: MusterContext) -> None:
@@ -188,6 +255,10 @@ async def on_free_text(update: Update, context: MusterContext, volunteer: Volunt
     message = update.effective_message
     assert message and message.text is not None
     noted = context.user_data.debrief_shift_id
+    if noted is not None and means(message.text, Meaning.SKIP):
+        context.user_data.debrief_shift_id = None
+        await message.reply_text(texts.DEBRIEF_THANKS)
+        return True
     if noted is not None:
         note = " ".join(message.text.split())
         if len(note) > NOTE_MAX:

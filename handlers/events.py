@@ -24,6 +24,7 @@ from bot import clock, keyboards, texts
 from bot.callbacks import EventAdmin
 from bot.context import MusterContext
 from bot.domain import events_csv
+from bot.domain.answers import Meaning, Offer, choose, means
 from bot.domain.events import Event, Shift
 from bot.domain.events_csv import BadFile, BadRows
 from bot.domain.permissions import Access, Role
@@ -39,7 +40,6 @@ PAGE_SIZE = 10
 # Past this many events, an import's share links come as a file rather than in the chat.
 LINKS_IN_CHAT = 30
 LINKS_FILE_NAME = "muster-event-links.csv"
-CANCEL_WORDS = {"cancel", "stop", "never mind", "nevermind"}
 
 
 def _areas(access: Access) -> frozenset[str] | None:
@@ -208,15 +208,25 @@ SHIFT_BUTTONS = ("cshift", "yes-shift", "shift")
 
 
 async def _refresh(query: CallbackQuery, context: MusterContext, target: organising.Target) -> None:
-    """Show the event as it is now: its card, and its buttons if it is still on."""
+    assert query.message
+    await _show(context, query.message.chat.id, query.message.message_id, target)
+
+
+async def _show(
+    context: MusterContext, chat_id: int, message_id: int, target: organising.Target
+) -> None:
+    """Show the event as it is now on its card: and its buttons if it is still on."""
     event, shifts = target.event, target.shifts
     # Already showing exactly that is fine: see bot.botapi.MusterBot.
     if event.status != EventStatus.ACTIVE:
         text = texts.organiser_card(event, [], context.settings.zone, "")
-        await query.edit_message_text(text)
+        await context.bot.edit_message_text(text, chat_id=chat_id, message_id=message_id)
     else:
-        await query.edit_message_text(
-            _card(context, event, shifts), reply_markup=_admin_keyboard(context, event, shifts)
+        await context.bot.edit_message_text(
+            _card(context, event, shifts),
+            chat_id=chat_id,
+            message_id=message_id,
+            reply_markup=_admin_keyboard(context, event, shifts),
         )
 
 
@@ -225,6 +235,7 @@ async def _on_button(update: Update, context: MusterContext, access: Access) -> 
     assert query and isinstance(query.message, Message)
     pressed = EventAdmin.unpack(query.data)
     action, number = pressed.action, pressed.number
+    context.user_data.asked = None  # any question typed words could answer is now this card's
     if action == "more":
         await query.answer()
         await query.edit_message_reply_markup(None)
@@ -273,6 +284,7 @@ async def _on_button(update: Update, context: MusterContext, access: Access) -> 
             _card(context, event, shifts) + "\n\n" + texts.ask_cancel_event(found.people),
             reply_markup=keyboards.confirm_cancel_event(event.id),
         )
+        context.user_data.asked = f"cancel:yes-event:{event.id}:{query.message.message_id}"
     elif action == "cshift":
         assert shift
         await query.answer()
@@ -282,6 +294,7 @@ async def _on_button(update: Update, context: MusterContext, access: Access) -> 
             + texts.ask_cancel_shift(shift, zone, found.people),
             reply_markup=keyboards.confirm_cancel_shift(shift.id, event.id),
         )
+        context.user_data.asked = f"cancel:yes-shift:{shift.id}:{query.message.message_id}"
     elif action == "edit":
         await query.answer()
         await query.edit_message_reply_markup(_edit_keyboard(context, event, shifts))
@@ -324,6 +337,53 @@ async def _refuse(
         await _refresh(query, context, target)
 
 
+async def typed_cancel(update: Update, context: MusterContext, about: str) -> bool:
+    """ "Yes, cancel the event" (or "yes", "no", "keep it") typed right after the question, as
+    its buttons; ``about`` is "yes-event:<event id>:<card>" or "yes-shift:<shift id>:<card>"."""
+    message = update.effective_message
+    assert message and message.text is not None and update.effective_user
+    action, number, card = about.split(":")
+    yes = texts.CANCEL_EVENT_YES if action == "yes-event" else texts.CANCEL_SHIFT_YES
+    offers = [Offer(True, yes, Meaning.YES), Offer(False, texts.CANCEL_KEEP, Meaning.NO)]
+    confirmed = choose(message.text, offers)
+    if confirmed is None:
+        return False
+    at, zone = clock.now(), context.settings.zone
+    async with context.db.begin() as conn:
+        access = await actors.access(conn, context.settings.admin_ids, update.effective_user.id)
+        if not access.has(Role.ORGANISER):
+            return False
+        if not confirmed:
+            about_it = {"event_id" if action == "yes-event" else "shift_id": int(number)}
+            done: organising.Found | organising.Cancelled = await organising.find(
+                conn, at, by=access, **about_it
+            )
+        elif action == "yes-event":
+            done = await organising.cancel_event(
+                conn, at, by=access, event_id=int(number), zone=zone
+            )
+        else:
+            done = await organising.cancel_shift(
+                conn, at, by=access, shift_id=int(number), zone=zone
+            )
+    if done.target is not None and done.problem != texts.EVENT_NOT_YOURS:
+        await _show(context, message.chat.id, int(card), done.target)
+    if done.problem is not None or done.target is None:
+        await message.reply_text(done.problem or texts.EXPIRED_BUTTON)
+        return True
+    if not confirmed:
+        await message.reply_text(texts.EDIT_CANCELLED)
+        return True
+    context.wake_outbox()
+    assert isinstance(done, organising.Cancelled)
+    await message.reply_text(
+        texts.event_cancelled_done(done.told)
+        if action == "yes-event"
+        else texts.shift_cancelled_done(done.told)
+    )
+    return True
+
+
 # --- Typed changes -------------------------------------------------------------------------------
 
 
@@ -341,7 +401,7 @@ async def on_edit_reply(update: Update, context: MusterContext) -> None:
         # Another command: the edit is dropped and the command works as usual.
         context.user_data.event_edit = None
         return
-    if command == "/cancel" or " ".join(text.lower().split()) in CANCEL_WORDS:
+    if command == "/cancel" or means(text, Meaning.CANCEL):
         context.user_data.event_edit = None
         await message.reply_text(texts.EDIT_CANCELLED)
         raise ApplicationHandlerStop
@@ -374,7 +434,8 @@ async def on_edit_reply(update: Update, context: MusterContext) -> None:
                     conn, at, by=access, event_id=pending.event_id, typed=typed, pin=pin, zone=zone
                 )
     except organising.Retry as retry:
-        await message.reply_text(retry.text)
+        markup = keyboards.typed_answers(retry.answers) if retry.answers else None
+        await message.reply_text(retry.text, reply_markup=markup)
         raise ApplicationHandlerStop from None
     except organising.Gone as gone:
         context.user_data.event_edit = None

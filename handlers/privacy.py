@@ -4,14 +4,17 @@ privacy notice)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 
-from telegram import InputFile, Message, Update
+from telegram import InputFile, Message, Update, User
+from telegram.error import BadRequest
 
 from bot import clock, keyboards, texts
 from bot.callbacks import Consent, Forget
 from bot.commands import refresh_menu
 from bot.context import MusterContext
+from bot.domain.answers import Meaning, Offer, choose
 from bot.domain.events import BadEventInput, parse_date
 from bot.domain.permissions import Access, Role
 from bot.domain.retention import campaign_end, last_day
@@ -73,16 +76,46 @@ async def forget(update: Update, context: MusterContext) -> None:
         await update.effective_message.reply_text(texts.MYDATA_NOTHING)
         return
     await update.effective_message.reply_text(texts.ASK_FORGET, reply_markup=keyboards.forget())
+    context.user_data.asked = "forget"
 
 
 async def forget_confirmed(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and update.effective_user and isinstance(query.message, Message)
     answer = Forget.unpack(query.data).answer
+    context.user_data.asked = None  # answered with the buttons
+    if not await _forget(query.message, context, update.effective_user, answer):
+        await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
+        return
+    await query.answer()
+    with contextlib.suppress(BadRequest):  # gone with the rest when they said yes: no matter
+        await query.edit_message_reply_markup(None)
+
+
+async def typed_forget(update: Update, context: MusterContext, _about: str) -> bool:
+    """ "Yes, delete everything" or "no", typed right after /forget: as the buttons."""
+    message = update.effective_message
+    assert message and message.text is not None and update.effective_user
+    offers = [
+        Offer("yes", texts.FORGET_YES, Meaning.YES),
+        Offer("no", texts.FORGET_NO, Meaning.NO),
+        Offer("no", meaning=Meaning.CANCEL),
+    ]
+    answer = choose(message.text, offers)
+    if answer is None:
+        return False
+    await _forget(message, context, update.effective_user, answer)
+    return True
+
+
+async def _forget(message: Message, context: MusterContext, user: User, answer: str) -> bool:
+    """Erase them (``answer`` yes) or keep them; False if there is no one to erase."""
     at = clock.now()
     async with context.db.begin() as conn:
-        volunteer = await load_volunteer(conn, update.effective_user)
-        if volunteer is not None and answer == "yes":
+        volunteer = await load_volunteer(conn, user)
+        if volunteer is None:
+            return False
+        if answer == "yes":
             access = await privacy.forget(
                 conn,
                 at,
@@ -90,20 +123,16 @@ async def forget_confirmed(update: Update, context: MusterContext) -> None:
                 admin_ids=context.settings.admin_ids,
                 zone=context.settings.zone,
             )
-    if volunteer is None:  # answered once the connection is back in the pool
-        await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
-        return
     context.wake_outbox()  # whoever moved up into their places
-    await query.answer()
-    await query.edit_message_reply_markup(None)
     if answer == "no":
-        await query.message.reply_text(texts.FORGET_CANCELLED)
-        return
+        await message.reply_text(texts.FORGET_CANCELLED)
+        return True
     # Anything they had from a role goes from their menu too (admins keep theirs: config).
     await refresh_menu(context.bot, access)
     # Its row went with the rest in privacy.forget; this drops the copy in memory.
-    context.application.drop_user_data(update.effective_user.id)
-    await query.message.reply_text(texts.FORGOTTEN)
+    context.application.drop_user_data(user.id)
+    await message.reply_text(texts.FORGOTTEN)
+    return True
 
 
 async def keep(update: Update, context: MusterContext) -> None:
@@ -113,16 +142,17 @@ async def keep(update: Update, context: MusterContext) -> None:
     at = clock.now()
     async with context.db.begin() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
-        if volunteer is None:
-            await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
-            return
-        await retention.keep(
-            conn,
-            at,
-            volunteer,
-            months=context.settings.retention_months,
-            notice_version=context.settings.privacy_notice_version,
-        )
+        if volunteer is not None:
+            await retention.keep(
+                conn,
+                at,
+                volunteer,
+                months=context.settings.retention_months,
+                notice_version=context.settings.privacy_notice_version,
+            )
+    if volunteer is None:  # answered once the connection is back in the pool
+        await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
+        return
     await query.answer()
     await query.edit_message_reply_markup(None)
     await query.message.reply_text(texts.KEPT)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from telegram import Message, Update
+from telegram import Message, Update, User
 
 from bot import clock, keyboards, texts
 from bot.callbacks import ChooseConsent, EditProfile, Pause, PauseLength
 from bot.context import MusterContext
+from bot.domain.answers import Offer, choose
 from bot.domain.places import PlaceSource
+from bot.domain.signup import Step
 from bot.domain.volunteers import Volunteer
 from bot.services import volunteers
 from handlers.common import load_volunteer, not_signed_up
@@ -45,6 +47,7 @@ async def send_profile(
         texts.PROFILE_HEADER + profile_text(volunteer, context, at) + texts.PROFILE_FOOTER,
         reply_markup=keyboards.profile(volunteer.consents),
     )
+    context.user_data.asked = "profile"
 
 
 async def _signed_up(update: Update, context: MusterContext) -> Volunteer | None:
@@ -69,15 +72,44 @@ async def edit(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and update.effective_user and isinstance(query.message, Message)
     step = EditProfile.unpack(query.data).step
-    async with context.db.begin() as conn:
-        volunteer = await load_volunteer(conn, update.effective_user)
-        signed_up = volunteer is not None and volunteer.signed_up
-        editing = await volunteers.edit(conn, volunteer, step) if volunteer and signed_up else None
-    if editing is None:  # answered once the connection is back in the pool
+    context.user_data.asked = None  # answered with the buttons
+    if not await _edit(query.message, context, update.effective_user, step):
         await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
         return
     await query.answer()
-    await ask(query.message, context, editing, step)
+
+
+# Typed words for the profile's buttons: the label ("Change name"), or what it changes.
+_EDIT_WORDS: list[Offer[Step]] = [
+    *(Offer(step, label) for step, label in texts.CHANGE.items()),
+    *(Offer(step, step.value) for step in texts.CHANGE),
+    Offer(Step.NAME, "my name"),
+    Offer(Step.LOCATION, "where"),
+    Offer(Step.LOCATION, "postcode"),
+    Offer(Step.AVAILABILITY, "when"),
+    Offer(Step.AVAILABILITY, "times"),
+    Offer(Step.ACTIVITIES, "what"),
+    Offer(Step.PHONE, "number"),
+    Offer(Step.PHONE, "phone number"),
+]
+
+
+async def typed_edit(update: Update, context: MusterContext, _about: str) -> bool:
+    """ "Change name" (or "name", "postcode"...) typed right after the profile: as its buttons."""
+    message = update.effective_message
+    assert message and message.text is not None and update.effective_user
+    step = choose(message.text, _EDIT_WORDS)
+    return step is not None and await _edit(message, context, update.effective_user, step)
+
+
+async def _edit(message: Message, context: MusterContext, user: User, step: Step) -> bool:
+    async with context.db.begin() as conn:
+        volunteer = await load_volunteer(conn, user)
+        if volunteer is None or not volunteer.signed_up:
+            return False
+        editing = await volunteers.edit(conn, volunteer, step)
+    await ask(message, context, editing, step)
+    return True
 
 
 async def choose_consent(update: Update, context: MusterContext) -> None:
@@ -86,19 +118,21 @@ async def choose_consent(update: Update, context: MusterContext) -> None:
     assert query and update.effective_user and isinstance(query.message, Message)
     choice = ChooseConsent.unpack(query.data)
     at = clock.now()
+    chosen = None
     async with context.db.begin() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
-        if volunteer is None or not volunteer.signed_up:
-            await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
-            return
-        chosen = await volunteers.choose(
-            conn,
-            at,
-            volunteer,
-            choice.purpose,
-            choice.answer == "y",
-            context.settings.privacy_notice_version,
-        )
+        if volunteer is not None and volunteer.signed_up:
+            chosen = await volunteers.choose(
+                conn,
+                at,
+                volunteer,
+                choice.purpose,
+                choice.answer == "y",
+                context.settings.privacy_notice_version,
+            )
+    if chosen is None:  # answered once the connection is back in the pool
+        await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
+        return
     await query.answer(texts.SAVED)
     await query.edit_message_text(
         texts.PROFILE_HEADER + profile_text(chosen, context, at) + texts.PROFILE_FOOTER,
@@ -111,25 +145,55 @@ async def pause(update: Update, context: MusterContext) -> None:
     if volunteer is not None:
         assert update.effective_message
         await update.effective_message.reply_text(texts.ASK_PAUSE, reply_markup=keyboards.pause())
+        context.user_data.asked = "pause"
 
 
 async def pause_chosen(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and update.effective_user and isinstance(query.message, Message)
-    length = PAUSE_LENGTHS[Pause.unpack(query.data).length]
-    at = clock.now()
-    until = None
-    async with context.db.begin() as conn:
-        volunteer = await load_volunteer(conn, update.effective_user)
-        signed_up = volunteer is not None and volunteer.signed_up
-        if volunteer is not None and signed_up:
-            until = await volunteers.pause(conn, at, volunteer, length)
-    if not signed_up:  # answered once the connection is back in the pool
+    length = Pause.unpack(query.data).length
+    context.user_data.asked = None  # answered with the buttons
+    if not await _pause(query.message, context, update.effective_user, length):
         await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
         return
     await query.answer()
     await query.edit_message_reply_markup(None)
-    await query.message.reply_text(texts.paused(until, context.settings.zone))
+
+
+_PAUSE_WORDS: list[Offer[PauseLength]] = [
+    *(Offer(length, label) for length, label in keyboards.PAUSE_CHOICES.items()),
+    *(Offer(length, words) for length, words in [
+        ("week", "week"),
+        ("week", "1 week"),
+        ("week", "one week"),
+        ("month", "month"),
+        ("month", "1 month"),
+        ("month", "one month"),
+        ("open", "until i resume"),
+        ("open", "indefinitely"),
+        ("open", "until further notice"),
+        ("open", "for now"),
+    ]),
+]
+
+
+async def typed_pause(update: Update, context: MusterContext, _about: str) -> bool:
+    """ "A week", "a month" or "until I resume", typed right after /pause: as its buttons."""
+    message = update.effective_message
+    assert message and message.text is not None and update.effective_user
+    length = choose(message.text, _PAUSE_WORDS)
+    return length is not None and await _pause(message, context, update.effective_user, length)
+
+
+async def _pause(message: Message, context: MusterContext, user: User, length: PauseLength) -> bool:
+    at = clock.now()
+    async with context.db.begin() as conn:
+        volunteer = await load_volunteer(conn, user)
+        if volunteer is None or not volunteer.signed_up:
+            return False
+        until = await volunteers.pause(conn, at, volunteer, PAUSE_LENGTHS[length])
+    await message.reply_text(texts.paused(until, context.settings.zone))
+    return True
 
 
 async def resume(update: Update, context: MusterContext) -> None:

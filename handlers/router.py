@@ -3,10 +3,13 @@
 Conversations (/newevent, /callout) and an event edit waiting for its reply take their own
 messages first (see handlers.register). What is left comes here, and is tried in this order:
 
-1. Someone half-way through sign-up or a profile edit is answering its question.
+1. Someone half-way through sign-up or a profile edit is answering its question; or else the
+   question just put with buttons (the welcome's consent, /forget, /pause, /profile, cancelling
+   an event or shift from /events) is answered in words.
 2. Outside sign-up, a shared location is a check-in at a meeting point.
-3. Typed words: a debrief number or note, a late-cancel reason, then an answer to a shift call
-   ("yes", "can't make it"); each says whether the words were its.
+3. Typed words: a debrief number or note; an answer to the newest "Still coming?" or check-in
+   prompt ("yes", "running late", "I'm here"); a late-cancel reason, then an answer to a shift
+   call or an event's card ("yes", "can't make it"); each says whether the words were its.
 4. Anything else gets a pointer to what to do.
 """
 
@@ -17,8 +20,18 @@ from telegram import Update
 from bot import texts
 from bot.context import MusterContext
 from bot.domain.signup import Step
-from handlers import dayof, rsvp, signup
+from handlers import dayof, events, privacy, profile, rsvp, signup
 from handlers.common import load_volunteer, not_signed_up
+
+# The questions put with buttons whose next typed words are tried as an answer: by name, then
+# (after a colon) what the question is about.
+ASKED = {
+    "consent": signup.typed_consent,
+    "forget": privacy.typed_forget,
+    "pause": profile.typed_pause,
+    "profile": profile.typed_edit,
+    "cancel": events.typed_cancel,
+}
 
 
 async def on_text(update: Update, context: MusterContext) -> None:
@@ -26,13 +39,20 @@ async def on_text(update: Update, context: MusterContext) -> None:
     assert message and message.text is not None and update.effective_user
     async with context.db.begin() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
+    if volunteer is not None and volunteer.step is not None:
+        await signup.answer_text(update, context, volunteer)
+        return
+    # The question just put with buttons is asked once: the next words answer it, or it is
+    # left to its buttons.
+    asked, context.user_data.asked = context.user_data.asked, None
+    if asked is not None:
+        question, _, about = asked.partition(":")
+        if await ASKED[question](update, context, about):
+            return
     if volunteer is None:
         await message.reply_text(texts.NOT_SIGNED_UP)
         return
-    if volunteer.step is not None:
-        await signup.answer_text(update, context, volunteer)
-        return
-    for answers in (dayof.on_free_text, rsvp.on_free_text):
+    for answers in (dayof.on_free_text, dayof.on_typed_prompt, rsvp.on_free_text):
         if await answers(update, context, volunteer):
             return
     await message.reply_text(texts.UNKNOWN_TEXT)

@@ -15,6 +15,7 @@ from telegram.error import BadRequest
 from bot import clock, keyboards, texts
 from bot.callbacks import CantMakeIt, MyShiftCancel, MyShiftChange, Rsvp
 from bot.context import MusterContext
+from bot.domain.answers import Meaning, means
 from bot.domain.events import LINK_PREFIX
 from bot.domain.permissions import Access, Role
 from bot.domain.rsvp import read_answer
@@ -74,6 +75,7 @@ async def open_event_link(context: MusterContext, telegram_id: int, payload: str
     text, markup = _render(card, context)
     sent = await context.bot.send_message(telegram_id, text, reply_markup=markup)
     await _remember(context, sent, cards.EVENT, card)
+    context.user_data.event_card = (sent.message_id, card.event.id)
     return True
 
 
@@ -205,8 +207,9 @@ async def tap_cant(update: Update, context: MusterContext) -> None:
 
 
 async def on_free_text(update: Update, context: MusterContext, volunteer: Volunteer) -> bool:
-    """A signed-up volunteer typed something outside sign-up: a late-cancel reason, or an answer
-    to a shift call ("yes", "count me in", "can't"). Returns False if it was neither."""
+    """A signed-up volunteer typed something outside sign-up: a late-cancel reason (or "skip"),
+    or an answer to a shift call or an event's card ("yes", "count me in", "can't"). Returns
+    False if it was neither."""
     message = update.effective_message
     assert message and message.text is not None
     late = context.user_data.late_cancel_shift_id
@@ -227,15 +230,18 @@ async def on_free_text(update: Update, context: MusterContext, volunteer: Volunt
             reply_to_message_id=replied_to.message_id if replied_to else None,
             zone=context.settings.zone,
             late_cancel=_late_cancel(context),
+            event_card=context.user_data.event_card,
         )
     if worded is None:
         return False
     text, markup = _render(worded.card, context)
     answered = worded.answered
-    if answered is None:  # going, but to which of the call's shifts?
+    if answered is None:  # going, but to which of the card's shifts?
         await message.reply_text(texts.WHICH_SHIFT)
         sent = await message.reply_text(text, reply_markup=markup)
         await _remember(context, sent, cards.EVENT, worded.card)
+        if not worded.card.from_call:
+            context.user_data.event_card = (sent.message_id, worded.card.event.id)
         return True
     if answer == RsvpStatus.MAYBE and not answered.outcomes:  # all answered already
         await message.reply_text(texts.ALREADY_ANSWERED)
@@ -259,6 +265,10 @@ async def _take_reason(
 ) -> bool:
     message = update.effective_message
     assert message and message.text is not None
+    if means(message.text, Meaning.SKIP):
+        context.user_data.late_cancel_shift_id = None
+        await message.reply_text(texts.REASON_SKIPPED)
+        return True
     reason = " ".join(message.text.split())
     if len(reason) > 200:
         await message.reply_text(texts.REASON_TOO_LONG, reply_markup=keyboards.skip_reason())
@@ -337,6 +347,8 @@ async def myshift_change(update: Update, context: MusterContext) -> None:
     text, markup = _render(card, context)
     sent = await query.message.reply_text(text, reply_markup=markup)
     await _remember(context, sent, cards.EVENT, card)
+    # Typed words ("can't after all") answer this card, as they would one from a share link.
+    context.user_data.event_card = (sent.message_id, card.event.id)
 
 
 async def myshift_cancel(update: Update, context: MusterContext) -> None:

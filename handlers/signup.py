@@ -7,14 +7,16 @@ bot that restarts, picks up where they left off. Profile edits reuse the same qu
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
-from telegram import Message, ReplyKeyboardRemove, Update
+from telegram import Message, ReplyKeyboardRemove, Update, User
 
 from bot import clock, keyboards, texts
 from bot.callbacks import Choice, Consent
 from bot.commands import refresh_menu
 from bot.context import MusterContext
+from bot.domain.answers import Meaning, Offer, choose
 from bot.domain.signup import (
     OPTIONS,
     InvalidAnswer,
@@ -50,10 +52,12 @@ async def start(update: Update, context: MusterContext) -> None:
         # Nothing is stored before consent; the payload waits in memory until they agree.
         context.user_data.start_payload = payload
         await update.effective_message.reply_text(texts.WELCOME, reply_markup=keyboards.consent())
+        context.user_data.asked = "consent"
     elif volunteer.must_agree_again(context.settings.privacy_notice_version):
         await update.effective_message.reply_text(
             texts.NOTICE_CHANGED + texts.PRIVACY_NOTICE, reply_markup=keyboards.consent()
         )
+        context.user_data.asked = "consent"
     elif volunteer.step is not None and not volunteer.editing:
         await update.effective_message.reply_text(texts.WELCOME_BACK)
         await ask(update.effective_message, context, volunteer, volunteer.step)
@@ -81,41 +85,65 @@ async def consent(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and update.effective_user and isinstance(query.message, Message)
     answer = Consent.unpack(query.data).answer
+    context.user_data.asked = None  # answered with the buttons
+    if not await _consent(query.message, context, update.effective_user, answer):
+        await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
+        return
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+
+
+def _consent_offers() -> list[Offer[str]]:
+    return [
+        Offer("yes", texts.CONSENT_YES, Meaning.YES),
+        Offer("no", texts.CONSENT_NO, Meaning.NO),
+    ]
+
+
+async def typed_consent(update: Update, context: MusterContext, _about: str) -> bool:
+    """Someone not signed up typed "I agree", "yes" or "not now" to the welcome: as the buttons.
+    Returns False if the words were not that."""
+    message = update.effective_message
+    assert message and message.text is not None and update.effective_user
+    answer = choose(message.text, _consent_offers())
+    if answer is None:
+        context.user_data.asked = "consent"  # the welcome stays asked until it is answered
+        return False
+    return await _consent(message, context, update.effective_user, answer)
+
+
+async def _consent(message: Message, context: MusterContext, user: User, answer: str) -> bool:
+    """Consent given or refused, to the welcome or to a new privacy notice; False if there was
+    nothing to answer (they have agreed to this notice already): nothing changes."""
     at = clock.now()
     volunteer = None
     agreed = False
+    version = context.settings.privacy_notice_version
     async with context.db.begin() as conn:
-        already = await load_volunteer(conn, update.effective_user)
-        version = context.settings.privacy_notice_version
-        expired = already is not None and not already.must_agree_again(version)
-        if already is not None and not expired:  # a new privacy notice, put to someone signed up
+        already = await load_volunteer(conn, user)
+        if already is not None and not already.must_agree_again(version):
+            return False
+        if already is not None:  # a new privacy notice, put to someone signed up
             agreed = answer == "yes" and await volunteers.agree_again(conn, at, already, version)
-        elif already is None:
+        else:
             payload, context.user_data.start_payload = context.user_data.start_payload, None
             if answer == "yes":
                 volunteer = await volunteers.consent(
                     conn,
                     at,
-                    telegram_id=update.effective_user.id,
-                    username=update.effective_user.username,
+                    telegram_id=user.id,
+                    username=user.username,
                     notice_version=version,
                     payload=payload,
                 )
-    # Answered once the connection is back in the pool.
-    if expired:
-        await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
-        return
     if already is not None:
-        await query.answer()
-        await query.edit_message_reply_markup(None)
-        await query.message.reply_text(texts.AGREED_AGAIN if agreed else texts.NOTICE_NOT_NOW)
-        return
-    await query.answer()
-    await query.edit_message_reply_markup(None)
+        await message.reply_text(texts.AGREED_AGAIN if agreed else texts.NOTICE_NOT_NOW)
+        return True
     if volunteer is None:
-        await query.message.reply_text(texts.CONSENT_DECLINED)
-        return
-    await ask(query.message, context, volunteer, Step(volunteer.step))
+        await message.reply_text(texts.CONSENT_DECLINED)
+        return True
+    await ask(message, context, volunteer, Step(volunteer.step))
+    return True
 
 
 async def _moved_on(
@@ -153,15 +181,22 @@ async def answer_text(update: Update, context: MusterContext, volunteer: Volunte
     message = update.effective_message
     assert message and message.text is not None and volunteer.step is not None
     step = volunteer.step
-    if step is Step.PHONE and message.text.strip() != texts.SKIP:
+    skipped = step is Step.PHONE and choose(message.text, [Offer(True, texts.SKIP, Meaning.SKIP)])
+    if step is Step.PHONE and not skipped:
         await message.reply_text(texts.OWN_NUMBER_ONLY, reply_markup=keyboards.share_phone())
         return
     if step in OPTIONS:
-        await message.reply_text(texts.EXPECTING_BUTTON)
-        await ask(message, context, volunteer, step)
+        await _typed_choices(message, context, volunteer, step)
         return
+    typed = message.text
+    first_name = message.chat.first_name
+    # "Use “Alice”" (or "yes") typed is the button: their Telegram name, not "Use Alice".
+    if step is Step.NAME and first_name:
+        button = texts.USE_NAME.format(name=first_name)
+        if choose(typed, [Offer(True, button, Meaning.YES)]):
+            typed = first_name
     try:
-        name = clean_name(message.text) if step is Step.NAME else None
+        name = clean_name(typed) if step is Step.NAME else None
         postcode = normalise_postcode(message.text) if step is Step.LOCATION else None
     except InvalidAnswer as bad:
         await message.reply_text(texts.INVALID[bad.reason])
@@ -284,6 +319,43 @@ async def on_choice(update: Update, context: MusterContext) -> None:
         return
     await query.edit_message_reply_markup(None)
     await _moved_on(query.message, context, volunteer, answered, at)
+
+
+def _choice_offers(step: Step) -> list[Offer[str]]:
+    """The buttons of a multi-select question: each option by its label, and Done."""
+    return [
+        *(Offer(code, label) for code, label in OPTIONS[step].items()),
+        Offer(Choice.DONE, texts.DONE, Meaning.DONE),
+    ]
+
+
+async def _typed_choices(
+    message: Message, context: MusterContext, volunteer: Volunteer, step: Step
+) -> None:
+    """Options typed rather than tapped ("Saturdays, Sundays"), or "done": as the buttons."""
+    assert message.text is not None
+    offers = _choice_offers(step)
+    parts = [part for part in re.split(r",|;|&|\band\b", message.text) if part.strip()]
+    picked = [choose(part, offers) for part in parts]
+    if not picked or None in picked:
+        await message.reply_text(texts.EXPECTING_BUTTON)
+        await ask(message, context, volunteer, step)
+        return
+    at = clock.now()
+    ticked, answered = volunteer, None
+    async with context.db.begin() as conn:
+        for code in dict.fromkeys(picked):
+            if code is not None and code != Choice.DONE:
+                ticked = await volunteers.toggle_choice(conn, ticked, step, code)
+        if Choice.DONE in picked:
+            if not ticked.choices(step):
+                await message.reply_text(texts.PICK_ONE)
+                return
+            answered = await volunteers.done_choosing(conn, at, ticked)
+    if answered is None:
+        await ask(message, context, ticked, step)
+        return
+    await _moved_on(message, context, volunteer, answered, at)
 
 
 async def hand_on(message: Message, context: MusterContext, payload: str) -> None:

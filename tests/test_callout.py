@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -322,8 +322,10 @@ async def test_callout_scheduled_for_later_goes_out_when_due(
     await admin.press(texts.NEXT)
     await admin.press(texts.SKIP)
     await admin.press(texts.SEND_LATER)
-    await admin.send("tomorrow 6pm")
+    await admin.send("tomorrow at 6")  # morning or evening?
     assert admin.last.text == texts.CALLOUT_WHEN_BAD
+    await admin.send("Sat 27 Nov 18:00")  # 27 November is a Friday
+    assert admin.last.text == texts.wrong_weekday(date(2026, 11, 27), date(2026, 11, 28))
     await admin.send("Sat 28 Nov 11:00")  # after the first shift starts
     assert admin.last.text == texts.CALLOUT_WHEN_PAST
     await admin.send("Fri 27 Nov 18:00")
@@ -445,3 +447,28 @@ async def _urgent_call(paid: bool, fake: FakeTelegram, engine: AsyncEngine) -> N
     assert flags == ({"true"} if paid else {""})
     first = fake.user(BASE_ID + 0)
     assert first.last.text.startswith("📣 Can you help?")
+
+
+async def test_callout_steps_typed_instead_of_tapped(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    await _world(engine, fake)
+    admin = fake.user(ADMIN_ID, first_name="Ada")
+    await admin.send("/callout")
+    await admin.press("Sat 28 Nov · Peckham Saturday doors")
+    await admin.send("Next")
+    assert admin.last.text.startswith("Who should get it?")
+    await admin.send("next")
+    assert admin.last.text == texts.CALLOUT_LINE
+    await admin.send("back")  # not a line saying "back"
+    await admin.send("next")
+    await admin.send("no thanks")
+    assert admin.last.text.startswith("Ready to send")
+    await admin.send("later")
+    assert admin.last.text == texts.CALLOUT_WHEN
+    await admin.send("tomorrow 6pm")
+    assert admin.last.text.startswith("⏰ Scheduled for Wed 25 Nov, 18:00")
+    async with engine.connect() as conn:
+        call = (await conn.execute(select(callouts))).one()
+    assert call.message is None
+    assert call.send_at == datetime(2026, 11, 25, 18, 0, tzinfo=UTC)

@@ -312,3 +312,33 @@ async def test_organisers_correct_attendance_of_their_area_only(each_engine: Asy
             )
             is None
         )
+
+
+async def test_the_last_prompt_is_the_newest_card_unless_a_call_came_after(
+    each_engine: AsyncEngine,
+) -> None:
+    """Typed "yes" or "running late" answers the newest "Still coming?" or check-in prompt a
+    volunteer got, as long as no shift call came after it."""
+
+    def sent(kind: str, message_id: int, markup: object) -> dict[str, object]:
+        return {
+            "chat_id": 4242,
+            "kind": kind,
+            "payload": {"text": kind, "reply_markup": markup},
+            "status": "sent",
+            "attempts": 1,
+            "next_attempt_at": clock.now(),
+            "sent_at": clock.now(),
+            "message_id": message_id,
+            "created_at": clock.now(),
+        }
+
+    buttons = {"inline_keyboard": [[{"text": "I'm here", "callback_data": "ci:h.7"}]]}
+    async with each_engine.begin() as conn:
+        assert await dayof.last_prompt(conn, 4242) is None
+        await conn.execute(insert(outbox).values(sent("checkin", 10, buttons)))
+        await conn.execute(insert(outbox).values(sent("reminder", 11, None)))  # no buttons
+        prompt = await dayof.last_prompt(conn, 4242)
+        assert prompt == dayof.Prompt(10, (("I'm here", "ci:h.7"),))
+        await conn.execute(insert(outbox).values(sent("callout", 12, buttons)))
+        assert await dayof.last_prompt(conn, 4242) is None

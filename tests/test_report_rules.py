@@ -65,7 +65,9 @@ def test_periods_across_the_turn_of_the_year() -> None:
     assert _period("this month", date(2027, 2, 10)) == (date(2027, 2, 1), date(2027, 2, 28))
 
 
-@pytest.mark.parametrize("text", ["Peckham", "week", "Old Kent Road", "7", "next week"])
+@pytest.mark.parametrize(
+    "text", ["Peckham", "week", "Old Kent Road", "7", "next week", "banana 14 Mar"]
+)
 def test_words_that_are_not_a_period(text: str) -> None:
     assert reports.parse_period(text, TODAY) is None
 
@@ -79,6 +81,7 @@ def test_words_that_are_not_a_period(text: str) -> None:
         ("2026-02-30", "date"),
         ("0d", "days"),
         ("400d", "days"),
+        ("Sun 14/3/2026", "weekday"),  # a Saturday
     ],
 )
 def test_impossible_periods_are_refused(text: str, reason: str) -> None:

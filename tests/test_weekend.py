@@ -400,3 +400,55 @@ async def test_forecast_warns_and_one_tap_tops_up(
     async with engine.connect() as conn:
         audience = (await conn.execute(select(callouts.c.audience))).scalar_one()
     assert audience["only"] == sorted(audience["only"]) and len(audience["only"]) == 2
+
+
+async def test_reminder_and_check_in_answered_in_words(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    who = await _set_up_weekend(app, fake, engine)
+    amy, ben, dan, gus = who["Amy"], who["Ben"], who["Dan"], who["Gus"]
+
+    # Friday 10:00: "Still coming?", answered in words rather than with its buttons.
+    await tick(app, engine, at(27, 10, 1))
+    reminder = amy.last
+    assert reminder.buttons == [texts.STILL_COMING_YES, texts.STILL_COMING_NO]
+    await amy.send("Yes")
+    assert amy.last.text == texts.SEE_YOU
+    assert next(m for m in amy.messages if m.message_id == reminder.message_id).buttons == []
+    await ben.send("can't make it now")
+    assert ben.messages[-2].text == texts.CANT_NOTED
+    assert ben.last.text == texts.ASK_REASON
+    await ben.send("skip")  # the reason's Skip, typed: not a reason
+    assert ben.last.text == texts.REASON_SKIPPED
+
+    # Saturday 10:00: the check-in prompt, in words.
+    await tick(app, engine, at(28, 10, 0))
+    await dan.send("running late")
+    assert dan.last.text == texts.LATE_NOTED
+    clock.set_time(at(28, 10, 20))
+    await dan.send("I'm here!")
+    assert dan.last.text == texts.CHECKED_IN
+    await gus.send("HERE")
+    assert gus.last.text == texts.CHECKED_IN
+
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(
+                    volunteers.c.telegram_id,
+                    rsvps.c.status,
+                    rsvps.c.cancel_reason,
+                    rsvps.c.checked_in_at,
+                    rsvps.c.running_late_at,
+                ).join(volunteers, volunteers.c.id == rsvps.c.volunteer_id)
+            )
+        ).all()
+    statuses = {row.telegram_id: (row.status, row.cancel_reason) for row in rows}
+    came = {
+        row.telegram_id: (row.checked_in_at is not None, row.running_late_at is not None)
+        for row in rows
+    }
+    assert statuses[9100] == ("going", None)  # Amy
+    assert statuses[9101] == ("cant", None)  # Ben, no reason given
+    assert came[9103] == (True, True)  # Dan: late, then here
+    assert came[9106] == (True, False)  # Gus

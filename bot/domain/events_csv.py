@@ -4,9 +4,10 @@ the template file, and the new time or places typed when editing a shift.
 A CSV import is all or nothing: :func:`read_events` checks every row and either returns every event
 or raises with every problem found, by line and column, so nothing half-made ends up stored.
 
-Times are the campaign's local wall-clock time. A shift whose end is at or before its start runs
-past midnight into the next day (a late count, say), as with /newevent; one that would then last
-more than 16 hours is refused, which catches start and end typed the wrong way round.
+Times are the campaign's local wall-clock time, read by the same rule as /newevent
+(bot.domain.events.shift_times): an end at or before the start runs past midnight into the next
+day (a late count, say); such a shift over 12 hours must say so ("01:00 next day"), or it could be
+a slip for the afternoon; over 16 hours is refused, which catches start and end the wrong way round.
 """
 
 from __future__ import annotations
@@ -27,18 +28,18 @@ from bot.domain.events import (
     KINDS,
     NOTE_MAX,
     TITLE_MAX,
+    AmbiguousShift,
     BadEventInput,
     EventDraft,
     ShiftDraft,
     clean_text,
-    local_to_utc,
     parse_date,
+    shift_times,
 )
 from bot.domain.reports import safe_cell
 
 MAX_BYTES = 1_000_000
 MAX_ROWS = 2_000
-MAX_SHIFT = timedelta(hours=16)
 
 COLUMNS = (
     "kind",
@@ -146,6 +147,8 @@ _KIND_NAMES = {
     **{_norm(label): code for code, label in KINDS.items()},
 }
 _HHMM = re.compile(r"^(\d{1,2})[:.](\d{2})$")
+# An end written "01:00 next day" or "01:00+1": past midnight on purpose, however long.
+_NEXT_DAY = re.compile(r"\s*(?:\+\s*1|\(?next day\)?)$", re.IGNORECASE)
 
 
 def parse_kind(raw: str) -> str:
@@ -153,6 +156,12 @@ def parse_kind(raw: str) -> str:
     if code is None:
         raise BadEventInput("kind")
     return code
+
+
+def next_day_marked(raw: str) -> tuple[str, bool]:
+    """An end time without its "next day" (or "+1") mark, and whether it had one."""
+    marked = _NEXT_DAY.search(raw.strip())
+    return (raw.strip()[: marked.start()], True) if marked else (raw, False)
 
 
 def parse_clock(raw: str) -> time:
@@ -178,16 +187,6 @@ def _coordinate(raw: str, limit: float) -> float:
     if not math.isfinite(value) or not -limit <= value <= limit:
         raise BadEventInput("coordinate")
     return value
-
-
-def shift_times(day: date, start: time, end: time, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """A shift's start and end in UTC; an end at or before the start is on the next day."""
-    starts_at = local_to_utc(day, start, zone)
-    end_day = day + timedelta(days=1) if end <= start else day
-    ends_at = local_to_utc(end_day, end, zone)
-    if ends_at - starts_at > MAX_SHIFT:
-        raise BadEventInput("too_long")
-    return starts_at, ends_at
 
 
 @dataclass
@@ -298,12 +297,13 @@ def _check_row(
             row.fail("date", bad.reason)
 
     start = end = None
+    end_raw, next_day = next_day_marked(row.raw("end"))
     for column in ("start", "end"):
         if not row.raw(column):
             row.fail(column, "missing")
             continue
         try:
-            at = parse_clock(row.raw(column))
+            at = parse_clock(end_raw if column == "end" else row.raw(column))
         except BadEventInput:
             row.fail(column, "time")
             continue
@@ -326,7 +326,9 @@ def _check_row(
     times = None
     if day is not None and start is not None and end is not None:
         try:
-            times = shift_times(day, start, end, zone)
+            times = shift_times(day, start, end, zone, next_day=next_day)
+        except AmbiguousShift:
+            row.fail("end", "ambiguous")
         except BadEventInput:
             row.fail("end", "too_long")
         else:
@@ -446,7 +448,8 @@ def links_csv(rows: list[tuple[str, str, str, str]]) -> bytes:
 # --- Editing a shift ------------------------------------------------------------------------------
 
 _CHANGE = re.compile(
-    r"^(?:(?P<start>\d{1,2}[:.]\d{2})\s*(?:-|–|to)\s*(?P<end>\d{1,2}[:.]\d{2}))?"
+    r"^(?:(?P<start>\d{1,2}[:.]\d{2})\s*(?:-|–|to)\s*(?P<end>\d{1,2}[:.]\d{2})"
+    r"(?P<next>\s*(?:\+\s*1|\(?next day\)?))?)?"
     r"\s*(?P<capacity>\d+)?$",
     re.IGNORECASE,
 )
@@ -463,7 +466,9 @@ class ShiftChange:
 
 def parse_shift_change(raw: str, day: date, zone: ZoneInfo, now: datetime) -> ShiftChange:
     """ "10:00-14:00", "25" or "10:00-14:00 25": new times on the shift's own day, new places, or
-    both. Raises BadEventInput: "shift_change" (unreadable), "capacity", "too_long", "started"."""
+    both; an end marked "next day" or "+1" is past midnight on purpose. Raises BadEventInput:
+    "shift_change" (unreadable), "capacity", "too_long", "started", or AmbiguousShift (see
+    bot.domain.events.shift_times)."""
     match = _CHANGE.match(raw.strip())
     if not match or not (match["start"] or match["capacity"]):
         raise BadEventInput("shift_change")
@@ -473,7 +478,11 @@ def parse_shift_change(raw: str, day: date, zone: ZoneInfo, now: datetime) -> Sh
             start, end = parse_clock(match["start"]), parse_clock(match["end"])
         except BadEventInput:
             raise BadEventInput("shift_change") from None
-        starts_at, ends_at = shift_times(day, start, end, zone)
+        try:
+            starts_at, ends_at = shift_times(day, start, end, zone, next_day=bool(match["next"]))
+        except AmbiguousShift as unsure:
+            places = parse_capacity(match["capacity"]) if match["capacity"] else 0
+            raise AmbiguousShift(unsure.readings, places) from None
         if starts_at <= now:
             raise BadEventInput("started")
         change = ShiftChange(starts_at=starts_at, ends_at=ends_at)
@@ -481,3 +490,15 @@ def parse_shift_change(raw: str, day: date, zone: ZoneInfo, now: datetime) -> Sh
         capacity = parse_capacity(match["capacity"])
         change = ShiftChange(change.starts_at, change.ends_at, capacity)
     return change
+
+
+def change_forms(unsure: AmbiguousShift, zone: ZoneInfo) -> list[str]:
+    """Each reading of an ambiguous shift change written so it cannot be misread ("10:00-13:00",
+    "10:00-01:00 next day", with the places if they were given): the answers to offer."""
+    forms = []
+    for starts_at, ends_at in unsure.readings:
+        start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+        next_day = " next day" if end.date() > start.date() else ""
+        places = f" {unsure.capacity}" if unsure.capacity else ""
+        forms.append(f"{start:%H:%M}-{end:%H:%M}{next_day}{places}")
+    return forms

@@ -142,8 +142,9 @@ def parse_period(raw: str, today: date) -> Period | None:
     parts = date_parts(text)
     if parts is None:
         return None
-    day, month, year = parts
-    found = _day(day, month, year, today)
+    found = _day(parts.day, parts.month, parts.year, today)
+    if parts.weekday is not None and parts.weekday != found.weekday():
+        raise BadPeriod("weekday")
     return Period(ONE_DAY, found, found)
 
 

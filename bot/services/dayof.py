@@ -19,7 +19,7 @@ from bot.domain.statuses import Attendance, RsvpStatus
 from bot.domain.volunteers import Volunteer
 from bot.services.cards import refresh
 from bot.services.organisers import tell_organisers
-from db import attendance, events
+from db import attendance, events, outbox
 from db.attendance import OnShift
 from db.places import lookup
 
@@ -262,3 +262,27 @@ async def toggle_attendance(
     # Their "Are you there?" card says what the organiser found.
     await refresh(conn, at, event_id=sheet.event.id, volunteer_ids=[volunteer_id], zone=zone)
     return sheet
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """The newest "Still coming?" or check-in prompt a volunteer got, if no shift call came
+    after it: its message and its buttons as (label, callback data)."""
+
+    message_id: int
+    buttons: tuple[tuple[str, str], ...]
+
+
+async def last_prompt(conn: AsyncConnection, chat_id: int) -> Prompt | None:
+    delivered = await outbox.latest_with_buttons(
+        conn, chat_id, ("reminder", "checkin", "callout", "chaser")
+    )
+    if delivered is None or delivered.kind not in ("reminder", "checkin"):
+        return None
+    buttons = tuple(
+        (button["text"], button["callback_data"])
+        for row in (delivered.reply_markup or {}).get("inline_keyboard", [])
+        for button in row
+        if "callback_data" in button
+    )
+    return Prompt(delivered.message_id, buttons)

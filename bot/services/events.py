@@ -25,6 +25,7 @@ from bot.domain import events_csv
 from bot.domain.events import (
     ADDRESS_MAX,
     TITLE_MAX,
+    AmbiguousShift,
     BadEventInput,
     Event,
     EventDraft,
@@ -275,11 +276,13 @@ async def cancel_shift(
 
 
 class Retry(Exception):
-    """The typed answer can't be used: ``text`` says why, and the edit keeps waiting."""
+    """The typed answer can't be used: ``text`` says why, and the edit keeps waiting.
+    ``answers`` are ready-made replies to offer as buttons, when it could mean more than one."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, answers: tuple[str, ...] = ()) -> None:
         super().__init__(text)
         self.text = text
+        self.answers = answers
 
 
 class Gone(Exception):
@@ -445,6 +448,11 @@ async def change_shift(
     day = before.starts_at.astimezone(zone).date()
     try:
         change = events_csv.parse_shift_change(typed, day, zone, at)
+    except AmbiguousShift as unsure:
+        raise Retry(
+            texts.which_shift(unsure.readings, zone),
+            tuple(events_csv.change_forms(unsure, zone)),
+        ) from None
     except BadEventInput as bad:
         fallback = texts.BAD_SHIFT_CHANGE["shift_change"]
         raise Retry(texts.BAD_SHIFT_CHANGE.get(bad.reason, fallback)) from None

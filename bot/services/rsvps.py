@@ -281,23 +281,41 @@ async def answer_in_words(
     reply_to_message_id: int | None,
     zone: ZoneInfo,
     late_cancel: timedelta,
+    event_card: tuple[int, int] | None = None,
 ) -> InWords | None:
-    """A typed answer, to the call it replies to or else the newest call they were sent; None
-    when that call has nothing left open (the words were not an answer after all)."""
-    found: tuple[int, int] | None = None
-    if reply_to_message_id is not None:
+    """A typed answer, to the card it replies to or else the newest card they were sent: a
+    shift call, or ``event_card`` (message id, event id), the last event opened from a share
+    link. None when that card has nothing left open (the words were not an answer after all)."""
+    card_message_id = event_card[0] if event_card else None
+    call_found: tuple[int, int] | None = None
+    if reply_to_message_id is not None and reply_to_message_id != card_message_id:
         callout_id = await callouts.for_message(conn, chat_id, reply_to_message_id)
-        found = (callout_id, reply_to_message_id) if callout_id else None
-    found = found or await callouts.latest_for(conn, volunteer.id)
-    call = await callouts.by_id(conn, found[0]) if found else None
-    event = await events.by_id(conn, call.event_id) if call else None
-    open_ids = (
-        [s.id for s in await events.shifts_by_ids(conn, call.shift_ids) if s.open_at(at)]
-        if call and event and event.status == EventStatus.ACTIVE
-        else []
-    )
-    if not open_ids or call is None or event is None or found is None:
+        call_found = (callout_id, reply_to_message_id) if callout_id else None
+    if reply_to_message_id is not None and reply_to_message_id == card_message_id:
+        on_card = True
+    elif call_found is not None:
+        on_card = False
+    else:
+        call_found = await callouts.latest_for(conn, volunteer.id)
+        # Message ids in a chat only grow: the higher of the two is the card they saw last.
+        on_card = event_card is not None and (call_found is None or event_card[0] > call_found[1])
+    call = None
+    if on_card:
+        assert event_card is not None
+        message_id, event = event_card[0], await events.by_id(conn, event_card[1])
+        open_ids = await _open_shifts(conn, event, at)
+    else:
+        call = await callouts.by_id(conn, call_found[0]) if call_found else None
+        event = await events.by_id(conn, call.event_id) if call else None
+        message_id = call_found[1] if call_found else 0
+        open_ids = (
+            [s.id for s in await events.shifts_by_ids(conn, call.shift_ids) if s.open_at(at)]
+            if call and event and event.status == EventStatus.ACTIVE
+            else []
+        )
+    if not open_ids or event is None:
         return None
+    callout_id = call.id if call else None
     answered = None
     if said != RsvpStatus.GOING or len(open_ids) == 1:
         answered = await answer(
@@ -306,15 +324,15 @@ async def answer_in_words(
             volunteer=volunteer,
             shift_ids=open_ids,
             answer=said,
-            callout_id=call.id,
+            callout_id=callout_id,
             zone=zone,
             late_cancel=late_cancel,
-            card_at=(chat_id, found[1]),
+            card_at=(chat_id, message_id),
         )
     shown = await card(
-        conn, at, event=event, shift_ids=open_ids, volunteer_id=volunteer.id, callout_id=call.id
+        conn, at, event=event, shift_ids=open_ids, volunteer_id=volunteer.id, callout_id=callout_id
     )
-    return InWords(shown, found[1], answered)
+    return InWords(shown, message_id, answered)
 
 
 @dataclass(frozen=True)
