@@ -199,7 +199,13 @@ async def test_a_meeting_point_known_by_its_postcode_allows_for_it(
         amy = await _person(conn, "Amy", 10_001)
         event_id = await events.create_event(conn, draft, created_by=ORGANISER, at=clock.now())
         (shift,) = await events.shifts_of(conn, event_id)
-    two_km_north = {"volunteer": amy, "latitude": 51.4843, "longitude": -0.0708, "radius_km": 0.3}
+    two_km_north = {
+        "volunteer": amy,
+        "latitude": 51.4843,
+        "longitude": -0.0708,
+        "radius_km": 0.3,
+        "zone": ZONE,
+    }
     one_km_north = dict(two_km_north, latitude=51.4753)
     async with each_engine.begin() as conn:
         assert await dayof.by_location(conn, clock.now(), **two_km_north) == Said.TOO_FAR

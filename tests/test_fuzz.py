@@ -11,17 +11,14 @@ from __future__ import annotations
 import io
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram.ext import AIORateLimiter, Application
+from telegram.ext import Application
 
 from bot import callbacks, texts
-from bot.context import DeepLinkHandler
-from bot.settings import Settings
-from tests.conftest import ADMIN_ID, start_application, stop_application
+from tests.conftest import ADMIN_ID
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.flows import every_row, new_event, sign_up
 
@@ -266,27 +263,6 @@ class Fuzzer:
         update = _raw(self.fake, self.rng, user)
         self.fake.enqueue_raw(update)
         return update
-
-
-@pytest.fixture
-async def app(
-    fake: FakeTelegram,
-    settings: Settings,
-    engine: AsyncEngine,
-    deep_links: list[DeepLinkHandler],
-    monkeypatch: pytest.MonkeyPatch,
-) -> AsyncIterator[Application]:
-    """The application, without Telegram's pace for replies: 2,000 answers at 30 a second would
-    take over a minute, and the pace is tested on its own (tests/test_outbox.py)."""
-    monkeypatch.setattr(
-        "bot.app.AIORateLimiter",
-        lambda max_retries: AIORateLimiter(
-            overall_max_rate=0, group_max_rate=0, max_retries=max_retries
-        ),
-    )
-    application = await start_application(fake, settings, engine, deep_links)
-    yield application
-    await stop_application(application)
 
 
 async def _world(fake: FakeTelegram) -> dict[str, FakeUser]:

@@ -155,7 +155,7 @@ def test_import_postcodes_refuses_bad_input(
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.chdir(tmp_path)
     assert main(["import-postcodes"]) == 2
-    assert "usage: python -m bot" in capsys.readouterr().err
+    assert "usage: muster" in capsys.readouterr().err
     assert main(["import-postcodes", str(tmp_path / "missing.csv")]) == 2
     assert "no such file" in capsys.readouterr().err
     people = tmp_path / "people.csv"

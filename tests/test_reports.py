@@ -682,7 +682,7 @@ async def test_the_queries_agree_on_postgresql(
     assert on_postgres == on_sqlite
     figures, by_event, joined, joined_here, area, titled, leaders, people = on_sqlite
     assert [f.going for f in figures] == [1, 4, 1, 2]
-    assert [f.no_shows for f in by_event] == [2, 0, 0]
+    assert [f.turnout.no_shows for f in by_event] == [2, 0, 0]
     assert (joined, joined_here, area) == (4, 1, "Peckham")
     assert titled == [1, 4]
     assert [(line.name, line.shifts, line.doors) for line in leaders][:2] == [
