@@ -12,13 +12,14 @@ import io
 import random
 import time
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application
 
-from bot import callbacks, texts
-from tests.conftest import ADMIN_ID
+from bot import callbacks, clock, texts
+from tests.conftest import ADMIN_ID, START
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.flows import every_row, new_event, sign_up
 
@@ -281,6 +282,9 @@ async def _world(fake: FakeTelegram) -> dict[str, FakeUser]:
     # Cards with real buttons on them, to forge data against: a shift call's, a consent notice.
     await people["volunteer"].send(f"/start {code}")
     await people["stranger"].send("/start")
+    # A week on, the event is over: the volunteer's card stays to forge against, but words they
+    # type ("can't") have no open shift left to answer, so nothing the fuzzer sends is an answer.
+    clock.set_time(START + timedelta(days=7))
     return people
 
 
