@@ -70,6 +70,7 @@ from db import rsvps as answers
 from db.engine import create_engine
 from db.schema import outbox, rsvps, volunteers
 from tests.fake_telegram import FakeTelegram, FakeUser, SentMessage
+from tests.flows import agreed_to_notice
 
 TAPS_PER_SHIFT = 100
 FULL = 2  # places on the shift in each event that is full before the first tap
@@ -322,7 +323,9 @@ async def _sign_up(conn: AsyncConnection, telegram_ids: list[int]) -> dict[int, 
             volunteers.c.telegram_id.between(min(telegram_ids), max(telegram_ids))
         )
     )
-    return {row.telegram_id: row.id for row in rows}
+    ids = {row.telegram_id: row.id for row in rows}
+    await agreed_to_notice(conn, list(ids.values()))
+    return ids
 
 
 async def pool(

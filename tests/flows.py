@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from telegram.ext import Application
 
 from bot import clock, texts
-from bot.domain.volunteers import Volunteer
+from bot.domain.volunteers import Purpose, Volunteer
+from bot.settings import Settings
 from db import volunteers
-from db.schema import callouts, events, metadata, outbox
+from db.schema import callouts, consents, events, metadata, outbox
 from tests.fake_telegram import FakeUser
 
 
@@ -36,6 +37,25 @@ async def sign_up(
         await user.press(label)
     await user.press(texts.DONE)
     await user.press(texts.SHARE_PHONE if share_phone else texts.SKIP)
+
+
+async def agreed_to_notice(conn: AsyncConnection, volunteer_ids: list[int]) -> None:
+    """What sign-up records for volunteers a test or benchmark inserts directly: their agreement
+    to the privacy notice the bot shows by default, without which no shift call reaches them."""
+    version = Settings.model_fields["privacy_notice_version"].default
+    await conn.execute(
+        insert(consents),
+        [
+            {
+                "volunteer_id": volunteer_id,
+                "purpose": Purpose.VOLUNTEERING,
+                "choice": True,
+                "notice_version": version,
+                "given_at": clock.now(),
+            }
+            for volunteer_id in volunteer_ids
+        ],
+    )
 
 
 async def until(condition: Callable[[], bool], within: float = 5.0) -> None:

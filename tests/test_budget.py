@@ -33,7 +33,7 @@ from db.schema import outbox, rsvps, volunteers
 from schedules.outbox import FLUSH_SIZE
 from tests.conftest import ADMIN_ID, start_application, stop_application
 from tests.fake_telegram import FakeTelegram, Fault
-from tests.flows import outbox_drained, until
+from tests.flows import agreed_to_notice, outbox_drained, until
 
 pytestmark = pytest.mark.filterwarnings(
     # PTB itself reads RetryAfter.retry_after as an int when it builds the error.
@@ -128,8 +128,8 @@ async def _call_with_volunteers(
         fake.user(FIRST + n, first_name=f"Vol {n}")
     at = clock.now()
     async with engine.begin() as conn:
-        await conn.execute(
-            insert(volunteers),
+        ids = await conn.scalars(
+            insert(volunteers).returning(volunteers.c.id),
             [
                 {
                     "telegram_id": FIRST + n,
@@ -141,6 +141,7 @@ async def _call_with_volunteers(
                 for n in range(count)
             ],
         )
+        await agreed_to_notice(conn, list(ids))
         event_id = await events.create_event(
             conn,
             EventDraft(
