@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import TextIO
 
+from telegram.error import InvalidToken
+
 REDACTED = "[BOT_TOKEN]"
 # Long enough that the secret half of a token (35 characters from @BotFather) is not some word.
 _SECRET_HALF_MIN = 16
@@ -38,6 +40,13 @@ class RedactingFormatter(logging.Formatter):
         return line
 
 
+def _not_a_rejected_token(record: logging.LogRecord) -> bool:
+    """Drops PTB's own line for a token Telegram rejects: `python -m bot` says it once, clearly,
+    with what to do. At DEBUG the library's line and its (redacted) traceback are kept."""
+    error = record.exc_info[1] if record.exc_info else None
+    return not isinstance(error, InvalidToken)
+
+
 def configure(level: str, secret: str, stream: TextIO | None = None) -> None:
     handler = logging.StreamHandler(stream)
     handler.setFormatter(
@@ -47,6 +56,8 @@ def configure(level: str, secret: str, stream: TextIO | None = None) -> None:
             tracebacks=logging.getLevelName(level) <= logging.DEBUG,
         )
     )
+    if logging.getLevelName(level) > logging.DEBUG:
+        handler.addFilter(_not_a_rejected_token)
     logging.basicConfig(level=level, handlers=[handler], force=True)
     # httpx logs every request URL at INFO, and Bot API URLs carry the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -98,6 +98,8 @@ async def test_a_rejected_token_gives_one_clear_line_and_never_the_token(
     assert [line for line in text.splitlines() if line.startswith("muster:")] == [
         "muster: Telegram did not accept BOT_TOKEN. Check it with @BotFather (/token)."
     ]
+    # Below DEBUG that is the only line about it: the library's own is not repeated.
+    assert ("Invalid token" in text) == (level == "DEBUG")
     assert ("Traceback" in text) == (level == "DEBUG")
 
 
