@@ -160,13 +160,9 @@ class UserData:
     # A debrief whose note the volunteer is asked to type (optional).
     debrief_shift_id: int | None = None
     callout: CallDraft | None = None
-    # The last event card shown from a share link or /myshifts, as (message id, event id): typed
-    # "yes" or "can't" answers it when it is newer than their last shift call. Kept in memory
-    # only, so that opening a link writes no state; after a restart, words answer the last call.
-    event_card: tuple[int, int] | None = None
     # The question with buttons just put ("forget", "pause", "profile", "cancel:..."; see
-    # handlers.router), so that the next typed words can answer it. Memory only, like
-    # ``event_card``.
+    # handlers.router), so that the next typed words can answer it. Memory only: a question
+    # answered after a restart is answered with its buttons.
     asked: str | None = None
     # A /start payload waiting for consent. Never saved: nothing about a person is stored before
     # they agree, so a restart before they tap "yes" forgets where their link pointed.

@@ -67,6 +67,21 @@ async def remember(
     )
 
 
+async def latest_event_card(conn: AsyncConnection, volunteer_id: int) -> tuple[int, int] | None:
+    """The newest event card sent to a volunteer as a direct answer (a share link, /myshifts'
+    Change), as (message id, event id): typed "yes" or "can't" answers it when it is newer than
+    their last shift call. Message ids in a chat only grow."""
+    row = (
+        await conn.execute(
+            select(cards.c.message_id, cards.c.event_id)
+            .where(cards.c.volunteer_id == volunteer_id, cards.c.kind == EVENT)
+            .order_by(cards.c.message_id.desc())
+            .limit(1)
+        )
+    ).first()
+    return (row.message_id, row.event_id) if row else None
+
+
 async def held(conn: AsyncConnection, event_id: int, volunteer_ids: Iterable[int]) -> list[Held]:
     """Every card for ``event_id`` in the chats of ``volunteer_ids``, oldest first."""
     ids = sorted(set(volunteer_ids))

@@ -145,9 +145,8 @@ async def on_typed_prompt(update: Update, context: MusterContext, volunteer: Vol
     if context.user_data.late_cancel_shift_id is not None:
         return False  # a reason is being asked for: the words are that
     async with context.db.connect() as conn:
-        prompt = await dayof.last_prompt(conn, message.chat.id)
-    card = context.user_data.event_card
-    if prompt is None or (card is not None and card[0] > prompt.message_id):
+        prompt = await dayof.last_prompt(conn, message.chat.id, volunteer.id)
+    if prompt is None:
         return False
     offers: list[Offer[StillComing | CheckIn]] = []
     for label, data in prompt.buttons:

@@ -75,7 +75,6 @@ async def open_event_link(context: MusterContext, telegram_id: int, payload: str
     text, markup = _render(card, context)
     sent = await context.bot.send_message(telegram_id, text, reply_markup=markup)
     await _remember(context, sent, cards.EVENT, card)
-    context.user_data.event_card = (sent.message_id, card.event.id)
     return True
 
 
@@ -230,7 +229,6 @@ async def on_free_text(update: Update, context: MusterContext, volunteer: Volunt
             reply_to_message_id=replied_to.message_id if replied_to else None,
             zone=context.settings.zone,
             late_cancel=_late_cancel(context),
-            event_card=context.user_data.event_card,
         )
     if worded is None:
         return False
@@ -239,9 +237,9 @@ async def on_free_text(update: Update, context: MusterContext, volunteer: Volunt
     if answered is None:  # going, but to which of the card's shifts?
         await message.reply_text(texts.WHICH_SHIFT)
         sent = await message.reply_text(text, reply_markup=markup)
-        await _remember(context, sent, cards.EVENT, worded.card)
-        if not worded.card.from_call:
-            context.user_data.event_card = (sent.message_id, worded.card.event.id)
+        # A call's card sent again stays the call's: typed words answer the call, not the event.
+        kind = cards.CALL if worded.card.from_call else cards.EVENT
+        await _remember(context, sent, kind, worded.card)
         return True
     if answer == RsvpStatus.MAYBE and not answered.outcomes:  # all answered already
         await message.reply_text(texts.ALREADY_ANSWERED)
@@ -346,9 +344,8 @@ async def myshift_change(update: Update, context: MusterContext) -> None:
     await query.answer()
     text, markup = _render(card, context)
     sent = await query.message.reply_text(text, reply_markup=markup)
-    await _remember(context, sent, cards.EVENT, card)
     # Typed words ("can't after all") answer this card, as they would one from a share link.
-    context.user_data.event_card = (sent.message_id, card.event.id)
+    await _remember(context, sent, cards.EVENT, card)
 
 
 async def myshift_cancel(update: Update, context: MusterContext) -> None:

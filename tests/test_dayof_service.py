@@ -16,7 +16,7 @@ from bot.domain.events import EventDraft, ShiftDraft
 from bot.domain.permissions import Access, Grant, Role
 from bot.domain.statuses import Attendance, RsvpStatus
 from bot.domain.volunteers import Volunteer
-from bot.services import dayof
+from bot.services import cards, dayof
 from bot.services.dayof import CheckInAction, Here, NotOrganiser, Said
 from db import events, rsvps, volunteers
 from db.schema import outbox
@@ -320,11 +320,11 @@ async def test_organisers_correct_attendance_of_their_area_only(each_engine: Asy
         )
 
 
-async def test_the_last_prompt_is_the_newest_card_unless_a_call_came_after(
+async def test_the_last_prompt_is_the_newest_card_unless_a_call_or_an_event_card_came_after(
     each_engine: AsyncEngine,
 ) -> None:
     """Typed "yes" or "running late" answers the newest "Still coming?" or check-in prompt a
-    volunteer got, as long as no shift call came after it."""
+    volunteer got, as long as no shift call or event card came after it."""
 
     def sent(kind: str, message_id: int, markup: object) -> dict[str, object]:
         return {
@@ -339,12 +339,36 @@ async def test_the_last_prompt_is_the_newest_card_unless_a_call_came_after(
             "created_at": clock.now(),
         }
 
+    start = clock.now() + timedelta(days=1)
+    draft = EventDraft(
+        kind="canvass",
+        title="Doors",
+        area="Peckham",
+        address="Rye Lane Library, SE15 4QR",
+        shifts=(ShiftDraft(start, start + timedelta(hours=3), 5),),
+    )
     buttons = {"inline_keyboard": [[{"text": "I'm here", "callback_data": "ci:h.7"}]]}
     async with each_engine.begin() as conn:
-        assert await dayof.last_prompt(conn, 4242) is None
+        amy = await _person(conn, "Amy", 4242)
+        event_id = await events.create_event(conn, draft, created_by=ORGANISER, at=clock.now())
+        assert await dayof.last_prompt(conn, 4242, amy.id) is None
         await conn.execute(insert(outbox).values(sent("checkin", 10, buttons)))
         await conn.execute(insert(outbox).values(sent("reminder", 11, None)))  # no buttons
-        prompt = await dayof.last_prompt(conn, 4242)
+        prompt = await dayof.last_prompt(conn, 4242, amy.id)
         assert prompt == dayof.Prompt(10, (("I'm here", "ci:h.7"),))
-        await conn.execute(insert(outbox).values(sent("callout", 12, buttons)))
-        assert await dayof.last_prompt(conn, 4242) is None
+        # An event card opened later (a share link): words answer that, not the prompt.
+        await cards.remember(
+            conn,
+            clock.now(),
+            volunteer_id=amy.id,
+            chat_id=4242,
+            message_id=12,
+            kind=cards.EVENT,
+            event_id=event_id,
+            shift_ids=[],
+        )
+        assert await dayof.last_prompt(conn, 4242, amy.id) is None
+        await conn.execute(insert(outbox).values(sent("checkin", 13, buttons)))
+        assert await dayof.last_prompt(conn, 4242, amy.id) == dayof.Prompt(13, prompt.buttons)
+        await conn.execute(insert(outbox).values(sent("callout", 14, buttons)))
+        assert await dayof.last_prompt(conn, 4242, amy.id) is None

@@ -10,9 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application
 
 from bot import clock, texts
+from bot.context import DeepLinkHandler
+from bot.settings import Settings
 from db import events
 from db.schema import rsvps
-from tests.conftest import ADMIN_ID
+from tests.conftest import ADMIN_ID, start_application, stop_application
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.flows import every_row, new_event, sign_up, stored
 from tests.test_events_admin import HEADER, send_csv, small_csv
@@ -200,6 +202,29 @@ async def test_typed_yes_answers_an_event_opened_from_its_link(
     async with engine.connect() as conn:
         [answer] = (await conn.execute(select(rsvps))).all()
     assert answer.status == "cant"
+
+
+async def test_typed_words_answer_an_event_card_opened_before_a_restart(
+    fake: FakeTelegram, settings: Settings, engine: AsyncEngine, deep_links: list[DeepLinkHandler]
+) -> None:
+    app = await start_application(fake, settings, engine, deep_links)
+    try:
+        olga = await _organiser(fake)
+        payload = await new_event(olga, shifts=("10:00-13:00 4",))
+        amy = fake.user(8102, first_name="Amy")
+        await sign_up(amy)
+        await amy.send(f"/start {payload}")
+    finally:
+        await stop_application(app)
+    # Which card typed words answer is kept with the card, not in memory.
+    app = await start_application(fake, settings, engine, deep_links)
+    try:
+        await amy.send("yes")
+    finally:
+        await stop_application(app)
+    async with engine.connect() as conn:
+        [answer] = (await conn.execute(select(rsvps))).all()
+    assert answer.status == "going" and answer.callout_id is None
 
 
 async def test_csv_asks_how_to_write_a_long_night_and_a_wrong_weekday(

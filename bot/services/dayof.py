@@ -20,6 +20,7 @@ from bot.domain.volunteers import Volunteer
 from bot.services.cards import refresh
 from bot.services.organisers import tell_organisers
 from db import attendance, events, outbox
+from db import cards as held_cards
 from db.attendance import OnShift
 from db.places import lookup
 
@@ -273,11 +274,15 @@ class Prompt:
     buttons: tuple[tuple[str, str], ...]
 
 
-async def last_prompt(conn: AsyncConnection, chat_id: int) -> Prompt | None:
+async def last_prompt(conn: AsyncConnection, chat_id: int, volunteer_id: int) -> Prompt | None:
+    """The prompt typed words answer, unless a shift call or an event card came after it."""
     delivered = await outbox.latest_with_buttons(
         conn, chat_id, ("reminder", "checkin", "callout", "chaser")
     )
     if delivered is None or delivered.kind not in ("reminder", "checkin"):
+        return None
+    card = await held_cards.latest_event_card(conn, volunteer_id)
+    if card is not None and card[0] > delivered.message_id:
         return None
     buttons = tuple(
         (button["text"], button["callback_data"])

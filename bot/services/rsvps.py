@@ -27,6 +27,7 @@ from bot.domain.volunteers import Volunteer
 from bot.services.cards import Card, card, refresh
 from bot.services.organisers import tell_organisers
 from db import callouts, events, outbox, rsvps, volunteers
+from db import cards as held_cards
 
 # Shifts that ended in the last day stay on /roster, so attendance can still be corrected.
 ROSTER_KEEPS_ENDED = timedelta(hours=24)
@@ -281,11 +282,11 @@ async def answer_in_words(
     reply_to_message_id: int | None,
     zone: ZoneInfo,
     late_cancel: timedelta,
-    event_card: tuple[int, int] | None = None,
 ) -> InWords | None:
     """A typed answer, to the card it replies to or else the newest card they were sent: a
-    shift call, or ``event_card`` (message id, event id), the last event opened from a share
-    link. None when that card has nothing left open (the words were not an answer after all)."""
+    shift call, or the last event card they were given (a share link, /myshifts' Change). None
+    when that card has nothing left open (the words were not an answer after all)."""
+    event_card = await held_cards.latest_event_card(conn, volunteer.id)
     card_message_id = event_card[0] if event_card else None
     call_found: tuple[int, int] | None = None
     if reply_to_message_id is not None and reply_to_message_id != card_message_id:
