@@ -29,6 +29,8 @@ class Vitals:
     started_at: datetime = field(default_factory=clock.now)
     last_429_at: datetime | None = None
     last_429_wait: float | None = None
+    # When ERROR_CHAT_ID was last told of an error: it is told at most once a minute.
+    last_error_report_at: datetime | None = None
 
     def told_to_wait(self, seconds: float) -> None:
         self.last_429_at = clock.now()

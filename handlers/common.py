@@ -8,7 +8,7 @@ import functools
 import logging
 import traceback
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -175,8 +175,6 @@ async def group_redirect(update: Update, context: MusterContext) -> None:
     )
 
 
-# When ERROR_CHAT_ID was last told of an error, in bot_data; it is told at most once a minute.
-_LAST_REPORT = "last_error_report"
 REPORT_EVERY = timedelta(minutes=1)
 
 
@@ -201,10 +199,10 @@ async def _report_error(
     directly, not through the outbox: the database may be what is failing."""
     chat_id = context.settings.error_chat_id
     at = clock.now()
-    last: datetime | None = context.bot_data.get(_LAST_REPORT)
+    last = context.vitals.last_error_report_at
     if chat_id is None or (last is not None and at - last < REPORT_EVERY):
         return
-    context.bot_data[_LAST_REPORT] = at
+    context.vitals.last_error_report_at = at
     report = texts.error_report(error.__class__.__name__, _where(error), update_id)
     with contextlib.suppress(TelegramError):
         await context.bot.send_message(chat_id, report)
