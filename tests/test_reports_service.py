@@ -21,8 +21,10 @@ from bot.domain.permissions import Access, Role
 from bot.services import actors
 from bot.services import reports as svc
 from db import events
-from db.schema import audit_log, volunteers
+from db import reports as queries
+from db.schema import audit_log, volunteer_availability, volunteers
 from tests.conftest import ADMIN_ID
+from tests.flows import agreed_to_notice
 from tests.test_reports import CORA, OLLY, SAT, World, _world
 
 ZONE = ZoneInfo("Europe/London")
@@ -261,3 +263,35 @@ async def test_only_signed_up_volunteers_choose_to_be_shown(db: AsyncEngine) -> 
             conn, clock.now(), telegram_id=CORA, username="cora", shown=False, notice_version="v1"
         )
     assert not await _on_leaderboard(db, CORA)
+
+
+async def test_the_volunteers_export_holds_a_campaigns_worth_on_both_engines(
+    db: AsyncEngine,
+) -> None:
+    """More volunteers than PostgreSQL takes bound parameters in one statement (32,767): the
+    export reads them with subqueries, never a list of their ids."""
+    count = 33_000
+    async with db.begin() as conn:
+        ids = list(
+            await conn.scalars(
+                insert(volunteers).returning(volunteers.c.id),
+                [
+                    {
+                        "telegram_id": 5_000_000 + n,
+                        "name": f"V{n}",
+                        "status": "active",
+                        "editing": False,
+                        "created_at": clock.now(),
+                    }
+                    for n in range(count)
+                ],
+            )
+        )
+        await agreed_to_notice(conn, ids)
+        await conn.execute(
+            insert(volunteer_availability), [{"volunteer_id": v, "slot": "sat"} for v in ids]
+        )
+    async with db.connect() as conn:
+        records = await queries.volunteer_records(conn, areas=None)
+    assert len(records) == count
+    assert all(r.availability and r.notice_version and r.consent_given for r in records)
