@@ -155,6 +155,31 @@ audit_log = Table(
     Column("detail", JSON, nullable=False, default=dict),
 )
 
+# Seats, wards and divisions the campaign points volunteers at (issue 11): /targets lists them,
+# /nearest and polling day weigh their priority and helpers wanted against distance.
+targets = Table(
+    "targets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(80), nullable=False, unique=True),
+    # seat, ward or division (bot.domain.targets)
+    Column("kind", String(12), nullable=False),
+    # 1 is the most wanted.
+    Column("priority", Integer, nullable=False),
+    # One line shown to volunteers: why this place matters.
+    Column("why", String(140), nullable=False),
+    Column("postcode", String(8), nullable=True),
+    # Its centre; the postcode's place when it was given as a postcode (approximate).
+    Column("latitude", Float, nullable=False),
+    Column("longitude", Float, nullable=False),
+    Column("location_source", String(12), nullable=False),
+    # Helpers wanted on each campaign day, if the coordinator said.
+    Column("helpers_wanted", Integer, nullable=True),
+    Column("created_by", BigInteger, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
 events = Table(
     "events",
     metadata,
@@ -176,6 +201,14 @@ events = Table(
     Column("reminder_offsets", String(64), nullable=True),
     # Fewer expected helpers than this warns the organiser (as capacity does).
     Column("min_helpers", Integer, nullable=True),
+    # The target this event works for, if any.
+    Column(
+        "target_id",
+        Integer,
+        ForeignKey("targets.id", ondelete="SET NULL"),
+        nullable=True,
+        index=True,
+    ),
 )
 
 shifts = Table(
