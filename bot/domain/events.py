@@ -38,6 +38,8 @@ class Event:
     cancelled_at: datetime | None
     reminder_offsets: str | None = None
     min_helpers: int | None = None
+    # The target (the targets table) this event works for, if any.
+    target_id: int | None = None
 
     @property
     def link_payload(self) -> str:
