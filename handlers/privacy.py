@@ -38,9 +38,10 @@ async def note_contact(update: Update, context: MusterContext) -> None:
         volunteer = await load_volunteer(conn, user)
     if volunteer is None or not retention.needs_to_note(volunteer, at, version):
         return  # most updates: nothing to write
+    # What was just read decides: a second update of theirs in between could only have noted
+    # the same contact, so reading them again inside the write would cost a tap for nothing.
     async with context.db.begin() as conn:
-        volunteer = await load_volunteer(conn, user)
-        ask = volunteer is not None and await retention.note_contact(conn, at, volunteer, version)
+        ask = await retention.note_contact(conn, at, volunteer, version)
     message = update.effective_message
     # /start and the notice's own buttons show the notice themselves.
     shows_notice = (message is not None and (message.text or "").startswith("/start")) or (
