@@ -118,6 +118,30 @@ async def shifts_by_ids(conn: AsyncConnection, shift_ids: Iterable[int]) -> list
     return [Shift(**row._mapping) for row in await conn.execute(query)]
 
 
+async def shift_with_event(conn: AsyncConnection, shift_id: int) -> tuple[Shift, Event] | None:
+    """A shift (with its counts) and its event in one round trip: a tap needs both, often more
+    than once."""
+    event_columns = [column.label(f"of_event_{column.name}") for column in events.c]
+    row = (
+        await conn.execute(
+            select(shifts, *_COUNTS, *event_columns)
+            .select_from(
+                shifts.join(events, events.c.id == shifts.c.event_id).outerjoin(
+                    rsvps, rsvps.c.shift_id == shifts.c.id
+                )
+            )
+            .where(shifts.c.id == shift_id)
+            .group_by(shifts.c.id, events.c.id)
+        )
+    ).first()
+    if row is None:
+        return None
+    values = row._mapping
+    shift = Shift(**{key: values[key] for key in (*shifts.c.keys(), "going", "waitlisted")})
+    event = Event(**{column.name: values[f"of_event_{column.name}"] for column in events.c})
+    return shift, event
+
+
 async def upcoming(
     conn: AsyncConnection, *, areas: Iterable[str] | None, at: datetime
 ) -> list[tuple[Event, list[Shift]]]:

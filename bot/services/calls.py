@@ -196,11 +196,10 @@ async def top_up(
 ) -> TopUpResult:
     """The forecast's one tap: a call for a shift that may be short to the best standby
     volunteers (free then, not asked lately; ranked by bot.domain.audience.best_standby)."""
-    found = await events.shifts_by_ids(conn, [shift_id])
-    event = await events.by_id(conn, found[0].event_id) if found else None
-    if event is None or not access.covers(Role.ORGANISER, event.area):
+    found = await events.shift_with_event(conn, shift_id)
+    if found is None or not access.covers(Role.ORGANISER, found[1].area):
         return "not_allowed"
-    shift = found[0]
+    shift, event = found
     if not shift.open_at(at) or event.status != EventStatus.ACTIVE:
         return "closed"
     free = await plan(conn, event, [shift], Audience(fits_availability=True), zone, at)

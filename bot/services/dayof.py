@@ -56,19 +56,11 @@ class NotOrganiser(Exception):
     """Not an organiser of the shift's event, or no such shift: nothing is shown or changed."""
 
 
-async def _shift_and_event(conn: AsyncConnection, shift_id: int) -> tuple[Shift, Event] | None:
-    found = await events.shifts_by_ids(conn, [shift_id])
-    if not found:
-        return None
-    event = await events.by_id(conn, found[0].event_id)
-    return (found[0], event) if event else None
-
-
 async def _check_in(
     conn: AsyncConnection, at: datetime, volunteer: Volunteer, shift_id: int, zone: ZoneInfo
 ) -> Said:
     """Check someone in to a shift that is on now."""
-    found = await _shift_and_event(conn, shift_id)
+    found = await events.shift_with_event(conn, shift_id)
     if found is None or shift_id not in await attendance.on_now(conn, at, EARLY):
         return Said.OVER
     already = [p for p in await attendance.people(conn, shift_id) if p.volunteer_id == volunteer.id]
@@ -91,7 +83,7 @@ async def check_in_button(
 ) -> Said:
     """A button on the check-in prompt: here, running late (the organisers are told), or can't
     come after all."""
-    found = await _shift_and_event(conn, shift_id)
+    found = await events.shift_with_event(conn, shift_id)
     if found is None or shift_id not in await attendance.on_now(conn, at, EARLY):
         return Said.OVER
     if action == CheckInAction.HERE:
@@ -139,7 +131,7 @@ async def here(
         return Here(await _check_in(conn, at, volunteer, (mine or on)[0], zone))
     sessions = []
     for shift_id in (mine or on)[:SESSIONS_MAX]:
-        found = await _shift_and_event(conn, shift_id)
+        found = await events.shift_with_event(conn, shift_id)
         if found:
             sessions.append(found)
     return Here(None, tuple(sessions))
@@ -163,7 +155,7 @@ async def by_location(
     here = Place(latitude, longitude, None)
     nearest: tuple[float, int] | None = None
     for shift_id in on:
-        found = await _shift_and_event(conn, shift_id)
+        found = await events.shift_with_event(conn, shift_id)
         # A meeting point known only by its postcode is on the map at the postcode's centre,
         # usually roughly: gap_km allows for that.
         away = gap_km(here, await lookup.meeting_place(conn, found[1])) if found else None
@@ -207,7 +199,7 @@ async def typed_doors(
         return TypedDoors(shift_id, kept=False)
     await attendance.debrief(conn, shift_id, volunteer.id, doors=doors)
     # The "How many doors?" card would still offer buttons that overwrite what they typed.
-    found = await _shift_and_event(conn, shift_id)
+    found = await events.shift_with_event(conn, shift_id)
     if found is not None:
         await refresh(conn, at, event_id=found[1].id, volunteer_ids=[volunteer.id], zone=zone)
     return TypedDoors(shift_id, kept=True)
@@ -223,7 +215,7 @@ class Sheet:
 
 
 async def _sheet(conn: AsyncConnection, by: Access, shift_id: int) -> Sheet:
-    found = await _shift_and_event(conn, shift_id)
+    found = await events.shift_with_event(conn, shift_id)
     if found is None or not by.covers(Role.ORGANISER, found[1].area):
         raise NotOrganiser
     shift, event = found

@@ -142,8 +142,8 @@ async def shift_card(
 ) -> Card | None:
     """The card of a shift's event again (from /myshifts), to answer differently; None when the
     event has nothing left open."""
-    found = await events.shifts_by_ids(conn, [shift_id])
-    event = await events.by_id(conn, found[0].event_id) if found else None
+    found = await events.shift_with_event(conn, shift_id)
+    event = found[1] if found else None
     open_ids = await _open_shifts(conn, event, at)
     if event is None or not open_ids:
         return None
@@ -174,10 +174,10 @@ async def tap_going(
 ) -> Tapped | None:
     """A tap on one shift of the card at ``chat_id``/``message_id`` (which offers
     ``card_shift_ids``); None when the shift is gone."""
-    found = await events.shifts_by_ids(conn, [shift_id])
-    event = await events.by_id(conn, found[0].event_id) if found else None
-    if event is None:
+    found = await events.shift_with_event(conn, shift_id)
+    if found is None:
         return None
+    _shift, event = found
     return await _tap(
         conn,
         at,
@@ -506,7 +506,6 @@ def _going(
 
 
 async def _shift_and_event(conn: AsyncConnection, shift_id: int) -> tuple[Shift, Event]:
-    (shift,) = await events.shifts_by_ids(conn, [shift_id])
-    event = await events.by_id(conn, shift.event_id)
-    assert event is not None
-    return shift, event
+    found = await events.shift_with_event(conn, shift_id)
+    assert found is not None
+    return found
