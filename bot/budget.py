@@ -55,8 +55,13 @@ def retry_after_seconds(error: RetryAfter) -> float:
 
 
 class _Window:
-    """At most ``rate`` starts in any second (with MARGIN to spare), spread out evenly rather
+    """At most ``rate`` requests in any second (with MARGIN to spare), spread out evenly rather
     than in a burst at the top of each second. ``rate`` 0: no limit.
+
+    Telegram counts a request when it arrives, somewhere between when it starts and when it is
+    answered, and a busy event loop stretches that. So a request may start only a second after
+    the one ``rate`` places before it was answered: then no second can hold more than ``rate``
+    arrivals, however the two differ.
 
     Slots are spaced from the previous slot, not from when it was used, so that timers firing
     late on a busy event loop don't add up into a slower rate: up to CATCH_UP seconds of missed
@@ -65,7 +70,10 @@ class _Window:
     def __init__(self, rate: float) -> None:
         self.limited = rate > 0
         self._interval = (1 + MARGIN) / rate if rate > 0 else 0.0
-        self._recent: deque[float] = deque(maxlen=max(1, math.floor(rate)) if rate > 0 else 1)
+        # When each of the last ``rate`` requests was answered (inf while it is in flight).
+        self._recent: deque[list[float]] = deque(
+            maxlen=max(1, math.floor(rate)) if rate > 0 else 1
+        )
         self._next = -math.inf
 
     def ready_at(self) -> float:
@@ -73,13 +81,16 @@ class _Window:
             return 0.0
         ready = self._next
         if len(self._recent) == self._recent.maxlen:
-            ready = max(ready, self._recent[0] + 1 + MARGIN)
+            ready = max(ready, self._recent[0][0] + 1 + MARGIN)
         return ready
 
-    def take(self, now: float) -> None:
+    def take(self, now: float) -> list[float]:
+        """Start a request; set the returned entry's one item to when it was answered."""
+        entry = [math.inf]
         if self.limited:
             self._next = max(self._next, now - CATCH_UP) + self._interval
-            self._recent.append(now)
+            self._recent.append(entry)
+        return entry
 
 
 @dataclass(order=True)
@@ -117,6 +128,8 @@ class Budget:
         self._groups: dict[int, deque[float]] = {}
         self._free_at: dict[int, float] = {}
         self._busy: Counter[int] = Counter()
+        # Each chat's requests in flight, oldest first, as their entries in a _Window.
+        self._in_flight: dict[int, deque[list[float]]] = {}
         self._paused_until = 0.0
         self._waiting: list[_Waiter] = []
         self._seq = itertools.count()
@@ -168,11 +181,16 @@ class Budget:
         """The request to ``chat_id`` has been answered: the chat's gap counts from now."""
         if chat_id is None:
             return
+        now = self.now()
+        flying = self._in_flight.get(chat_id)
+        if flying:
+            flying.popleft()[0] = now
+            if not flying:
+                del self._in_flight[chat_id]
         self._busy[chat_id] -= 1
         if self._busy[chat_id] <= 0:
             del self._busy[chat_id]
         if self.per_chat > 0:
-            now = self.now()
             if len(self._free_at) > 10_000:
                 self._free_at = {chat: at for chat, at in self._free_at.items() if at > now}
             self._free_at[chat_id] = now + self.per_chat
@@ -222,7 +240,8 @@ class Budget:
         if chat_id is None:
             return
         now = self.now()
-        (self._paid if paid else self._free).take(now)
+        entry = (self._paid if paid else self._free).take(now)
+        self._in_flight.setdefault(chat_id, deque()).append(entry)
         self._busy[chat_id] += 1
         if chat_id < 0 and self._group_limit > 0:
             sent = self._groups.setdefault(chat_id, deque(maxlen=self._group_limit))

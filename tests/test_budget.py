@@ -96,6 +96,25 @@ async def test_one_chat_waits_its_gap_but_others_and_direct_answers_do_not() -> 
     again.cancel()
 
 
+async def test_the_second_counts_from_when_telegram_answered_not_when_the_request_started() -> None:
+    # Telegram counts a request when it arrives, which may be as late as its answer: the request
+    # `rate` places on may start only a second after that answer, so a slow request cannot put
+    # one too many into a second at Telegram's end.
+    budget = Budget(rate=2, per_chat=0)
+    loop = asyncio.get_running_loop()
+    await budget.turn(1, Lane.BULK)
+    await budget.turn(2, Lane.BULK)
+    third = asyncio.create_task(budget.turn(3, Lane.BULK))
+    await asyncio.sleep(1.2)  # a second after the first started: still in flight
+    assert not third.done(), "went while the request two places before was unanswered"
+    budget.done(1)
+    answered = loop.time()
+    await third
+    assert loop.time() - answered >= 1.0
+    budget.done(2)
+    budget.done(3)
+
+
 async def test_a_429_holds_up_everything_even_direct_answers() -> None:
     budget = Budget(rate=0, per_chat=0)
     budget.pause(0.3)
