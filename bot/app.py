@@ -19,6 +19,7 @@ from bot.context import SERVICES, DeepLinkHandler, MusterContext, Services, Vita
 from bot.persistence import StatePersistence
 from bot.services import actors, retention
 from bot.settings import Settings
+from bot.updates import OnePersonAtATime
 from bot.userdata import UserData
 from db import migrate
 from db.engine import Database
@@ -100,6 +101,7 @@ def build_application(
         .bot(bot)
         .context_types(ContextTypes(context=MusterContext, user_data=UserData))
         .persistence(StatePersistence(database))
+        .concurrent_updates(OnePersonAtATime())
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
