@@ -365,7 +365,14 @@ def election_conversation() -> ConversationHandler:
     return ConversationHandler(
         entry_points=[CommandHandler("election", election_start, filters=private)],
         states={
-            ROOMS: [CallbackQueryHandler(offered_only(room_button), pattern=RoomSet.PATTERN)],
+            **{
+                state: [MessageHandler(text, election_typed)]
+                for state in (MENU, NAME, DAY, HOURS, AREAS, EDIT, MANAGER, TARGET)
+            },
+            ROOMS: [
+                CallbackQueryHandler(offered_only(room_button), pattern=RoomSet.PATTERN),
+                MessageHandler(text, election_typed),
+            ],
         },
         fallbacks=[
             CallbackQueryHandler(offered_only(election_button), pattern=ElectionMenu.PATTERN),
