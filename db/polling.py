@@ -404,3 +404,13 @@ async def by_day_and_area(
         query = query.where(elections.c.id != other_than)
     return list(await conn.scalars(query))
 
+
+
+async def forget_pledges_before(conn: AsyncConnection, day: date) -> int:
+    """Delete the pledges for elections held before ``day``; returns how many."""
+    done = await conn.execute(
+        delete(pledges).where(
+            pledges.c.election_id.in_(select(elections.c.id).where(elections.c.day < day))
+        )
+    )
+    return done.rowcount or 0

@@ -15,7 +15,7 @@ from bot import clock
 from bot.domain.audience import Audience
 from bot.domain.events import EventDraft, ShiftDraft
 from bot.domain.permissions import Access, Grant, Role
-from bot.services import calls, polling, privacy
+from bot.services import calls, polling, privacy, retention
 from db import events, volunteers
 from db.schema import events as events_table
 from db.schema import outbox, pledges, rsvps, volunteer_availability
@@ -307,3 +307,27 @@ async def test_pledges_in_mydata_and_gone_with_forget(each_engine: AsyncEngine) 
         assert (await conn.execute(select(pledges))).all() == []
         manager = select(events_table.c.manager_id).where(events_table.c.id == room)
         assert await conn.scalar(manager) is None
+
+
+async def test_pledges_go_once_their_election_is_past_the_retention_period(
+    each_engine: AsyncEngine,
+) -> None:
+    at = clock.now()
+    async with each_engine.begin() as conn:
+        election_id = await _election(conn)
+        volunteer_id = await _volunteer(conn, 1, (51.4700, -0.0650))
+        person = await volunteers.by_id(conn, volunteer_id)
+        assert person is not None
+        await polling.pledge(conn, at, volunteer=person, election_id=election_id,
+                             parts={"evening"}, zone=ZONE)
+
+        async def sweep(when: datetime) -> int:
+            # They keep in touch, so only the pledge's age counts.
+            await conn.execute(
+                update(volunteers_table).values(last_contact_at=when, retention_warned_at=None)
+            )
+            await retention.sweep(conn, when, months=24, admin_ids=frozenset(), zone=ZONE)
+            return len((await conn.execute(select(pledges))).all())
+
+        assert await sweep(datetime(2029, 5, 6, 12, tzinfo=UTC)) == 1  # 24 months to the day
+        assert await sweep(datetime(2029, 5, 7, 12, tzinfo=UTC)) == 0
