@@ -207,7 +207,7 @@ async def _save(
                 area=texts.esc(saved.area or ""), areas=texts.esc(", ".join(sorted(mine)))
             )
         )
-        # A date already taken is asked again; anything else is the areas' fault.
+        # A past date asks for the date again; otherwise the question just answered is.
         return await _ask(message, context, draft, DAY if saved.refused == "past" else draft.state)
     new = draft.election_id is None
     draft.name = draft.day = draft.opens = draft.closes = None
