@@ -349,3 +349,53 @@ class Mark(CallbackData, prefix="at", sep="."):
 
     shift_id: int
     volunteer_id: int
+
+
+# --- Polling day ---------------------------------------------------------------------------------
+
+PledgeChoice = Literal["morning", "afternoon", "evening", "all", "done"]
+
+
+@dataclass(frozen=True)
+class PledgePart(CallbackData, prefix="pp", sep="."):
+    """A part of polling day ticked or unticked on a pledge question, or Done: ``pp:3.morning``.
+    What is ticked is read from the question's own buttons, so nothing waits in memory."""
+
+    election_id: int
+    part: PledgeChoice
+
+
+@dataclass(frozen=True)
+class PledgeFor(CallbackData, prefix="pf"):
+    """/pledge: which election, when several are coming."""
+
+    election_id: int
+
+
+@dataclass(frozen=True)
+class PledgeCall(CallbackData, prefix="pc", sep="."):
+    """/pledgecall: pick an election, send the call, or cancel."""
+
+    action: Literal["pick", "send", "cancel"]
+    election_id: int
+
+
+ElectionAction = Literal[
+    "new", "edit", "name", "day", "hours", "areas", "rooms", "usual", "done", "cancel"
+]
+
+
+@dataclass(frozen=True)
+class ElectionMenu(CallbackData, prefix="em", sep="."):
+    """/election's buttons; the number is an election id where one is meant (0 otherwise)."""
+
+    action: ElectionAction
+    number: int
+
+
+@dataclass(frozen=True)
+class RoomSet(CallbackData, prefix="rm", sep="."):
+    """/election: set a committee room's manager (m) or target (t)."""
+
+    what: Literal["m", "t"]
+    event_id: int

@@ -19,6 +19,7 @@ VOLUNTEER: Commands = [
     ("pause", "Pause shift calls for a while"),
     ("resume", "Start shift calls again"),
     ("myshifts", "Your upcoming shifts: change or cancel"),
+    ("pledge", "Pledge to help on polling day, or change it"),
     ("here", "Check in at a session"),
     ("showme", "Show your name on the leaderboard"),
     ("hideme", "Hide your name from the leaderboard"),
@@ -32,6 +33,8 @@ BY_ROLE: dict[Role, Commands] = {
     Role.ORGANISER: [
         ("newevent", "Set up an event with its shifts"),
         ("callout", "Ask volunteers to come to a shift"),
+        ("pledgecall", "Ask volunteers to pledge polling day"),
+        ("pledges", "Polling-day pledges per area and part of the day"),
         ("roster", "Who's coming to your events"),
         ("events", "Your upcoming events: edit or cancel"),
         ("template", "A CSV file for adding many events at once"),
@@ -40,6 +43,7 @@ BY_ROLE: dict[Role, Commands] = {
         ("export", "Attendance (and, for coordinators, volunteers) as CSV files"),
     ],
     Role.COORDINATOR: [
+        ("election", "Set up an election: date, hours, areas, rooms"),
         ("roles", "Who has which role"),
         ("grant", "Make someone an organiser"),
         ("revoke", "Take a role away"),

@@ -36,6 +36,8 @@ from bot.callbacks import (
     CorrectAttendance,
     Doors,
     EditProfile,
+    ElectionAction,
+    ElectionMenu,
     EventAction,
     EventAdmin,
     Flow,
@@ -47,8 +49,13 @@ from bot.callbacks import (
     MyShiftChange,
     Pause,
     PauseLength,
+    PledgeCall,
+    PledgeChoice,
+    PledgeFor,
+    PledgePart,
     Preview,
     Reading,
+    RoomSet,
     Rsvp,
     SkipNote,
     SkipReason,
@@ -57,6 +64,7 @@ from bot.callbacks import (
     UseName,
 )
 from bot.domain.events import Shift
+from bot.domain.polling import ALL_DAY, DEFAULT_CLOSES, DEFAULT_OPENS, PARTS
 from bot.domain.signup import OPTIONS, Step
 from bot.domain.volunteers import OPTIONAL_PURPOSES, Purpose
 
@@ -409,3 +417,114 @@ def attendance(shift_id: int, people: Sequence[tuple[int, str, bool]]) -> Inline
 
 def top_up(shift_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[_button(texts.TOP_UP, TopUp(shift_id))]])
+
+
+# --- Polling day ---------------------------------------------------------------------------------
+
+TICK = "✅ "
+
+
+def pledge_parts(election_id: int, chosen: Iterable[str]) -> InlineKeyboardMarkup:
+    """The parts of polling day, ticked as chosen, with All day and Done."""
+    held = set(chosen)
+    parts = [
+        _button(
+            f"{TICK if part.value in held else ''}{texts.PART_LABELS[part]}",
+            PledgePart(election_id, part.value),  # type: ignore[arg-type]
+        )
+        for part in PARTS
+    ]
+    every = all(part.value in held for part in PARTS)
+    return InlineKeyboardMarkup(
+        [
+            parts,
+            [
+                _button(
+                    f"{TICK if every else ''}{texts.ALL_DAY_LABEL}",
+                    PledgePart(election_id, ALL_DAY),
+                )
+            ],
+            [_button(texts.PLEDGE_DONE, PledgePart(election_id, "done"))],
+        ]
+    )
+
+
+def parts_on(markup: InlineKeyboardMarkup | None) -> set[str]:
+    """The parts ticked on a pledge question's keyboard as it is now."""
+    found: set[str] = set()
+    for row in markup.inline_keyboard if markup else ():
+        for button in row:
+            data = button.callback_data
+            if isinstance(data, str) and PledgePart.PATTERN.fullmatch(data):
+                part: PledgeChoice = PledgePart.unpack(data).part
+                if part in {p.value for p in PARTS} and button.text.startswith(TICK):
+                    found.add(part)
+    return found
+
+
+def pledge_elections(choices: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[_button(label, PledgeFor(election_id))] for election_id, label in choices]
+    )
+
+
+def pledgecall_pick(choices: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+    rows = [[_button(label, PledgeCall("pick", election_id))] for election_id, label in choices]
+    cancel = _button(texts.PLEDGECALL_CANCEL, PledgeCall("cancel", 0))
+    return InlineKeyboardMarkup([*rows, [cancel]])
+
+
+def pledgecall_confirm(election_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                _button(texts.PLEDGECALL_SEND, PledgeCall("send", election_id)),
+                _button(texts.PLEDGECALL_CANCEL, PledgeCall("cancel", election_id)),
+            ]
+        ]
+    )
+
+
+def _election(label: str, action: ElectionAction, number: int = 0) -> InlineKeyboardButton:
+    return _button(label, ElectionMenu(action, number))
+
+
+def election_list(choices: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+    rows = [[_election(label, "edit", election_id)] for election_id, label in choices]
+    return InlineKeyboardMarkup(
+        [[_election(texts.NEW_ELECTION, "new")], *rows, [_election(texts.CANCEL, "cancel")]]
+    )
+
+
+def election_fields(election_id: int) -> InlineKeyboardMarkup:
+    buttons = [
+        _election(label, what, election_id)  # type: ignore[arg-type]
+        for what, label in texts.ELECTION_FIELDS.items()
+    ]
+    return InlineKeyboardMarkup(
+        [*_rows(buttons, 2), [_election(texts.ELECTION_DONE, "done", election_id)]]
+    )
+
+
+def election_usual_hours() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [_election(texts.polling_hours(DEFAULT_OPENS, DEFAULT_CLOSES), "usual")],
+            [_election(texts.CANCEL, "cancel")],
+        ]
+    )
+
+
+def election_cancel() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[_election(texts.CANCEL, "cancel")]])
+
+
+def election_rooms(election_id: int, rooms: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+    rows = [
+        [
+            _button(texts.ROOM_MANAGER.format(title=title)[:60], RoomSet("m", event_id)),
+            _button(texts.ROOM_TARGET.format(title=title)[:60], RoomSet("t", event_id)),
+        ]
+        for event_id, title in rooms
+    ]
+    return InlineKeyboardMarkup([*rows, [_election(texts.ELECTION_DONE, "done", election_id)]])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ from bot import timefmt
 from bot.domain import reports
 from bot.domain.events import KINDS, Event, Shift
 from bot.domain.places import PlaceSource, district, sector
+from bot.domain.polling import PARTS, AreaPledges, Election, Part, in_order, part_span
 from bot.domain.reports import LeaderLine, Period, ShiftFigures, Totals
 from bot.domain.rsvp import ordinal
 from bot.domain.signup import ACTIVITIES, AVAILABILITY, Step
@@ -1659,3 +1660,277 @@ def error_report(error: str, handler: str, update_id: int | None) -> str:
         f"⚠️ Muster hit an error: {esc(error)} in {esc(handler)} ({update}). "
         "The log has the traceback."
     )
+
+
+# --- Polling day: elections, pledges, countdown ------------------------------------------------
+
+
+def election_day(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b} {day.year}"
+
+
+def polling_hours(opens: time, closes: time) -> str:
+    return f"{opens:%H:%M}-{closes:%H:%M}"
+
+
+def election_line(election: Election) -> str:
+    return (
+        f"🗳 <b>{esc(election.name)}</b>: {election_day(election.day)}, polls "
+        f"{polling_hours(election.opens, election.closes)} · {esc(', '.join(election.areas))}"
+    )
+
+
+ELECTIONS_NONE = "No elections yet. Tap “New election” to set one up."
+NEW_ELECTION = "➕ New election"
+EDIT_ELECTION = "✏️ {name}"
+ELECTION_ASK_NAME = "What is the election called? (e.g. “Peckham by-election”)"
+ELECTION_ASK_DAY = "What date is polling day? (e.g. 6/5/2027 or Thu 6 May)"
+ELECTION_ASK_HOURS = (
+    "Polling hours? Tap the usual ones, or type them (e.g. 07:00-22:00)."
+)
+ELECTION_ASK_AREAS = (
+    "Which areas does it cover? Type them with commas between (e.g. Peckham, Camberwell)."
+)
+ELECTION_ASK_AREAS_OF = (
+    "Which areas does it cover? Yours are: {areas}. Type them with commas between."
+)
+ELECTION_BAD = {
+    "name": "Please type a name of up to 80 characters.",
+    "day": "I couldn't read that date. Please type it like 6/5/2027 or Thu 6 May.",
+    "past": "That date has passed. Please type a date still to come.",
+    "hours": "Please type the hours like 07:00-22:00, closing after opening.",
+    "areas": "Please type between 1 and 20 areas, each up to 64 characters, with commas between.",
+    "not_your_area": "You can only set up elections for your own areas: {areas}.",
+    "same_day": "{area} already has an election on that day. Edit that one with /election.",
+}
+ELECTION_FIELDS = {
+    "name": "Name",
+    "day": "Date",
+    "hours": "Polling hours",
+    "areas": "Areas",
+    "rooms": "Committee rooms",
+}
+ELECTION_DONE = "Done ✔"
+ELECTION_CANCELLED = "OK, nothing more was changed."
+ELECTION_GONE = (
+    "That election is no longer there, or no longer yours. Send /election to start again."
+)
+ELECTION_STALE = "That's no longer open. Send /election to start again."
+
+
+def election_saved(election: Election, new: bool) -> str:
+    head = "✅ Election set up." if new else "✅ Saved."
+    return (
+        f"{head}\n{election_line(election)}\n\nCommittee rooms are events of the kind "
+        "“Polling-day committee room” on that date in one of its areas: add them with /newevent "
+        "or a CSV file. Send /pledgecall to ask volunteers to pledge."
+    )
+
+
+def election_edit_menu(election: Election) -> str:
+    return f"{election_line(election)}\n\nWhat would you like to change?"
+
+
+def rooms_list(
+    election: Election, rooms: Sequence[tuple[Event, Sequence[Shift], str | None]]
+) -> str:
+    if not rooms:
+        return (
+            f"{esc(election.name)} has no committee rooms yet. Add events of the kind "
+            f"“Polling-day committee room” on {election_day(election.day)} with /newevent."
+        )
+    lines = [f"<b>Committee rooms: {esc(election.name)}</b>"]
+    for event, shifts, manager in rooms:
+        target = event.min_helpers
+        lines.append(
+            f"• {esc(event.title)} ({esc(event.area)}), {len(shifts)} shift(s) · manager: "
+            f"{esc(manager) if manager else 'the area organisers'} · target: "
+            f"{f'{target} per shift' if target else 'none'}"
+        )
+    lines.append("\nTap a room to set its manager or target.")
+    return "\n".join(lines)
+
+
+ROOM_MANAGER = "👤 Manager: {title}"
+ROOM_TARGET = "🎯 Target: {title}"
+ROOM_ASK_MANAGER = (
+    "Who manages {title}? Send their @username or Telegram id (an organiser of {area}), "
+    "or “none” for the area's organisers."
+)
+ROOM_ASK_TARGET = "How many helpers should {title} have on each shift? Send a number, or “none”."
+ROOM_BAD = {
+    "who": "I don't know anyone by that name who's signed up. Check the @username and try again.",
+    "not_organiser": (
+        "{who} isn't an organiser of this room's area. Give them the role with /grant first."
+    ),
+    "target": "Please send a number from 1 to 1000, or “none”.",
+}
+ROOM_SAVED = "Saved. ✔"
+
+# Pledges
+
+PART_LABELS = {
+    Part.MORNING: "Morning",
+    Part.AFTERNOON: "Afternoon",
+    Part.EVENING: "Evening",
+}
+ALL_DAY_LABEL = "All day"
+PLEDGE_DONE = "Done ✔"
+
+
+def parts_words(parts: Iterable[str], opens: time, closes: time) -> str:
+    chosen = in_order(parts)
+    if len(chosen) == len(PARTS):
+        return f"all day ({polling_hours(opens, closes)})"
+    return ", ".join(
+        f"{PART_LABELS[p].lower()} ({polling_hours(*part_span(p, opens, closes))})"
+        for p in chosen
+    )
+
+
+def pledge_question(election: Election, parts: Iterable[str] = ()) -> str:
+    held = list(parts)
+    now = (
+        f"\n\nYou've pledged: {parts_words(held, election.opens, election.closes)}. Change it "
+        "below, or untick everything and tap Done to withdraw."
+        if held
+        else ""
+    )
+    return (
+        f"🗳 <b>Can you take polling day off?</b>\n{esc(election.name)}: "
+        f"{election_day(election.day)}, polls open "
+        f"{polling_hours(election.opens, election.closes)}."
+        "\n\nEvery pair of hands on the day knocks up voters who would otherwise stay at home. "
+        "Tap the parts of the day you can give (or type them, e.g. “morning and evening”), "
+        f"then Done.{now}"
+    )
+
+
+def pledge_saved(election: Election, parts: Iterable[str], changed: bool) -> str:
+    words = parts_words(parts, election.opens, election.closes)
+    head = "✅ Pledge changed" if changed else "🙌 Thank you for pledging"
+    return (
+        f"{head}: {esc(election.name)}, {election_day(election.day)}, {words}.\n"
+        "I'll be in touch a week before, the day before and on the morning. /myshifts shows "
+        "your pledge; /pledge changes it."
+    )
+
+
+def pledge_withdrawn(election: Election) -> str:
+    return f"Your pledge for {esc(election.name)} is withdrawn. Thanks for letting us know."
+
+
+PLEDGE_PICK_ONE = "Please tick at least one part of the day, then tap Done."
+PLEDGE_NOTHING = "You hadn't pledged, so there's nothing to withdraw. Tick a part of the day first."
+PLEDGE_CLOSED = "Polling day for that election has passed, so it can't take pledges any more."
+PLEDGE_NO_ELECTION = "There's no election coming up to pledge for yet. I'll ask when there is."
+PLEDGE_WHICH = "Which election would you like to pledge for?"
+PLEDGE_WHICH_TYPED = "Which election is that for? Tap one, then the parts of the day."
+
+
+def my_pledge(election: Election, parts: Iterable[str]) -> str:
+    return (
+        f"🗳 <b>Polling day pledge</b>: {esc(election.name)}, {election_day(election.day)}: "
+        f"{parts_words(parts, election.opens, election.closes)}. /pledge changes it."
+    )
+
+
+PLEDGECALL_NONE = (
+    "There's no election coming up in your areas. A coordinator sets one up with /election."
+)
+PLEDGECALL_PICK = "Which election is the pledge call for?"
+PLEDGECALL_SEND = "📣 Send now"
+PLEDGECALL_CANCEL = "Cancel"
+PLEDGECALL_CANCELLED = "OK, the pledge call was not sent."
+
+
+def pledgecall_ready(election: Election, reaches: int, areas: Sequence[str]) -> str:
+    return (
+        f"This pledge call for {esc(election.name)} reaches <b>{reaches}</b> volunteer(s) in "
+        f"{esc(', '.join(areas))} who haven't pledged yet: those who came to a session there "
+        "before or live within 15 km of one of its events. Above is exactly what they get. Send it?"
+    )
+
+
+def pledgecall_sent(reaches: int) -> str:
+    if not reaches:
+        return "Nobody new to ask: everyone it would reach has pledged or can't be called."
+    return f"📣 Pledge call on its way to {reaches} volunteer(s). /pledges shows who pledged."
+
+
+PLEDGES_NONE = "There's no election in your areas yet. A coordinator sets one up with /election."
+
+
+def pledges_view(
+    election: Election,
+    figures: Sequence[AreaPledges],
+    short_rooms: Sequence[tuple[Event, Shift, int]],
+    zone: ZoneInfo,
+) -> str:
+    lines = [election_line(election), "", "<b>Pledges</b> (pledged / rooms want)"]
+    for area in figures:
+        cells = " · ".join(
+            f"{PART_LABELS[p].lower()} {area.pledged[p]}/{area.wanted[p]}"
+            + (" ⚠️" if p in area.short() else "")
+            for p in PARTS
+        )
+        lines.append(f"• {esc(area.area or 'Not placed in an area')}: {cells}")
+    if short_rooms:
+        lines += ["", "<b>Rooms short of helpers</b> (going / target)"]
+        lines += [
+            f"• {esc(event.title)}: {timefmt.span(shift.starts_at, shift.ends_at, zone)} "
+            f"{shift.going}/{want}"
+            for event, shift, want in short_rooms
+        ]
+    else:
+        lines += ["", "No room is short of helpers yet."]
+    return "\n".join(lines)
+
+
+# Countdown
+
+
+def _room_lines(
+    room: tuple[Event, Shift] | None, links: Sequence[tuple[str, str]], zone: ZoneInfo
+) -> str:
+    if room is not None:
+        event, shift = room
+        bring = esc(shift.note) if shift.note else WHAT_TO_BRING
+        return (
+            f"\n\nYour committee room: <b>{esc(event.title)}</b>, {meeting_point(event)}. "
+            f"Your shift: {shift.starts_at.astimezone(zone):%H:%M}-"
+            f"{timefmt.until(shift.starts_at, shift.ends_at, zone)}.\nBring: {bring}"
+        )
+    if not links:
+        return (
+            "\n\nYou haven't a committee room yet: the organisers will be in touch as rooms are "
+            "set up."
+        )
+    rooms = "\n".join(f"• <a href=\"{link}\">{esc(title)}</a>" for title, link in links)
+    return (
+        "\n\nYou haven't a committee room yet. These need helpers: tap one to pick a shift.\n"
+        + rooms
+    )
+
+
+WHAT_TO_BRING = "a charged phone, water, a snack and comfortable shoes."
+
+
+def countdown(
+    which: str,
+    election: Election,
+    parts: Iterable[str],
+    room: tuple[Event, Shift] | None,
+    links: Sequence[tuple[str, str]],
+    zone: ZoneInfo,
+) -> str:
+    words = parts_words(parts, election.opens, election.closes)
+    head = {
+        "week": f"🗳 <b>Polling day is a week away</b>: {election_day(election.day)}.",
+        "eve": f"🗳 <b>Tomorrow is polling day</b>: {esc(election.name)}.",
+        "morning": (
+            f"🗳 <b>It's polling day!</b> Polls open at {election.opens:%H:%M} and close at "
+            f"{election.closes:%H:%M}."
+        ),
+    }[which]
+    return f"{head}\nYou pledged: {words}. Thank you!{_room_lines(room, links, zone)}"

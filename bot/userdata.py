@@ -5,7 +5,7 @@ every update so that a restart carries on where they were."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from bot.domain.audience import Audience
@@ -152,6 +152,46 @@ class CallDraft:
 
 
 @dataclass
+class ElectionDraft:
+    """/election so far: a new election's answers, or which election (and room) is being
+    changed."""
+
+    state: int  # the question being asked (see handlers.polling)
+    election_id: int | None = None  # None: a new election
+    name: str | None = None
+    day: date | None = None
+    opens: time | None = None
+    closes: time | None = None
+    room_id: int | None = None  # the committee room whose manager or target is being typed
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "state": self.state,
+            "election_id": self.election_id,
+            "name": self.name,
+            "day": self.day.isoformat() if self.day else None,
+            "opens": self.opens.isoformat() if self.opens else None,
+            "closes": self.closes.isoformat() if self.closes else None,
+            "room_id": self.room_id,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ElectionDraft:
+        def optional_int(key: str) -> int | None:
+            return int(data[key]) if data.get(key) is not None else None
+
+        return cls(
+            state=int(data["state"]),
+            election_id=optional_int("election_id"),
+            name=data.get("name"),
+            day=date.fromisoformat(data["day"]) if data.get("day") else None,
+            opens=time.fromisoformat(data["opens"]) if data.get("opens") else None,
+            closes=time.fromisoformat(data["closes"]) if data.get("closes") else None,
+            room_id=optional_int("room_id"),
+        )
+
+
+@dataclass
 class UserData:
     new_event: NewEventDraft | None = None
     event_edit: EventEdit | None = None
@@ -160,6 +200,7 @@ class UserData:
     # A debrief whose note the volunteer is asked to type (optional).
     debrief_shift_id: int | None = None
     callout: CallDraft | None = None
+    election: ElectionDraft | None = None
     # The question with buttons just put ("forget", "pause", "profile", "cancel:..."; see
     # handlers.router), so that the next typed words can answer it. Memory only: a question
     # answered after a restart is answered with its buttons.
@@ -176,6 +217,7 @@ class UserData:
             "late_cancel_shift_id": self.late_cancel_shift_id,
             "debrief_shift_id": self.debrief_shift_id,
             "callout": self.callout.to_json() if self.callout else None,
+            "election": self.election.to_json() if self.election else None,
         }
         return {key: value for key, value in saved.items() if value is not None}
 
@@ -184,10 +226,12 @@ class UserData:
         """Raises KeyError, TypeError or ValueError for data this version cannot read."""
         new_event, edit, call = data.get("new_event"), data.get("event_edit"), data.get("callout")
         late, debrief = data.get("late_cancel_shift_id"), data.get("debrief_shift_id")
+        election = data.get("election")
         return cls(
             new_event=NewEventDraft.from_json(new_event) if new_event else None,
             event_edit=EventEdit.from_json(edit) if edit else None,
             late_cancel_shift_id=int(late) if late is not None else None,
             debrief_shift_id=int(debrief) if debrief is not None else None,
             callout=CallDraft.from_json(call) if call else None,
+            election=ElectionDraft.from_json(election) if election else None,
         )

@@ -119,7 +119,7 @@ async def audience(
 
     meeting = await lookup.meeting_place(conn, event)
     if filters.within_km is not None:
-        conditions.append(_may_be_near(meeting, filters.within_km))
+        conditions.append(may_be_near(meeting, filters.within_km))
     rows = await conn.execute(
         select(
             volunteers.c.id,
@@ -145,7 +145,7 @@ async def audience(
     return [r for r in found if r.place and near(r.place, meeting, filters.within_km)]
 
 
-def _may_be_near(meeting: Place, within_km: float) -> ColumnElement[bool]:
+def may_be_near(meeting: Place, within_km: float) -> ColumnElement[bool]:
     """bot.domain.audience.near, narrowed in SQL: everyone it could let in and a few more (the
     corners of a box), so that the rule itself decides over few rows."""
     meeting_district = district(meeting.postcode)

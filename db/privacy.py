@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, or_, select, update
@@ -14,7 +14,9 @@ from db.schema import (
     audit_log,
     cards,
     consents,
+    elections,
     events,
+    pledges,
     roles,
     rsvps,
     shifts,
@@ -39,7 +41,7 @@ PERSONAL_FIELDS = (
 
 
 def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
+    return value.isoformat() if isinstance(value, date) else value
 
 
 async def _rows(conn: AsyncConnection, query: Any) -> list[dict[str, Any]]:
@@ -94,6 +96,21 @@ async def export(conn: AsyncConnection, volunteer_id: int, *, at: datetime) -> d
             .where(rsvps.c.volunteer_id == volunteer_id)
             .order_by(shifts.c.starts_at),
         ),
+        # Polling-day pledges: which election, which parts of the day, the area placed in.
+        "pledges": await _rows(
+            conn,
+            select(
+                elections.c.name.label("election"),
+                elections.c.day,
+                pledges.c.parts,
+                pledges.c.area,
+                pledges.c.pledged_at,
+                pledges.c.updated_at,
+            )
+            .join(elections, elections.c.id == pledges.c.election_id)
+            .where(pledges.c.volunteer_id == volunteer_id)
+            .order_by(elections.c.day),
+        ),
         # A draft or a typed answer the bot is waiting for (see db.state).
         "in_progress": await state.of_person(conn, telegram_id) if telegram_id else None,
         "audit_log": await _rows(
@@ -138,8 +155,12 @@ async def erase(conn: AsyncConnection, volunteer_id: int, *, at: datetime) -> No
             }
         )
     )
-    for table in (volunteer_availability, volunteer_activities, roles, cards):
+    # A pledge reveals a political opinion and is of no use without them: it goes entirely.
+    for table in (volunteer_availability, volunteer_activities, roles, cards, pledges):
         await conn.execute(delete(table).where(table.c.volunteer_id == volunteer_id))
+    await conn.execute(
+        update(events).where(events.c.manager_id == volunteer_id).values(manager_id=None)
+    )
     # Their answers and attendance stay as anonymous counts, without anything they typed.
     await conn.execute(
         update(rsvps)

@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Time,
     UniqueConstraint,
     false,
     true,
@@ -208,6 +210,13 @@ events = Table(
         ForeignKey("targets.id", ondelete="SET NULL"),
         nullable=True,
         index=True,
+    ),
+    # A committee room's manager (an organiser of its area); null: its area's organisers.
+    Column(
+        "manager_id",
+        Integer,
+        ForeignKey("volunteers.id", ondelete="SET NULL"),
+        nullable=True,
     ),
 )
 
@@ -401,4 +410,56 @@ data_policy = Table(
     Column("id", Integer, primary_key=True),
     Column("notice_version", String(16), nullable=True),
     Column("campaign_ends_at", UTCDateTime, nullable=True),
+)
+
+# Polling days (issue 12): an election's date, polling hours (local) and the areas it covers.
+# Committee-room events on that date in one of its areas belong to it.
+elections = Table(
+    "elections",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(80), nullable=False),
+    Column("day", Date, nullable=False, index=True),
+    Column("opens", Time, nullable=False),
+    Column("closes", Time, nullable=False),
+    Column("created_by", BigInteger, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+election_areas = Table(
+    "election_areas",
+    metadata,
+    Column(
+        "election_id",
+        Integer,
+        ForeignKey("elections.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("area", String(64), primary_key=True),
+)
+
+# A volunteer's promise to take (part of) polling day off: political personal data, erased with
+# them (db.privacy.erase).
+pledges = Table(
+    "pledges",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "election_id", Integer, ForeignKey("elections.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column(
+        "volunteer_id",
+        Integer,
+        ForeignKey("volunteers.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    # The parts of the day (bot.domain.polling.Part values).
+    Column("parts", JSON, nullable=False),
+    # The election's area they were placed in when they pledged (nearest of its places), if any.
+    Column("area", String(64), nullable=True),
+    Column("pledged_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("election_id", "volunteer_id", name="uq_pledges_election_volunteer"),
 )

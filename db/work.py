@@ -18,11 +18,14 @@ from bot.domain.planning import (
     Kind,
     Planned,
     callout_work,
+    countdown_detail,
+    countdown_work,
     parse_offsets,
+    read_countdown_detail,
     shift_work,
 )
 from bot.domain.statuses import EventStatus, WorkStatus
-from db.schema import callouts, events, scheduled_work, shifts
+from db.schema import callouts, elections, events, scheduled_work, shifts
 
 
 @dataclass(frozen=True)
@@ -55,8 +58,9 @@ def _diff(
     existing: dict[tuple[str, str], Any],
     at: datetime,
 ) -> None:
-    """Add what is new, move what moved, drop what is no longer wanted, for one shift or call
-    (``about`` is "shift_id" or "callout_id"). Work done or skipped is left as it was."""
+    """Add what is new, move what moved, drop what is no longer wanted, for one shift, call or
+    election (``about`` is "shift_id", "callout_id" or "election": an election's work names it
+    in its detail). Work done or skipped is left as it was."""
     wanted_keys = set()
     for plan in wanted:
         wanted_keys.add((plan.kind.value, plan.detail))
@@ -156,7 +160,43 @@ async def plan(
     for call in calls:
         wanted = callout_work(call.rsvp_deadline, chase_before)
         _diff(changes, "callout_id", call.id, wanted, existing[call.id], at)
+    await _plan_elections(conn, changes, at, zone)
     return changes
+
+
+async def _plan_elections(
+    conn: AsyncConnection, changes: Changes, at: datetime, zone: ZoneInfo
+) -> None:
+    """The countdown messages of every election not yet past, moved when its date or hours
+    change."""
+    rows = (
+        await conn.execute(
+            select(elections.c.id, elections.c.day, elections.c.opens).where(
+                elections.c.day >= (at - timedelta(days=1)).date()
+            )
+        )
+    ).all()
+    if not rows:
+        return
+    found: dict[int, dict[tuple[str, str], Any]] = {row.id: {} for row in rows}
+    for work_row in await conn.execute(
+        select(
+            scheduled_work.c.id,
+            scheduled_work.c.kind,
+            scheduled_work.c.detail,
+            scheduled_work.c.due_at,
+            scheduled_work.c.status,
+        ).where(scheduled_work.c.kind == Kind.COUNTDOWN.value)
+    ):
+        election_id, _ = read_countdown_detail(work_row.detail)
+        if election_id in found:
+            found[election_id][(work_row.kind, work_row.detail)] = work_row
+    for row in rows:
+        wanted = [
+            Planned(plan.kind, countdown_detail(row.id, plan.detail), plan.due_at)
+            for plan in countdown_work(row.day, row.opens, zone)
+        ]
+        _diff(changes, "election", row.id, wanted, found[row.id], at)
 
 
 async def apply(conn: AsyncConnection, changes: Changes, at: datetime) -> None:

@@ -23,6 +23,7 @@ from handlers import (
     events,
     membership,
     newevent,
+    polling,
     privacy,
     profile,
     reports,
@@ -72,6 +73,7 @@ def register(application: Application) -> None:
     # Conversations first, so that while one is open its text goes to it, not to sign-up.
     application.add_handler(newevent.conversation())
     application.add_handler(callout.conversation())
+    application.add_handler(polling.election_conversation())
 
     commands = {
         "start": signup.start,
@@ -88,6 +90,9 @@ def register(application: Application) -> None:
         "events": events.list_events,
         "template": events.template,
         "myshifts": rsvp.myshifts,
+        "pledge": polling.pledge_command,
+        "pledgecall": polling.pledgecall,
+        "pledges": polling.pledges,
         "roster": rsvp.roster,
         "here": dayof.here,
         "summary": reports.summary,
@@ -135,6 +140,9 @@ def register(application: Application) -> None:
         callbacks.CorrectAttendance: dayof.correct_start,
         callbacks.Mark: dayof.mark,
         callbacks.TopUp: callout.top_up,
+        callbacks.PledgePart: polling.pledge_part,
+        callbacks.PledgeFor: polling.pledge_for,
+        callbacks.PledgeCall: polling.pledgecall_button,
     }
     for kind, callback in buttons.items():
         application.add_handler(

@@ -21,7 +21,7 @@ from bot.domain.permissions import Access, Role
 from bot.domain.rsvp import read_answer
 from bot.domain.statuses import RsvpStatus
 from bot.domain.volunteers import Volunteer
-from bot.services import cards
+from bot.services import cards, polling
 from bot.services import rsvps as answering
 from handlers.common import load_volunteer, not_signed_up, refuse_not_signed_up, requires
 
@@ -301,9 +301,16 @@ async def myshifts(update: Update, context: MusterContext) -> None:
         volunteer = await load_volunteer(conn, update.effective_user)
         signed_up = volunteer is not None and volunteer.signed_up
         mine = await answering.my_shifts(conn, at, volunteer) if volunteer and signed_up else []
+        pledged = (
+            await polling.my_pledges(conn, at, volunteer, context.settings.zone)
+            if volunteer and signed_up
+            else []
+        )
     if not signed_up:
         await not_signed_up(update, context, volunteer)
         return
+    for election, pledge in pledged:
+        await message.reply_text(texts.my_pledge(election, pledge.parts))
     if not mine:
         await message.reply_text(texts.MYSHIFTS_NONE)
         return

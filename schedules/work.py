@@ -52,7 +52,9 @@ async def run_due(context: MusterContext) -> None:
             item = await work.claim_next(conn, at)
             if item is None:
                 break
-            status = await due_work.run(conn, at, settings, item)
+            status = await due_work.run(
+                conn, at, settings, item, bot_username=context.bot.username
+            )
             await work.finish(conn, item.id, status, at)
             ran += status == WorkStatus.DONE
     # Kept only once the pass got through: `muster check` warns when that stops happening.

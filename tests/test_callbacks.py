@@ -26,6 +26,7 @@ from bot.callbacks import (
     CorrectAttendance,
     Doors,
     EditProfile,
+    ElectionMenu,
     EventAdmin,
     Flow,
     Forget,
@@ -35,8 +36,12 @@ from bot.callbacks import (
     MyShiftCancel,
     MyShiftChange,
     Pause,
+    PledgeCall,
+    PledgeFor,
+    PledgePart,
     Preview,
     Reading,
+    RoomSet,
     Rsvp,
     SkipNote,
     SkipReason,
@@ -84,6 +89,12 @@ SENT: list[tuple[CallbackData, str]] = [
     (SkipNote(), "dn:skip"),
     (CorrectAttendance(42), "ab:42"),
     (Mark(42, 7), "at:42.7"),
+    (PledgePart(3, "morning"), "pp:3.morning"),
+    (PledgePart(3, "done"), "pp:3.done"),
+    (PledgeFor(3), "pf:3"),
+    (PledgeCall("send", 3), "pc:send.3"),
+    (ElectionMenu("rooms", 3), "em:rooms.3"),
+    (RoomSet("m", 42), "rm:m.42"),
 ]
 
 

@@ -126,7 +126,7 @@ async def _called(engine: AsyncEngine) -> tuple[int, int, dict[str, int]]:
 
 async def _run(engine: AsyncEngine, at: datetime, item: Work) -> WorkStatus:
     async with engine.begin() as conn:
-        return await due_work.run(conn, at, SETTINGS, item)
+        return await due_work.run(conn, at, SETTINGS, item, bot_username="muster_bot")
 
 
 async def _queued(engine: AsyncEngine) -> list[tuple[int, str, dict[str, Any]]]:

@@ -126,3 +126,26 @@ def choose(text: str, offers: Sequence[Offer[T]]) -> T | None:
 def means(text: str, *meanings: Meaning) -> Meaning | None:
     """Which of ``meanings`` (in that order of preference) ``text`` stands for, if any."""
     return choose(text, [Offer(meaning, meaning.value, meaning) for meaning in meanings])
+
+
+# Between the answers of a multiple choice typed as one message: "morning and evening",
+# "morning, afternoon", "am & pm".
+_MANY = re.compile(r"\s*(?:,|;|&|\+|/|\band\b|\bplus\b)\s*", re.IGNORECASE)
+
+
+def choose_many(text: str, offers: Sequence[Offer[T]]) -> list[T] | None:
+    """The values of every offer a typed list stands for ("morning and evening"), in the order
+    typed and each once; None unless every part of it is one of the offers."""
+    whole = choose(text, offers)
+    if whole is not None:
+        return [whole]
+    chosen: list[T] = []
+    for part in _MANY.split(text):
+        if not part.strip():
+            continue
+        value = choose(part, offers)
+        if value is None:
+            return None
+        if value not in chosen:
+            chosen.append(value)
+    return chosen or None

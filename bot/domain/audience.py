@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -52,11 +52,17 @@ class Audience:
         )
 
 
-def slots_for(starts_at: datetime, kind: str, zone: ZoneInfo) -> set[str]:
-    """The availability answers (bot.signup.AVAILABILITY codes) a shift falls in."""
-    if kind == "committee_room":
-        return {"polling"}
+def slots_for(
+    starts_at: datetime, kind: str, zone: ZoneInfo, polling_days: Collection[date]
+) -> set[str]:
+    """The availability answers (bot.signup.AVAILABILITY codes) a shift falls in.
+
+    ``polling_days``: the dates of the elections covering the shift's area. Only a committee
+    room on one of them is polling day; a committee room on any other day (a rehearsal, a
+    by-election not set up yet) falls in the weekday or weekend its date says."""
     local = starts_at.astimezone(zone)
+    if kind == "committee_room" and local.date() in polling_days:
+        return {"polling"}
     if local.weekday() == 5:
         return {"sat"}
     if local.weekday() == 6:

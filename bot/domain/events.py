@@ -40,6 +40,8 @@ class Event:
     min_helpers: int | None = None
     # The target (the targets table) this event works for, if any.
     target_id: int | None = None
+    # A committee room's manager (a volunteer id); None: its area's organisers.
+    manager_id: int | None = None
 
     @property
     def link_payload(self) -> str:

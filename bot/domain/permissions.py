@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -63,6 +64,16 @@ class Access:
             return False
         areas = self.areas(role)
         return areas is None or area.casefold() in {a.casefold() for a in areas}
+
+    def covers_all(self, role: Role, areas: Iterable[str]) -> bool:
+        """Whether they act as ``role`` for every one of ``areas``: an election is set up and
+        changed only by a coordinator of all its areas."""
+        return all(self.covers(role, area) for area in areas)
+
+    def areas_of(self, role: Role, areas: Iterable[str]) -> list[str]:
+        """Those of ``areas`` they act in as ``role``, in the order given: the areas of an
+        election an organiser sends pledge calls to and sees pledges for."""
+        return [area for area in areas if self.covers(role, area)]
 
     def can_manage(self, role: Role, area: str) -> bool:
         """Admins grant any role anywhere; coordinators grant organisers within their own areas."""

@@ -23,6 +23,7 @@ class Kind(StrEnum):
     CLOSE = "close"
     DIGEST = "digest"
     RETENTION = "retention"
+    COUNTDOWN = "countdown"
 
 
 # Reminders this far ahead or more ask "Still coming?"; nearer ones bring the meeting point.
@@ -166,3 +167,54 @@ RETENTION_TIME = time(3, 0)
 def retention_due(at: datetime, zone: ZoneInfo) -> tuple[date, datetime]:
     """Today's local date and when today's retention work is due."""
     return digest_due(at, RETENTION_TIME, zone)
+
+
+# Polling-day countdown messages to those who pledged (bot.services.polling): a week before and
+# the day before at this local time, and on the morning at 07:00 or an hour before polls open,
+# whichever is earlier.
+COUNTDOWN_TIME = time(18, 0)
+MORNING_LATEST = time(7, 0)
+BEFORE_POLLS = timedelta(hours=1)
+
+
+class Countdown(StrEnum):
+    WEEK = "week"
+    EVE = "eve"
+    MORNING = "morning"
+
+
+def countdown_work(day: date, opens: time, zone: ZoneInfo) -> list[Planned]:
+    """When an election's countdown messages go (as UTC), each told apart by ``detail``."""
+    opening = datetime.combine(day, opens)
+    morning = min(datetime.combine(day, MORNING_LATEST), opening - BEFORE_POLLS)
+    local = {
+        Countdown.WEEK: datetime.combine(day - timedelta(days=7), COUNTDOWN_TIME),
+        Countdown.EVE: datetime.combine(day - timedelta(days=1), COUNTDOWN_TIME),
+        Countdown.MORNING: morning,
+    }
+    return [
+        Planned(Kind.COUNTDOWN, which.value, moment.replace(tzinfo=zone).astimezone(UTC))
+        for which, moment in local.items()
+    ]
+
+
+def countdown_detail(election_id: int, which: str) -> str:
+    """An election's countdown work is told apart by its id and which message it is."""
+    return f"e{election_id}.{which}"
+
+
+def read_countdown_detail(detail: str) -> tuple[int, str]:
+    """(election id, which message) back from :func:`countdown_detail`."""
+    election_id, _, which = detail.removeprefix("e").partition(".")
+    return int(election_id), which
+
+
+def countdown_meaningful(
+    which: str, at: datetime, *, due_at: datetime, closes_at: datetime
+) -> bool:
+    """A countdown message that fell due while the bot was down goes only while it is still
+    true: the week's and the eve's before polling day's morning would follow, the morning's
+    while the polls are open."""
+    if which == Countdown.MORNING:
+        return at < closes_at
+    return at < due_at + timedelta(hours=12)

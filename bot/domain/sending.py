@@ -23,6 +23,8 @@ class Lane(IntEnum):
 # A shift call's message to one volunteer; an urgent call's.
 CALL = "callout"
 URGENT_CALL = "urgent_call"
+# "Can you take polling day off?" to one volunteer.
+PLEDGE_CALL = "pledge_call"
 
 # Kinds not named here follow someone's action (rsvp_*, organiser_alert, call_progress,
 # callout_report, role): FOLLOW_UP.
@@ -38,8 +40,9 @@ KINDS: dict[Lane, tuple[str, ...]] = {
         "event_cancelled",
         "shift_cancelled",
         "event_changed",
+        "countdown",
     ),
-    Lane.BULK: (CALL,),
+    Lane.BULK: (CALL, PLEDGE_CALL),
 }
 CALL_KINDS = (CALL, URGENT_CALL)
 # Stars a message sent with allow_paid_broadcast costs (Telegram's price).

@@ -32,7 +32,7 @@ from bot.domain.permissions import Access, Role
 from bot.domain.planning import can_send_at, default_deadline
 from bot.domain.sending import CALL, URGENT_CALL
 from bot.domain.statuses import EventStatus
-from db import attendance, audit, callouts, events, outbox
+from db import attendance, audit, callouts, events, outbox, polling
 from db.callouts import Callout, Recipient
 from db.places import lookup
 
@@ -105,7 +105,8 @@ async def plan(
     zone: ZoneInfo,
     at: datetime,
 ) -> list[Recipient]:
-    slots = set().union(*(slots_for(s.starts_at, event.kind, zone) for s in call_shifts))
+    days = await polling.polling_days(conn, event.area)
+    slots = set().union(*(slots_for(s.starts_at, event.kind, zone, days) for s in call_shifts))
     return await callouts.audience(
         conn, event=event, call_shifts=call_shifts, filters=filters, slots=slots, at=at
     )

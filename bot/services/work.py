@@ -9,6 +9,8 @@ caller's transaction, so the work is marked done exactly when its messages are q
 - chaser: to those a call reached who have answered none of its shifts; when the call's answers
   close, a report to the organisers.
 - digest: yesterday's shifts and the week ahead, to each admin and coordinator for their areas.
+- countdown: a week before polling day, the day before and on the morning, to those who
+  pledged (bot.services.polling).
 - retention: daily, warns volunteers whose details are due to go and erases those who did not
   tap Keep (bot.services.retention).
 
@@ -29,7 +31,7 @@ from bot.domain.permissions import Role
 from bot.domain.planning import ASK_STILL_COMING_FROM, Kind, expected_turnout, still_meaningful
 from bot.domain.reports import Named, tally
 from bot.domain.statuses import RsvpStatus, WorkStatus
-from bot.services import actors, retention
+from bot.services import actors, polling, retention
 from bot.settings import Settings
 from db import attendance, callouts, cards, events, outbox, roles, rsvps
 from db.callouts import Callout
@@ -249,9 +251,25 @@ async def _digest(
     return messages
 
 
-async def run(conn: AsyncConnection, at: datetime, settings: Settings, item: Work) -> WorkStatus:
+async def run(
+    conn: AsyncConnection, at: datetime, settings: Settings, item: Work, *, bot_username: str
+) -> WorkStatus:
     """Do one piece of due work in the caller's transaction, queueing its messages in the
-    outbox; returns its final status (skipped when it no longer means anything at ``at``)."""
+    outbox; returns its final status (skipped when it no longer means anything at ``at``).
+    ``bot_username``: for the share links some messages carry."""
+    if item.kind is Kind.COUNTDOWN:
+        found = await polling.countdown(
+            conn,
+            at,
+            detail=item.detail,
+            due_at=item.due_at,
+            zone=settings.zone,
+            bot_username=bot_username,
+        )
+        if found is None:
+            return WorkStatus.SKIPPED
+        await outbox.enqueue(conn, found, at=at)
+        return WorkStatus.DONE
     if item.kind is Kind.RETENTION:
         await retention.sweep(
             conn,
