@@ -19,6 +19,7 @@ VOLUNTEER: Commands = [
     ("pause", "Pause shift calls for a while"),
     ("resume", "Start shift calls again"),
     ("myshifts", "Your upcoming shifts: change or cancel"),
+    ("nearest", "Where you're needed: sessions near you, most needed first"),
     ("here", "Check in at a session"),
     ("showme", "Show your name on the leaderboard"),
     ("hideme", "Hide your name from the leaderboard"),
