@@ -295,7 +295,7 @@ class CallShift(CallbackData, prefix="cs"):
     shift_id: int
 
 
-CallFilterKey = Literal["near", "avail", "acts", "came", "quiet"]
+CallFilterKey = Literal["near", "avail", "acts", "came", "quiet", "weekend"]
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application
 
 from bot import clock, texts
-from db.schema import cards, events, targets
+from db.schema import callouts, cards, events, outbox, targets
 from tests.conftest import ADMIN_ID
 from tests.fake_telegram import FakeTelegram, FakeUser
-from tests.flows import every_row, new_event, sign_up, stored
+from tests.flows import every_row, new_event, outbox_drained, sign_up, stored
 
 # Map pins of the meeting points, and the sector centres they are measured from.
 PECKHAM_STALL = (51.4700, -0.0690)  # 0.4 km from the centre of SE15 4
@@ -210,3 +210,48 @@ async def test_nothing_near_says_so_and_shows_the_nearest_targets(
         "I'll message you when there's a session near you.",
     ]
     assert lee.last.buttons == []
+
+
+async def test_a_call_to_people_near_with_no_session_that_weekend(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    olga = fake.user(8001, first_name="Olga", username="olga")
+    await sign_up(olga, postcode="W5 5DB")  # Ealing: 14 km away
+    await fake.user(ADMIN_ID, first_name="Ada").send("/grant @olga organiser Peckham")
+    await new_event(olga, title="Saturday doors", pin=PECKHAM_STALL)
+    sunday = await new_event(olga, title="Sunday stall", pin=PECKHAM_STALL, day="Sun 29 Nov")
+    later = await new_event(olga, title="Next Saturday", pin=PECKHAM_STALL, day="Sat 5 Dec")
+    amy, ben, cat, dan = (
+        fake.user(6200 + n, first_name=name) for n, name in enumerate(["Amy", "Ben", "Cat", "Dan"])
+    )
+    for person in (amy, ben, cat):
+        await sign_up(person, postcode="se15 4qr")
+    await sign_up(dan, postcode="w5 5db")
+    # Amy is going on Sunday: that weekend she is busy. Ben is going the weekend after.
+    await amy.send(f"/start {sunday}")
+    await amy.press("Sun 29 Nov, 10:00-13:00 · 6 left")
+    await ben.send(f"/start {later}")
+    await ben.press("Sat 5 Dec, 10:00-13:00 · 6 left")
+
+    await olga.send("/callout")
+    await olga.press("Sat 28 Nov · Saturday doors")
+    await olga.press(texts.NEXT)
+    await olga.press("📍 Near the meeting point: off")  # -> 2 km
+    await olga.press("📍 Near the meeting point: 2 km")  # -> 5 km
+    assert "This call would reach <b>3</b> volunteers" in olga.last.html
+    await olga.press("No session that weekend")
+    assert "within 5 km of the meeting point; have no session that weekend" in olga.last.text
+    assert "This call would reach <b>2</b> volunteers" in olga.last.html
+    await olga.press(texts.NEXT)
+    await olga.press(texts.SKIP)
+    await olga.press(texts.SEND_NOW)
+    await outbox_drained(engine)
+    async with engine.connect() as conn:
+        called = (
+            await conn.scalars(select(outbox.c.chat_id).where(outbox.c.kind == "callout"))
+        ).all()
+    assert sorted(called) == [ben.id, cat.id]
+    async with engine.connect() as conn:
+        (audience,) = (await conn.scalars(select(callouts.c.audience))).all()
+    assert audience["free_that_weekend"] is True
+    assert audience["within_km"] == 5

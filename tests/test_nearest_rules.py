@@ -4,9 +4,12 @@ nearer one that needs people as much or more, and full or well-staffed sessions 
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.domain.audience import weekend_of
 from bot.domain.nearest import (
     Candidate,
     DayNeed,
@@ -116,3 +119,19 @@ def test_reach_allows_for_an_approximate_place() -> None:
     assert within_reach(Candidate(capacity=1, going=0, km=26, allowance_km=1.5))
     assert not within_reach(Candidate(capacity=1, going=0, km=26))
     assert weigh(Candidate(capacity=1, going=0, km=3, allowance_km=1.5)).why.approximate
+
+
+def test_the_weekend_of_a_shift_is_its_own_or_the_coming_one() -> None:
+    zone = ZoneInfo("Europe/London")
+    saturday = (
+        datetime(2026, 11, 28, 0, 0, tzinfo=zone),
+        datetime(2026, 11, 30, 0, 0, tzinfo=zone),
+    )
+    for day, hour in ((27, 19), (28, 10), (29, 23), (23, 9)):
+        assert weekend_of(datetime(2026, 11, day, hour, tzinfo=zone), zone) == saturday
+    # Local days, not UTC ones: in summer time, Sunday 14 June 22:30 UTC is 23:30 that Sunday,
+    # and 23:30 UTC is already Monday 00:30, which belongs to the next weekend.
+    sunday_late = datetime(2026, 6, 14, 22, 30, tzinfo=UTC)
+    assert weekend_of(sunday_late, zone)[0] == datetime(2026, 6, 13, 0, 0, tzinfo=zone)
+    monday_early = sunday_late + timedelta(hours=1)
+    assert weekend_of(monday_early, zone)[0] == datetime(2026, 6, 20, 0, 0, tzinfo=zone)

@@ -26,6 +26,7 @@ from bot.domain.audience import (
     best_standby,
     slots_for,
     top_up_size,
+    weekend_of,
 )
 from bot.domain.events import Event, Shift
 from bot.domain.permissions import Access, Role
@@ -106,8 +107,15 @@ async def plan(
     at: datetime,
 ) -> list[Recipient]:
     slots = set().union(*(slots_for(s.starts_at, event.kind, zone) for s in call_shifts))
+    weekends = sorted({weekend_of(s.starts_at, zone) for s in call_shifts})
     return await callouts.audience(
-        conn, event=event, call_shifts=call_shifts, filters=filters, slots=slots, at=at
+        conn,
+        event=event,
+        call_shifts=call_shifts,
+        filters=filters,
+        slots=slots,
+        at=at,
+        weekends=weekends,
     )
 
 
