@@ -7,16 +7,16 @@ in one batch afterwards and measured like the rest by the caller."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, case, distinct, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.audience import Place, bounding_box
 from bot.domain.events import Event, Shift
-from bot.domain.places import APPROXIMATE, APPROXIMATE_ALLOWANCE_KM, postcode_in
+from bot.domain.places import APPROXIMATE, APPROXIMATE_ALLOWANCE_KM, Located, postcode_in
 from bot.domain.statuses import EventStatus, RsvpStatus
 from db.places import lookup
 from db.schema import events, rsvps, shifts, targets
@@ -89,49 +89,58 @@ async def sessions_around(
     south, north, west, east = bounding_box(
         latitude, longitude, reach_km + 2 * APPROXIMATE_ALLOWANCE_KM
     )
+    in_window = and_(
+        shifts.c.status == EventStatus.ACTIVE,
+        shifts.c.starts_at > at,
+        shifts.c.starts_at < until,
+    )
+    # Meeting points known only by a postcode: placed here, in one go, and kept if in the box.
+    unpinned = (
+        await conn.execute(
+            select(events.c.id, events.c.address).where(
+                events.c.status == EventStatus.ACTIVE,
+                or_(events.c.latitude.is_(None), events.c.longitude.is_(None)),
+                exists().where(shifts.c.event_id == events.c.id, in_window),
+            )
+        )
+    ).all()
+    placed = await lookup.locate_many(conn, [row.address for row in unpinned if row.address])
+    around: dict[int, Located] = {}
+    for row in unpinned:
+        located = placed.get(postcode_in(row.address) or "")
+        if located and south <= located.latitude <= north and west <= located.longitude <= east:
+            around[row.id] = located
+
     going = (
         select(func.count())
         .where(rsvps.c.shift_id == shifts.c.id, rsvps.c.status == RsvpStatus.GOING)
         .scalar_subquery()
     )
+    in_box = and_(events.c.latitude.between(south, north), events.c.longitude.between(west, east))
     conditions = [
-        shifts.c.status == EventStatus.ACTIVE,
-        shifts.c.starts_at > at,
-        shifts.c.starts_at < until,
+        in_window,
         events.c.status == EventStatus.ACTIVE,
-        or_(
-            and_(events.c.latitude.between(south, north), events.c.longitude.between(west, east)),
-            events.c.latitude.is_(None),
-            events.c.longitude.is_(None),
-        ),
+        or_(in_box, events.c.id.in_(sorted(around))) if around else in_box,
     ]
     if volunteer_id is not None:
         conditions.append(
             ~exists().where(rsvps.c.shift_id == shifts.c.id, rsvps.c.volunteer_id == volunteer_id)
         )
-    rows = (
-        await conn.execute(
-            select(
-                shifts,
-                going.label("going"),
-                *(c.label(f"e_{c.name}") for c in events.c),
-                *_TARGET_COLUMNS,
-            )
-            .select_from(
-                shifts.join(events, events.c.id == shifts.c.event_id).outerjoin(
-                    targets, targets.c.id == events.c.target_id
-                )
-            )
-            .where(*conditions)
-            .order_by(shifts.c.starts_at, shifts.c.id)
+    rows = await conn.execute(
+        select(
+            shifts,
+            going.label("going"),
+            *(c.label(f"e_{c.name}") for c in events.c),
+            *_TARGET_COLUMNS,
         )
-    ).all()
-    unpinned = {
-        row.e_address
-        for row in rows
-        if (row.e_latitude is None or row.e_longitude is None) and row.e_address
-    }
-    placed = await lookup.locate_many(conn, unpinned) if unpinned else {}
+        .select_from(
+            shifts.join(events, events.c.id == shifts.c.event_id).outerjoin(
+                targets, targets.c.id == events.c.target_id
+            )
+        )
+        .where(*conditions)
+        .order_by(shifts.c.starts_at, shifts.c.id)
+    )
     found = []
     for row in rows:
         m = row._mapping
@@ -139,9 +148,7 @@ async def sessions_around(
         if event.has_location:
             meeting = Place(event.latitude, event.longitude, event.address)
         else:
-            located = placed.get(postcode_in(event.address) or "")
-            if located is None:
-                continue
+            located = around[event.id]
             meeting = Place(located.latitude, located.longitude, event.address, located.approximate)
         shift = Shift(**{c.name: m[c.name] for c in shifts.c}, going=m["going"])
         target = _target(row) if m["t_id"] is not None else None
@@ -150,30 +157,36 @@ async def sessions_around(
 
 
 async def booked(
-    conn: AsyncConnection, target_ids: Iterable[int], *, since: datetime, until: datetime
-) -> list[tuple[int, int, datetime]]:
-    """(target id, volunteer id, shift start) of every "going" for the targets' shifts starting
-    in [since, until): the caller counts helpers per target and local day."""
+    conn: AsyncConnection, target_ids: Iterable[int], days: Sequence[tuple[datetime, datetime]]
+) -> dict[tuple[int, int], int]:
+    """Helpers going to each target's shifts on each of ``days`` (each [start, end) of a local
+    day, in order), as {(target id, index of the day): people}; someone on two shifts that day
+    counts once."""
     ids = sorted(set(target_ids))
-    if not ids:
-        return []
+    if not ids or not days:
+        return {}
+    day = case(
+        *((shifts.c.starts_at < end, n) for n, (_start, end) in enumerate(days)),
+        else_=len(days),
+    ).label("day")
     rows = await conn.execute(
-        select(events.c.target_id, rsvps.c.volunteer_id, shifts.c.starts_at)
+        select(events.c.target_id, day, func.count(distinct(rsvps.c.volunteer_id)).label("people"))
         .select_from(
-            rsvps.join(shifts, shifts.c.id == rsvps.c.shift_id).join(
-                events, events.c.id == shifts.c.event_id
+            events.join(shifts, shifts.c.event_id == events.c.id).join(
+                rsvps, rsvps.c.shift_id == shifts.c.id
             )
         )
         .where(
             events.c.target_id.in_(ids),
             events.c.status == EventStatus.ACTIVE,
             shifts.c.status == EventStatus.ACTIVE,
-            shifts.c.starts_at >= since,
-            shifts.c.starts_at < until,
+            shifts.c.starts_at >= days[0][0],
+            shifts.c.starts_at < days[-1][1],
             rsvps.c.status == RsvpStatus.GOING,
         )
+        .group_by(events.c.target_id, day)
     )
-    return [(row.target_id, row.volunteer_id, row.starts_at) for row in rows]
+    return {(row.target_id, row.day): row.people for row in rows}
 
 
 async def all_targets(conn: AsyncConnection) -> list[Target]:

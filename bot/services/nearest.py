@@ -4,7 +4,6 @@ the nearest targets anyway. It only reads: a place given for one search is never
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -74,10 +73,11 @@ async def place_of_postcode(conn: AsyncConnection, postcode: str) -> Place | Non
     return Place(found.latitude, found.longitude, postcode, found.approximate)
 
 
-def _day_bounds(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+def _day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """A local day, from midnight to midnight (23 or 25 hours when the clocks change)."""
     return (
-        datetime.combine(first, time(), zone),
-        datetime.combine(last + timedelta(days=1), time(), zone),
+        datetime.combine(day, time(), zone),
+        datetime.combine(day + timedelta(days=1), time(), zone),
     )
 
 
@@ -122,15 +122,14 @@ async def nearest(
         return Found([], await _nearest_targets(conn, origin))
 
     # Helpers booked per target and local day, over the days these sessions fall on.
-    since, before = _day_bounds(at.astimezone(zone).date(), until.astimezone(zone).date(), zone)
-    helpers: dict[tuple[int, date], set[int]] = defaultdict(set)
-    for target_id, volunteer, starts_at in await queries.booked(
+    first, last = at.astimezone(zone).date(), until.astimezone(zone).date()
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    helpers = await queries.booked(
         conn,
         {s.target.id for s, _, _ in measured if s.target is not None},
-        since=since,
-        until=before,
-    ):
-        helpers[target_id, starts_at.astimezone(zone).date()].add(volunteer)
+        [_day_bounds(day, zone) for day in days],
+    )
+    index = {day: n for n, day in enumerate(days)}
 
     def candidate(session: Session, km: float, allowance: float) -> Candidate:
         target = session.target
@@ -141,7 +140,7 @@ async def nearest(
             priority=target.priority if target else None,
             target_kind=target.kind if target else None,
             wanted=target.wanted if target else None,
-            booked=len(helpers[target.id, day]) if target else 0,
+            booked=helpers.get((target.id, index[day]), 0) if target else 0,
             km=km,
             allowance_km=allowance,
         )
