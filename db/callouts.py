@@ -184,7 +184,9 @@ def _may_be_near(meeting: Place, within_km: float) -> ColumnElement[bool]:
     in_box = and_(
         volunteers.c.latitude.between(south, north), volunteers.c.longitude.between(west, east)
     )
-    return or_(in_box, same_district)
+    # Someone on the map is near by distance alone (bot.domain.audience.near): the district
+    # decides only for those off it, which lets an index on latitude serve both halves.
+    return or_(in_box, and_(volunteers.c.latitude.is_(None), same_district))
 
 
 async def create(

@@ -66,8 +66,8 @@ async def on_location(update: Update, context: MusterContext) -> None:
     async with context.db.begin() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
     if volunteer is not None and volunteer.signed_up and volunteer.step is None:
-        asked, context.user_data.asked = context.user_data.asked, None
-        if asked == nearest.ASKED:
+        if context.user_data.asked == nearest.ASKED:
+            context.user_data.asked = None
             await nearest.shared_place(update, context, volunteer)
             return
         if not await dayof.by_location(update, context, volunteer):
