@@ -116,8 +116,8 @@ def test_priority_weighs_three_two_one_and_a_half_and_distance_halves_at_5_km() 
 
 
 def test_reach_allows_for_an_approximate_place() -> None:
-    assert within_reach(Candidate(capacity=1, going=0, km=26, allowance_km=1.5))
-    assert not within_reach(Candidate(capacity=1, going=0, km=26))
+    assert within_reach(26, 1.5)
+    assert not within_reach(26, 0)
     assert weigh(Candidate(capacity=1, going=0, km=3, allowance_km=1.5)).why.approximate
 
 

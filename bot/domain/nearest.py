@@ -138,9 +138,10 @@ def weigh(candidate: Candidate) -> Weighed:
     )
 
 
-def within_reach(candidate: Candidate, reach_km: float = REACH_KM) -> bool:
-    """Whether it could be within ``reach_km``: the distance, less what it may be off by."""
-    return candidate.km - candidate.allowance_km <= reach_km
+def within_reach(km: float, allowance_km: float, reach_km: float = REACH_KM) -> bool:
+    """Whether a place ``km`` away (best guess), maybe ``allowance_km`` out, could be within
+    ``reach_km``."""
+    return km - allowance_km <= reach_km
 
 
 T = TypeVar("T")

@@ -112,24 +112,20 @@ async def nearest(
             session.meeting.longitude,  # type: ignore[arg-type]
         )
         allowance = origin.allowance_km + session.meeting.allowance_km
-        measured.append((session, km, allowance))
-    measured = [
-        found
-        for found in measured
-        if within_reach(Candidate(capacity=1, going=0, km=found[1], allowance_km=found[2]))
-    ]
+        if within_reach(km, allowance):
+            measured.append((session, km, allowance))
     if not measured:
         return Found([], await _nearest_targets(conn, origin))
 
     # Helpers booked per target and local day, over the days these sessions fall on.
     first, last = at.astimezone(zone).date(), until.astimezone(zone).date()
-    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    local_days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     helpers = await queries.booked(
         conn,
         {s.target.id for s, _, _ in measured if s.target is not None},
-        [_day_bounds(day, zone) for day in days],
+        [_day_bounds(day, zone) for day in local_days],
     )
-    index = {day: n for n, day in enumerate(days)}
+    index = {day: n for n, day in enumerate(local_days)}
 
     def candidate(session: Session, km: float, allowance: float) -> Candidate:
         target = session.target
