@@ -1,9 +1,9 @@
 """Queries behind /nearest: upcoming sessions around a place, with what bot.domain.nearest weighs
 (places left, the target's priority, helpers booked and wanted), and the targets themselves.
 
-Sessions are narrowed by a latitude and longitude box on the meeting point's map pin (the shifts'
-time index does the rest); meeting points known only by the postcode in their address are placed
-in one batch afterwards and measured like the rest by the caller."""
+Sessions are narrowed by a latitude and longitude box around the place searched from: on the
+meeting point's map pin in SQL, and for meeting points known only by the postcode in their address,
+after placing those in one batch; the caller measures exact distances."""
 
 from __future__ import annotations
 
