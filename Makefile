@@ -49,12 +49,14 @@ lock: $(LOCK_VENV)/bin/uv
 	$(COMPILE) --constraint $(LOCK) -o $(RUNTIME_LOCK)
 
 # Against the fake Bot API: a shift call to 10,000 volunteers (and killed ten times on the way),
-# 5,000 RSVP taps, and taps during a call within Telegram's budget; results go in
-# bench/RESULTS.md.
+# 5,000 RSVP taps, taps during a call within Telegram's budget, and /nearest and a 5 km call
+# audience over 100,000 volunteers (on PostgreSQL too when TEST_POSTGRES_URL is set); results go
+# in bench/RESULTS.md.
 bench: $(STAMP)
 	$(BIN)/python -m bench.broadcast
 	$(BIN)/python -m bench.rsvp
 	$(BIN)/python -m bench.budget
+	$(BIN)/python -m bench.nearest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

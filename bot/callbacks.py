@@ -199,6 +199,13 @@ class MyShiftChange(CallbackData, prefix="mc"):
 
 
 @dataclass(frozen=True)
+class OpenSession(CallbackData, prefix="os"):
+    """A session suggested by /nearest: opens its event's RSVP card."""
+
+    shift_id: int
+
+
+@dataclass(frozen=True)
 class MyShiftCancel(CallbackData, prefix="mx"):
     shift_id: int
 
@@ -288,7 +295,7 @@ class CallShift(CallbackData, prefix="cs"):
     shift_id: int
 
 
-CallFilterKey = Literal["near", "avail", "acts", "came", "quiet"]
+CallFilterKey = Literal["near", "avail", "acts", "came", "quiet", "weekend"]
 
 
 @dataclass(frozen=True)

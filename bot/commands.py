@@ -20,6 +20,7 @@ VOLUNTEER: Commands = [
     ("resume", "Start shift calls again"),
     ("myshifts", "Your upcoming shifts: change or cancel"),
     ("pledge", "Pledge to help on polling day, or change it"),
+    ("nearest", "Where you're needed: sessions near you, most needed first"),
     ("here", "Check in at a session"),
     ("showme", "Show your name on the leaderboard"),
     ("hideme", "Hide your name from the leaderboard"),

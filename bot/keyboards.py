@@ -47,6 +47,7 @@ from bot.callbacks import (
     Mark,
     MyShiftCancel,
     MyShiftChange,
+    OpenSession,
     Pause,
     PauseLength,
     PledgeCall,
@@ -97,6 +98,22 @@ def share_location() -> ReplyKeyboardMarkup:
         resize_keyboard=True,
         one_time_keyboard=True,
         input_field_placeholder="Or type your postcode",
+    )
+
+
+def share_location_once() -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(texts.SHARE_LOCATION_ONCE, request_location=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+        input_field_placeholder="Or type a postcode",
+    )
+
+
+def open_sessions(labels: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+    """/nearest's answer: one button a session, opening its RSVP card."""
+    return InlineKeyboardMarkup(
+        [[_button(label, OpenSession(shift_id))] for shift_id, label in labels]
     )
 
 

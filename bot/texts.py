@@ -16,6 +16,7 @@ from telegram.helpers import create_deep_linked_url
 from bot import timefmt
 from bot.domain import reports
 from bot.domain.events import KINDS, Event, Shift
+from bot.domain.nearest import DayNeed, Why
 from bot.domain.places import PlaceSource, district, sector
 from bot.domain.polling import PARTS, AreaPledges, Election, Part, in_order, part_span
 from bot.domain.reports import LeaderLine, Period, ShiftFigures, Totals
@@ -1934,3 +1935,86 @@ def countdown(
         ),
     }[which]
     return f"{head}\nYou pledged: {words}. Thank you!{_room_lines(room, links, zone)}"
+
+
+# --- /nearest -------------------------------------------------------------------------------------
+
+NEAREST_ASK_PLACE = (
+    "Where should I look from? Tap the button to share your location for this search only "
+    "(I won't keep it), or type a postcode."
+)
+SHARE_LOCATION_ONCE = "📍 Share my location for this search only"
+NEAREST_LOOKING = "Thanks, looking around there. I won't keep it."
+NEAREST_TAP = "Tap one to see its shifts and say you're going."
+
+
+def nearest_postcode_unknown(postcode: str) -> str:
+    return (
+        f"I can't find {esc(postcode)} on the map. Type another postcode, or share your "
+        "location with the button."
+    )
+
+
+def _km(km: float, approximate: bool) -> str:
+    if approximate:
+        return f"about {max(round(km), 1)} km"
+    return "under 1 km" if km < 1 else f"{km:.0f} km"
+
+
+def _places(why: Why) -> str:
+    if why.full:
+        return "full: waitlist only"
+    return f"{why.places_left} place{'' if why.places_left == 1 else 's'} left"
+
+
+def nearest_target(why: Why) -> str | None:
+    """ "target seat, priority 1, 10 more helpers wanted that day", or None for no target."""
+    if why.priority is None:
+        return None
+    line = f"target {esc(why.target_kind)}, priority {why.priority}"
+    if why.day is DayNeed.SHORT:
+        more = why.helpers_short
+        line += f", {more} more helper{'' if more == 1 else 's'} wanted that day"
+    elif why.day is DayNeed.MET:
+        line += ", has the helpers it wants that day"
+    elif why.day is DayNeed.WELL_ABOVE:
+        line += ", plenty of helpers that day"
+    return line
+
+
+def nearest_line(title: str, starts_at: datetime, why: Why, zone: ZoneInfo) -> str:
+    """ "Battersea · target seat, priority 1 · Sat 28 Nov, 10:00, 12 places left · 6 km"."""
+    parts = [f"<b>{esc(title)}</b>"]
+    target = nearest_target(why)
+    if target:
+        parts.append(target)
+    parts.append(f"{timefmt.day_and_time(starts_at, zone)}, {_places(why)}")
+    parts.append(_km(why.km, why.approximate))
+    return " · ".join(parts)
+
+
+def nearest_found(lines: Sequence[str], days: int, reach_km: float) -> str:
+    numbered = "\n".join(f"{n}. {line}" for n, line in enumerate(lines, 1))
+    return (
+        f"<b>Where you're needed</b> (next {days} days, within {reach_km:g} km; most needed and "
+        f"nearest first)\n\n{numbered}\n\n{NEAREST_TAP}"
+    )
+
+
+def nearest_button(number: int, title: str, starts_at: datetime, zone: ZoneInfo) -> str:
+    return f"{number}. {title} · {timefmt.day_and_time(starts_at, zone)}"[:60]
+
+
+def nearest_nothing(
+    targets: Sequence[tuple[str, str, int, str, float, bool]], days: int, reach_km: float
+) -> str:
+    """Nothing within reach; the nearest targets anyway, each as (name, kind, priority, why, km,
+    approximate)."""
+    text = f"Nothing in the next {days} days within {reach_km:g} km of you, sorry."
+    if targets:
+        text += "\n\nThe nearest targets:\n" + "\n".join(
+            f"• <b>{esc(name)}</b> (target {esc(kind)}, priority {priority}) · "
+            f"{_km(km, approximate)}: {esc(why)}"
+            for name, kind, priority, why, km, approximate in targets
+        )
+    return text + "\n\nI'll message you when there's a session near you."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +16,7 @@ from bot.domain.audience import Audience, Place, bounding_box, near
 from bot.domain.events import Event, Shift
 from bot.domain.places import APPROXIMATE, APPROXIMATE_ALLOWANCE_KM, district
 from bot.domain.sending import CALL_KINDS
-from bot.domain.statuses import CallStatus, OutboxStatus, RsvpStatus
+from bot.domain.statuses import CallStatus, EventStatus, OutboxStatus, RsvpStatus
 from db.places import lookup
 from db.schema import (
     callouts,
@@ -63,9 +64,11 @@ async def audience(
     filters: Audience,
     slots: set[str],
     at: datetime,
+    weekends: Sequence[tuple[datetime, datetime]] = (),
 ) -> list[Recipient]:
     """Everyone a call with ``filters`` reaches now, never those who already answered for its
-    shifts, paused, forgot, or blocked the bot."""
+    shifts, paused, forgot, or blocked the bot. ``weekends``: the weekends of its shifts
+    (bot.domain.audience.weekend_of), for ``free_that_weekend``."""
     shift_ids = [shift.id for shift in call_shifts]
     conditions = [
         may_call(at),
@@ -117,6 +120,24 @@ async def audience(
         )
         conditions.extend([called.exists(), ~answered.exists()])
 
+    if filters.free_that_weekend and weekends:
+        busy = (
+            select(rsvps.c.id)
+            .join(shifts, shifts.c.id == rsvps.c.shift_id)
+            .where(
+                rsvps.c.volunteer_id == volunteers.c.id,
+                rsvps.c.status == RsvpStatus.GOING,
+                shifts.c.status == EventStatus.ACTIVE,
+                or_(
+                    *(
+                        and_(shifts.c.starts_at >= start, shifts.c.starts_at < end)
+                        for start, end in weekends
+                    )
+                ),
+            )
+        )
+        conditions.append(~busy.exists())
+
     meeting = await lookup.meeting_place(conn, event)
     if filters.within_km is not None:
         conditions.append(may_be_near(meeting, filters.within_km))
@@ -163,7 +184,9 @@ def may_be_near(meeting: Place, within_km: float) -> ColumnElement[bool]:
     in_box = and_(
         volunteers.c.latitude.between(south, north), volunteers.c.longitude.between(west, east)
     )
-    return or_(in_box, same_district)
+    # Someone on the map is near by distance alone (bot.domain.audience.near): the district
+    # decides only for those off it, which lets an index on latitude serve both halves.
+    return or_(in_box, and_(volunteers.c.latitude.is_(None), same_district))
 
 
 async def create(

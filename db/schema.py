@@ -76,6 +76,8 @@ volunteers = Table(
     Column("notice_asked", String(16), nullable=True),
 )
 Index("ix_volunteers_username_lower", volunteers.c.username)
+# A call's "within N km" reads a latitude band of volunteers through it (db.callouts).
+Index("ix_volunteers_place", volunteers.c.latitude, volunteers.c.longitude)
 
 volunteer_availability = Table(
     "volunteer_availability",

@@ -79,6 +79,8 @@ def _describe(filters_: Audience, area: str) -> list[str]:
         found.append(f"came to {area} before")
     if filters_.not_answered_earlier:
         found.append("didn't answer an earlier call for this event")
+    if filters_.free_that_weekend:
+        found.append("have no session that weekend")
     return found
 
 
@@ -94,6 +96,7 @@ def _filter_buttons(filters_: Audience, area: str) -> list[tuple[CallFilterKey, 
         ("acts", f"Likes doing: {likes}"[:60]),
         ("came", f"{tick(filters_.came_to_area)}Came to {area} before"[:60]),
         ("quiet", f"{tick(filters_.not_answered_earlier)}Didn't answer an earlier call"),
+        ("weekend", f"{tick(filters_.free_that_weekend)}No session that weekend"),
     ]
 
 
@@ -258,6 +261,8 @@ async def filter_toggled(update: Update, context: MusterContext) -> int:
         current["came_to_area"] = not current["came_to_area"]
     elif key == "quiet":
         current["not_answered_earlier"] = not current["not_answered_earlier"]
+    elif key == "weekend":
+        current["free_that_weekend"] = not current["free_that_weekend"]
     elif key == "acts":
         await query.edit_message_reply_markup(keyboards.call_activities(current["activities"]))
         draft.state = ACTIVITY

@@ -6,7 +6,8 @@ messages first (see handlers.register). What is left comes here, and is tried in
 1. Someone half-way through sign-up or a profile edit is answering its question; or else the
    question just put with buttons (the welcome's consent, /forget, /pause, /profile, cancelling
    an event or shift from /events) is answered in words.
-2. Outside sign-up, a shared location is a check-in at a meeting point.
+2. Outside sign-up, a shared location answers /nearest's "where should I look from?" just put,
+   or else is a check-in at a meeting point.
 3. Typed words: a debrief number or note; an answer to the newest "Still coming?" or check-in
    prompt ("yes", "running late", "I'm here"); a late-cancel reason, then an answer to a shift
    call or an event's card ("yes", "can't make it"); the parts of polling day a volunteer
@@ -21,7 +22,7 @@ from telegram import Update
 from bot import texts
 from bot.context import MusterContext
 from bot.domain.signup import Step
-from handlers import dayof, events, polling, privacy, profile, rsvp, signup
+from handlers import dayof, events, nearest, polling, privacy, profile, rsvp, signup
 from handlers.common import load_volunteer, not_signed_up
 
 # The questions put with buttons whose next typed words are tried as an answer: by name, then
@@ -34,6 +35,7 @@ ASKED = {
     "cancel": events.typed_cancel,
     "pledge": polling.typed_pledge,
     "pledgecall": polling.typed_pledgecall,
+    nearest.ASKED: nearest.typed_place,
 }
 
 
@@ -72,6 +74,10 @@ async def on_location(update: Update, context: MusterContext) -> None:
     async with context.db.begin() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
     if volunteer is not None and volunteer.signed_up and volunteer.step is None:
+        if context.user_data.asked == nearest.ASKED:
+            context.user_data.asked = None
+            await nearest.shared_place(update, context, volunteer)
+            return
         if not await dayof.by_location(update, context, volunteer):
             await message.reply_text(texts.NOTHING_TO_CHECK_IN)
         return

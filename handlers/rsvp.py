@@ -13,7 +13,7 @@ from telegram import Message, Update
 from telegram.error import BadRequest
 
 from bot import clock, keyboards, texts
-from bot.callbacks import CantMakeIt, MyShiftCancel, MyShiftChange, Rsvp
+from bot.callbacks import CantMakeIt, MyShiftCancel, MyShiftChange, OpenSession, Rsvp
 from bot.context import MusterContext
 from bot.domain.answers import Meaning, means
 from bot.domain.events import LINK_PREFIX
@@ -333,9 +333,19 @@ async def myshifts(update: Update, context: MusterContext) -> None:
 
 async def myshift_change(update: Update, context: MusterContext) -> None:
     """Show the event's RSVP card again, to pick another shift or answer differently."""
+    assert update.callback_query
+    await _shift_card(update, context, MyShiftChange.unpack(update.callback_query.data).shift_id)
+
+
+async def open_session(update: Update, context: MusterContext) -> None:
+    """A session /nearest suggested: its event's RSVP card, one tap from going."""
+    assert update.callback_query
+    await _shift_card(update, context, OpenSession.unpack(update.callback_query.data).shift_id)
+
+
+async def _shift_card(update: Update, context: MusterContext, shift_id: int) -> None:
     query = update.callback_query
     assert query and isinstance(query.message, Message)
-    shift_id = MyShiftChange.unpack(query.data).shift_id
     at = clock.now()
     async with context.db.connect() as conn:
         volunteer = await _signed_up(update, conn)

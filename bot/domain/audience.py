@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,6 +27,8 @@ class Audience:
     activities: frozenset[str] = field(default_factory=frozenset)
     came_to_area: bool = False
     not_answered_earlier: bool = False
+    # No "going" on any shift the weekend of the call's shifts (weekend_of).
+    free_that_weekend: bool = False
     # Chosen people only (a top-up call to the best standby volunteers).
     only: frozenset[int] = field(default_factory=frozenset)
 
@@ -37,6 +39,7 @@ class Audience:
             "activities": sorted(self.activities),
             "came_to_area": self.came_to_area,
             "not_answered_earlier": self.not_answered_earlier,
+            "free_that_weekend": self.free_that_weekend,
             "only": sorted(self.only),
         }
 
@@ -48,6 +51,7 @@ class Audience:
             activities=frozenset(a for a in data.get("activities", ()) if a in ACTIVITIES),
             came_to_area=bool(data.get("came_to_area")),
             not_answered_earlier=bool(data.get("not_answered_earlier")),
+            free_that_weekend=bool(data.get("free_that_weekend")),
             only=frozenset(int(v) for v in data.get("only", ())),
         )
 
@@ -68,6 +72,18 @@ def slots_for(
     if local.weekday() == 6:
         return {"sun"}
     return {"wkeve"} if local.hour >= EVENING_FROM else {"wkday"}
+
+
+def weekend_of(starts_at: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The weekend a shift belongs to, from Saturday 00:00 to Monday 00:00 local time: its own
+    for a shift on a Saturday or Sunday, the coming one for a weekday shift."""
+    day = starts_at.astimezone(zone).date()
+    # Monday is 0: a Saturday is 5 days on, a Sunday's Saturday the day before.
+    saturday = day + timedelta(days=5 - day.weekday() if day.weekday() < 6 else -1)
+    return (
+        datetime.combine(saturday, time(), zone),
+        datetime.combine(saturday + timedelta(days=2), time(), zone),
+    )
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -26,6 +26,7 @@ from bot.domain.audience import (
     best_standby,
     slots_for,
     top_up_size,
+    weekend_of,
 )
 from bot.domain.events import Event, Shift
 from bot.domain.permissions import Access, Role
@@ -107,8 +108,15 @@ async def plan(
 ) -> list[Recipient]:
     days = await polling.polling_days(conn, event.area)
     slots = set().union(*(slots_for(s.starts_at, event.kind, zone, days) for s in call_shifts))
+    weekends = sorted({weekend_of(s.starts_at, zone) for s in call_shifts})
     return await callouts.audience(
-        conn, event=event, call_shifts=call_shifts, filters=filters, slots=slots, at=at
+        conn,
+        event=event,
+        call_shifts=call_shifts,
+        filters=filters,
+        slots=slots,
+        at=at,
+        weekends=weekends,
     )
 
 

@@ -46,6 +46,30 @@ async def locate(conn: AsyncConnection, postcode: str | None) -> Located | None:
     return packaged().locate(found)
 
 
+async def locate_many(
+    conn: AsyncConnection, addresses: Iterable[str]
+) -> dict[str, Located]:
+    """:func:`locate` for many postcodes or addresses at once (one query), by the postcode each
+    holds ("SE15 4QR"); those not on the map are left out."""
+    wanted = {found for found in map(postcode_in, addresses) if found is not None}
+    if not wanted:
+        return {}
+    located: dict[str, Located] = {
+        row.postcode: Located(row.latitude, row.longitude, PlaceSource.POSTCODE)
+        for row in await conn.execute(
+            select(postcodes.c.postcode, postcodes.c.latitude, postcodes.c.longitude).where(
+                postcodes.c.postcode.in_(sorted(wanted))
+            )
+        )
+    }
+    table = packaged()
+    for postcode in wanted - located.keys():
+        found = table.locate(postcode)
+        if found is not None:
+            located[postcode] = found
+    return located
+
+
 async def meeting_place(conn: AsyncConnection, event: Event) -> Place:
     """An event's meeting point: its map pin when it has one (exact), else where the postcode in
     its address is (maybe approximate), else only that postcode."""

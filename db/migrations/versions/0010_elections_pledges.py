@@ -1,7 +1,7 @@
 """Elections (a polling day's date, hours and areas), pledges to take it off, and a committee
 room's manager (issue 12).
 
-Revision ID: 0014
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-02
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 from db.types import UTCDateTime
 
-revision: str = "0014"
+revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

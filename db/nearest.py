@@ -1,0 +1,195 @@
+"""Queries behind /nearest: upcoming sessions around a place, with what bot.domain.nearest weighs
+(places left, the target's priority, helpers booked and wanted), and the targets themselves.
+
+Sessions are narrowed by a latitude and longitude box around the place searched from: on the
+meeting point's map pin in SQL, and for meeting points known only by the postcode in their address,
+after placing those in one batch; the caller measures exact distances."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, case, distinct, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.audience import Place, bounding_box
+from bot.domain.events import Event, Shift
+from bot.domain.places import APPROXIMATE, APPROXIMATE_ALLOWANCE_KM, Located, postcode_in
+from bot.domain.statuses import EventStatus, RsvpStatus
+from db.places import lookup
+from db.schema import events, rsvps, shifts, targets
+
+
+@dataclass(frozen=True)
+class Target:
+    id: int
+    name: str
+    kind: str
+    priority: int
+    why: str
+    wanted: int | None
+    place: Place
+
+
+@dataclass(frozen=True)
+class Session:
+    """An upcoming shift, its event, where it meets and the target it works for (if any)."""
+
+    event: Event
+    shift: Shift
+    meeting: Place
+    target: Target | None
+
+
+def _target(row: object) -> Target:
+    m = row._mapping  # type: ignore[attr-defined]
+    return Target(
+        id=m["t_id"],
+        name=m["t_name"],
+        kind=m["t_kind"],
+        priority=m["t_priority"],
+        why=m["t_why"],
+        wanted=m["t_wanted"],
+        place=Place(
+            m["t_latitude"], m["t_longitude"], m["t_postcode"], m["t_source"] in APPROXIMATE
+        ),
+    )
+
+
+_TARGET_COLUMNS = (
+    targets.c.id.label("t_id"),
+    targets.c.name.label("t_name"),
+    targets.c.kind.label("t_kind"),
+    targets.c.priority.label("t_priority"),
+    targets.c.why.label("t_why"),
+    targets.c.helpers_wanted.label("t_wanted"),
+    targets.c.latitude.label("t_latitude"),
+    targets.c.longitude.label("t_longitude"),
+    targets.c.postcode.label("t_postcode"),
+    targets.c.location_source.label("t_source"),
+)
+
+
+async def sessions_around(
+    conn: AsyncConnection,
+    *,
+    latitude: float,
+    longitude: float,
+    reach_km: float,
+    at: datetime,
+    until: datetime,
+    volunteer_id: int | None,
+) -> list[Session]:
+    """Shifts open for answers that start before ``until``, whose meeting point may be within
+    ``reach_km`` (plus the allowance for places known only roughly, both ends), leaving out those
+    ``volunteer_id`` already answered; soonest first. Meeting points without a map pin come
+    too, placed by their address's postcode, or left out when it is not on the map."""
+    south, north, west, east = bounding_box(
+        latitude, longitude, reach_km + 2 * APPROXIMATE_ALLOWANCE_KM
+    )
+    in_window = and_(
+        shifts.c.status == EventStatus.ACTIVE,
+        shifts.c.starts_at > at,
+        shifts.c.starts_at < until,
+    )
+    # Meeting points known only by a postcode: placed here, in one go, and kept if in the box.
+    unpinned = (
+        await conn.execute(
+            select(events.c.id, events.c.address).where(
+                events.c.status == EventStatus.ACTIVE,
+                or_(events.c.latitude.is_(None), events.c.longitude.is_(None)),
+                exists().where(shifts.c.event_id == events.c.id, in_window),
+            )
+        )
+    ).all()
+    placed = await lookup.locate_many(conn, [row.address for row in unpinned if row.address])
+    around: dict[int, Located] = {}
+    for row in unpinned:
+        located = placed.get(postcode_in(row.address) or "")
+        if located and south <= located.latitude <= north and west <= located.longitude <= east:
+            around[row.id] = located
+
+    going = (
+        select(func.count())
+        .where(rsvps.c.shift_id == shifts.c.id, rsvps.c.status == RsvpStatus.GOING)
+        .scalar_subquery()
+    )
+    in_box = and_(events.c.latitude.between(south, north), events.c.longitude.between(west, east))
+    conditions = [
+        in_window,
+        events.c.status == EventStatus.ACTIVE,
+        or_(in_box, events.c.id.in_(sorted(around))) if around else in_box,
+    ]
+    if volunteer_id is not None:
+        conditions.append(
+            ~exists().where(rsvps.c.shift_id == shifts.c.id, rsvps.c.volunteer_id == volunteer_id)
+        )
+    rows = await conn.execute(
+        select(
+            shifts,
+            going.label("going"),
+            *(c.label(f"e_{c.name}") for c in events.c),
+            *_TARGET_COLUMNS,
+        )
+        .select_from(
+            shifts.join(events, events.c.id == shifts.c.event_id).outerjoin(
+                targets, targets.c.id == events.c.target_id
+            )
+        )
+        .where(*conditions)
+        .order_by(shifts.c.starts_at, shifts.c.id)
+    )
+    found = []
+    for row in rows:
+        m = row._mapping
+        event = Event(**{c.name: m[f"e_{c.name}"] for c in events.c})
+        if event.has_location:
+            meeting = Place(event.latitude, event.longitude, event.address)
+        else:
+            located = around[event.id]
+            meeting = Place(located.latitude, located.longitude, event.address, located.approximate)
+        shift = Shift(**{c.name: m[c.name] for c in shifts.c}, going=m["going"])
+        target = _target(row) if m["t_id"] is not None else None
+        found.append(Session(event, shift, meeting, target))
+    return found
+
+
+async def booked(
+    conn: AsyncConnection, target_ids: Iterable[int], days: Sequence[tuple[datetime, datetime]]
+) -> dict[tuple[int, int], int]:
+    """Helpers going to each target's shifts on each of ``days`` (each [start, end) of a local
+    day, in order), as {(target id, index of the day): people}; someone on two shifts that day
+    counts once."""
+    ids = sorted(set(target_ids))
+    if not ids or not days:
+        return {}
+    day = case(
+        *((shifts.c.starts_at < end, n) for n, (_start, end) in enumerate(days)),
+        else_=len(days),
+    ).label("day")
+    rows = await conn.execute(
+        select(events.c.target_id, day, func.count(distinct(rsvps.c.volunteer_id)).label("people"))
+        .select_from(
+            events.join(shifts, shifts.c.event_id == events.c.id).join(
+                rsvps, rsvps.c.shift_id == shifts.c.id
+            )
+        )
+        .where(
+            events.c.target_id.in_(ids),
+            events.c.status == EventStatus.ACTIVE,
+            shifts.c.status == EventStatus.ACTIVE,
+            shifts.c.starts_at >= days[0][0],
+            shifts.c.starts_at < days[-1][1],
+            rsvps.c.status == RsvpStatus.GOING,
+        )
+        .group_by(events.c.target_id, day)
+    )
+    return {(row.target_id, row.day): row.people for row in rows}
+
+
+async def all_targets(conn: AsyncConnection) -> list[Target]:
+    """Every target (a campaign has tens or hundreds): the caller measures and picks."""
+    rows = await conn.execute(select(*_TARGET_COLUMNS).order_by(targets.c.priority, targets.c.id))
+    return [_target(row) for row in rows]
