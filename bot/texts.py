@@ -857,7 +857,8 @@ TARGET_KIND_LABELS = {
 }
 TARGETS_HEAD = (
     "🎯 <b>Targets</b>, the most wanted first, with their sessions in the next 14 days and "
-    "helpers booked vs wanted. An event counts for a target when its area is the target's name."
+    "helpers booked vs wanted. An event counts for a target when its area is the target's name "
+    "(or its row in an events file names it)."
 )
 TARGETS_NONE = (
     "There are no targets yet. A coordinator adds them by sending me a CSV file: /targets gives "
@@ -908,7 +909,7 @@ def targets_imported(added: Sequence[str], updated: Sequence[str], tied: int) ->
 def _booked(day: Day) -> str:
     if day.wanted is None:
         return f"{plural(day.booked, 'helper')} booked"
-    return f"{day.booked} of {day.wanted} helpers wanted booked"
+    return f"{day.booked} booked of {day.wanted} helpers wanted"
 
 
 def target_block(target: Target, days: Sequence[Day], zone: ZoneInfo) -> str:
