@@ -32,7 +32,7 @@ from bot.domain.statuses import EventStatus
 from bot.domain.targets import is_targets_file
 from bot.services import actors
 from bot.services import events as organising
-from bot.services import targets as aims
+from bot.services import targets as targeting
 from bot.userdata import EventEdit
 from handlers import targets
 from handlers.common import requires
@@ -92,7 +92,7 @@ async def on_document(update: Update, context: MusterContext) -> None:
             await targets.import_file(message, context, access, data)
             return
         async with context.db.connect() as conn:
-            known = await aims.names(conn)
+            known = await targeting.names(conn)
         drafts = events_csv.read_events(
             data, today=today, now=at, zone=zone, areas=_areas(access), targets=known
         )

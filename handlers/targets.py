@@ -13,7 +13,7 @@ from bot.context import MusterContext
 from bot.domain import targets as rules
 from bot.domain.csv_files import BadFile, BadRows
 from bot.domain.permissions import SEE_TARGETS, SET_TARGETS, Access
-from bot.services import targets as aims
+from bot.services import targets as targeting
 from handlers.common import reply_blocks, requires
 
 
@@ -25,7 +25,7 @@ async def show(update: Update, context: MusterContext, access: Access) -> None:
     assert message
     zone = context.settings.zone
     async with context.db.connect() as conn:
-        found = await aims.overview(conn, clock.now(), zone)
+        found = await targeting.overview(conn, clock.now(), zone)
     coordinator = access.has(SET_TARGETS)
     if not found:
         await message.reply_text(
@@ -52,7 +52,7 @@ async def import_file(
         return
     try:
         async with context.db.begin() as conn:
-            done = await aims.import_file(conn, clock.now(), by=access, data=data)
+            done = await targeting.import_file(conn, clock.now(), by=access, data=data)
     except BadFile as bad:
         await message.reply_text(texts.csv_bad_file(bad.reason, bad.detail, targets=True))
         return

@@ -75,6 +75,10 @@ async def test_a_coordinator_imports_targets_and_sees_sessions_and_helpers_booke
     assert "Line 4, kind: constituency isn't a kind of target I know." in reply
     assert "Line 5, name: this target is already on line 2." in reply
     assert await every_row(engine) == before
+    await _send(cora, "name,kind,why,postcode\nBattersea,seat,Close,SW11 1JW\n")
+    assert cora.last.text == texts.csv_bad_file("missing_columns", "priority", targets=True)
+    assert "send /targets for a file that has them all" in cora.last.text
+    assert await every_row(engine) == before
 
     # The template as it came imports as it is; then the real file updates and adds.
     await _send(cora, template.document.decode("utf-8-sig"), "muster-targets.csv")

@@ -18,7 +18,7 @@ from bot.domain.permissions import Access
 from bot.domain.places import PlaceSource
 from bot.domain.statuses import EventStatus, RsvpStatus
 from bot.services import events as organising
-from bot.services import targets as aims
+from bot.services import targets as targeting
 from db.schema import audit_log, events, postcodes, rsvps, shifts, targets, volunteers
 
 ZONE = ZoneInfo("Europe/London")
@@ -26,9 +26,9 @@ COORDINATOR = Access(telegram_id=7, is_admin=True)
 HEAD = "name,kind,priority,why,postcode,latitude,longitude,helpers_wanted"
 
 
-async def _import(engine: AsyncEngine, *rows: str) -> aims.Imported:
+async def _import(engine: AsyncEngine, *rows: str) -> targeting.Imported:
     async with engine.begin() as conn:
-        return await aims.import_file(
+        return await targeting.import_file(
             conn, clock.now(), by=COORDINATOR, data="\n".join([HEAD, *rows]).encode()
         )
 
@@ -233,7 +233,7 @@ async def test_the_overview_shows_the_next_14_days_sessions_and_helpers_booked_p
         )
 
     async with each_engine.connect() as conn:
-        found = await aims.overview(conn, clock.now(), ZONE)
+        found = await targeting.overview(conn, clock.now(), ZONE)
     assert [one.target.name for one in found] == ["Battersea", "Putney"]
     battersea, putney = found
     [day] = battersea.days
@@ -248,5 +248,5 @@ async def test_the_overview_shows_the_next_14_days_sessions_and_helpers_booked_p
     # Once a session is over it is no longer coming up.
     clock.advance(timedelta(days=3, hours=8))
     async with each_engine.connect() as conn:
-        found = await aims.overview(conn, clock.now(), ZONE)
+        found = await targeting.overview(conn, clock.now(), ZONE)
     assert found[0].days == []

@@ -14,6 +14,8 @@ import math
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
+from bot.domain.events import BadEventInput, clean_text
+
 MAX_BYTES = 1_000_000
 MAX_ROWS = 2_000
 
@@ -123,6 +125,19 @@ class Row:
     ) -> None:
         shown = self.raw(column) if value is None else value
         self.errors.append(RowError(self.line, column, reason, shown[:60], other_line))
+
+    def text(self, column: str, limit: int, *, required: bool) -> str | None:
+        """A one-line text cell (spaces folded), or None: empty, or wrong (noted)."""
+        raw = self.raw(column)
+        if not raw:
+            if required:
+                self.fail(column, "missing")
+            return None
+        try:
+            return clean_text(raw, limit, column)
+        except BadEventInput:
+            self.fail(column, "too_long" if len(" ".join(raw.split())) > limit else "control")
+            return None
 
 
 def _columns(cells: list[str], known: Collection[str], required: Sequence[str]) -> dict[str, int]:

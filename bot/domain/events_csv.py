@@ -32,7 +32,6 @@ from bot.domain.events import (
     BadEventInput,
     EventDraft,
     ShiftDraft,
-    clean_text,
     parse_date,
     shift_times,
 )
@@ -126,20 +125,6 @@ class _Event:
         )
 
 
-def _text(row: Row, column: str, limit: int, *, required: bool) -> str | None:
-    """A one-line text cell, or None (with the row's error noted when it is wrong)."""
-    raw = row.raw(column)
-    if not raw:
-        if required:
-            row.fail(column, "missing")
-        return None
-    try:
-        return clean_text(raw, limit, column)
-    except BadEventInput:
-        row.fail(column, "too_long" if len(" ".join(raw.split())) > limit else "control")
-        return None
-
-
 def _check_row(
     row: Row,
     *,
@@ -158,15 +143,15 @@ def _check_row(
         except BadEventInput:
             row.fail("kind", "kind")
 
-    title = _text(row, "title", TITLE_MAX, required=True)
-    area = _text(row, "area", AREA_MAX, required=True)
+    title = row.text("title", TITLE_MAX, required=True)
+    area = row.text("area", AREA_MAX, required=True)
     if (
         area is not None
         and areas is not None
         and area.casefold() not in {allowed.casefold() for allowed in areas}
     ):
         row.fail("area", "area_not_yours")
-    address = _text(row, "address", ADDRESS_MAX, required=False)
+    address = row.text("address", ADDRESS_MAX, required=False)
 
     latitude = longitude = None
     pin = coordinates(row)
@@ -209,7 +194,7 @@ def _check_row(
         except BadEventInput:
             row.fail("capacity", "capacity")
 
-    note = _text(row, "note", NOTE_MAX, required=False)
+    note = row.text("note", NOTE_MAX, required=False)
 
     target = None
     if row.raw("target"):

@@ -22,7 +22,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.domain.csv_files import BadFile, BadRows, Row, RowError, coordinates, rows
-from bot.domain.events import BadEventInput, EventDraft, Shift, clean_text
+from bot.domain.events import EventDraft, Shift
 from bot.domain.events_csv import COLUMNS as EVENT_COLUMNS
 from bot.domain.places import Located, PlaceSource, postcode_in
 from bot.domain.reports import safe_cell
@@ -115,18 +115,6 @@ class TargetsFile:
         return frozenset(row.postcode for row in self.checked if row.pin is None and row.postcode)
 
 
-def _one_line(row: Row, column: str, limit: int) -> str | None:
-    raw = row.raw(column)
-    if not raw:
-        row.fail(column, "missing")
-        return None
-    try:
-        return clean_text(raw, limit, column)
-    except BadEventInput:
-        row.fail(column, "too_long" if len(" ".join(raw.split())) > limit else "control")
-        return None
-
-
 def parse_postcode(raw: str) -> str | None:
     """A full postcode ("sw11 1aa", "SW111AA") as "SW11 1AA"; None when the cell is not one."""
     found = postcode_in(raw)
@@ -135,7 +123,7 @@ def parse_postcode(raw: str) -> str | None:
 
 
 def _check(row: Row) -> _Checked | None:
-    name = _one_line(row, "name", NAME_MAX)
+    name = row.text("name", NAME_MAX, required=True)
 
     kind = None
     if not row.raw("kind"):
@@ -154,7 +142,7 @@ def _check(row: Row) -> _Checked | None:
     else:
         row.fail("priority", "priority")
 
-    why = _one_line(row, "why", WHY_MAX)
+    why = row.text("why", WHY_MAX, required=True)
 
     postcode = None
     if row.raw("postcode"):

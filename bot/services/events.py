@@ -36,7 +36,7 @@ from bot.domain.permissions import Access, Role
 from bot.domain.planning import BadOffsets, offsets_text, parse_offsets
 from bot.domain.signup import valid_location
 from bot.domain.statuses import EventStatus
-from bot.services import targets as aims
+from bot.services import targets as targeting
 from bot.services.cards import refresh
 from bot.services.rsvps import queue_moved, tell_promoted
 from db import audit, outbox, rsvps
@@ -48,7 +48,7 @@ from db import events as db_events
 async def create(conn: AsyncConnection, at: datetime, *, by: int, draft: EventDraft) -> Event:
     """A new event from an organiser's finished /newevent draft (tied to the target its area
     names, if any)."""
-    target_id = await aims.for_event(conn, draft)
+    target_id = await targeting.for_event(conn, draft)
     event_id = await db_events.create_event(conn, draft, created_by=by, at=at, target_id=target_id)
     await audit.record(
         conn,
@@ -83,7 +83,7 @@ async def import_events(
             draft,
             created_by=by.telegram_id,
             at=at,
-            target_id=await aims.for_event(conn, draft),
+            target_id=await targeting.for_event(conn, draft),
         )
         event = await db_events.by_id(conn, event_id)
         assert event is not None
