@@ -39,6 +39,7 @@ BY_ROLE: dict[Role, Commands] = {
         ("roster", "Who's coming to your events"),
         ("events", "Your upcoming events: edit or cancel"),
         ("template", "A CSV file for adding many events at once"),
+        ("targets", "Target seats: sessions and helpers booked vs wanted"),
         ("summary", "Figures for a period or an area: /summary last week"),
         ("turnout", "Who said going and who came, per shift"),
         ("export", "Attendance (and, for coordinators, volunteers) as CSV files"),

@@ -23,6 +23,7 @@ from bot.domain.reports import LeaderLine, Period, ShiftFigures, Totals
 from bot.domain.rsvp import ordinal
 from bot.domain.signup import ACTIVITIES, AVAILABILITY, Step
 from bot.domain.statuses import EventStatus, RsvpStatus
+from bot.domain.targets import HELPERS_MAX, Day, Target, TargetKind
 from bot.domain.volunteers import OPTIONAL_PURPOSES, Purpose
 
 
@@ -658,6 +659,7 @@ def roster_shift(
 # --- Events: CSV import, lists, edits ----------------------------------------------------------
 
 KIND_CODES = ", ".join(KINDS)
+TARGET_KIND_CODES = ", ".join(TargetKind)
 
 TEMPLATE_CAPTION = (
     "<b>Add many events at once</b>: fill this in and send it back to me. One row per shift; "
@@ -706,11 +708,27 @@ _CSV_BAD_FILE = {
 }
 
 
-def csv_bad_file(reason: str, detail: str = "") -> str:
-    return _CSV_BAD_FILE.get(reason, _CSV_BAD_FILE["not_csv"]).format(detail=esc(detail))
+# Where a targets file says something else than an events file would.
+_TARGETS_BAD_FILE = {
+    "empty": "That file is empty. Send /targets for one to fill in.",
+    "no_rows": (
+        "That file has the column names but no rows. Add one row per target and send it again."
+    ),
+    "missing_columns": (
+        "That file has no {detail} column. The first row must name the columns: send /targets "
+        "for a file that has them all."
+    ),
+}
 
 
-_CSV_LIMITS = {"title": 120, "area": 64, "address": 200, "note": 200}
+def csv_bad_file(reason: str, detail: str = "", *, targets: bool = False) -> str:
+    found = (_TARGETS_BAD_FILE if targets else {}).get(reason) or _CSV_BAD_FILE.get(
+        reason, _CSV_BAD_FILE["not_csv"]
+    )
+    return found.format(detail=esc(detail))
+
+
+_CSV_LIMITS = {"title": 120, "area": 64, "address": 200, "note": 200, "name": 80, "why": 140}
 
 
 def csv_row_error(
@@ -720,10 +738,11 @@ def csv_row_error(
     value: str,
     other_line: int | None,
     *,
-    example_day: str,
-    areas: Iterable[str] | None,
+    example_day: str = "",
+    areas: Iterable[str] | None = None,
 ) -> str:
-    """One problem in an imported file: "Line 4, date: 31/02/2027 is not a date I can read."."""
+    """One problem in an imported file (events or targets): "Line 4, date: 31/02/2027 is not a
+    date I can read."."""
     shown = esc(value)
     problem = {
         "missing": "this is empty.",
@@ -760,6 +779,20 @@ def csv_row_error(
             "of one event the same latitude and longitude."
         ),
         "duplicate": f"this shift is already on line {other_line}.",
+        "target_unknown": f"{shown} isn't a target I know. /targets lists them.",
+        "other_target": (
+            f"line {other_line} is the same event for a different target. Give every row of one "
+            "event the same target."
+        ),
+        "target_kind": f"{shown} isn't a kind of target I know. Use one of: {TARGET_KIND_CODES}.",
+        "priority": f"{shown} isn't a priority. Use 1, 2 or 3 (1 is the most wanted).",
+        "postcode": f"{shown} isn't a full postcode. Use one like SW11 1JW.",
+        "postcode_unknown": (
+            f"I can't find {shown} on the map. Check it, or give a latitude and longitude instead."
+        ),
+        "no_centre": "give a postcode, or a latitude and longitude, for its centre.",
+        "helpers": f"{shown} isn't a number of helpers from 1 to {HELPERS_MAX}.",
+        "duplicate_target": f"this target is already on line {other_line}.",
     }.get(reason, "this doesn't look right.")
     return f"Line {line}, {column}: {problem}"
 
@@ -817,6 +850,109 @@ EVENTS_NONE = (
 )
 
 
+# --- Targets: /targets and importing them -------------------------------------------------------
+
+TARGET_KIND_LABELS = {
+    TargetKind.SEAT: "target seat",
+    TargetKind.WARD: "target ward",
+    TargetKind.DIVISION: "target division",
+}
+TARGETS_HEAD = (
+    "🎯 <b>Targets</b>, the most wanted first, with their sessions in the next 14 days and "
+    "helpers booked vs wanted. An event counts for a target when its area is the target's name "
+    "(or its row in an events file names it)."
+)
+TARGETS_NONE = (
+    "There are no targets yet. A coordinator adds them by sending me a CSV file: /targets gives "
+    "them one to fill in."
+)
+TARGETS_NONE_COORDINATOR = (
+    "There are no targets yet. Fill in the file below (one row per seat, ward or division) and "
+    "send it back to me to add them."
+)
+TARGETS_TEMPLATE_CAPTION = (
+    "<b>Targets</b>: change or add rows and send the file back to me. One row per target; a name "
+    "already there updates that target.\n"
+    f"• <b>name</b>; <b>kind</b>: {TARGET_KIND_CODES}\n"
+    "• <b>priority</b>: 1, 2 or 3 (1 is the most wanted)\n"
+    "• <b>why</b>: one line for volunteers, at most 140 characters\n"
+    "• its centre: a <b>postcode</b>, or <b>latitude</b> and <b>longitude</b>\n"
+    "• <b>helpers_wanted</b> on each campaign day: optional\n"
+    "Save it as “CSV UTF-8”. If any row is wrong I'll list what to fix and change nothing."
+)
+TARGETS_NOT_ALLOWED = (
+    "That file is a list of targets, and only coordinators can add or change them. Send /targets "
+    "to see them, or /help to see what you can do."
+)
+# Past this many names, an import's answer counts the rest.
+TARGET_NAMES_SHOWN = 30
+# Past this many sessions, a target's block counts the rest.
+TARGET_SESSIONS_SHOWN = 12
+
+
+def _names(names: Sequence[str]) -> str:
+    shown = ", ".join(esc(name) for name in names[:TARGET_NAMES_SHOWN])
+    more = len(names) - TARGET_NAMES_SHOWN
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def targets_imported(added: Sequence[str], updated: Sequence[str], tied: int) -> str:
+    lines = ["✅ <b>Targets saved.</b>"]
+    if added:
+        lines.append(f"Added {len(added)}: {_names(added)}.")
+    if updated:
+        lines.append(f"Updated {len(updated)}: {_names(updated)}.")
+    if tied:
+        lines.append(f"{plural(tied, 'event')} in an area of a new target's name now count for it.")
+    lines.append("Send /targets to see them with their sessions.")
+    return "\n".join(lines)
+
+
+def _booked(day: Day) -> str:
+    if day.wanted is None:
+        return f"{plural(day.booked, 'helper')} booked"
+    return f"{day.booked} booked of {day.wanted} helpers wanted"
+
+
+def target_block(target: Target, days: Sequence[Day], zone: ZoneInfo) -> str:
+    """One target in /targets: what and why, then each day with sessions, booked vs wanted."""
+    kind = TARGET_KIND_LABELS.get(TargetKind(target.kind), target.kind)
+    lines = [
+        f"<b>{esc(target.name)}</b> · {kind} · priority {target.priority}",
+        f"<i>{esc(target.why)}</i>",
+    ]
+    if not days:
+        wanted = f" ({target.helpers_wanted} helpers wanted a day)" if target.helpers_wanted else ""
+        lines.append(f"No sessions in the next 14 days{wanted}.")
+        return "\n".join(lines)
+    shown = 0
+    hidden = 0
+    for day in days:
+        if shown >= TARGET_SESSIONS_SHOWN:
+            hidden += len(day.sessions)
+            continue
+        lines.append(f"📅 {timefmt.day(day.sessions[0].shift.starts_at, zone)}: {_booked(day)}")
+        for session in day.sessions:
+            if shown >= TARGET_SESSIONS_SHOWN:
+                hidden += 1
+                continue
+            shown += 1
+            shift = session.shift
+            local = shift.starts_at.astimezone(zone)
+            lines.append(
+                f"   • {esc(session.title)}, {local:%H:%M}-"
+                f"{timefmt.until(shift.starts_at, shift.ends_at, zone)} · "
+                f"{len(session.going)} going of {shift.capacity} places"
+            )
+    if hidden:
+        lines.append(f"   …and {plural(hidden, 'more session')}.")
+    return "\n".join(lines)
+
+
+def event_target_line(event: Event) -> str:
+    return f"\n🎯 For target {esc(event.target_name)}" if event.target_name else ""
+
+
 def events_more(shown_to: int, total: int) -> str:
     return f"Showing {shown_to} of {total} upcoming events."
 
@@ -854,7 +990,7 @@ def edit_shift_label(shift: Shift, zone: ZoneInfo, with_day: bool) -> str:
 
 def organiser_card(event: Event, shifts: Sequence[Shift], zone: ZoneInfo, link: str) -> str:
     """An event as its organisers see it in /events: the card, who is waiting, the share link."""
-    card = event_card(event, shifts, zone)
+    card = event_card(event, shifts, zone) + event_target_line(event)
     waiting = sum(shift.waitlisted for shift in shifts)
     extra = f"\n⏳ {waiting} on waitlists" if waiting else ""
     return f"{card}{extra}" + (f"\n🔗 {link}" if link else "")
@@ -1105,7 +1241,8 @@ def shift_added(shift: Shift, zone: ZoneInfo) -> str:
 
 def event_created(event: Event, shift_count: int, link: str) -> str:
     return (
-        f"✅ Created <b>{esc(event.title)}</b> with {shift_count} shift(s).\n"
+        f"✅ Created <b>{esc(event.title)}</b> with {shift_count} shift(s)."
+        f"{event_target_line(event)}\n"
         f"Share link: {link}\n"
         "Send a shift call to volunteers with /callout, and see who's coming with /roster."
     )

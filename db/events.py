@@ -5,13 +5,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, insert, select, true, update
+from sqlalchemy import ColumnElement, Select, case, func, insert, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.events import Event, EventDraft, Shift
 from bot.domain.statuses import INTERESTED, EventStatus, RsvpStatus
-from db.schema import events, rsvps, shifts, volunteers
+from db.schema import events, rsvps, shifts, targets, volunteers
 from db.volunteers import CAN_MESSAGE
 
 
@@ -21,7 +22,12 @@ def new_code() -> str:
 
 
 async def create_event(
-    conn: AsyncConnection, draft: EventDraft, *, created_by: int | None, at: datetime
+    conn: AsyncConnection,
+    draft: EventDraft,
+    *,
+    created_by: int | None,
+    at: datetime,
+    target_id: int | None = None,
 ) -> int:
     event_id = (
         await conn.execute(
@@ -37,6 +43,7 @@ async def create_event(
                 status=EventStatus.ACTIVE,
                 created_by=created_by,
                 created_at=at,
+                target_id=target_id,
             )
             .returning(events.c.id)
         )
@@ -63,13 +70,20 @@ def _event(row: object) -> Event:
     return Event(**row._mapping)  # type: ignore[attr-defined]
 
 
+def _events() -> Select[Any]:
+    """Events as organisers see them: with the name of the target each works for."""
+    return select(events, targets.c.name.label("target_name")).select_from(
+        events.outerjoin(targets, targets.c.id == events.c.target_id)
+    )
+
+
 async def by_id(conn: AsyncConnection, event_id: int) -> Event | None:
-    row = (await conn.execute(select(events).where(events.c.id == event_id))).first()
+    row = (await conn.execute(_events().where(events.c.id == event_id))).first()
     return _event(row) if row else None
 
 
 async def by_code(conn: AsyncConnection, code: str) -> Event | None:
-    row = (await conn.execute(select(events).where(events.c.code == code))).first()
+    row = (await conn.execute(_events().where(events.c.code == code))).first()
     return _event(row) if row else None
 
 
@@ -153,7 +167,7 @@ async def upcoming(
         .subquery()
     )
     rows = await conn.execute(
-        select(events)
+        _events()
         .join(upcoming_ids, upcoming_ids.c.event_id == events.c.id)
         .where(events.c.status == EventStatus.ACTIVE, _in_areas(areas))
         .order_by(upcoming_ids.c.first, events.c.id)

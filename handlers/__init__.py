@@ -33,6 +33,7 @@ from handlers import (
     rsvp,
     signup,
     status,
+    targets,
 )
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -90,6 +91,7 @@ def register(application: Application) -> None:
         "roles": roles.list_roles,
         "events": events.list_events,
         "template": events.template,
+        "targets": targets.show,
         "myshifts": rsvp.myshifts,
         "pledge": polling.pledge_command,
         "pledgecall": polling.pledgecall,
@@ -110,7 +112,8 @@ def register(application: Application) -> None:
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, common.unknown_command))
-    # Files: an organiser's CSV of events to import (anyone else gets a plain answer).
+    # Files: an organiser's CSV of events, or a coordinator's of targets, to import (anyone else
+    # gets a plain answer).
     application.add_handler(MessageHandler(PRIVATE & filters.Document.ALL, events.on_document))
 
     application.add_handler(MessageHandler(PRIVATE & filters.LOCATION, router.on_location))

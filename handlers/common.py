@@ -7,7 +7,7 @@ import contextlib
 import functools
 import logging
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -88,6 +88,34 @@ def requires(role: Role) -> Callable[[Guarded], Handler]:
         return guarded
 
     return wrap
+
+
+# Telegram allows 4,096 characters a message; blocks are packed up to this.
+MESSAGE_LIMIT = 4000
+
+
+async def reply_blocks(update: Update, blocks: Iterable[str]) -> None:
+    """Send blocks of text, as few messages as fit; a block too long for one is cut at lines."""
+    assert update.effective_message
+    message, current = update.effective_message, ""
+    for block in blocks:
+        for part in _pieces(block):
+            if current and len(current) + 2 + len(part) > MESSAGE_LIMIT:
+                await message.reply_text(current)
+                current = ""
+            current = f"{current}\n\n{part}" if current else part
+    if current:
+        await message.reply_text(current)
+
+
+def _pieces(block: str) -> list[str]:
+    pieces, current = [], ""
+    for line in block.split("\n"):
+        if current and len(current) + 1 + len(line) > MESSAGE_LIMIT:
+            pieces.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    return [*pieces, current]
 
 
 async def help_command(update: Update, context: MusterContext) -> None:

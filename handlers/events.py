@@ -23,15 +23,18 @@ from telegram.ext import ApplicationHandlerStop
 from bot import clock, keyboards, texts
 from bot.callbacks import EventAdmin
 from bot.context import MusterContext
-from bot.domain import events_csv
+from bot.domain import csv_files, events_csv
 from bot.domain.answers import Meaning, Offer, choose, means
+from bot.domain.csv_files import BadFile, BadRows
 from bot.domain.events import Event, Shift
-from bot.domain.events_csv import BadFile, BadRows
 from bot.domain.permissions import Access, Role
 from bot.domain.statuses import EventStatus
+from bot.domain.targets import is_targets_file
 from bot.services import actors
 from bot.services import events as organising
+from bot.services import targets as targeting
 from bot.userdata import EventEdit
+from handlers import targets
 from handlers.common import requires
 
 # Handlers for a pending free-text edit run in this group, ahead of the default group 0.
@@ -67,8 +70,9 @@ async def template(update: Update, context: MusterContext, access: Access) -> No
 
 
 async def on_document(update: Update, context: MusterContext) -> None:
-    """A file in a private chat: an organiser's events to import. Anyone else's is not an import:
-    they get a plain answer and nothing is read or stored."""
+    """A file in a private chat: an organiser's events to import, or a coordinator's targets
+    (told apart by the columns of its header). Anyone else's is not an import: they get a plain
+    answer and nothing is read or stored."""
     message = update.effective_message
     assert message and message.document and update.effective_user
     async with context.db.connect() as conn:
@@ -82,9 +86,16 @@ async def on_document(update: Update, context: MusterContext) -> None:
     today = at.astimezone(zone).date()
     try:
         # Before downloading anything: the name, type and size Telegram tells us.
-        events_csv.check_document(document.file_name, document.mime_type, document.file_size)
+        csv_files.check_document(document.file_name, document.mime_type, document.file_size)
         data = bytes(await (await document.get_file()).download_as_bytearray())
-        drafts = events_csv.read_events(data, today=today, now=at, zone=zone, areas=_areas(access))
+        if is_targets_file(csv_files.header(data)):
+            await targets.import_file(message, context, access, data)
+            return
+        async with context.db.connect() as conn:
+            known = await targeting.names(conn)
+        drafts = events_csv.read_events(
+            data, today=today, now=at, zone=zone, areas=_areas(access), targets=known
+        )
     except BadFile as bad:
         await message.reply_text(texts.csv_bad_file(bad.reason, bad.detail))
         return

@@ -15,7 +15,6 @@ module reads the command, asks, and answers.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
 from datetime import date, datetime
 
 from telegram import InputFile, Update
@@ -26,10 +25,7 @@ from bot.domain import reports
 from bot.domain.permissions import Access, Role
 from bot.domain.reports import BadPeriod, Request
 from bot.services import reports as svc
-from handlers.common import load_volunteer, not_signed_up, requires
-
-# Telegram allows 4,096 characters a message; blocks are packed up to this.
-MESSAGE_LIMIT = 4000
+from handlers.common import load_volunteer, not_signed_up, reply_blocks, requires
 
 
 def _label(scope: svc.Scope, today: date) -> str:
@@ -67,30 +63,6 @@ async def _refuse(update: Update, refused: svc.Refused, command: str) -> None:
         await update.effective_message.reply_text(
             texts.report_not_your_area(refused.area, refused.mine)
         )
-
-
-async def _reply_blocks(update: Update, blocks: Iterable[str]) -> None:
-    """Send blocks of text, as few messages as fit; a block too long for one is cut at lines."""
-    assert update.effective_message
-    message, current = update.effective_message, ""
-    for block in blocks:
-        for part in _pieces(block):
-            if current and len(current) + 2 + len(part) > MESSAGE_LIMIT:
-                await message.reply_text(current)
-                current = ""
-            current = f"{current}\n\n{part}" if current else part
-    if current:
-        await message.reply_text(current)
-
-
-def _pieces(block: str) -> list[str]:
-    pieces, current = [], ""
-    for line in block.split("\n"):
-        if current and len(current) + 1 + len(line) > MESSAGE_LIMIT:
-            pieces.append(current)
-            current = ""
-        current = f"{current}\n{line}" if current else line
-    return [*pieces, current]
 
 
 # --- /summary ------------------------------------------------------------------------------------
@@ -158,7 +130,7 @@ async def turnout(update: Update, context: MusterContext, access: Access) -> Non
     ]
     if found.more:
         blocks.append(texts.turnout_more(found.more))
-    await _reply_blocks(update, blocks)
+    await reply_blocks(update, blocks)
 
 
 # --- /export -------------------------------------------------------------------------------------

@@ -182,7 +182,7 @@ async def test_template_round_trip(
     assert sent.document is not None
     assert sent.caption is not None and "one row per shift" in sent.caption.lower()
     header, example = sent.document.decode("utf-8-sig").splitlines()
-    assert header == HEADER
+    assert header == HEADER + ",target"
     assert ",Peckham," in example and "05/12/2026" in example  # her area; a Saturday ahead
 
     await send_csv(pat, sent.document, sent.file_name)

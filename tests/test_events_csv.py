@@ -7,13 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.domain.csv_files import MAX_ROWS, BadFile, BadRows, RowError, check_document
 from bot.domain.events import BadEventInput
 from bot.domain.events_csv import (
-    MAX_ROWS,
-    BadFile,
-    BadRows,
-    RowError,
-    check_document,
     links_csv,
     parse_clock,
     parse_kind,

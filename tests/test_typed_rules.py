@@ -10,6 +10,7 @@ import pytest
 
 from bot import timefmt
 from bot.domain.answers import Meaning, Offer, choose, fold, means
+from bot.domain.csv_files import BadRows
 from bot.domain.events import (
     AmbiguousShift,
     BadEventInput,
@@ -19,7 +20,7 @@ from bot.domain.events import (
     parse_shift,
     shift_times,
 )
-from bot.domain.events_csv import BadRows, parse_shift_change, read_events
+from bot.domain.events_csv import parse_shift_change, read_events
 
 LONDON = ZoneInfo("Europe/London")
 TODAY = date(2026, 11, 24)  # a Tuesday

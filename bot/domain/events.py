@@ -38,10 +38,11 @@ class Event:
     cancelled_at: datetime | None
     reminder_offsets: str | None = None
     min_helpers: int | None = None
-    # The target (the targets table) this event works for, if any.
+    # The target (the targets table) this event works for, if any, and its name.
     target_id: int | None = None
     # A committee room's manager (a volunteer id); None: its area's organisers.
     manager_id: int | None = None
+    target_name: str | None = None
 
     @property
     def link_payload(self) -> str:
@@ -117,6 +118,9 @@ class EventDraft:
     latitude: float | None = None
     longitude: float | None = None
     shifts: tuple[ShiftDraft, ...] = field(default_factory=tuple)
+    # The target it works for, by name as stored (the CSV's target column); None: the target
+    # its area names, if any.
+    target: str | None = None
 
 
 def clean_text(raw: str, limit: int, reason: str) -> str:

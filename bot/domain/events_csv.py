@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain.csv_files import BadFile, BadRows, Row, RowError, coordinates, rows
 from bot.domain.events import (
     ADDRESS_MAX,
     AREA_MAX,
@@ -32,14 +32,10 @@ from bot.domain.events import (
     BadEventInput,
     EventDraft,
     ShiftDraft,
-    clean_text,
     parse_date,
     shift_times,
 )
 from bot.domain.reports import safe_cell
-
-MAX_BYTES = 1_000_000
-MAX_ROWS = 2_000
 
 COLUMNS = (
     "kind",
@@ -53,89 +49,11 @@ COLUMNS = (
     "end",
     "capacity",
     "note",
+    "target",
 )
 REQUIRED = ("kind", "title", "area", "date", "start", "end", "capacity")
 
 TEMPLATE_FILE_NAME = "muster-events-template.csv"
-
-# Files people send when they meant a CSV: told to save as "CSV UTF-8" instead.
-_SPREADSHEETS = (".xlsx", ".xls", ".xlsm", ".ods", ".numbers")
-_TEXT_MIME = ("text/", "application/csv", "application/vnd.ms-excel", "application/octet-stream")
-
-
-class BadFile(ValueError):
-    """The file as a whole cannot be read: ``reason`` is a code texts explain; ``detail`` names
-    columns or a line where that helps."""
-
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.detail = detail
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem in one row: ``line`` counts from 1 (the header is line 1)."""
-
-    line: int
-    column: str
-    reason: str
-    value: str = ""
-    # For reasons that refer to another line (a duplicate shift, a different location).
-    other_line: int | None = None
-
-
-class BadRows(ValueError):
-    def __init__(self, errors: list[RowError]) -> None:
-        super().__init__(f"{len(errors)} errors")
-        self.errors = errors
-
-
-def check_document(file_name: str | None, mime_type: str | None, size: int | None) -> None:
-    """What can be told before downloading: raises BadFile for a spreadsheet, something that is
-    not text, or a file over :data:`MAX_BYTES`."""
-    name = (file_name or "").lower()
-    if name.endswith(_SPREADSHEETS):
-        raise BadFile("spreadsheet")
-    mime = (mime_type or "").lower()
-    if not name.endswith((".csv", ".txt")) and not mime.startswith(_TEXT_MIME):
-        raise BadFile("not_csv")
-    if size is not None and size > MAX_BYTES:
-        raise BadFile("too_big")
-
-
-def _decode(data: bytes) -> str:
-    if len(data) > MAX_BYTES:
-        raise BadFile("too_big")
-    if b"\x00" in data:
-        raise BadFile("not_csv")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise BadFile("not_utf8") from None
-    if not text.strip():
-        raise BadFile("empty")
-    return text
-
-
-def _dialect(text: str) -> str:
-    # Spreadsheets in many European locales save "CSV" with semicolons.
-    first = text.lstrip().split("\n", 1)[0]
-    return ";" if first.count(";") > first.count(",") else ","
-
-
-def _header(row: list[str]) -> dict[str, int]:
-    names = [cell.strip().lower() for cell in row]
-    found: dict[str, int] = {}
-    for index, name in enumerate(names):
-        if name in COLUMNS:
-            if name in found:
-                raise BadFile("duplicate_column", name)
-            found[name] = index
-    missing = [name for name in REQUIRED if name not in found]
-    if missing:
-        raise BadFile("missing_columns", ", ".join(missing))
-    return found
 
 
 def _norm(value: str) -> str:
@@ -179,16 +97,6 @@ def parse_capacity(raw: str) -> int:
     return int(text)
 
 
-def _coordinate(raw: str, limit: float) -> float:
-    try:
-        value = float(raw.strip())
-    except ValueError:
-        raise BadEventInput("coordinate") from None
-    if not math.isfinite(value) or not -limit <= value <= limit:
-        raise BadEventInput("coordinate")
-    return value
-
-
 @dataclass
 class _Event:
     """An event being gathered from rows, keyed by kind, title, area, date and address."""
@@ -200,6 +108,7 @@ class _Event:
     address: str | None
     latitude: float | None
     longitude: float | None
+    target: str | None
     shifts: list[ShiftDraft] = field(default_factory=list)
     shift_lines: dict[tuple[datetime, datetime], int] = field(default_factory=dict)
 
@@ -212,43 +121,18 @@ class _Event:
             latitude=self.latitude,
             longitude=self.longitude,
             shifts=tuple(sorted(self.shifts, key=lambda s: (s.starts_at, s.ends_at))),
+            target=self.target,
         )
 
 
-class _Row:
-    """One data row being checked: collects its errors instead of stopping at the first."""
-
-    def __init__(self, line: int, cells: list[str], columns: dict[str, int]) -> None:
-        self.line = line
-        self.cells = cells
-        self.columns = columns
-        self.errors: list[RowError] = []
-
-    def raw(self, column: str) -> str:
-        index = self.columns.get(column)
-        if index is None or index >= len(self.cells):
-            return ""
-        return self.cells[index].strip()
-
-    def fail(self, column: str, reason: str, value: str | None = None) -> None:
-        shown = self.raw(column) if value is None else value
-        self.errors.append(RowError(self.line, column, reason, shown[:60]))
-
-    def text(self, column: str, limit: int, *, required: bool) -> str | None:
-        raw = self.raw(column)
-        if not raw:
-            if required:
-                self.fail(column, "missing")
-            return None
-        try:
-            return clean_text(raw, limit, column)
-        except BadEventInput:
-            self.fail(column, "too_long" if len(" ".join(raw.split())) > limit else "control")
-            return None
-
-
 def _check_row(
-    row: _Row, *, today: date, now: datetime, zone: ZoneInfo, areas: Collection[str] | None
+    row: Row,
+    *,
+    today: date,
+    now: datetime,
+    zone: ZoneInfo,
+    areas: Collection[str] | None,
+    targets: Mapping[str, str],
 ) -> tuple[tuple[str, ...], _Event, ShiftDraft] | None:
     kind = None
     if not row.raw("kind"):
@@ -270,21 +154,10 @@ def _check_row(
     address = row.text("address", ADDRESS_MAX, required=False)
 
     latitude = longitude = None
-    lat_raw, lon_raw = row.raw("latitude"), row.raw("longitude")
-    if lat_raw and lon_raw:
-        try:
-            latitude = _coordinate(lat_raw, 90)
-        except BadEventInput:
-            row.fail("latitude", "latitude")
-        try:
-            longitude = _coordinate(lon_raw, 180)
-        except BadEventInput:
-            row.fail("longitude", "longitude")
-    elif lat_raw:
-        row.fail("longitude", "pair_missing")
-    elif lon_raw:
-        row.fail("latitude", "pair_missing")
-    elif address is None and not row.raw("address"):
+    pin = coordinates(row)
+    if pin is not None:
+        latitude, longitude = pin
+    elif not row.raw("latitude") and not row.raw("longitude") and not row.raw("address"):
         row.fail("address", "no_place")
 
     day = None
@@ -323,6 +196,12 @@ def _check_row(
 
     note = row.text("note", NOTE_MAX, required=False)
 
+    target = None
+    if row.raw("target"):
+        target = targets.get(" ".join(row.raw("target").split()).casefold())
+        if target is None:
+            row.fail("target", "target_unknown")
+
     times = None
     if day is not None and start is not None and end is not None:
         try:
@@ -339,7 +218,7 @@ def _check_row(
         return None
     assert kind and title and area and day and times and capacity is not None
     key = (kind, title.casefold(), area.casefold(), day.isoformat(), (address or "").casefold())
-    event = _Event(row.line, kind, title, area, address, latitude, longitude)
+    event = _Event(row.line, kind, title, area, address, latitude, longitude, target)
     shift = ShiftDraft(starts_at=times[0], ends_at=times[1], capacity=capacity, note=note)
     return key, event, shift
 
@@ -351,52 +230,40 @@ def read_events(
     now: datetime,
     zone: ZoneInfo,
     areas: Collection[str] | None,
+    targets: Collection[str] = (),
 ) -> list[EventDraft]:
     """Every event in a CSV file, or BadFile / BadRows with every problem found.
 
     ``areas`` limits where events may be (None: anywhere), matched in any case. Rows with the same
-    kind, title, area, date and address are shifts of one event, in the order of the file.
+    kind, title, area, date and address are shifts of one event, in the order of the file. The
+    optional ``target`` column names one of ``targets`` (in any case; the event gets its name as
+    stored); a row of an event may leave it empty, but two rows may not name different ones.
     """
-    text = _decode(data)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_dialect(text), strict=True)
-    columns: dict[str, int] | None = None
+    known = {name.casefold(): name for name in targets}
     gathered: dict[tuple[str, ...], _Event] = {}
     errors: list[RowError] = []
-    rows = 0
-    while True:
-        line = reader.line_num + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error:
-            raise BadFile("unreadable", str(line)) from None
-        if not any(cell.strip() for cell in cells):
-            continue  # blank lines, and spreadsheets' trailing empty rows
-        if columns is None:
-            columns = _header(cells)
-            continue
-        rows += 1
-        if rows > MAX_ROWS:
-            raise BadFile("too_many_rows")
-        row = _Row(line, cells, columns)
-        checked = _check_row(row, today=today, now=now, zone=zone, areas=areas)
+    for row in rows(data, COLUMNS, REQUIRED):
+        checked = _check_row(row, today=today, now=now, zone=zone, areas=areas, targets=known)
         if checked is None:
             errors.extend(row.errors)
             continue
         key, fresh, shift = checked
         event = gathered.setdefault(key, fresh)
         if (event.latitude, event.longitude) != (fresh.latitude, fresh.longitude):
-            errors.append(RowError(line, "latitude", "other_place", other_line=event.line))
+            errors.append(RowError(row.line, "latitude", "other_place", other_line=event.line))
+            continue
+        if event.target and fresh.target and event.target != fresh.target:
+            errors.append(RowError(row.line, "target", "other_target", other_line=event.line))
             continue
         times = (shift.starts_at, shift.ends_at)
         if times in event.shift_lines:
-            errors.append(RowError(line, "start", "duplicate", other_line=event.shift_lines[times]))
+            errors.append(
+                RowError(row.line, "start", "duplicate", other_line=event.shift_lines[times])
+            )
             continue
-        event.shift_lines[times] = line
+        event.target = event.target or fresh.target
+        event.shift_lines[times] = row.line
         event.shifts.append(shift)
-    if columns is None:
-        raise BadFile("empty")
     if errors:
         raise BadRows(errors)
     if not gathered:
@@ -428,6 +295,7 @@ def template(today: date, area: str) -> bytes:
             "13:00",
             "20",
             "Bring comfy shoes",
+            "",
         ]
     )
     # A BOM so that Excel opens it as UTF-8; the import accepts it.

@@ -35,6 +35,11 @@ _IMPLIES: dict[Role, tuple[Role, ...]] = {
     Role.ORGANISER: (Role.ORGANISER,),
 }
 
+# Target seats are the whole campaign's, with no area of their own: every organiser may see them
+# (to plan sessions where they are wanted); coordinators, anywhere, add and change them.
+SEE_TARGETS = Role.ORGANISER
+SET_TARGETS = Role.COORDINATOR
+
 
 @dataclass(frozen=True)
 class Access:

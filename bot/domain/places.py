@@ -15,12 +15,13 @@ from enum import StrEnum
 
 
 class PlaceSource(StrEnum):
-    """Where a volunteer's (or a meeting point's) map position came from."""
+    """Where a volunteer's (or a meeting point's, or a target's) map position came from."""
 
     SHARED = "shared"  # a location they shared: exact
     POSTCODE = "postcode"  # the centre of the full postcode (an imported postcode file)
     SECTOR = "sector"  # the centre of the postcode's sector: approximate
     DISTRICT = "district"  # the centre of the postcode's district: approximate
+    GIVEN = "given"  # coordinates typed in (a target's centre in a CSV file): exact
 
 
 APPROXIMATE = frozenset({PlaceSource.SECTOR, PlaceSource.DISTRICT})

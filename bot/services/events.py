@@ -36,6 +36,7 @@ from bot.domain.permissions import Access, Role
 from bot.domain.planning import BadOffsets, offsets_text, parse_offsets
 from bot.domain.signup import valid_location
 from bot.domain.statuses import EventStatus
+from bot.services import targets as targeting
 from bot.services.cards import refresh
 from bot.services.rsvps import queue_moved, tell_promoted
 from db import audit, outbox, rsvps
@@ -45,8 +46,10 @@ from db import events as db_events
 
 
 async def create(conn: AsyncConnection, at: datetime, *, by: int, draft: EventDraft) -> Event:
-    """A new event from an organiser's finished /newevent draft."""
-    event_id = await db_events.create_event(conn, draft, created_by=by, at=at)
+    """A new event from an organiser's finished /newevent draft (tied to the target its area
+    names, if any)."""
+    target_id = await targeting.for_event(conn, draft)
+    event_id = await db_events.create_event(conn, draft, created_by=by, at=at, target_id=target_id)
     await audit.record(
         conn,
         actor_telegram_id=by,
@@ -71,10 +74,17 @@ class Imported:
 async def import_events(
     conn: AsyncConnection, at: datetime, *, by: Access, drafts: Sequence[EventDraft]
 ) -> list[Imported]:
-    """Every event of a checked CSV file, all or none (the caller's transaction)."""
+    """Every event of a checked CSV file, all or none (the caller's transaction), each tied to
+    the target its row or area names, if any."""
     created = []
     for draft in drafts:
-        event_id = await db_events.create_event(conn, draft, created_by=by.telegram_id, at=at)
+        event_id = await db_events.create_event(
+            conn,
+            draft,
+            created_by=by.telegram_id,
+            at=at,
+            target_id=await targeting.for_event(conn, draft),
+        )
         event = await db_events.by_id(conn, event_id)
         assert event is not None
         created.append(Imported(event, draft.shifts[0].starts_at))
