@@ -3,14 +3,18 @@
 Conversations (/newevent, /callout) and an event edit waiting for its reply take their own
 messages first (see handlers.register). What is left comes here, and is tried in this order:
 
-1. Someone half-way through sign-up or a profile edit is answering its question; or else the
-   question just put with buttons (the welcome's consent, /forget, /pause, /profile, cancelling
-   an event or shift from /events) is answered in words.
-2. Outside sign-up, a shared location is a check-in at a meeting point.
-3. Typed words: a debrief number or note; an answer to the newest "Still coming?" or check-in
-   prompt ("yes", "running late", "I'm here"); a late-cancel reason, then an answer to a shift
-   call or an event's card ("yes", "can't make it"); each says whether the words were its.
-4. Anything else gets a pointer to what to do.
+1. Someone half-way through sign-up or a profile edit is answering its question.
+2. A question that waits for words (a late-cancel reason, a debrief note) takes them, while it is
+   the question just put.
+3. The question just put with buttons (handlers.typed), if nothing with buttons came after it
+   (a shift call, a reminder): the words press its button, or are told what to type or tap.
+4. Otherwise, outside sign-up, the cards the outbox delivered: a number of doors; an answer to
+   the newest "Still coming?" or check-in prompt ("yes", "running late", "I'm here"); an answer
+   to a shift call or an event's card ("yes", "can't make it"); each says whether the words
+   were its.
+5. Anything else gets a pointer to what to do.
+
+A shared location outside sign-up is a check-in at a meeting point.
 """
 
 from __future__ import annotations
@@ -18,20 +22,11 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import texts
+from bot.callbacks import SkipNote, SkipReason
 from bot.context import MusterContext
 from bot.domain.signup import Step
-from handlers import dayof, events, privacy, profile, rsvp, signup
+from handlers import dayof, rsvp, signup, typed
 from handlers.common import load_volunteer, not_signed_up
-
-# The questions put with buttons whose next typed words are tried as an answer: by name, then
-# (after a colon) what the question is about.
-ASKED = {
-    "consent": signup.typed_consent,
-    "forget": privacy.typed_forget,
-    "pause": profile.typed_pause,
-    "profile": profile.typed_edit,
-    "cancel": events.typed_cancel,
-}
 
 
 async def on_text(update: Update, context: MusterContext) -> None:
@@ -42,17 +37,35 @@ async def on_text(update: Update, context: MusterContext) -> None:
     if volunteer is not None and volunteer.step is not None:
         await signup.answer_text(update, context, volunteer)
         return
-    # The question just put with buttons is asked once: the next words answer it, or it is
-    # left to its buttons.
-    asked, context.user_data.asked = context.user_data.asked, None
-    if asked is not None:
-        question, _, about = asked.partition(":")
-        if await ASKED[question](update, context, about):
-            return
+    data = context.user_data
+    asked = data.asked
+    if volunteer is not None and asked is not None:
+        # A reason or a note is waited for only while its question (with its Skip) is the one
+        # just put; a newer question takes the words.
+        if data.late_cancel_shift_id is not None and not asked.holds(SkipReason().pack()):
+            data.late_cancel_shift_id = None
+        if data.debrief_shift_id is not None and not asked.holds(SkipNote().pack()):
+            data.debrief_shift_id = None
+    if volunteer is not None and data.late_cancel_shift_id is not None:
+        await rsvp.on_free_text(update, context, volunteer)
+        return
+    if volunteer is not None and data.debrief_shift_id is not None:
+        await dayof.on_free_text(update, context, volunteer)
+        return
+    readers = (dayof.on_free_text, dayof.on_typed_prompt, rsvp.on_free_text)
+    if asked is not None and await typed.newest(context, message.chat.id, asked):
+        # An event's card just given (a share link, /myshifts' Change) is answered as a shift
+        # call is: "yes" to its one shift, "which shift?" to several.
+        if volunteer is not None and typed.rsvp_card(asked):
+            for answers in readers:
+                if await answers(update, context, volunteer):
+                    return
+        await typed.answer(update, context, asked)
+        return
     if volunteer is None:
         await message.reply_text(texts.NOT_SIGNED_UP)
         return
-    for answers in (dayof.on_free_text, dayof.on_typed_prompt, rsvp.on_free_text):
+    for answers in readers:
         if await answers(update, context, volunteer):
             return
     await message.reply_text(texts.UNKNOWN_TEXT)
