@@ -196,3 +196,34 @@ async def test_pause_answered_in_words_after_a_restart(
         assert val.last.text.startswith("Shift calls are paused until Tue 1 Dec.")
     finally:
         await stop_application(app)
+
+
+async def test_roster_corrections_typed(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    olga = await _organiser(fake)
+    payload = await new_event(olga, shifts=("10:00-13:00 5",))
+    amy, ben = fake.user(8106, first_name="Amy"), fake.user(8107, first_name="Ben")
+    for person in (amy, ben):
+        await sign_up(person)
+        await person.send(f"/start {payload}")
+        await person.press("Sat 28 Nov, 10:00-13:00 · ", exact=False)
+    clock.set_time(datetime(2026, 11, 28, 10, 30, tzinfo=UTC))
+    await olga.send("/roster")
+    await olga.send("correct attendance")
+    assert olga.buttons() == ["❌ Amy", "❌ Ben"]
+    await olga.send("someone else")
+    assert olga.last.text == texts.type_or_tap(2, None)
+    await olga.send("ben")
+    assert olga.buttons() == ["❌ Amy", "✅ Ben"]
+    async with engine.connect() as conn:
+        marked = dict(
+            (
+                await conn.execute(
+                    select(volunteers.c.telegram_id, rsvps.c.attendance).join(
+                        rsvps, rsvps.c.volunteer_id == volunteers.c.id
+                    )
+                )
+            ).all()
+        )
+    assert marked == {amy.id: None, ben.id: "present"}
