@@ -11,7 +11,8 @@ messages first (see handlers.register). What is left comes here, and is tried in
 4. Otherwise, outside sign-up, the cards the outbox delivered: a number of doors; an answer to
    the newest "Still coming?" or check-in prompt ("yes", "running late", "I'm here"); an answer
    to a shift call or an event's card ("yes", "can't make it"); each says whether the words
-   were its.
+   were its. Then a button of the newest message the outbox delivered, pressed in words ("2"
+   for a call's second shift, "keep" on a retention warning, "send a top-up call").
 5. Anything else gets a pointer to what to do.
 
 A shared location outside sign-up is a check-in at a meeting point.
@@ -53,7 +54,8 @@ async def on_text(update: Update, context: MusterContext) -> None:
         await dayof.on_free_text(update, context, volunteer)
         return
     readers = (dayof.on_free_text, dayof.on_typed_prompt, rsvp.on_free_text)
-    if asked is not None and await typed.newest(context, message.chat.id, asked):
+    newest = await typed.newest(context, message.chat.id, asked)
+    if asked is not None and newest is asked:
         # An event's card just given (a share link, /myshifts' Change) is answered as a shift
         # call is: "yes" to its one shift, "which shift?" to several.
         if volunteer is not None and typed.rsvp_card(asked):
@@ -62,13 +64,15 @@ async def on_text(update: Update, context: MusterContext) -> None:
                     return
         await typed.answer(update, context, asked)
         return
-    if volunteer is None:
-        await message.reply_text(texts.NOT_SIGNED_UP)
+    if volunteer is not None:
+        for answers in readers:
+            if await answers(update, context, volunteer):
+                return
+    # The newest message with buttons came from the outbox (a forecast's top-up, a retention
+    # warning's Keep, a call's shift by its number): the words may press one of them.
+    if newest is not None and await typed.press(update, context, newest):
         return
-    for answers in readers:
-        if await answers(update, context, volunteer):
-            return
-    await message.reply_text(texts.UNKNOWN_TEXT)
+    await message.reply_text(texts.NOT_SIGNED_UP if volunteer is None else texts.UNKNOWN_TEXT)
 
 
 async def on_location(update: Update, context: MusterContext) -> None:

@@ -31,12 +31,15 @@ from bot.services import cards
 from bot.userdata import Asked
 
 
-async def newest(context: MusterContext, chat_id: int, asked: Asked) -> bool:
-    """Whether ``asked`` is still the newest question in the chat: no shift call, reminder or
-    other card with buttons was delivered after it."""
+async def newest(context: MusterContext, chat_id: int, asked: Asked | None) -> Asked | None:
+    """The newest question with buttons in the chat: ``asked`` (put in a reply), unless a shift
+    call, a reminder or another message with buttons was delivered by the outbox after it; then
+    that one, as it was sent."""
     async with context.db.connect() as conn:
         delivered = await cards.newest_delivered(conn, chat_id)
-    return delivered is None or delivered < asked.newest
+    if delivered is None or (asked is not None and delivered.message_id < asked.newest):
+        return asked
+    return Asked([(delivered.message_id, delivered.buttons)]) if delivered.buttons else None
 
 
 def rsvp_card(asked: Asked) -> bool:

@@ -4,7 +4,7 @@ type or tap and changes nothing; and the question just put outlives a restart.""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -12,11 +12,12 @@ from telegram.ext import Application
 
 from bot import clock, texts
 from bot.context import DeepLinkHandler
+from bot.domain.volunteers import Purpose
 from bot.settings import Settings
 from db.schema import callouts, events, rsvps, shifts, user_state, volunteers
 from tests.conftest import ADMIN_ID, start_application, stop_application
 from tests.fake_telegram import FakeTelegram, FakeUser
-from tests.flows import every_row, new_event, sign_up, until
+from tests.flows import every_row, new_event, run_scheduler, sign_up, stored, until
 
 
 async def _organiser(fake: FakeTelegram) -> FakeUser:
@@ -147,6 +148,27 @@ async def test_callout_pickers_typed(
     async with engine.connect() as conn:
         [call] = (await conn.execute(select(callouts))).all()
     assert len(call.shift_ids) == 1 and call.audience["fits_availability"] is True
+    # The call card came from the outbox: its buttons are pressed by number too.
+    await amy.send("1")
+    assert list((await _answers(engine, amy.id)).values()) == ["going"]
+
+
+async def test_a_retention_warning_kept_in_words(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    admin = fake.user(ADMIN_ID, first_name="Ada")
+    ray = fake.user(8108, first_name="Ray")
+    await sign_up(ray)
+    await admin.send("/retention end 6/5/2027")
+    clock.set_time(datetime(2027, 5, 7, 3, 0, tzinfo=UTC))
+    await run_scheduler(app, engine)
+    assert ray.buttons() == [texts.KEEP]
+    await ray.send("keep")
+    assert ray.last.text == texts.KEPT
+    clock.advance(timedelta(days=15))
+    await run_scheduler(app, engine)
+    kept = await stored(engine, ray.id)
+    assert kept is not None and kept.consents_to(Purpose.FUTURE)
 
 
 async def test_the_question_just_put_outlives_a_restart(

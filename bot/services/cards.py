@@ -292,8 +292,25 @@ async def remember(
     )
 
 
-async def newest_delivered(conn: AsyncConnection, chat_id: int) -> int | None:
+@dataclass(frozen=True)
+class Delivered:
     """The newest message with buttons the outbox delivered to a chat (a shift call, a reminder,
-    a forecast...): typed words answer a question the bot put itself only if that came later."""
+    a forecast, a retention warning), and its buttons as sent: label and data."""
+
+    message_id: int
+    buttons: tuple[tuple[str, str], ...]
+
+
+async def newest_delivered(conn: AsyncConnection, chat_id: int) -> Delivered | None:
+    """See :class:`Delivered`: typed words answer a question the bot put in a reply only if that
+    came later, and may press one of its buttons otherwise."""
     delivered = await outbox.latest_with_buttons(conn, chat_id)
-    return delivered.message_id if delivered is not None else None
+    if delivered is None:
+        return None
+    buttons = tuple(
+        (button["text"], button["callback_data"])
+        for row in (delivered.reply_markup or {}).get("inline_keyboard", [])
+        for button in row
+        if "callback_data" in button
+    )
+    return Delivered(delivered.message_id, buttons)
