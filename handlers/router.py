@@ -3,7 +3,8 @@
 Conversations (/newevent, /callout) and an event edit waiting for its reply take their own
 messages first (see handlers.register). What is left comes here, and is tried in this order:
 
-1. Someone half-way through sign-up or a profile edit is answering its question.
+1. Someone half-way through sign-up or a profile edit is answering its question (unless the words
+   are "carry on" to the reminder of where they stopped).
 2. A question that waits for words (a late-cancel reason, a debrief note) takes them, while it is
    the question just put.
 3. The question just put with buttons (handlers.typed), if nothing with buttons came after it
@@ -23,7 +24,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import texts
-from bot.callbacks import SkipNote, SkipReason
+from bot.callbacks import CarryOn, SkipNote, SkipReason
 from bot.context import MusterContext
 from bot.domain.signup import Step
 from handlers import dayof, rsvp, signup, typed
@@ -35,11 +36,16 @@ async def on_text(update: Update, context: MusterContext) -> None:
     assert message and message.text is not None and update.effective_user
     async with context.db.begin() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
-    if volunteer is not None and volunteer.step is not None:
-        await signup.answer_text(update, context, volunteer)
-        return
     data = context.user_data
     asked = data.asked
+    if volunteer is not None and volunteer.step is not None:
+        # "Carry on" (or "yes") to the reminder of where sign-up stopped is its button, not an
+        # answer to the question it stopped at.
+        carry_on = asked is not None and asked.holds(CarryOn().pack())
+        if carry_on and asked is not None and await typed.press(update, context, asked):
+            return
+        await signup.answer_text(update, context, volunteer)
+        return
     if volunteer is not None and asked is not None:
         # A reason or a note is waited for only while its question (with its Skip) is the one
         # just put; a newer question takes the words.
