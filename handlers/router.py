@@ -41,8 +41,11 @@ async def on_text(update: Update, context: MusterContext) -> None:
     if volunteer is not None and volunteer.step is not None:
         # "Carry on" (or "yes") to the reminder of where sign-up stopped is its button, not an
         # answer to the question it stopped at.
-        carry_on = asked is not None and asked.holds(CarryOn().pack())
-        if carry_on and asked is not None and await typed.press(update, context, asked):
+        if (
+            asked is not None
+            and asked.holds(CarryOn().pack())
+            and await typed.press(update, context, asked)
+        ):
             return
         await signup.answer_text(update, context, volunteer)
         return

@@ -52,12 +52,15 @@ def rsvp_card(asked: Asked) -> bool:
 
 
 def _hint(asked: Asked) -> str:
-    if len(asked.messages) == 1:
-        offered = {offer.value for offer in keyboards.typed_offers(asked.messages[0][1])}
+    """What to type or tap, in the terms :func:`bot.domain.answers.pick` reads: a number among
+    one message's buttons, or among messages of one button each; else words and a number."""
+    offered = [keyboards.typed_offers(buttons) for _, buttons in asked.messages]
+    if len(offered) == 1:
+        return texts.type_or_tap(len({offer.value for offer in offered[0]}), None)
+    if all(len({offer.value for offer in offers}) == 1 for offers in offered):
         return texts.type_or_tap(len(offered), None)
-    if all(len(buttons) == 1 for _, buttons in asked.messages):
-        return texts.type_or_tap(len(asked.messages), None)
-    return texts.type_or_tap(len(asked.messages), fold(asked.messages[0][1][0][0]))
+    example = next((o.label for offers in offered for o in offers if o.label), None)
+    return texts.type_or_tap(len(offered), fold(example) if example else None)
 
 
 async def answer(update: Update, context: MusterContext, asked: Asked) -> None:
