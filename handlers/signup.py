@@ -300,10 +300,13 @@ async def on_choice(update: Update, context: MusterContext) -> None:
 
 
 def _choice_offers(step: Step) -> list[Offer[str]]:
-    """The buttons of a multi-select question: each option by its label, and Done."""
+    """The buttons of a multi-select question: each option by its label or its number in the
+    list ("1, 3"), and Done (the last number too)."""
+    codes = [*OPTIONS[step], Choice.DONE]
     return [
         *(Offer(code, label) for code, label in OPTIONS[step].items()),
         Offer(Choice.DONE, texts.DONE, Meaning.DONE),
+        *(Offer(code, str(number)) for number, code in enumerate(codes, start=1)),
     ]
 
 

@@ -51,7 +51,9 @@ async def test_sign_up_typed_from_start_to_end(
     assert tom.last.text == texts.ASK_ACTIVITIES
     await tom.send("done")  # nothing ticked yet
     assert tom.last.text == texts.PICK_ONE
-    await tom.send("Leafleting, done")
+    await tom.send("2 and 3")  # by their numbers in the list: Leafleting, Phone banking
+    assert {"✅ Leafleting", "✅ Phone banking"} <= set(tom.buttons())
+    await tom.send("3, done")  # Phone banking off again, and done
     assert tom.last.text == texts.ASK_PHONE
     await tom.send("no thanks")  # the Skip button, in words
     assert "You're signed up" in tom.last.text
