@@ -12,7 +12,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
 import handlers
-from bot.botapi import MusterBot, UpdatesRequest
+from bot.botapi import SHOWN, MusterBot, Shown, UpdatesRequest
 from bot.budget import Budget, BudgetRateLimiter
 from bot.commands import publish_menus
 from bot.context import SERVICES, DeepLinkHandler, MusterContext, Services, Vitals
@@ -23,6 +23,7 @@ from bot.updates import OnePersonAtATime
 from bot.userdata import UserData
 from db import migrate
 from db.engine import Database
+from handlers import typed
 from schedules import outbox
 from schedules import work as scheduler
 
@@ -44,7 +45,14 @@ class MusterApplication(Application[Any, Any, Any, Any, Any, Any]):
         await super().initialize()
 
     async def process_update(self, update: object) -> None:
-        await super().process_update(update)
+        # What the bot shows while handling it, for the question just put (handlers.typed).
+        shown = Shown()
+        token = SHOWN.set(shown)
+        try:
+            await super().process_update(update)
+        finally:
+            SHOWN.reset(token)
+        await typed.after_update(self, update, shown)
         await self.update_persistence()
 
 

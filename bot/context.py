@@ -11,6 +11,7 @@ from typing import Any
 from telegram.ext import CallbackContext, ExtBot
 
 from bot import clock
+from bot.botapi import SHOWN
 from bot.settings import Settings
 from bot.userdata import UserData
 from db.engine import Database
@@ -66,7 +67,7 @@ class MusterContext(CallbackContext[ExtBot[None], UserData, dict[Any, Any], dict
     def in_background(self, work: Coroutine[Any, Any, Any], update: object = None) -> None:
         """Run ``work`` without holding up the next update. Errors reach the error handler;
         stopping the application waits for it; tests wait for it through ``background``."""
-        task = self.application.create_task(work, update=update)
+        task = self.application.create_task(_unseen(work), update=update)
         pending: set[asyncio.Task[Any]] = self.bot_data.setdefault(BACKGROUND, set())
         pending.add(task)
         task.add_done_callback(pending.discard)
@@ -82,6 +83,13 @@ class MusterContext(CallbackContext[ExtBot[None], UserData, dict[Any, Any], dict
     @property
     def deep_links(self) -> tuple[DeepLinkHandler, ...]:
         return self.services.deep_links
+
+
+async def _unseen(work: Coroutine[Any, Any, Any]) -> Any:
+    """``work`` with what it shows left out of the question just put (bot.botapi.Shown): it may
+    finish after the update that started it has been dealt with."""
+    SHOWN.set(None)  # in this task's own copy of the context
+    return await work
 
 
 # A /start payload handler, given the volunteer's Telegram id and the payload: returns True when

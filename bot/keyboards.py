@@ -64,6 +64,7 @@ from bot.callbacks import (
     TopUp,
     UseName,
 )
+from bot.domain.answers import Meaning, Offer
 from bot.domain.events import Shift
 from bot.domain.polling import ALL_DAY, DEFAULT_CLOSES, DEFAULT_OPENS, PARTS
 from bot.domain.signup import OPTIONS, Step
@@ -545,3 +546,103 @@ def election_rooms(election_id: int, rooms: Sequence[tuple[int, str]]) -> Inline
         for event_id, title in rooms
     ]
     return InlineKeyboardMarkup([*rows, [_election(texts.ELECTION_DONE, "done", election_id)]])
+
+
+# --- Buttons answered in words ------------------------------------------------------------------
+
+def _meanings(data: str) -> tuple[Meaning, ...]:
+    """What a button means beyond its label, so that a plain word for it presses it."""
+    yes_no = {"yes": Meaning.YES, "no": Meaning.NO, "y": Meaning.YES, "n": Meaning.NO}
+    if Consent.PATTERN.fullmatch(data):
+        return (yes_no[Consent.unpack(data).answer],)
+    if Forget.PATTERN.fullmatch(data):
+        answer = Forget.unpack(data).answer
+        return (Meaning.YES,) if answer == "yes" else (Meaning.NO, Meaning.CANCEL)
+    if StillComing.PATTERN.fullmatch(data):
+        return (yes_no[StillComing.unpack(data).answer],)
+    if CheckIn.PATTERN.fullmatch(data):
+        action = CheckIn.unpack(data).action
+        return ({"h": Meaning.HERE, "l": Meaning.LATE, "x": Meaning.NO}[action],)
+    if Choice.PATTERN.fullmatch(data) and Choice.unpack(data).code == Choice.DONE:
+        return (Meaning.DONE,)
+    if EventAdmin.PATTERN.fullmatch(data):
+        action = EventAdmin.unpack(data).action
+        if action in ("yes-event", "yes-shift"):
+            return (Meaning.YES,)
+        return (Meaning.BACK, Meaning.NO) if action == "back" else ()
+    flows = {
+        "back": (Meaning.BACK,),
+        "cancel": (Meaning.CANCEL,),
+        "skip": (Meaning.SKIP,),
+        "done": (Meaning.DONE,),
+        "next": (Meaning.DONE,),
+        "filters": (Meaning.DONE,),
+        "create": (Meaning.YES,),
+        "now": (Meaning.YES,),
+        "later": (Meaning.SKIP,),
+    }
+    if Flow.PATTERN.fullmatch(data):
+        return flows.get(Flow.unpack(data).choice, ())
+    if CallFlow.PATTERN.fullmatch(data):
+        return flows.get(CallFlow.unpack(data).choice, ())
+    kinds_meaning: list[tuple[type[CallbackData], tuple[Meaning, ...]]] = [
+        (UseName, (Meaning.YES,)),
+        (CarryOn, (Meaning.YES,)),
+        (Keep, (Meaning.YES,)),
+        (TopUp, (Meaning.YES,)),
+        (CantMakeIt, (Meaning.NO,)),
+        (MyShiftCancel, (Meaning.NO,)),
+        (SkipReason, (Meaning.SKIP,)),
+        (SkipNote, (Meaning.SKIP,)),
+    ]
+    if PledgeCall.PATTERN.fullmatch(data):
+        action = PledgeCall.unpack(data).action
+        return {"send": (Meaning.YES,), "cancel": (Meaning.CANCEL, Meaning.NO)}.get(action, ())
+    if PledgePart.PATTERN.fullmatch(data) and PledgePart.unpack(data).part == "done":
+        return (Meaning.DONE,)
+    return next((m for kind, m in kinds_meaning if kind.PATTERN.fullmatch(data)), ())
+
+
+# Words people use for a button that are neither its label nor a plain yes, no or skip.
+_PAUSE_WORDS: dict[PauseLength, tuple[str, ...]] = {
+    "week": ("week", "1 week", "one week"),
+    "month": ("month", "1 month", "one month"),
+    "open": ("until i resume", "indefinitely", "until further notice", "for now"),
+}
+_EDIT_WORDS: dict[Step, tuple[str, ...]] = {
+    Step.NAME: ("name", "my name"),
+    Step.LOCATION: ("location", "where", "postcode"),
+    Step.AVAILABILITY: ("availability", "when", "times"),
+    Step.ACTIVITIES: ("activities", "what"),
+    Step.PHONE: ("phone", "number", "phone number"),
+}
+
+
+def _words(data: str) -> tuple[str, ...]:
+    if Pause.PATTERN.fullmatch(data):
+        return _PAUSE_WORDS[Pause.unpack(data).length]
+    if EditProfile.PATTERN.fullmatch(data):
+        return _EDIT_WORDS.get(EditProfile.unpack(data).step, ())
+    if CallFlow.PATTERN.fullmatch(data) and CallFlow.unpack(data).choice in ("now", "urgent"):
+        return (CallFlow.unpack(data).choice,)
+    if Flow.PATTERN.fullmatch(data) and Flow.unpack(data).choice == "create":
+        return ("create",)
+    if PledgeCall.PATTERN.fullmatch(data) and PledgeCall.unpack(data).action == "send":
+        return ("send", "send it", "send now")
+    if EventAdmin.PATTERN.fullmatch(data) and EventAdmin.unpack(data).action == "more":
+        return ("more", "next", "next page")
+    return ()
+
+
+def typed_offers(buttons: Sequence[tuple[str, str]]) -> list[Offer[str]]:
+    """The buttons of one message as typed words can press them (bot.domain.answers.pick): by
+    label, by what each means, by the words people use for it. A preview's buttons are inert
+    and a link is no press: neither is offered."""
+    offers: list[Offer[str]] = []
+    for label, data in buttons:
+        if Preview.PATTERN.fullmatch(data):
+            continue
+        offers.append(Offer(data, label))
+        offers += [Offer(data, meaning=meaning) for meaning in _meanings(data)]
+        offers += [Offer(data, words) for words in _words(data)]
+    return offers

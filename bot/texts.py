@@ -97,6 +97,25 @@ INVALID = {
 EXPECTING_BUTTON = "Please use the buttons on the message above."
 
 
+def type_or_tap(choices: int, example: str | None) -> str:
+    """Words that answer no button of the question just put: what to type or tap instead.
+    ``example``: a button's words, when the question is on several messages with several
+    buttons each."""
+    if example is not None:
+        return (
+            "Please tap a button above, or type its words and the number of its message "
+            f"(1 to {choices}), like “{example} 1”."
+        )
+    if choices == 1:
+        return "Please tap the button above, or type its words."
+    return f"Please tap a button above, or type its words or its number (1 to {choices})."
+
+
+def pressed(label: str) -> str:
+    """A typed answer taken as a press of the button ``label``, which answered with no words."""
+    return f"OK: {label}"
+
+
 def step_prompt(step: Step) -> str:
     return {
         Step.NAME: ASK_NAME,

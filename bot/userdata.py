@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
+from bot.callbacks import Consent
 from bot.domain.audience import Audience
 from bot.domain.events import ShiftDraft
 
@@ -151,6 +152,51 @@ class CallDraft:
         )
 
 
+# A button as typed answers know it: its label and the data a tap on it carries.
+Button = tuple[str, str]
+
+
+@dataclass
+class Asked:
+    """The question just put with buttons: the message(s) the bot last showed a keyboard on in
+    this person's chat, in order, with their buttons as they are now, so that typed words can
+    press one (handlers.typed). Kept by bot.app after every update, saved with the rest."""
+
+    messages: list[tuple[int, tuple[Button, ...]]]
+
+    @property
+    def newest(self) -> int:
+        """The newest message the question is on (message ids in a chat only grow)."""
+        return max(message_id for message_id, _ in self.messages)
+
+    def holds(self, data: str) -> bool:
+        return any(data == pressed for _, buttons in self.messages for _, pressed in buttons)
+
+    def shown(self, message_id: int, buttons: tuple[Button, ...]) -> Asked | None:
+        """The question once ``message_id`` shows ``buttons`` (none: its keyboard taken away)."""
+        kept = [(m, b) for m, b in self.messages if m != message_id]
+        if buttons:
+            kept.append((message_id, buttons))
+            kept.sort()
+        return Asked(kept) if kept else None
+
+    def to_json(self) -> list[Any] | None:
+        # The welcome's question is put before consent, when nothing about a person is kept.
+        pressed = (data for _, buttons in self.messages for _, data in buttons)
+        if any(Consent.PATTERN.fullmatch(data) for data in pressed):
+            return None
+        return [[message_id, [list(b) for b in buttons]] for message_id, buttons in self.messages]
+
+    @classmethod
+    def from_json(cls, data: list[Any]) -> Asked:
+        return cls(
+            [
+                (int(message_id), tuple((str(label), str(pressed)) for label, pressed in buttons))
+                for message_id, buttons in data
+            ]
+        )
+
+
 @dataclass
 class ElectionDraft:
     """/election so far: a new election's answers, or which election (and room) is being
@@ -201,10 +247,11 @@ class UserData:
     debrief_shift_id: int | None = None
     callout: CallDraft | None = None
     election: ElectionDraft | None = None
-    # The question with buttons just put ("forget", "pause", "profile", "cancel:..."; see
-    # handlers.router), so that the next typed words can answer it. Memory only: a question
-    # answered after a restart is answered with its buttons.
-    asked: str | None = None
+    # The question with buttons just put, so that the next typed words can answer it.
+    asked: Asked | None = None
+    # /nearest asked where to look from (a location shared or a postcode typed, for that search
+    # only): the next place they give answers it, while it is the question just put.
+    looking_from: bool = False
     # A /start payload waiting for consent. Never saved: nothing about a person is stored before
     # they agree, so a restart before they tap "yes" forgets where their link pointed.
     start_payload: str | None = None
@@ -218,6 +265,8 @@ class UserData:
             "debrief_shift_id": self.debrief_shift_id,
             "callout": self.callout.to_json() if self.callout else None,
             "election": self.election.to_json() if self.election else None,
+            "asked": self.asked.to_json() if self.asked else None,
+            "looking_from": self.looking_from or None,
         }
         return {key: value for key, value in saved.items() if value is not None}
 
@@ -227,6 +276,7 @@ class UserData:
         new_event, edit, call = data.get("new_event"), data.get("event_edit"), data.get("callout")
         late, debrief = data.get("late_cancel_shift_id"), data.get("debrief_shift_id")
         election = data.get("election")
+        asked = data.get("asked")
         return cls(
             new_event=NewEventDraft.from_json(new_event) if new_event else None,
             event_edit=EventEdit.from_json(edit) if edit else None,
@@ -234,4 +284,6 @@ class UserData:
             debrief_shift_id=int(debrief) if debrief is not None else None,
             callout=CallDraft.from_json(call) if call else None,
             election=ElectionDraft.from_json(election) if election else None,
+            asked=Asked.from_json(asked) if asked else None,
+            looking_from=bool(data.get("looking_from", False)),
         )

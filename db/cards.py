@@ -12,17 +12,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import ColumnElement, insert, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.statuses import OutboxStatus
-from db.schema import callouts, cards, outbox, volunteers
+from db.schema import callouts, cards, outbox, rsvps, shifts, volunteers
 
 # Kinds of card (bot.services.cards renders each).
 CALL = "call"  # a shift call: the event's card with the organiser's line
 EVENT = "event"  # the event's card: from its share link, /myshifts' Change, or a chaser
 MYSHIFT = "myshift"  # one line of /myshifts with Change and Cancel
 REMINDER = "reminder"  # "Still coming?" the day before, with Yes / Can't make it now
+SOON = "soon"  # "See you soon!" nearer the time: when and where, without buttons
 CHECKIN = "checkin"  # "Are you there?" at the start, with I'm here / Running late / Can't come
 DEBRIEF = "debrief"  # "How many doors did you knock?" at the end, with a button per number
 
@@ -82,11 +83,33 @@ async def latest_event_card(conn: AsyncConnection, volunteer_id: int) -> tuple[i
     return (row.message_id, row.event_id) if row else None
 
 
-async def held(conn: AsyncConnection, event_id: int, volunteer_ids: Iterable[int]) -> list[Held]:
-    """Every card for ``event_id`` in the chats of ``volunteer_ids``, oldest first."""
-    ids = sorted(set(volunteer_ids))
-    if not ids:
-        return []
+async def held(
+    conn: AsyncConnection, event_id: int, volunteer_ids: Iterable[int] | None = None
+) -> list[Held]:
+    """Every card for ``event_id`` in the chats of ``volunteer_ids``, oldest first; None: of
+    everyone who may hold one (sent a call for it, or with an answer for one of its shifts,
+    which reminders and prompts follow, or given its card directly)."""
+    ids: set[int] | None = None
+    people: ColumnElement[bool]
+    if volunteer_ids is not None:
+        ids = set(volunteer_ids)
+        if not ids:
+            return []
+        people = volunteers.c.id.in_(sorted(ids))
+        direct = cards.c.volunteer_id.in_(sorted(ids))
+    else:
+        answered = (
+            select(rsvps.c.volunteer_id)
+            .join(shifts, shifts.c.id == rsvps.c.shift_id)
+            .where(shifts.c.event_id == event_id)
+        )
+        called = (
+            select(outbox.c.volunteer_id)
+            .join(callouts, callouts.c.id == outbox.c.callout_id)
+            .where(callouts.c.event_id == event_id)
+        )
+        people = or_(volunteers.c.id.in_(answered), volunteers.c.id.in_(called))
+        direct = true()
     found = [
         Held(
             row.kind,
@@ -97,13 +120,11 @@ async def held(conn: AsyncConnection, event_id: int, volunteer_ids: Iterable[int
             tuple(row.shift_ids),
         )
         for row in await conn.execute(
-            select(cards)
-            .where(cards.c.volunteer_id.in_(ids), cards.c.event_id == event_id)
-            .order_by(cards.c.id)
+            select(cards).where(direct, cards.c.event_id == event_id).order_by(cards.c.id)
         )
     ]
     # By chat, so the (chat id, message id) index finds them: a volunteer's own messages are few.
-    chats = select(volunteers.c.telegram_id).where(volunteers.c.id.in_(ids))
+    chats = select(volunteers.c.telegram_id).where(people)
     rows = await conn.execute(
         select(
             outbox.c.volunteer_id,
@@ -123,7 +144,7 @@ async def held(conn: AsyncConnection, event_id: int, volunteer_ids: Iterable[int
         .order_by(outbox.c.id)
     )
     for row in rows:
-        if row.volunteer_id not in ids:
+        if row.volunteer_id is None or (ids is not None and row.volunteer_id not in ids):
             continue
         if row.callout_id is not None:
             if row.call_event_id == event_id:

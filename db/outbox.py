@@ -413,20 +413,23 @@ class Delivered:
 
 
 async def latest_with_buttons(
-    conn: AsyncConnection, chat_id: int, kinds: Iterable[str]
+    conn: AsyncConnection, chat_id: int, kinds: Iterable[str] | None = None
 ) -> Delivered | None:
-    """The newest message of ``kinds`` delivered to a chat that carried buttons."""
+    """The newest message of ``kinds`` (None: of any kind) delivered to a chat that carried
+    buttons; an edit of an earlier message is not a new one."""
+    kind = outbox.c.kind.in_(list(kinds)) if kinds is not None else outbox.c.kind != "card_edit"
     rows = (
         await conn.execute(
             select(outbox.c.kind, outbox.c.message_id, outbox.c.payload)
             .where(
                 outbox.c.chat_id == chat_id,
                 outbox.c.status == OutboxStatus.SENT,
-                outbox.c.kind.in_(list(kinds)),
+                kind,
                 outbox.c.message_id.is_not(None),
             )
             .order_by(outbox.c.message_id.desc())
-            .limit(5)
+            # A card is followed by a few plain messages at most (its venue, calendar file).
+            .limit(5 if kinds is not None else 20)
         )
     ).all()
     for row in rows:

@@ -42,6 +42,7 @@ from bot.domain.signup import ACTIVITIES
 from bot.services import actors, calls
 from bot.services.calls import Calling, NewCall
 from bot.userdata import CallDraft
+from handlers import typed as typed_answers
 from handlers.common import offered_only, requires
 
 EVENT, SHIFTS, FILTERS, ACTIVITY, LINE, CONFIRM, WHEN = range(7)
@@ -332,8 +333,17 @@ async def typed(update: Update, context: MusterContext) -> int:
         return await _ask(message, context, draft, CONFIRM)
     if draft.state == WHEN:
         return await _scheduled(update, context, message, draft)
-    await message.reply_text(texts.EXPECTING_BUTTON)
-    return draft.state
+    # A picker (an event, shifts, who to ask): the words press one of its buttons, or are told
+    # what to type or tap.
+    asked = context.user_data.asked
+    if asked is None:
+        await message.reply_text(texts.EXPECTING_BUTTON)
+        return draft.state
+    if not await typed_answers.press(update, context, asked):
+        await typed_answers.tell_how(message, asked)
+        return draft.state
+    after = context.user_data.callout
+    return after.state if after is not None else ConversationHandler.END
 
 
 def _read_when(text: str, today: date, zone: ZoneInfo) -> datetime:

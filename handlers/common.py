@@ -17,7 +17,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
 from bot import clock, keyboards, texts
-from bot.botapi import MusterBot
+from bot.botapi import MusterBot, typed
 from bot.commands import sections
 from bot.context import MusterContext
 from bot.domain.permissions import Access, Role
@@ -153,11 +153,14 @@ def _offered(update: Update) -> bool:
 
 def _stale(update: Update, context: MusterContext) -> bool:
     """Whether the press was made on the message as it was before the bot last changed it: the
-    second of a double tap, which the first has already answered."""
+    second of a double tap, which the first has already answered. Words typed for a button press
+    the keyboard as it is now (handlers.typed), so they are never stale."""
     query = update.callback_query
     message = query.message if query else None
     return (
         isinstance(message, Message)
+        and query is not None
+        and not typed(query)
         and isinstance(context.bot, MusterBot)
         and context.bot.changed_since(message)
     )

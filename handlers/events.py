@@ -24,7 +24,7 @@ from bot import clock, keyboards, texts
 from bot.callbacks import EventAdmin
 from bot.context import MusterContext
 from bot.domain import csv_files, events_csv
-from bot.domain.answers import Meaning, Offer, choose, means
+from bot.domain.answers import Meaning, means
 from bot.domain.csv_files import BadFile, BadRows
 from bot.domain.events import Event, Shift
 from bot.domain.permissions import Access, Role
@@ -246,7 +246,6 @@ async def _on_button(update: Update, context: MusterContext, access: Access) -> 
     assert query and isinstance(query.message, Message)
     pressed = EventAdmin.unpack(query.data)
     action, number = pressed.action, pressed.number
-    context.user_data.asked = None  # any question typed words could answer is now this card's
     if action == "more":
         await query.answer()
         await query.edit_message_reply_markup(None)
@@ -295,7 +294,6 @@ async def _on_button(update: Update, context: MusterContext, access: Access) -> 
             _card(context, event, shifts) + "\n\n" + texts.ask_cancel_event(found.people),
             reply_markup=keyboards.confirm_cancel_event(event.id),
         )
-        context.user_data.asked = f"cancel:yes-event:{event.id}:{query.message.message_id}"
     elif action == "cshift":
         assert shift
         await query.answer()
@@ -305,7 +303,6 @@ async def _on_button(update: Update, context: MusterContext, access: Access) -> 
             + texts.ask_cancel_shift(shift, zone, found.people),
             reply_markup=keyboards.confirm_cancel_shift(shift.id, event.id),
         )
-        context.user_data.asked = f"cancel:yes-shift:{shift.id}:{query.message.message_id}"
     elif action == "edit":
         await query.answer()
         await query.edit_message_reply_markup(_edit_keyboard(context, event, shifts))
@@ -346,53 +343,6 @@ async def _refuse(
     await query.answer(problem or texts.EXPIRED_BUTTON, show_alert=True)
     if target is not None and problem != texts.EVENT_NOT_YOURS:
         await _refresh(query, context, target)
-
-
-async def typed_cancel(update: Update, context: MusterContext, about: str) -> bool:
-    """ "Yes, cancel the event" (or "yes", "no", "keep it") typed right after the question, as
-    its buttons; ``about`` is "yes-event:<event id>:<card>" or "yes-shift:<shift id>:<card>"."""
-    message = update.effective_message
-    assert message and message.text is not None and update.effective_user
-    action, number, card = about.split(":")
-    yes = texts.CANCEL_EVENT_YES if action == "yes-event" else texts.CANCEL_SHIFT_YES
-    offers = [Offer(True, yes, Meaning.YES), Offer(False, texts.CANCEL_KEEP, Meaning.NO)]
-    confirmed = choose(message.text, offers)
-    if confirmed is None:
-        return False
-    at, zone = clock.now(), context.settings.zone
-    async with context.db.begin() as conn:
-        access = await actors.access(conn, context.settings.admin_ids, update.effective_user.id)
-        if not access.has(Role.ORGANISER):
-            return False
-        if not confirmed:
-            about_it = {"event_id" if action == "yes-event" else "shift_id": int(number)}
-            done: organising.Found | organising.Cancelled = await organising.find(
-                conn, at, by=access, **about_it
-            )
-        elif action == "yes-event":
-            done = await organising.cancel_event(
-                conn, at, by=access, event_id=int(number), zone=zone
-            )
-        else:
-            done = await organising.cancel_shift(
-                conn, at, by=access, shift_id=int(number), zone=zone
-            )
-    if done.target is not None and done.problem != texts.EVENT_NOT_YOURS:
-        await _show(context, message.chat.id, int(card), done.target)
-    if done.problem is not None or done.target is None:
-        await message.reply_text(done.problem or texts.EXPIRED_BUTTON)
-        return True
-    if not confirmed:
-        await message.reply_text(texts.EDIT_CANCELLED)
-        return True
-    context.wake_outbox()
-    assert isinstance(done, organising.Cancelled)
-    await message.reply_text(
-        texts.event_cancelled_done(done.told)
-        if action == "yes-event"
-        else texts.shift_cancelled_done(done.told)
-    )
-    return True
 
 
 # --- Typed changes -------------------------------------------------------------------------------

@@ -15,9 +15,6 @@ from bot.domain.volunteers import Volunteer
 from bot.services import nearest as finding
 from handlers.common import load_volunteer, not_signed_up
 
-# The question /nearest puts when it has no place to look from (see handlers.router.ASKED).
-ASKED = "nearest"
-
 
 async def nearest(update: Update, context: MusterContext) -> None:
     message = update.effective_message
@@ -29,7 +26,7 @@ async def nearest(update: Update, context: MusterContext) -> None:
         return
     origin = finding.place_of(volunteer)
     if origin is None:
-        context.user_data.asked = ASKED
+        context.user_data.looking_from = True
         await message.reply_text(
             texts.NEAREST_ASK_PLACE, reply_markup=keyboards.share_location_once()
         )
@@ -37,7 +34,7 @@ async def nearest(update: Update, context: MusterContext) -> None:
     await _answer(message, context, volunteer, origin)
 
 
-async def typed_place(update: Update, context: MusterContext, _about: str) -> bool:
+async def typed_place(update: Update, context: MusterContext) -> bool:
     """A postcode typed in answer to /nearest's question: searched from, not stored. Other words
     are not this question's."""
     message = update.effective_message
@@ -52,9 +49,10 @@ async def typed_place(update: Update, context: MusterContext, _about: str) -> bo
     if volunteer is None or not volunteer.signed_up:
         return False
     if origin is None:
-        context.user_data.asked = ASKED
+        context.user_data.looking_from = True
         await message.reply_text(texts.nearest_postcode_unknown(postcode))
         return True
+    context.user_data.looking_from = False
     await message.reply_text(texts.NEAREST_LOOKING, reply_markup=ReplyKeyboardRemove())
     await _answer(message, context, volunteer, origin)
     return True

@@ -36,6 +36,7 @@ from bot.domain.permissions import Access, Role
 from bot.domain.statuses import EventStatus
 from bot.services import events as organising
 from bot.userdata import NewEventDraft
+from handlers import typed as typed_answers
 from handlers.common import offered_only, requires
 
 KIND, TITLE, AREA, PLACE, ADDRESS, DATE, SHIFT, PREVIEW = range(8)
@@ -290,9 +291,17 @@ async def typed(update: Update, context: MusterContext) -> int:
     except BadEventInput as bad:
         await message.reply_text(texts.NEW_EVENT_BAD[bad.reason])
         return state
-    # A question answered with buttons (kind, area pick, preview): point at them again.
-    await message.reply_text(texts.EXPECTING_BUTTON)
-    return await _ask(message, draft, context, state)
+    # A question answered with buttons (kind, area pick, preview): the words press one of
+    # them ("2" for the second kind), or are told what to type or tap.
+    asked = context.user_data.asked
+    if asked is None:
+        await message.reply_text(texts.EXPECTING_BUTTON)
+        return await _ask(message, draft, context, state)
+    if not await typed_answers.press(update, context, asked):
+        await typed_answers.tell_how(message, asked)
+        return state
+    after = context.user_data.new_event
+    return after.state if after is not None else ConversationHandler.END
 
 
 async def reading_chosen(update: Update, context: MusterContext) -> int:

@@ -36,7 +36,7 @@ from bot.domain.polling import (
 from bot.domain.volunteers import Volunteer
 from bot.services import actors
 from bot.services import polling as polls
-from bot.userdata import ElectionDraft
+from bot.userdata import Asked, ElectionDraft
 from handlers.common import load_volunteer, offered_only, refuse_not_signed_up, requires
 
 MENU, NAME, DAY, HOURS, AREAS, EDIT, ROOMS, MANAGER, TARGET = range(9)
@@ -409,7 +409,6 @@ async def _preview_call(
         texts.pledgecall_ready(calling.election, calling.reaches, calling.areas),
         reply_markup=keyboards.pledgecall_confirm(election_id),
     )
-    context.user_data.asked = f"pledgecall:{election_id}"
 
 
 @requires(Role.ORGANISER)
@@ -454,37 +453,12 @@ async def pledgecall_button(update: Update, context: MusterContext) -> None:
         return
     await query.answer()
     await query.edit_message_reply_markup(None)
-    context.user_data.asked = None  # answered with the buttons
     if pressed.action == "cancel":
         await query.message.reply_text(texts.PLEDGECALL_CANCELLED)
     elif pressed.action == "pick":
         await _preview_call(query.message, context, access, pressed.election_id)
     else:
         await _send_call(query.message, context, access, pressed.election_id)
-
-
-async def typed_pledgecall(update: Update, context: MusterContext, about: str) -> bool:
-    """Words after a pledge call's preview: "send" or "yes" sends it, "cancel" or "no" not."""
-    message = update.effective_message
-    assert message and message.text is not None and update.effective_user
-    choice = choose(
-        message.text,
-        [
-            Offer("send", texts.PLEDGECALL_SEND, Meaning.YES),
-            Offer("send", "send"),
-            Offer("cancel", texts.PLEDGECALL_CANCEL, Meaning.CANCEL),
-            Offer("cancel", "no", Meaning.NO),
-        ],
-    )
-    if choice is None:
-        return False
-    async with context.db.connect() as conn:
-        access = await actors.access(conn, context.settings.admin_ids, update.effective_user.id)
-    if choice == "cancel" or not access.has(Role.ORGANISER):
-        await message.reply_text(texts.PLEDGECALL_CANCELLED)
-        return True
-    await _send_call(message, context, access, int(about))
-    return True
 
 
 # --- Pledging ----------------------------------------------------------------------------------
@@ -513,7 +487,6 @@ async def _question(
     await message.reply_text(
         text, reply_markup=keyboards.InlineKeyboardMarkup.de_json(markup, None)
     )
-    context.user_data.asked = f"pledge:{election_id}"
 
 
 async def pledge_command(update: Update, context: MusterContext) -> None:
@@ -601,20 +574,29 @@ async def pledge_part(update: Update, context: MusterContext) -> None:
         await query.answer(texts.PLEDGE_PICK_ONE, show_alert=True)
         return
     await query.answer()
-    context.user_data.asked = None  # answered with the buttons
     await query.edit_message_text(_said(result, election, ticked))
 
 
-async def typed_pledge(update: Update, context: MusterContext, about: str) -> bool:
-    """Parts of the day typed after /pledge put its question ("morning and evening")."""
+async def typed_pledge(update: Update, context: MusterContext, asked: Asked) -> bool:
+    """Parts of the day typed to the pledge question just put ("morning and evening"); False
+    when the question is not a pledge, or the words are not parts of the day."""
     message = update.effective_message
     assert message and message.text is not None
-    parts = read_parts(message.text)
+    election_id = next(
+        (
+            PledgePart.unpack(data).election_id
+            for _, buttons in asked.messages
+            for _, data in buttons
+            if PledgePart.PATTERN.fullmatch(data)
+        ),
+        None,
+    )
+    parts = read_parts(message.text) if election_id is not None else None
     volunteer = await _signed_up(update, context) if parts else None
-    if parts is None or volunteer is None:
+    if election_id is None or parts is None or volunteer is None:
         return False
     chosen = {part.value for part in parts}
-    result, election = await _pledge(context, volunteer, int(about), chosen)
+    result, election = await _pledge(context, volunteer, election_id, chosen)
     await message.reply_text(_said(result, election, chosen))
     return True
 

@@ -14,7 +14,6 @@ from bot import clock, keyboards, texts
 from bot.callbacks import Consent, Forget
 from bot.commands import refresh_menu
 from bot.context import MusterContext
-from bot.domain.answers import Meaning, Offer, choose
 from bot.domain.events import BadEventInput, parse_date
 from bot.domain.permissions import Access, Role
 from bot.domain.retention import campaign_end, last_day
@@ -77,36 +76,18 @@ async def forget(update: Update, context: MusterContext) -> None:
         await update.effective_message.reply_text(texts.MYDATA_NOTHING)
         return
     await update.effective_message.reply_text(texts.ASK_FORGET, reply_markup=keyboards.forget())
-    context.user_data.asked = "forget"
 
 
 async def forget_confirmed(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and update.effective_user and isinstance(query.message, Message)
     answer = Forget.unpack(query.data).answer
-    context.user_data.asked = None  # answered with the buttons
     if not await _forget(query.message, context, update.effective_user, answer):
         await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
         return
     await query.answer()
     with contextlib.suppress(BadRequest):  # gone with the rest when they said yes: no matter
         await query.edit_message_reply_markup(None)
-
-
-async def typed_forget(update: Update, context: MusterContext, _about: str) -> bool:
-    """ "Yes, delete everything" or "no", typed right after /forget: as the buttons."""
-    message = update.effective_message
-    assert message and message.text is not None and update.effective_user
-    offers = [
-        Offer("yes", texts.FORGET_YES, Meaning.YES),
-        Offer("no", texts.FORGET_NO, Meaning.NO),
-        Offer("no", meaning=Meaning.CANCEL),
-    ]
-    answer = choose(message.text, offers)
-    if answer is None:
-        return False
-    await _forget(message, context, update.effective_user, answer)
-    return True
 
 
 async def _forget(message: Message, context: MusterContext, user: User, answer: str) -> bool:

@@ -9,7 +9,6 @@ from telegram import Message, Update, User
 from bot import clock, keyboards, texts
 from bot.callbacks import ChooseConsent, EditProfile, Pause, PauseLength
 from bot.context import MusterContext
-from bot.domain.answers import Offer, choose
 from bot.domain.places import PlaceSource
 from bot.domain.signup import Step
 from bot.domain.volunteers import Volunteer
@@ -47,7 +46,6 @@ async def send_profile(
         texts.PROFILE_HEADER + profile_text(volunteer, context, at) + texts.PROFILE_FOOTER,
         reply_markup=keyboards.profile(volunteer.consents),
     )
-    context.user_data.asked = "profile"
 
 
 async def _signed_up(update: Update, context: MusterContext) -> Volunteer | None:
@@ -72,34 +70,10 @@ async def edit(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and update.effective_user and isinstance(query.message, Message)
     step = EditProfile.unpack(query.data).step
-    context.user_data.asked = None  # answered with the buttons
     if not await _edit(query.message, context, update.effective_user, step):
         await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
         return
     await query.answer()
-
-
-# Typed words for the profile's buttons: the label ("Change name"), or what it changes.
-_EDIT_WORDS: list[Offer[Step]] = [
-    *(Offer(step, label) for step, label in texts.CHANGE.items()),
-    *(Offer(step, step.value) for step in texts.CHANGE),
-    Offer(Step.NAME, "my name"),
-    Offer(Step.LOCATION, "where"),
-    Offer(Step.LOCATION, "postcode"),
-    Offer(Step.AVAILABILITY, "when"),
-    Offer(Step.AVAILABILITY, "times"),
-    Offer(Step.ACTIVITIES, "what"),
-    Offer(Step.PHONE, "number"),
-    Offer(Step.PHONE, "phone number"),
-]
-
-
-async def typed_edit(update: Update, context: MusterContext, _about: str) -> bool:
-    """ "Change name" (or "name", "postcode"...) typed right after the profile: as its buttons."""
-    message = update.effective_message
-    assert message and message.text is not None and update.effective_user
-    step = choose(message.text, _EDIT_WORDS)
-    return step is not None and await _edit(message, context, update.effective_user, step)
 
 
 async def _edit(message: Message, context: MusterContext, user: User, step: Step) -> bool:
@@ -145,44 +119,17 @@ async def pause(update: Update, context: MusterContext) -> None:
     if volunteer is not None:
         assert update.effective_message
         await update.effective_message.reply_text(texts.ASK_PAUSE, reply_markup=keyboards.pause())
-        context.user_data.asked = "pause"
 
 
 async def pause_chosen(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and update.effective_user and isinstance(query.message, Message)
     length = Pause.unpack(query.data).length
-    context.user_data.asked = None  # answered with the buttons
     if not await _pause(query.message, context, update.effective_user, length):
         await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
         return
     await query.answer()
     await query.edit_message_reply_markup(None)
-
-
-_PAUSE_WORDS: list[Offer[PauseLength]] = [
-    *(Offer(length, label) for length, label in keyboards.PAUSE_CHOICES.items()),
-    *(Offer(length, words) for length, words in [
-        ("week", "week"),
-        ("week", "1 week"),
-        ("week", "one week"),
-        ("month", "month"),
-        ("month", "1 month"),
-        ("month", "one month"),
-        ("open", "until i resume"),
-        ("open", "indefinitely"),
-        ("open", "until further notice"),
-        ("open", "for now"),
-    ]),
-]
-
-
-async def typed_pause(update: Update, context: MusterContext, _about: str) -> bool:
-    """ "A week", "a month" or "until I resume", typed right after /pause: as its buttons."""
-    message = update.effective_message
-    assert message and message.text is not None and update.effective_user
-    length = choose(message.text, _PAUSE_WORDS)
-    return length is not None and await _pause(message, context, update.effective_user, length)
 
 
 async def _pause(message: Message, context: MusterContext, user: User, length: PauseLength) -> bool:

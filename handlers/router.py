@@ -3,16 +3,23 @@
 Conversations (/newevent, /callout) and an event edit waiting for its reply take their own
 messages first (see handlers.register). What is left comes here, and is tried in this order:
 
-1. Someone half-way through sign-up or a profile edit is answering its question; or else the
-   question just put with buttons (the welcome's consent, /forget, /pause, /profile, cancelling
-   an event or shift from /events) is answered in words.
-2. Outside sign-up, a shared location answers /nearest's "where should I look from?" just put,
-   or else is a check-in at a meeting point.
-3. Typed words: a debrief number or note; an answer to the newest "Still coming?" or check-in
-   prompt ("yes", "running late", "I'm here"); a late-cancel reason, then an answer to a shift
-   call or an event's card ("yes", "can't make it"); the parts of polling day a volunteer
-   pledges ("morning and evening"); each says whether the words were its.
-4. Anything else gets a pointer to what to do.
+1. Someone half-way through sign-up or a profile edit is answering its question (unless the words
+   are "carry on" to the reminder of where they stopped).
+2. A question that waits for words (a late-cancel reason, a debrief note, /nearest's "where
+   should I look from?") takes them, while it is the question just put.
+3. The question just put with buttons (handlers.typed), if nothing with buttons came after it
+   (a shift call, a reminder): the parts of polling day typed to a pledge question ("morning
+   and evening"); else the words press its button, or are told what to type or tap.
+4. Otherwise, outside sign-up, the cards the outbox delivered: a number of doors; an answer to
+   the newest "Still coming?" or check-in prompt ("yes", "running late", "I'm here"); parts of
+   polling day to a pledge call; an answer to a shift call or an event's card ("yes", "can't
+   make it"); each says whether the words
+   were its. Then a button of the newest message the outbox delivered, pressed in words ("2"
+   for a call's second shift, "keep" on a retention warning, "send a top-up call").
+5. Anything else gets a pointer to what to do.
+
+A shared location outside sign-up answers /nearest's question just put, or else is a check-in
+at a meeting point.
 """
 
 from __future__ import annotations
@@ -20,23 +27,11 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import texts
+from bot.callbacks import CarryOn, SkipNote, SkipReason
 from bot.context import MusterContext
 from bot.domain.signup import Step
-from handlers import dayof, events, nearest, polling, privacy, profile, rsvp, signup
+from handlers import dayof, nearest, polling, rsvp, signup, typed
 from handlers.common import load_volunteer, not_signed_up
-
-# The questions put with buttons whose next typed words are tried as an answer: by name, then
-# (after a colon) what the question is about.
-ASKED = {
-    "consent": signup.typed_consent,
-    "forget": privacy.typed_forget,
-    "pause": profile.typed_pause,
-    "profile": profile.typed_edit,
-    "cancel": events.typed_cancel,
-    "pledge": polling.typed_pledge,
-    "pledgecall": polling.typed_pledgecall,
-    nearest.ASKED: nearest.typed_place,
-}
 
 
 async def on_text(update: Update, context: MusterContext) -> None:
@@ -44,28 +39,62 @@ async def on_text(update: Update, context: MusterContext) -> None:
     assert message and message.text is not None and update.effective_user
     async with context.db.begin() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
+    data = context.user_data
+    asked = data.asked
     if volunteer is not None and volunteer.step is not None:
+        # "Carry on" (or "yes") to the reminder of where sign-up stopped is its button, not an
+        # answer to the question it stopped at.
+        if (
+            asked is not None
+            and asked.holds(CarryOn().pack())
+            and await typed.press(update, context, asked)
+        ):
+            return
         await signup.answer_text(update, context, volunteer)
         return
-    # The question just put with buttons is asked once: the next words answer it, or it is
-    # left to its buttons.
-    asked, context.user_data.asked = context.user_data.asked, None
-    if asked is not None:
-        question, _, about = asked.partition(":")
-        if await ASKED[question](update, context, about):
-            return
-    if volunteer is None:
-        await message.reply_text(texts.NOT_SIGNED_UP)
+    if volunteer is not None and asked is not None:
+        # A reason or a note is waited for only while its question (with its Skip) is the one
+        # just put; a newer question takes the words.
+        if data.late_cancel_shift_id is not None and not asked.holds(SkipReason().pack()):
+            data.late_cancel_shift_id = None
+        if data.debrief_shift_id is not None and not asked.holds(SkipNote().pack()):
+            data.debrief_shift_id = None
+        data.looking_from = False
+    if volunteer is not None and data.late_cancel_shift_id is not None:
+        await rsvp.on_free_text(update, context, volunteer)
         return
-    for answers in (
+    if volunteer is not None and data.debrief_shift_id is not None:
+        await dayof.on_free_text(update, context, volunteer)
+        return
+    if volunteer is not None and data.looking_from and await nearest.typed_place(update, context):
+        return
+    readers = (
         dayof.on_free_text,
         dayof.on_typed_prompt,
         polling.on_typed_parts,
         rsvp.on_free_text,
-    ):
-        if await answers(update, context, volunteer):
+    )
+    newest = await typed.newest(context, message.chat.id, asked)
+    if asked is not None and newest is asked:
+        # An event's card just given (a share link, /myshifts' Change) is answered as a shift
+        # call is: "yes" to its one shift, "which shift?" to several.
+        if volunteer is not None and typed.rsvp_card(asked):
+            for answers in readers:
+                if await answers(update, context, volunteer):
+                    return
+        if volunteer is not None and await polling.typed_pledge(update, context, asked):
             return
-    await message.reply_text(texts.UNKNOWN_TEXT)
+        await typed.answer(update, context, asked)
+        return
+    if volunteer is not None:
+        for answers in readers:
+            if await answers(update, context, volunteer):
+                return
+    # The newest message with buttons came from the outbox (a forecast's top-up, a retention
+    # warning's Keep, a call's shift by its number): the words may press one of them.
+    if newest is not None and await typed.press(update, context, newest):
+        return
+    await message.reply_text(texts.NOT_SIGNED_UP if volunteer is None else texts.UNKNOWN_TEXT)
 
 
 async def on_location(update: Update, context: MusterContext) -> None:
@@ -74,8 +103,8 @@ async def on_location(update: Update, context: MusterContext) -> None:
     async with context.db.begin() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
     if volunteer is not None and volunteer.signed_up and volunteer.step is None:
-        if context.user_data.asked == nearest.ASKED:
-            context.user_data.asked = None
+        if context.user_data.looking_from:
+            context.user_data.looking_from = False
             await nearest.shared_place(update, context, volunteer)
             return
         if not await dayof.by_location(update, context, volunteer):

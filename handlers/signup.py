@@ -52,12 +52,10 @@ async def start(update: Update, context: MusterContext) -> None:
         # Nothing is stored before consent; the payload waits in memory until they agree.
         context.user_data.start_payload = payload
         await update.effective_message.reply_text(texts.WELCOME, reply_markup=keyboards.consent())
-        context.user_data.asked = "consent"
     elif volunteer.must_agree_again(context.settings.privacy_notice_version):
         await update.effective_message.reply_text(
             texts.NOTICE_CHANGED + texts.PRIVACY_NOTICE, reply_markup=keyboards.consent()
         )
-        context.user_data.asked = "consent"
     elif volunteer.step is not None and not volunteer.editing:
         await update.effective_message.reply_text(texts.WELCOME_BACK)
         await ask(update.effective_message, context, volunteer, volunteer.step)
@@ -85,31 +83,11 @@ async def consent(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and update.effective_user and isinstance(query.message, Message)
     answer = Consent.unpack(query.data).answer
-    context.user_data.asked = None  # answered with the buttons
     if not await _consent(query.message, context, update.effective_user, answer):
         await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
         return
     await query.answer()
     await query.edit_message_reply_markup(None)
-
-
-def _consent_offers() -> list[Offer[str]]:
-    return [
-        Offer("yes", texts.CONSENT_YES, Meaning.YES),
-        Offer("no", texts.CONSENT_NO, Meaning.NO),
-    ]
-
-
-async def typed_consent(update: Update, context: MusterContext, _about: str) -> bool:
-    """Someone not signed up typed "I agree", "yes" or "not now" to the welcome: as the buttons.
-    Returns False if the words were not that."""
-    message = update.effective_message
-    assert message and message.text is not None and update.effective_user
-    answer = choose(message.text, _consent_offers())
-    if answer is None:
-        context.user_data.asked = "consent"  # the welcome stays asked until it is answered
-        return False
-    return await _consent(message, context, update.effective_user, answer)
 
 
 async def _consent(message: Message, context: MusterContext, user: User, answer: str) -> bool:
@@ -322,10 +300,13 @@ async def on_choice(update: Update, context: MusterContext) -> None:
 
 
 def _choice_offers(step: Step) -> list[Offer[str]]:
-    """The buttons of a multi-select question: each option by its label, and Done."""
+    """The buttons of a multi-select question: each option by its label or its number in the
+    list ("1, 3"), and Done (the last number too)."""
+    codes = [*OPTIONS[step], Choice.DONE]
     return [
         *(Offer(code, label) for code, label in OPTIONS[step].items()),
         Offer(Choice.DONE, texts.DONE, Meaning.DONE),
+        *(Offer(code, str(number)) for number, code in enumerate(codes, start=1)),
     ]
 
 

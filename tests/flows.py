@@ -83,6 +83,11 @@ async def every_row(engine: AsyncEngine) -> dict[str, list[dict[str, Any]]]:
     # a change that any input makes to their data.
     for person in found["volunteers"]:
         person.pop("last_contact_at")
+    # Nor is which buttons were shown last (handlers.typed), which a refused press that shows a
+    # card as it is now changes.
+    for state in found["user_state"]:
+        state["data"] = {k: v for k, v in state["data"].items() if k != "asked"}
+    found["user_state"] = [state for state in found["user_state"] if state["data"]]
     return found
 
 

@@ -5,15 +5,17 @@ refuses is recorded and never tried again."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application
 
-from bot import texts
+from bot import clock, texts
 from db.schema import cards, outbox, rsvps
 from tests.conftest import ADMIN_ID
 from tests.fake_telegram import FakeTelegram, FakeUser, SentMessage
-from tests.flows import new_event, outbox_drained, sign_up, until
+from tests.flows import new_event, outbox_drained, run_scheduler, sign_up, until
 
 
 async def _organiser(fake: FakeTelegram) -> FakeUser:
@@ -22,6 +24,10 @@ async def _organiser(fake: FakeTelegram) -> FakeUser:
     await sign_up(olga, when=("Sundays",))
     await admin.send("/grant @olga organiser Peckham")
     return olga
+
+
+def _call_card_or_none(user: FakeUser) -> SentMessage | None:
+    return next((m for m in user.messages if (m.text or "").startswith("📣")), None)
 
 
 def _call_card(user: FakeUser) -> SentMessage:
@@ -130,3 +136,74 @@ async def test_a_moved_then_cancelled_shift_edits_the_card_from_the_share_link(
             )
         ).all()
     assert refused == [("failed", 1, "BadRequest"), ("failed", 1, "BadRequest")]
+
+
+async def test_the_see_you_soon_reminder_follows_a_moved_then_cancelled_shift(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    olga = await _organiser(fake)
+    payload = await new_event(olga, shifts=("10:00-13:00 5",))
+    await run_scheduler(app, engine)  # plans the shift's reminders
+    amy = fake.user(8301, first_name="Amy")
+    await sign_up(amy)
+    await amy.send(f"/start {payload}")
+    await amy.press("Sat 28 Nov, 10:00-13:00 · ", exact=False)
+    clock.set_time(datetime(2026, 11, 28, 8, 0, tzinfo=UTC))  # two hours before
+    await run_scheduler(app, engine)
+    soon = next(m for m in amy.messages if (m.text or "").startswith("👋 See you soon!"))
+    assert "starts at 10:00" in soon.text
+
+    await olga.send("/events")
+    await olga.press(texts.EDIT_EVENT)
+    await olga.press("🕙 10:00-13:00 · 5 places")
+    await olga.send("10:30-13:30")
+    await outbox_drained(engine)
+    assert "starts at 10:30" in soon.text and "starts at 10:00" not in soon.text
+
+    await olga.send("/events")
+    await olga.press("❌ Cancel shift 10:30-13:30")
+    await olga.press(texts.CANCEL_SHIFT_YES)
+    await outbox_drained(engine)
+    assert "❌ Cancelled: Sat 28 Nov, 10:30-13:30" in soon.text
+
+
+async def test_cards_of_those_who_said_cant_maybe_or_nothing_lose_a_cancelled_shift(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    olga = await _organiser(fake)
+    await new_event(olga, shifts=("10:00-13:00 5", "14:00-17:00 5"))
+    names = ("Amy", "Cat", "Dan", "Eve")
+    people = [fake.user(8401 + n, first_name=name) for n, name in enumerate(names)]
+    for person in people:
+        await sign_up(person)
+    amy, cat, dan, _eve = people
+    await olga.send("/callout")
+    await olga.press("Sat 28 Nov · Peckham Saturday doors")
+    await olga.press(texts.NEXT)
+    await olga.press("Free at that time")  # Saturdays: not Olga
+    await olga.press(texts.NEXT)
+    await olga.press(texts.SKIP)
+    await olga.press(texts.SEND_NOW)
+    await until(lambda: all(_call_card_or_none(p) for p in people))
+    await outbox_drained(engine)
+    await amy.press("Sat 28 Nov, 10:00-13:00 · 5 left")
+    await cat.press(texts.CANT_MAKE_IT)
+    await dan.send("maybe")
+    await outbox_drained(engine)
+
+    await olga.send("/events")
+    await olga.press("❌ Cancel shift 10:00-13:00")
+    await olga.press(texts.CANCEL_SHIFT_YES)
+    await outbox_drained(engine)
+    for person in people:
+        card = _call_card(person)
+        assert "❌ Cancelled: Sat 28 Nov, 10:00-13:00" in card.text, person.first_name
+        assert not any("10:00-13:00" in label for label in card.buttons), person.first_name
+        assert any("14:00-17:00" in label for label in card.buttons), person.first_name
+    # Only those who had answered going or maybe are told in a message of its own.
+    told = [
+        p.first_name
+        for p in people
+        if any((m.text or "").startswith("❌ Shift cancelled:") for m in p.messages)
+    ]
+    assert told == ["Amy", "Dan"]

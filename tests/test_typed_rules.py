@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import timefmt
-from bot.domain.answers import Meaning, Offer, choose, fold, means
+from bot.domain.answers import Meaning, Offer, Pick, choose, fold, means, pick
 from bot.domain.csv_files import BadRows
 from bot.domain.events import (
     AmbiguousShift,
@@ -68,6 +68,53 @@ def test_shared_words_go_to_whichever_is_offered_first() -> None:
     assert means("no thanks", Meaning.YES, Meaning.NO) is Meaning.NO
     assert means("SE15 4QR", Meaning.SKIP) is None
     assert means("Peckham doors", Meaning.BACK, Meaning.CANCEL) is None
+
+
+SESSIONS = [
+    [
+        Offer("ci:1", "10:00 Rye Lane doors"),
+        Offer("ci:1", meaning=Meaning.HERE),
+        Offer("ci:2", "10:00 Peckham stall"),
+        Offer("ci:2", meaning=Meaning.HERE),
+    ]
+]
+MY_SHIFTS = [
+    [Offer("mc:1", "Change"), Offer("mx:1", "Cancel"), Offer("mx:1", meaning=Meaning.NO)],
+    [Offer("mc:2", "Change"), Offer("mx:2", "Cancel"), Offer("mx:2", meaning=Meaning.NO)],
+]
+ROSTER = [[Offer("ab:1", "Correct attendance")], [Offer("ab:2", "Correct attendance")]]
+
+
+@pytest.mark.parametrize(
+    ("words", "messages", "picked"),
+    [
+        # A label in any case, its number, words found in one label only.
+        ("10:00 PECKHAM STALL", SESSIONS, Pick("ci:2")),
+        ("2", SESSIONS, Pick("ci:2")),
+        ("1", SESSIONS, Pick("ci:1")),
+        ("3", SESSIONS, Pick()),
+        ("rye lane", SESSIONS, Pick("ci:1")),
+        # A plain word two buttons mean is not a pick of either.
+        ("I'm here", SESSIONS, Pick(several=True)),
+        ("10:00", SESSIONS, Pick(several=True)),
+        ("banana", SESSIONS, Pick()),
+        # Several messages: which one, by its number.
+        ("cancel", MY_SHIFTS, Pick(several=True)),
+        ("can't", MY_SHIFTS, Pick(several=True)),
+        ("cancel 2", MY_SHIFTS, Pick("mx:2")),
+        ("2 change", MY_SHIFTS, Pick("mc:2")),
+        ("can't #1", MY_SHIFTS, Pick("mx:1")),
+        ("cancel 3", MY_SHIFTS, Pick()),
+        ("2", MY_SHIFTS, Pick(several=True)),
+        ("2", ROSTER, Pick("ab:2")),
+        ("correct attendance", ROSTER, Pick(several=True)),
+        ("", SESSIONS, Pick()),
+    ],
+)
+def test_typed_words_pick_a_button_among_messages(
+    words: str, messages: list[list[Offer[str]]], picked: Pick[str]
+) -> None:
+    assert pick(words, messages) == picked
 
 
 @pytest.mark.parametrize(

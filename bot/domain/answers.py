@@ -149,3 +149,80 @@ def choose_many(text: str, offers: Sequence[Offer[T]]) -> list[T] | None:
         if value not in chosen:
             chosen.append(value)
     return chosen or None
+
+
+@dataclass(frozen=True)
+class Pick(Generic[T]):
+    """What typed words press among the buttons of one or more messages put together: ``value``;
+    or nothing, because they fit a button on more than one of them (``several``), or none."""
+
+    value: T | None = None
+    several: bool = False
+
+
+# "cancel 2", "2 cancel", "cancel #2": a button's words and which message it is on.
+_NUMBERED = re.compile(r"^(?:#?(\d{1,2})\s+(.+)|(.+?)\s+#?(\d{1,2}))$")
+
+
+def _one(found: Sequence[tuple[int, T]]) -> Pick[T]:
+    """A pick from (message, value) pairs that fit: the one button they all are, or none if
+    they are several ("here" to a list of sessions, "cancel" to two lines of /myshifts)."""
+    if not found:
+        return Pick()
+    if len({value for _, value in found}) > 1:
+        return Pick(several=True)
+    return Pick(found[0][1])
+
+
+def _fitting(words: str, numbered: Sequence[tuple[int, Offer[T]]]) -> Pick[T]:
+    """The offers ``words`` fit: their label in any case, then a plain word for their meaning,
+    then words found whole in exactly one label ("canvass" for "10:00 Canvass Peckham")."""
+    by_label = [(n, o.value) for n, o in numbered if o.label and fold(o.label) == words]
+    if by_label:
+        return _one(by_label)
+    by_meaning = [
+        (n, o.value) for n, o in numbered if o.meaning is not None and words in SYNONYMS[o.meaning]
+    ]
+    if by_meaning:
+        return _one(by_meaning)
+    if len(words) < 3:
+        return Pick()
+    inside = [
+        (n, o.value)
+        for n, o in numbered
+        if o.label and f" {words} " in f" {fold(o.label)} " and fold(o.label) != words
+    ]
+    return _one(inside)
+
+
+def pick(text: str, messages: Sequence[Sequence[Offer[T]]]) -> Pick[T]:
+    """The button ``text`` presses among those of ``messages`` (each message's buttons in
+    order), as a person would mean it: a button's label in any case, a plain word for what it
+    means, or its number in the list: the button's on one message, the message's when several
+    each carry one. With several messages, "cancel 2" is the Cancel of the second."""
+    words = fold(text)
+    if not words or len(words) > _LONGEST:
+        return Pick()
+    numbered = [(n, offer) for n, offers in enumerate(messages, start=1) for offer in offers]
+    found = _fitting(words, numbered)
+    if found.value is not None or found.several:
+        return found
+    # The buttons of each message, once each (a button is offered by its label and its words).
+    buttons = [list(dict.fromkeys(offer.value for offer in offers)) for offers in messages]
+    if words.isdigit():
+        number = int(words)
+        if len(messages) == 1:
+            return Pick(buttons[0][number - 1]) if 1 <= number <= len(buttons[0]) else Pick()
+        if 1 <= number <= len(messages):
+            on = buttons[number - 1]
+            return Pick(on[0]) if len(on) == 1 else Pick(several=len(on) > 1)
+        return Pick()
+    match = _NUMBERED.match(words)
+    if match is None or len(messages) < 2:
+        return Pick()
+    number = int(match[1] or match[4])
+    rest = match[2] or match[3]
+    if not 1 <= number <= len(messages):
+        return Pick()
+    found = _fitting(rest, [(n, o) for n, o in numbered if n == number])
+    return found if found.value is not None else Pick()

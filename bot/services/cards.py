@@ -24,7 +24,7 @@ from bot.domain.events import Event, Shift
 from bot.domain.statuses import EventStatus, RsvpStatus
 from db import attendance, callouts, events, outbox, rsvps
 from db import cards as held_cards
-from db.cards import CALL, CHECKIN, DEBRIEF, EVENT, MYSHIFT, REMINDER
+from db.cards import CALL, CHECKIN, DEBRIEF, EVENT, MYSHIFT, REMINDER, SOON
 
 InlineKeyboardMarkup = keyboards.InlineKeyboardMarkup
 
@@ -141,6 +141,26 @@ async def _reminder(
     return texts.reminder_now(text, answer), None
 
 
+async def _soon(
+    conn: AsyncConnection,
+    event: Event,
+    shift: Shift,
+    volunteer_id: int,
+    zone: ZoneInfo,
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """ "See you soon!" nearer the time: the time and meeting point as they are now; a cancelled
+    shift, or an answer that is no longer going, said under it."""
+    text = texts.reminder_soon(shift, event, zone)
+    if cancelled(event, shift):
+        return texts.reminder_now(text, texts.my_shift_cancelled(event, shift, zone)), None
+    status = (await rsvps.answers_of(conn, volunteer_id, [shift.id])).get(shift.id)
+    if status == RsvpStatus.GOING:
+        return text, None
+    position = await rsvps.position(conn, shift.id, volunteer_id)
+    answer = texts.your_answer(status or RsvpStatus.CANT, shift, zone, position)
+    return texts.reminder_now(text, answer), None
+
+
 async def _checkin(
     conn: AsyncConnection,
     at: datetime,
@@ -203,6 +223,8 @@ async def _render(
         )
     if held.kind == REMINDER:
         return await _reminder(conn, at, event, found[0], held.volunteer_id, zone)
+    if held.kind == SOON:
+        return await _soon(conn, event, found[0], held.volunteer_id, zone)
     if held.kind == CHECKIN:
         return await _checkin(conn, at, event, found[0], held.volunteer_id, zone)
     if held.kind == DEBRIEF:
@@ -215,13 +237,13 @@ async def refresh(
     at: datetime,
     *,
     event_id: int,
-    volunteer_ids: Iterable[int],
+    volunteer_ids: Iterable[int] | None,
     zone: ZoneInfo,
     besides: tuple[int, int] | None = None,
 ) -> int:
-    """Queue an edit of every card ``volunteer_ids`` hold for the event, as it should read now,
-    except the one at ``besides`` (chat id, message id), which the caller edits itself. Returns
-    how many were queued."""
+    """Queue an edit of every card ``volunteer_ids`` (None: anyone) hold for the event, as it
+    should read now, except the one at ``besides`` (chat id, message id), which the caller edits
+    itself. Returns how many were queued."""
     event = await events.by_id(conn, event_id)
     if event is None:
         return 0
@@ -268,3 +290,27 @@ async def remember(
         shift_ids=shift_ids,
         at=at,
     )
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """The newest message with buttons the outbox delivered to a chat (a shift call, a reminder,
+    a forecast, a retention warning), and its buttons as sent: label and data."""
+
+    message_id: int
+    buttons: tuple[tuple[str, str], ...]
+
+
+async def newest_delivered(conn: AsyncConnection, chat_id: int) -> Delivered | None:
+    """See :class:`Delivered`: typed words answer a question the bot put in a reply only if that
+    came later, and may press one of its buttons otherwise."""
+    delivered = await outbox.latest_with_buttons(conn, chat_id)
+    if delivered is None:
+        return None
+    buttons = tuple(
+        (button["text"], button["callback_data"])
+        for row in (delivered.reply_markup or {}).get("inline_keyboard", [])
+        for button in row
+        if "callback_data" in button
+    )
+    return Delivered(delivered.message_id, buttons)

@@ -205,18 +205,11 @@ async def _tell(
     )
 
 
-async def _refresh(
-    conn: AsyncConnection,
-    at: datetime,
-    event_id: int,
-    people: list[tuple[int, int]],
-    zone: ZoneInfo,
-) -> None:
-    """The cards of those told of a change say it too: no buttons for a cancelled shift, the new
-    times, title or meeting point."""
-    await refresh(
-        conn, at, event_id=event_id, volunteer_ids=[volunteer for volunteer, _ in people], zone=zone
-    )
+async def _refresh(conn: AsyncConnection, at: datetime, event_id: int, zone: ZoneInfo) -> None:
+    """Every card anyone holds for the event says the change too: no buttons for a cancelled
+    shift, the new times, title or meeting point. Not only the cards of those told of it: a
+    call card of someone who said can't, or never answered, must not offer a cancelled shift."""
+    await refresh(conn, at, event_id=event_id, volunteer_ids=None, zone=zone)
 
 
 # --- Cancelling ----------------------------------------------------------------------------------
@@ -243,7 +236,7 @@ async def cancel_event(
     notice = texts.event_cancelled_notice(event, found.target.shifts, zone)
     await db_events.cancel_event(conn, event.id, at=at)
     told = await _tell(conn, people, "event_cancelled", notice, at)
-    await _refresh(conn, at, event.id, people, zone)
+    await _refresh(conn, at, event.id, zone)
     await audit.record(
         conn,
         actor_telegram_id=by.telegram_id,
@@ -269,7 +262,7 @@ async def cancel_shift(
     notice = texts.shift_cancelled_notice(target.event, shift, zone)
     await db_events.cancel_shift(conn, shift.id, at=at)
     told = await _tell(conn, people, "shift_cancelled", notice, at)
-    await _refresh(conn, at, target.event.id, people, zone)
+    await _refresh(conn, at, target.event.id, zone)
     await audit.record(
         conn,
         actor_telegram_id=by.telegram_id,
@@ -352,7 +345,7 @@ async def _change_event(
     assert fresh is not None
     notice = texts.event_changed_notice(fresh, target.shifts, zone, what_changed)
     told = await _tell(conn, people, "event_changed", notice, at)
-    await _refresh(conn, at, event.id, people, zone)
+    await _refresh(conn, at, event.id, zone)
     await audit.record(
         conn,
         actor_telegram_id=by.telegram_id,
@@ -494,7 +487,7 @@ async def change_shift(
             target.event, shifts, zone, texts.changed_times(before, after, zone)
         )
         told = await _tell(conn, people, "event_changed", notice, at)
-        await _refresh(conn, at, target.event.id, people, zone)
+        await _refresh(conn, at, target.event.id, zone)
     await audit.record(
         conn,
         actor_telegram_id=by.telegram_id,

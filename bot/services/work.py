@@ -84,6 +84,7 @@ async def _reminder(
                 person.volunteer_id,
                 "reminder",
                 texts.reminder_soon(shift, event, zone),
+                card=cards.marker(cards.SOON, event.id, [shift.id]),
             )
         )
         if event.has_location:
