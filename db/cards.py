@@ -25,6 +25,7 @@ MYSHIFT = "myshift"  # one line of /myshifts with Change and Cancel
 REMINDER = "reminder"  # "Still coming?" the day before, with Yes / Can't make it now
 CHECKIN = "checkin"  # "Are you there?" at the start, with I'm here / Running late / Can't come
 DEBRIEF = "debrief"  # "How many doors did you knock?" at the end, with a button per number
+LIFT = "lift"  # the lift question again, from /myshifts (nothing to edit: typed words answer it)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,25 @@ async def latest_event_card(conn: AsyncConnection, volunteer_id: int) -> tuple[i
         )
     ).first()
     return (row.message_id, row.event_id) if row else None
+
+
+async def latest_of(
+    conn: AsyncConnection, volunteer_id: int, kinds: Iterable[str]
+) -> Held | None:
+    """The newest card of ``kinds`` sent to a volunteer as a direct answer."""
+    row = (
+        await conn.execute(
+            select(cards)
+            .where(cards.c.volunteer_id == volunteer_id, cards.c.kind.in_(list(kinds)))
+            .order_by(cards.c.message_id.desc())
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return None
+    return Held(
+        row.kind, row.volunteer_id, row.chat_id, row.message_id, row.event_id, tuple(row.shift_ids)
+    )
 
 
 async def held(conn: AsyncConnection, event_id: int, volunteer_ids: Iterable[int]) -> list[Held]:

@@ -7,9 +7,11 @@ messages first (see handlers.register). What is left comes here, and is tried in
    question just put with buttons (the welcome's consent, /forget, /pause, /profile, cancelling
    an event or shift from /events) is answered in words.
 2. Outside sign-up, a shared location is a check-in at a meeting point.
-3. Typed words: a debrief number or note; an answer to the newest "Still coming?" or check-in
-   prompt ("yes", "running late", "I'm here"); a late-cancel reason, then an answer to a shift
-   call or an event's card ("yes", "can't make it"); each says whether the words were its.
+3. Typed words: a debrief number or note; an answer to the newest lift question ("2 seats",
+   "need a lift", "neither") or suggested lift ("yes", "no thanks"); an answer to the newest
+   "Still coming?" or check-in prompt ("yes", "running late", "I'm here"); a late-cancel reason,
+   then an answer to a shift call or an event's card ("yes", "can't make it"); each says whether
+   the words were its.
 4. Anything else gets a pointer to what to do.
 """
 
@@ -20,7 +22,7 @@ from telegram import Update
 from bot import texts
 from bot.context import MusterContext
 from bot.domain.signup import Step
-from handlers import dayof, events, privacy, profile, rsvp, signup
+from handlers import dayof, events, lifts, privacy, profile, rsvp, signup
 from handlers.common import load_volunteer, not_signed_up
 
 # The questions put with buttons whose next typed words are tried as an answer: by name, then
@@ -52,7 +54,7 @@ async def on_text(update: Update, context: MusterContext) -> None:
     if volunteer is None:
         await message.reply_text(texts.NOT_SIGNED_UP)
         return
-    for answers in (dayof.on_free_text, dayof.on_typed_prompt, rsvp.on_free_text):
+    for answers in (dayof.on_free_text, lifts.on_typed, dayof.on_typed_prompt, rsvp.on_free_text):
         if await answers(update, context, volunteer):
             return
     await message.reply_text(texts.UNKNOWN_TEXT)

@@ -31,6 +31,9 @@ from bot.callbacks import (
     Forget,
     Keep,
     Kind,
+    LiftAnswer,
+    LiftAsk,
+    LiftReply,
     Mark,
     MyShiftCancel,
     MyShiftChange,
@@ -84,6 +87,10 @@ SENT: list[tuple[CallbackData, str]] = [
     (SkipNote(), "dn:skip"),
     (CorrectAttendance(42), "ab:42"),
     (Mark(42, 7), "at:42.7"),
+    (LiftAnswer("2", 42), "lf:2.42"),
+    (LiftAnswer("need", 42), "lf:need.42"),
+    (LiftReply("y", 7), "lr:y.7"),
+    (LiftAsk(42), "lq:42"),
 ]
 
 
@@ -114,6 +121,8 @@ def test_biggest_values_stay_well_under_telegrams_limit() -> None:
         Doors(big, big),
         Choice(Step.ACTIVITIES, "x" * 32),
         Kind("x" * 32),
+        LiftAnswer("need", big),
+        LiftReply("n", big),
     ):
         assert len(data.pack().encode()) <= 48, data
 
