@@ -80,7 +80,7 @@ class Lift:
 
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4}
 _SEATS = re.compile(
-    r"^(?:i (?:can|could) )?(?:take|drive|give a lift to|fit|have|got)?\s*"
+    r"^(?:i )?(?:(?:can|could) )?(?:take|drive|give a lift to|fit|have|got)?\s*"
     r"(?P<n>[0-9]+|one|two|three|four)\s*"
     r"(?:seats?|places?|spaces?|people|persons?|passengers?|others?|more)?"
     r"(?: free| spare)?(?: in my car)?$"
