@@ -18,7 +18,7 @@ VOLUNTEER: Commands = [
     ("profile", "See and change your details"),
     ("pause", "Pause shift calls for a while"),
     ("resume", "Start shift calls again"),
-    ("myshifts", "Your upcoming shifts: change or cancel"),
+    ("myshifts", "Your upcoming shifts: change, cancel or sort out a lift"),
     ("here", "Check in at a session"),
     ("showme", "Show your name on the leaderboard"),
     ("hideme", "Hide your name from the leaderboard"),
