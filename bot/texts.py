@@ -633,6 +633,7 @@ LIFT_NOT_GOING = (
 )
 LIFT_LAPSED = "That suggestion no longer stands. I'll message you if I find another."
 LIFT_NEITHER_NOTED = "OK, no lift to sort out. Tap again if that changes."
+LIFT_WITHDRAWN = "🚗 A lift was suggested to you here."
 
 
 def lift_take(seats: int) -> str:

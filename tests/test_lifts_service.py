@@ -347,3 +347,34 @@ async def test_lifts_go_a_day_after_their_shift(each_engine: AsyncEngine) -> Non
 
     assert await sweep(4) == (2, 1)  # the shift (in 3 days) ended hours ago
     assert await sweep(4.5) == (0, 0)
+
+
+async def test_an_erased_drivers_name_is_not_repeated_on_the_riders_card(
+    each_engine: AsyncEngine,
+) -> None:
+    engine = each_engine
+    dan = await _person(engine, 1, "Dan", PECKHAM)
+    rita = await _person(engine, 2, "Rita", BROCKLEY)
+    shift_id = await _shift(engine)
+    await _going(engine, shift_id, dan, rita)
+    await _lift(engine, dan, shift_id, "2")
+    await _lift(engine, rita, shift_id, "need")
+    async with engine.begin() as conn:  # her suggestion was delivered, as message 77
+        await conn.execute(
+            outbox.update()
+            .where(outbox.c.chat_id == rita.telegram_id, outbox.c.kind == "lift_suggestion")
+            .values(status="sent", message_id=77)
+        )
+        await conn.execute(outbox.delete().where(outbox.c.chat_id == dan.telegram_id))
+
+    async with engine.begin() as conn:
+        await privacy.forget(conn, clock.now(), volunteer=dan, admin_ids=frozenset(), zone=ZONE)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(outbox).order_by(outbox.c.id))).all()
+    # Her delivered card (about Dan) keeps no text; its edit says the lift is off, nameless.
+    (delivered, edit) = [row for row in rows if row.chat_id == rita.telegram_id]
+    assert delivered.payload == {}
+    assert edit.kind == "card_edit" and edit.payload["edit_of"] == 77
+    assert "Dan" not in edit.payload["text"]
+    assert "This one didn't work out, sorry." in edit.payload["text"]
+    assert await _matches(engine) == []

@@ -265,7 +265,7 @@ async def reply(
     name = first_name(other.name)
     if not agree:
         await lifts.decline(conn, match.id)
-        await _tell_off(conn, at, match, other, first_name(volunteer.name), shift, event, zone)
+        await _tell_off(conn, at, match, other, volunteer, shift, event, zone)
         await _match(conn, at, shift, event, zone)
         return Replied(Reply.DECLINED, texts.lift_declined(suggestion, driving))
     if match.agreed_by(volunteer.id):
@@ -304,24 +304,31 @@ async def _tell_off(
     at: datetime,
     match: Match,
     other: Volunteer,
-    name: str | None,
+    leaving: Volunteer,
     shift: Shift,
     event: Event,
     zone: ZoneInfo,
+    *,
+    named: bool = True,
 ) -> None:
-    """Tell ``other`` kindly that their match with ``name`` (None: someone erased) is off. If they
-    had agreed they are waiting on it: a message. If not, their suggestion card loses its buttons
-    and says so (a suggestion not yet delivered is left: its buttons answer that it lapsed)."""
+    """Tell ``other`` kindly that their match with ``leaving`` is off. If they had agreed they
+    are waiting on it: a message. If not, their suggestion card loses its buttons and says so (a
+    suggestion not yet delivered is left: its buttons answer that it lapsed). Unless ``named``
+    (``leaving`` is being erased) the words leave them out; otherwise the row is about them, so
+    that erasing them later clears it."""
     if not can_message(other.telegram_id, other.unreachable_at):
         return
     assert other.telegram_id is not None
     driving = other.id == match.driver_id
+    about = leaving.id if named else None
     if match.agreed_by(other.id):
+        name = first_name(leaving.name) if named else None
         message = outbox.Outgoing(
             chat_id=other.telegram_id,
             volunteer_id=other.id,
             kind=OFF,
             text=texts.lift_off(name, driving, shift, event, zone),
+            about=about,
         )
         await outbox.enqueue(conn, [message], at=at)
         return
@@ -329,12 +336,14 @@ async def _tell_off(
     for message_id, payload in await outbox.delivered_of_kind(conn, other.telegram_id, SUGGESTION):
         buttons = (payload.get("reply_markup") or {}).get("inline_keyboard", [])
         if any(button.get("callback_data") == mine for row in buttons for button in row):
+            said = payload.get("text", "") if named else texts.LIFT_WITHDRAWN
             edit = outbox.Outgoing(
                 chat_id=other.telegram_id,
                 volunteer_id=other.id,
                 kind="card_edit",
-                text=texts.lift_fell_through(payload.get("text", ""), driving),
+                text=texts.lift_fell_through(said, driving),
                 edit_of=message_id,
+                about=about,
             )
             await outbox.enqueue(conn, [edit], at=at)
             return
@@ -356,8 +365,7 @@ async def _let_go(
     for match in matches:
         other = await volunteers.by_id(conn, match.other(leaving.id))
         if other is not None:
-            name = first_name(leaving.name) if named else None
-            await _tell_off(conn, at, match, other, name, shift, event, zone)
+            await _tell_off(conn, at, match, other, leaving, shift, event, zone, named=named)
 
 
 async def stopped_going(
