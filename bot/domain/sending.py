@@ -25,7 +25,8 @@ CALL = "callout"
 URGENT_CALL = "urgent_call"
 
 # Kinds not named here follow someone's action (rsvp_*, organiser_alert, call_progress,
-# callout_report, role): FOLLOW_UP.
+# callout_report, role, and lift_* suggestions and news, which the other person is waiting on):
+# FOLLOW_UP.
 KINDS: dict[Lane, tuple[str, ...]] = {
     Lane.URGENT: (URGENT_CALL,),
     Lane.REMINDER: (
