@@ -4,6 +4,8 @@ driver, a cancel that releases the match and tells the other, and the roster's c
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application
@@ -163,6 +165,15 @@ async def test_lifts_offered_matched_agreed_declined_and_released(
     await olga.send("/roster")
     assert "🚗 Cars: 2, free seats: 2 - Dan (takes 2), Kim (takes 1: Sam)" in olga.last.text
 
+    # /mydata holds his lift and the pairing he was part of, nothing of the other person.
+    await dan.send("/mydata")
+    mine = json.loads(dan.last.document)
+    assert [(row["role"], row["seats"]) for row in mine["lifts"]] == [("driver", 2)]
+    assert [(row["you_were"], row["status"]) for row in mine["lift_matches"]] == [
+        ("driver", "declined")
+    ]
+    assert "Sam" not in json.dumps(mine)
+
 
 async def test_lift_answers_change_from_myshifts_and_refuse_those_not_going(
     app: Application, fake: FakeTelegram, engine: AsyncEngine
@@ -186,6 +197,13 @@ async def test_lift_answers_change_from_myshifts_and_refuse_those_not_going(
     await dan.send("no thanks")  # Neither, to the question just shown again
     assert dan.last.text == texts.LIFT_NEITHER_NOTED
     assert (await _rows(engine))[0] == []
+
+    # A button we never offered (another shift, a made-up match) changes nothing.
+    await dan.press_data("lf:4.999", confirmation)
+    assert dan.callback_answers[-1]["text"] == texts.EXPIRED_BUTTON
+    await dan.press_data("lr:y.1", confirmation)
+    assert dan.callback_answers[-1]["text"] == texts.EXPIRED_BUTTON
+    assert await _rows(engine) == ([], [])
 
     # Once he can't come, the old buttons say so and change nothing.
     await dan.send("/myshifts")
