@@ -634,6 +634,7 @@ LIFT_NOT_GOING = (
 LIFT_LAPSED = "That suggestion no longer stands. I'll message you if I find another."
 LIFT_NEITHER_NOTED = "OK, no lift to sort out. Tap again if that changes."
 LIFT_WITHDRAWN = "🚗 A lift was suggested to you here."
+LIFT_SEATS_RANGE = "I can find riders for 1 to 4 seats: tap a button, or type a number from 1 to 4."
 
 
 def lift_take(seats: int) -> str:

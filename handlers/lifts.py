@@ -14,7 +14,7 @@ from bot import clock, keyboards, texts
 from bot.callbacks import LiftAnswer, LiftAsk, LiftReply
 from bot.context import MusterContext
 from bot.domain.answers import Meaning, Offer, choose, fold
-from bot.domain.lifts import NEED, NEITHER, read_seats
+from bot.domain.lifts import NEED, NEITHER, read_seats, seats_said
 from bot.domain.volunteers import Volunteer
 from bot.services import lifts
 from bot.services.lifts import Reply, Said
@@ -200,9 +200,13 @@ async def _typed_answer(
 ) -> bool:
     assert message.text is not None
     chosen = choose(message.text, offers)
-    seats = read_seats(fold(message.text))
+    words = fold(message.text)
+    seats = read_seats(words)
     if chosen is None and seats is not None:
         chosen = next((o.value for o in offers if o.value.choice == str(seats)), None)
+    if chosen is None and seats is None and seats_said(words) is not None:
+        await message.reply_text(texts.LIFT_SEATS_RANGE)
+        return True
     if chosen is None:
         return False
     done = await _choose(context, volunteer, chosen.shift_id, chosen.choice)

@@ -19,6 +19,7 @@ from bot.domain.lifts import (
     first_name,
     over_seats,
     read_seats,
+    seats_said,
     suggest,
 )
 
@@ -61,6 +62,12 @@ def test_answers_round_trip_through_their_codes() -> None:
 )
 def test_seats_in_words(typed: str, seats: int | None) -> None:
     assert read_seats(fold(typed)) == seats
+
+
+def test_seats_out_of_range_are_still_read_as_seats() -> None:
+    assert seats_said(fold("6 seats")) == 6
+    assert seats_said(fold("0")) == 0
+    assert seats_said(fold("hello")) is None
 
 
 def test_need_a_lift_and_neither_in_words() -> None:

@@ -186,6 +186,9 @@ async def test_lift_answers_change_from_myshifts_and_refuse_those_not_going(
     dan = await _volunteer(fake, 8101, "Dan", "dan_drives")
     await _going(dan, payload, engine, 10)
     confirmation = dan.last
+    await dan.send("7 seats")
+    assert dan.last.text == texts.LIFT_SEATS_RANGE
+    assert await _rows(engine) == ([], [])
     await dan.send("3 seats")
     assert dan.last.text == texts.lift_noted("driver", 3)
     assert (await _rows(engine))[0] == [("Dan", "driver", 3)]

@@ -87,15 +87,21 @@ _SEATS = re.compile(
 )
 
 
-def read_seats(words: str) -> int | None:
-    """Seats offered in words already folded (bot.domain.answers.fold): "2", "2 seats", "I can
-    take 3", "two places". None if the words are not that, or the number is not 1 to 4."""
+def seats_said(words: str) -> int | None:
+    """A number of seats in words already folded (bot.domain.answers.fold): "2", "2 seats", "I
+    can take 3", "two places"; any number, so one out of range can be answered as such. None if
+    the words are not that."""
     match = _SEATS.fullmatch(words.strip())
     if match is None:
         return None
     raw = match["n"]
-    seats = _NUMBERS[raw] if raw in _NUMBERS else int(raw)
-    return seats if 1 <= seats <= MAX_SEATS else None
+    return _NUMBERS[raw] if raw in _NUMBERS else int(raw)
+
+
+def read_seats(words: str) -> int | None:
+    """Seats offered in words, if 1 to ``MAX_SEATS``."""
+    seats = seats_said(words)
+    return seats if seats is not None and 1 <= seats <= MAX_SEATS else None
 
 
 def first_name(name: str | None) -> str:
