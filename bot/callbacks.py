@@ -217,6 +217,35 @@ class SkipReason(CallbackData, prefix="rs"):
     what: Literal["skip"] = "skip"
 
 
+# --- Lifts -------------------------------------------------------------------------------------
+
+# bot.domain.lifts.CHOICES: seats offered, "need" a lift, or "none" (neither).
+LiftChoice = Literal["1", "2", "3", "4", "need", "none"]
+
+
+@dataclass(frozen=True)
+class LiftAnswer(CallbackData, prefix="lf", sep="."):
+    """An answer to "Can you drive others, or do you need a lift?" for a shift: ``lf:2.42``."""
+
+    choice: LiftChoice
+    shift_id: int
+
+
+@dataclass(frozen=True)
+class LiftReply(CallbackData, prefix="lr", sep="."):
+    """Agree or No thanks to a suggested lift: ``lr:y.7``."""
+
+    answer: Literal["y", "n"]
+    match_id: int
+
+
+@dataclass(frozen=True)
+class LiftAsk(CallbackData, prefix="lq"):
+    """Ask the lift question again, from a /myshifts line."""
+
+    shift_id: int
+
+
 # --- Events: lists, edits, cancellations --------------------------------------------------------
 
 # What an organiser's button under an event does; the number is an event id, a shift id for the

@@ -18,7 +18,7 @@ VOLUNTEER: Commands = [
     ("profile", "See and change your details"),
     ("pause", "Pause shift calls for a while"),
     ("resume", "Start shift calls again"),
-    ("myshifts", "Your upcoming shifts: change or cancel"),
+    ("myshifts", "Your upcoming shifts: change, cancel or sort out a lift"),
     ("pledge", "Pledge to help on polling day, or change it"),
     ("nearest", "Where you're needed: sessions near you, most needed first"),
     ("here", "Check in at a session"),

@@ -44,6 +44,10 @@ from bot.callbacks import (
     Forget,
     Keep,
     Kind,
+    LiftAnswer,
+    LiftAsk,
+    LiftChoice,
+    LiftReply,
     Mark,
     MyShiftCancel,
     MyShiftChange,
@@ -217,12 +221,45 @@ def shift_ids_on(markup: InlineKeyboardMarkup | None) -> list[int]:
     ]
 
 
-def my_shift(shift_id: int) -> InlineKeyboardMarkup:
+def my_shift(shift_id: int, going: bool = False) -> InlineKeyboardMarkup:
+    """Change and Cancel; and, for a shift they are going to, the lift question again."""
+    row = [
+        _button(texts.CHANGE_SHIFT, MyShiftChange(shift_id)),
+        _button(texts.CANCEL_SHIFT, MyShiftCancel(shift_id)),
+    ]
+    if going:
+        row.append(_button(texts.LIFT_BUTTON, LiftAsk(shift_id)))
+    return InlineKeyboardMarkup([row])
+
+
+# --- Lifts ------------------------------------------------------------------------------------
+
+
+def lift_question(shift_id: int, chosen: str | None = None) -> InlineKeyboardMarkup:
+    """I can take 1-4, I need a lift, Neither; the answer given (a bot.domain.lifts code) ticked."""
+    seats: list[tuple[str, LiftChoice]] = [
+        (texts.lift_take(1), "1"),
+        (texts.lift_take(2), "2"),
+        (texts.lift_take(3), "3"),
+        (texts.lift_take(4), "4"),
+    ]
+    others: list[tuple[str, LiftChoice]] = [(texts.LIFT_NEED, "need"), (texts.LIFT_NEITHER, "none")]
+
+    def row(options: list[tuple[str, LiftChoice]]) -> list[InlineKeyboardButton]:
+        return [
+            _button(texts.lift_choice_button(label, code == chosen), LiftAnswer(code, shift_id))
+            for label, code in options
+        ]
+
+    return InlineKeyboardMarkup([row(seats[:2]), row(seats[2:]), row(others)])
+
+
+def lift_reply(match_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                _button(texts.CHANGE_SHIFT, MyShiftChange(shift_id)),
-                _button(texts.CANCEL_SHIFT, MyShiftCancel(shift_id)),
+                _button(texts.LIFT_AGREE, LiftReply("y", match_id)),
+                _button(texts.LIFT_NO_THANKS, LiftReply("n", match_id)),
             ]
         ]
     )

@@ -16,6 +16,7 @@ from telegram.helpers import create_deep_linked_url
 from bot import timefmt
 from bot.domain import reports
 from bot.domain.events import KINDS, Event, Shift
+from bot.domain.lifts import RosterLifts
 from bot.domain.nearest import DayNeed, Why
 from bot.domain.places import PlaceSource, district, sector
 from bot.domain.polling import PARTS, AreaPledges, Election, Part, in_order, part_span
@@ -640,6 +641,136 @@ def late_reason_for_organiser(name: str, reason: str) -> str:
     return f"{esc(name)} said why: <i>{esc(reason)}</i>"
 
 
+# --- Lifts -------------------------------------------------------------------------------------
+
+LIFT_QUESTION = "🚗 Can you drive others, or do you need a lift?"
+LIFT_NEED = "I need a lift"
+LIFT_NEITHER = "Neither"
+LIFT_BUTTON = "🚗 Lift"
+LIFT_AGREE = "Agree"
+LIFT_NO_THANKS = "No thanks"
+LIFT_NOT_GOING = (
+    "You're not down as going to that shift, so there's no lift to sort out. "
+    "Send /myshifts to see your shifts."
+)
+LIFT_LAPSED = "That suggestion no longer stands. I'll message you if I find another."
+LIFT_NEITHER_NOTED = "OK, no lift to sort out. Tap again if that changes."
+LIFT_WITHDRAWN = "🚗 A lift was suggested to you here."
+LIFT_SEATS_RANGE = "I can find riders for 1 to 4 seats: tap a button, or type a number from 1 to 4."
+
+
+def lift_take(seats: int) -> str:
+    return f"I can take {seats}"
+
+
+def lift_choice_button(label: str, chosen: bool) -> str:
+    return f"✅ {label}" if chosen else label
+
+
+def lift_noted(role: str | None, seats: int) -> str:
+    """The pop-up after an answer to the lift question (Telegram allows 200 characters)."""
+    if role == "driver":
+        return (
+            f"Thanks! You can take {seats}. I'll suggest people near you who need a lift, "
+            "and share nothing until you both agree."
+        )
+    if role == "rider":
+        return "OK! I'll look for a driver near you, and share nothing until you both agree."
+    return LIFT_NEITHER_NOTED
+
+
+def _shift_named(shift: Shift, event: Event, zone: ZoneInfo) -> str:
+    return f"{esc(event.title)}, {timefmt.span(shift.starts_at, shift.ends_at, zone)}"
+
+
+def going_with_lift_question(shift: Shift, event: Event, zone: ZoneInfo) -> str:
+    """The going confirmation's caption, with the lift question its buttons answer."""
+    return f"{going(shift, event, zone)}\n\n{LIFT_QUESTION}"
+
+
+def lift_question(shift: Shift, event: Event, zone: ZoneInfo, role: str | None, seats: int) -> str:
+    """The lift question again (from /myshifts), with the answer they gave."""
+    now = {
+        "driver": f"Now: you can take {seats}.",
+        "rider": "Now: you need a lift.",
+    }.get(role or "", "Now: neither.")
+    return f"<b>{_shift_named(shift, event, zone)}</b>\n{LIFT_QUESTION}\n{now}"
+
+
+def _apart(km: int | None) -> str:
+    return f"about {km} km from you" if km is not None else "near you"
+
+
+def lift_suggestion(
+    other: str, km: int | None, driving: bool, shift: Shift, event: Event, zone: ZoneInfo
+) -> str:
+    """A suggested lift: only the other's first name and roughly how far away they live."""
+    where = _shift_named(shift, event, zone)
+    if driving:
+        return (
+            f"🚗 {esc(other)} ({_apart(km)}) needs a lift to {where}. Could you take them? "
+            "Nothing about either of you is shared unless you both agree. Agree?"
+        )
+    return (
+        f"🚗 {esc(other)} ({_apart(km)}) could give you a lift to {where}. "
+        "Nothing about either of you is shared unless you both agree. Agree?"
+    )
+
+
+def lift_waiting(suggestion: str, other: str) -> str:
+    return f"{suggestion}\n\n✅ You agreed. I'll tell you as soon as {esc(other)} does too."
+
+
+def lift_agreed(
+    other: str,
+    username: str | None,
+    driving: bool,
+    shift: Shift,
+    event: Event,
+    zone: ZoneInfo,
+) -> str:
+    """Both agreed: the other's first name and, if they have one, their Telegram username."""
+    where = _shift_named(shift, event, zone)
+    news = (
+        f"🚗 It's agreed: you're giving {esc(other)} a lift to {where}."
+        if driving
+        else f"🚗 It's agreed: {esc(other)} is giving you a lift to {where}."
+    )
+    if username:
+        contact = (
+            f"{esc(other)} is @{esc(username)} on Telegram: send them a message to arrange "
+            "where and when to meet."
+        )
+    else:
+        contact = (
+            f"{esc(other)} has no Telegram username, so I can't link you to each other. "
+            f"Why not meet at the meeting point ({meeting_point(event)}) and sort it out there?"
+        )
+    return f"{news}\n{contact}\nPlans change? Send /myshifts."
+
+
+def lift_declined(suggestion: str, driving: bool) -> str:
+    after = "Thanks anyway." if driving else "I'll look for another driver near you."
+    return f"{suggestion}\n\nOK, not this time. {after}"
+
+
+def lift_fell_through(suggestion: str, driving: bool) -> str:
+    """Their suggestion card, once the other said no or stopped going before they agreed."""
+    after = "" if driving else " I'll look for another driver near you."
+    return f"{suggestion}\n\nThis one didn't work out, sorry.{after}"
+
+
+def lift_off(other: str | None, driving: bool, shift: Shift, event: Event, zone: ZoneInfo) -> str:
+    """To someone whose agreed (or agreed-to) lift is off: the other stopped going, changed
+    their answer, or had their details deleted (then unnamed)."""
+    who = esc(other) if other else "The person you were sharing a lift with"
+    after = "Your seat is free again." if driving else "I'll look for another driver near you."
+    return (
+        f"🚗 Sorry: {who} can't share the lift to {_shift_named(shift, event, zone)} after all, "
+        f"so it's off. {after}"
+    )
+
+
 # --- /roster -----------------------------------------------------------------------------------
 
 ROSTER_NONE = "There are no upcoming events in your area. Create one with /newevent."
@@ -656,9 +787,11 @@ def roster_shift(
     zone: ZoneInfo,
     groups: dict[str, list[tuple[str, str | None]]],
     turnout: reports.Named | None = None,
+    lifts: RosterLifts | None = None,
 ) -> str:
     """One shift's answers with names and phone numbers: only its area's organisers see this.
-    Once check-in has begun, who came, in the words of every report."""
+    Once check-in has begun, who came, in the words of every report. Lifts offered and asked
+    for, with who agreed to share, when anyone answered the lift question."""
     lines = [
         f"<b>{timefmt.span(shift.starts_at, shift.ends_at, zone)}</b> ({shift.capacity} places)"
     ]
@@ -672,7 +805,29 @@ def roster_shift(
         lines.append(line)
         if status == RsvpStatus.GOING and turnout is not None:
             lines.append(_names_by_figure(turnout, counted=True))
+    if lifts is not None:
+        lines.extend(_roster_lifts(lifts))
     return "\n".join(lines)
+
+
+def _roster_lifts(lifts: RosterLifts) -> list[str]:
+    def name(value: str | None) -> str:
+        return esc(value or "(forgotten)")
+
+    cars = f"🚗 Cars: {len(lifts.drivers)}, free seats: {lifts.free_seats}"
+    if lifts.drivers:
+        cars += " - " + ", ".join(
+            f"{name(driver)} (takes {seats}"
+            + (f": {', '.join(map(name, taking))})" if taking else ")")
+            for driver, seats, taking in lifts.drivers
+        )
+    asking = f"🙋 Need a lift: {len(lifts.riders)}"
+    if lifts.riders:
+        asking += " - " + ", ".join(
+            name(rider) + (f" (with {name(driver)})" if driver else "")
+            for rider, driver in lifts.riders
+        )
+    return [cars, asking]
 
 
 # --- Events: CSV import, lists, edits ----------------------------------------------------------

@@ -26,6 +26,7 @@ REMINDER = "reminder"  # "Still coming?" the day before, with Yes / Can't make i
 SOON = "soon"  # "See you soon!" nearer the time: when and where, without buttons
 CHECKIN = "checkin"  # "Are you there?" at the start, with I'm here / Running late / Can't come
 DEBRIEF = "debrief"  # "How many doors did you knock?" at the end, with a button per number
+LIFT = "lift"  # the lift question again, from /myshifts (nothing to edit: typed words answer it)
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,25 @@ async def latest_event_card(conn: AsyncConnection, volunteer_id: int) -> tuple[i
         )
     ).first()
     return (row.message_id, row.event_id) if row else None
+
+
+async def latest_of(
+    conn: AsyncConnection, volunteer_id: int, kinds: Iterable[str]
+) -> Held | None:
+    """The newest card of ``kinds`` sent to a volunteer as a direct answer."""
+    row = (
+        await conn.execute(
+            select(cards)
+            .where(cards.c.volunteer_id == volunteer_id, cards.c.kind.in_(list(kinds)))
+            .order_by(cards.c.message_id.desc())
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return None
+    return Held(
+        row.kind, row.volunteer_id, row.chat_id, row.message_id, row.event_id, tuple(row.shift_ids)
+    )
 
 
 async def held(

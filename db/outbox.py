@@ -436,3 +436,21 @@ async def latest_with_buttons(
         if (row.payload or {}).get("reply_markup"):
             return Delivered(row.kind, int(row.message_id), row.payload["reply_markup"])
     return None
+
+
+async def delivered_of_kind(
+    conn: AsyncConnection, chat_id: int, kind: str
+) -> list[tuple[int, dict[str, Any]]]:
+    """Messages of ``kind`` delivered to a chat, newest first, as (message id, payload): few
+    per chat, found by the (chat id, message id) index."""
+    rows = await conn.execute(
+        select(outbox.c.message_id, outbox.c.payload)
+        .where(
+            outbox.c.chat_id == chat_id,
+            outbox.c.message_id.is_not(None),
+            outbox.c.kind == kind,
+            outbox.c.status == OutboxStatus.SENT,
+        )
+        .order_by(outbox.c.message_id.desc())
+    )
+    return [(int(row.message_id), row.payload or {}) for row in rows]

@@ -9,7 +9,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.statuses import VolunteerStatus
-from db import outbox, state
+from db import lifts, outbox, state
 from db.schema import (
     audit_log,
     cards,
@@ -111,6 +111,8 @@ async def export(conn: AsyncConnection, volunteer_id: int, *, at: datetime) -> d
             .where(pledges.c.volunteer_id == volunteer_id)
             .order_by(elections.c.day),
         ),
+        # Lifts offered or asked for, and the drivers and riders suggested (their side only).
+        **await lifts.export(conn, volunteer_id),
         # A draft or a typed answer the bot is waiting for (see db.state).
         "in_progress": await state.of_person(conn, telegram_id) if telegram_id else None,
         "audit_log": await _rows(
@@ -161,6 +163,8 @@ async def erase(conn: AsyncConnection, volunteer_id: int, *, at: datetime) -> No
     await conn.execute(
         update(events).where(events.c.manager_id == volunteer_id).values(manager_id=None)
     )
+    # Lifts they offered or asked for, and every pairing with them, whatever its state.
+    await lifts.erase(conn, volunteer_id)
     # Their answers and attendance stay as anonymous counts, without anything they typed.
     await conn.execute(
         update(rsvps)

@@ -350,6 +350,60 @@ cards = Table(
 )
 Index("ix_cards_volunteer_event", cards.c.volunteer_id, cards.c.event_id)
 
+# Lifts to a shift (bot.domain.lifts): a volunteer going to it who can drive others (their seats)
+# or needs a lift. "Neither" is no row. Personal data: erased with them, and gone a day after the
+# shift ends (bot.domain.retention.LIFTS_KEPT).
+lifts = Table(
+    "lifts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("shift_id", Integer, ForeignKey("shifts.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "volunteer_id",
+        Integer,
+        ForeignKey("volunteers.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    # driver | rider
+    Column("role", String(8), nullable=False),
+    # A driver's seats for others.
+    Column("seats", Integer, nullable=True),
+    # Riders are served in the order they asked.
+    Column("asked_at", UTCDateTime, nullable=False),
+    UniqueConstraint("shift_id", "volunteer_id", name="uq_lifts_shift_volunteer"),
+)
+
+# A driver suggested to a rider for a shift: suggested -> agreed | declined (kept, so the pair is
+# never suggested again). Released (someone stopped going, or changed their answer): deleted.
+lift_matches = Table(
+    "lift_matches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "shift_id", Integer, ForeignKey("shifts.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column(
+        "driver_id",
+        Integer,
+        ForeignKey("volunteers.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column(
+        "rider_id",
+        Integer,
+        ForeignKey("volunteers.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("status", String(12), nullable=False),
+    Column("driver_agreed_at", UTCDateTime, nullable=True),
+    Column("rider_agreed_at", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("shift_id", "driver_id", "rider_id", name="uq_lift_matches_shift_pair"),
+)
+
 # Every piece of scheduled work (reminders, chasers, check-in prompts, debriefs, reports) is a row
 # with a due time. Running one claims it, queues its messages in the outbox and marks it done in
 # one transaction, so a crash or restart neither loses it nor runs it twice.

@@ -11,7 +11,9 @@ messages first (see handlers.register). What is left comes here, and is tried in
    (a shift call, a reminder): the parts of polling day typed to a pledge question ("morning
    and evening"); else the words press its button, or are told what to type or tap.
 4. Otherwise, outside sign-up, the cards the outbox delivered: a number of doors; an answer to
-   the newest "Still coming?" or check-in prompt ("yes", "running late", "I'm here"); parts of
+   the newest lift question ("2 seats", "need a lift", "neither") or suggested lift ("yes", "no
+   thanks"); an answer to the newest "Still coming?" or check-in prompt ("yes", "running late",
+   "I'm here"); parts of
    polling day to a pledge call; an answer to a shift call or an event's card ("yes", "can't
    make it"); each says whether the words
    were its. Then a button of the newest message the outbox delivered, pressed in words ("2"
@@ -30,7 +32,7 @@ from bot import texts
 from bot.callbacks import CarryOn, SkipNote, SkipReason
 from bot.context import MusterContext
 from bot.domain.signup import Step
-from handlers import dayof, nearest, polling, rsvp, signup, typed
+from handlers import dayof, lifts, nearest, polling, rsvp, signup, typed
 from handlers.common import load_volunteer, not_signed_up
 
 
@@ -70,6 +72,7 @@ async def on_text(update: Update, context: MusterContext) -> None:
         return
     readers = (
         dayof.on_free_text,
+        lifts.on_typed,
         dayof.on_typed_prompt,
         polling.on_typed_parts,
         rsvp.on_free_text,
@@ -82,6 +85,12 @@ async def on_text(update: Update, context: MusterContext) -> None:
             for answers in readers:
                 if await answers(update, context, volunteer):
                     return
+        if (
+            volunteer is not None
+            and lifts.asks(asked)
+            and await lifts.on_typed(update, context, volunteer)
+        ):
+            return
         if volunteer is not None and await polling.typed_pledge(update, context, asked):
             return
         await typed.answer(update, context, asked)

@@ -319,7 +319,7 @@ async def myshifts(update: Update, context: MusterContext) -> None:
     for item in mine:
         sent = await message.reply_text(
             texts.my_shift(item.event, item.shift, item.status, item.position, zone),
-            reply_markup=keyboards.my_shift(item.shift.id),
+            reply_markup=keyboards.my_shift(item.shift.id, item.status == RsvpStatus.GOING),
         )
         await _remember(
             context,
@@ -406,6 +406,6 @@ async def roster(update: Update, context: MusterContext, access: Access) -> None
         await message.reply_text(f"<b>{texts.esc(event.title)}</b> ({texts.esc(event.area)})")
         for item in shifts:
             await message.reply_text(
-                texts.roster_shift(item.shift, zone, item.groups, item.turnout),
+                texts.roster_shift(item.shift, zone, item.groups, item.turnout, item.lifts),
                 reply_markup=keyboards.correct(item.shift.id) if item.correctable else None,
             )

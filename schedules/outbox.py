@@ -449,6 +449,7 @@ class OutboxSender:
                     InputFile(document["text"].encode(), filename=document["filename"]),
                     caption=row.payload["text"],
                     parse_mode=ParseMode.HTML,
+                    api_kwargs={"reply_markup": json.dumps(markup)} if markup else None,
                 )
             else:
                 # The markup is stored as Telegram JSON, so it goes over as it is: rebuilding PTB

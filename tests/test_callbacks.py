@@ -32,6 +32,9 @@ from bot.callbacks import (
     Forget,
     Keep,
     Kind,
+    LiftAnswer,
+    LiftAsk,
+    LiftReply,
     Mark,
     MyShiftCancel,
     MyShiftChange,
@@ -97,6 +100,10 @@ SENT: list[tuple[CallbackData, str]] = [
     (PledgeCall("send", 3), "pc:send.3"),
     (ElectionMenu("rooms", 3), "em:rooms.3"),
     (RoomSet("m", 42), "rm:m.42"),
+    (LiftAnswer("2", 42), "lf:2.42"),
+    (LiftAnswer("need", 42), "lf:need.42"),
+    (LiftReply("y", 7), "lr:y.7"),
+    (LiftAsk(42), "lq:42"),
 ]
 
 
@@ -127,6 +134,8 @@ def test_biggest_values_stay_well_under_telegrams_limit() -> None:
         Doors(big, big),
         Choice(Step.ACTIVITIES, "x" * 32),
         Kind("x" * 32),
+        LiftAnswer("need", big),
+        LiftReply("n", big),
     ):
         assert len(data.pack().encode()) <= 48, data
 

@@ -31,6 +31,7 @@ class Meaning(StrEnum):
     CANCEL = "cancel"
     HERE = "here"
     LATE = "late"
+    LIFT = "lift"
 
 
 # Words that mean each, once folded by :func:`fold`. Some are shared ("no thanks" is a Skip where
@@ -75,6 +76,13 @@ SYNONYMS: dict[Meaning, frozenset[str]] = {
         {
             "late", "running late", "i'm late", "im late", "i'm running late", "running behind",
             "on my way", "omw", "delayed", "be there soon", "nearly there",
+        }
+    ),
+    Meaning.LIFT: frozenset(
+        {
+            "need a lift", "i need a lift", "lift please", "a lift please", "need lift",
+            "yes please a lift", "can i get a lift", "could i get a lift", "i'd like a lift",
+            "need a ride", "i need a ride", "lift", "a lift", "i'll need a lift",
         }
     ),
     Meaning.CANCEL: frozenset(

@@ -74,6 +74,17 @@ class Rule:
         return Due.ERASE if at >= warned_at + NOTICE else None
 
 
+# Lifts offered and asked for, and who was paired with whom, are kept this long after their
+# shift ends (as the roster keeps the shift), then deleted by the daily work: they are needed
+# only to get there.
+LIFTS_KEPT = timedelta(days=1)
+
+
+def lifts_expire_before(at: datetime) -> datetime:
+    """Lifts of shifts that ended before this are deleted."""
+    return at - LIFTS_KEPT
+
+
 # Opening the bot is noted at most this often, so that not every tap is a write; Keep and any
 # contact after a warning are always noted.
 CONTACT_GRAIN = timedelta(days=1)

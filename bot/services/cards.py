@@ -118,7 +118,8 @@ async def _my_shift_line(
         return texts.my_shift(event, shift, RsvpStatus.CANT, None, zone), None
     position = await rsvps.position(conn, shift.id, volunteer_id)
     text = texts.my_shift(event, shift, status, position, zone)
-    return text, keyboards.my_shift(shift.id) if shift.open_at(at) else None
+    going = status == RsvpStatus.GOING
+    return text, keyboards.my_shift(shift.id, going) if shift.open_at(at) else None
 
 
 async def _reminder(

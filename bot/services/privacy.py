@@ -15,7 +15,7 @@ from bot.domain.permissions import Access
 from bot.domain.rsvp import Outcome, ShiftClosed
 from bot.domain.statuses import RsvpStatus
 from bot.domain.volunteers import Volunteer
-from bot.services import actors
+from bot.services import actors, lifts
 from bot.services.rsvps import queue_moved, tell_promoted
 from db import audit, privacy, rsvps
 
@@ -56,6 +56,8 @@ async def forget(
         await tell_promoted(conn, outcome.promoted, zone, at)
         if outcome.moves_queue:
             await queue_moved(conn, at, outcome.shift_id, zone)
+    # Whoever they were sharing a lift with hears it is off, without their name.
+    await lifts.forget(conn, at, volunteer, zone)
     await privacy.erase(conn, volunteer.id, at=at)
     await audit.record(
         conn, actor_telegram_id=None, action="forget", target_volunteer_id=volunteer.id, at=at

@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import keyboards, texts
-from bot.domain.retention import Due, Rule, contact_worth_noting
+from bot.domain.retention import Due, Rule, contact_worth_noting, lifts_expire_before
 from bot.domain.volunteers import Purpose, Volunteer
 from bot.services import privacy
 from bot.services import volunteers as volunteer_choices
-from db import audit, outbox, polling, retention, volunteers
+from db import audit, lifts, outbox, polling, retention, volunteers
 from db.outbox import Outgoing
 
 # /retention counts who is to be warned this far ahead.
@@ -80,7 +80,8 @@ async def sweep(
     conn: AsyncConnection, at: datetime, *, months: int, admin_ids: frozenset[int], zone: ZoneInfo
 ) -> None:
     """The daily work: warnings queued in the outbox, erasures, old audit ids taken out, and
-    pledges for elections held longer ago than the retention period deleted."""
+    pledges for elections held longer ago than the retention period and lifts of shifts over a
+    day ago deleted."""
     current = await rule(conn, months)
     warn: list[int] = []
     messages = []
@@ -114,6 +115,7 @@ async def sweep(
     await retention.strip_old_audit_ids(conn, current.cutoff(at))
     # A pledge says how someone meant to vote with their feet: kept no longer than the rest.
     await polling.forget_pledges_before(conn, current.cutoff(at).astimezone(zone).date())
+    await lifts.delete_ended(conn, lifts_expire_before(at))
 
 
 @dataclass(frozen=True)

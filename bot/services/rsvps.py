@@ -18,12 +18,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot import ics, texts
+from bot import ics, keyboards, texts
 from bot.domain.events import Event, Shift
+from bot.domain.lifts import RosterLifts
 from bot.domain.reports import Named, tally
 from bot.domain.rsvp import Outcome, Promotion, ShiftClosed, is_late_cancel, shifts_to_answer
 from bot.domain.statuses import EventStatus, RsvpStatus
 from bot.domain.volunteers import Volunteer
+from bot.services import lifts
 from bot.services.cards import Card, card, refresh
 from bot.services.organisers import tell_organisers
 from db import callouts, events, outbox, rsvps, volunteers
@@ -364,6 +366,8 @@ class RosterShift:
     correctable: bool
     # Once check-in has begun (someone came or is late): who came, in the reports' figures.
     turnout: Named | None = None
+    # Cars, free seats and lift requests, once anyone going answered the lift question.
+    lifts: RosterLifts | None = None
 
 
 async def roster(
@@ -374,6 +378,7 @@ async def roster(
     found: list[tuple[Event, list[RosterShift]]] = []
     for event, event_shifts in await events.upcoming(conn, areas=areas, at=at - ROSTER_KEEPS_ENDED):
         lines = await rsvps.roster(conn, [s.id for s in event_shifts])
+        shared = await lifts.roster(conn, [s.id for s in event_shifts])
         shown = []
         for shift in event_shifts:
             groups: dict[str, list[tuple[str, str | None]]] = {}
@@ -388,7 +393,7 @@ async def roster(
                 named = tally(
                     ((line.name or "(forgotten)", line) for line in mine), over=shift.ends_at <= at
                 )
-            shown.append(RosterShift(shift, groups, started, named))
+            shown.append(RosterShift(shift, groups, started, named, shared.get(shift.id)))
         found.append((event, shown))
     return found
 
@@ -448,6 +453,11 @@ async def _follow_up(
                 ],
                 at=at,
             )
+    if outcome.changed and outcome.previous == RsvpStatus.GOING:
+        # Not going any more: a lift they offered or asked for is let go.
+        await lifts.stopped_going(
+            conn, at, volunteer=volunteer, shift_id=outcome.shift_id, zone=zone
+        )
     await tell_promoted(conn, outcome.promoted, zone, at)
     if not is_late_cancel(outcome, shift.starts_at, at, late_cancel):
         return False
@@ -465,7 +475,8 @@ def _going(
     chat_id: int, volunteer_id: int, shift: Shift, event: Event, zone: ZoneInfo, at: datetime
 ) -> list[outbox.Outgoing]:
     """The confirmation: the meeting point on a map where there is one, then a calendar file
-    whose caption says it all (one message fewer against Telegram's sending limits)."""
+    whose caption says it all and asks the lift question, its buttons beneath (messages
+    fewer against Telegram's sending limits)."""
     messages = []
     if event.has_location:
         messages.append(
@@ -498,7 +509,8 @@ def _going(
             chat_id=chat_id,
             volunteer_id=volunteer_id,
             kind="rsvp_calendar",
-            text=texts.going(shift, event, zone),
+            text=texts.going_with_lift_question(shift, event, zone),
+            reply_markup=keyboards.lift_question(shift.id).to_dict(),
             document={"filename": "shift.ics", "text": calendar.decode()},
         )
     )
