@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -32,15 +32,17 @@ _CURRENT_NOTICE = (
 )
 
 # They agreed to the notice the bot shows now (or none has been published: a database that no
-# running bot has opened, as in service tests).
+# running bot has opened, as in service tests). A subquery that does not refer back to the
+# volunteer, so the database finds everyone who agreed once rather than once per volunteer.
 AGREED_TO_NOTICE = or_(
     _CURRENT_NOTICE.is_(None),
-    exists().where(
-        consents.c.volunteer_id == volunteers.c.id,
-        consents.c.purpose == Purpose.VOLUNTEERING.value,
-        consents.c.choice.is_(True),
-        consents.c.withdrawn_at.is_(None),
-        consents.c.notice_version == _CURRENT_NOTICE,
+    volunteers.c.id.in_(
+        select(consents.c.volunteer_id).where(
+            consents.c.purpose == Purpose.VOLUNTEERING.value,
+            consents.c.choice.is_(True),
+            consents.c.withdrawn_at.is_(None),
+            consents.c.notice_version == _CURRENT_NOTICE,
+        )
     ),
 )
 
