@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -76,6 +77,8 @@ class Person:
     answered_call: bool = False  # for the shift the call is for
     answered_event: bool = False  # for another shift of the event
     called_before: bool = False
+    # At the edge of a radius: (the radius, inside it).
+    edge: tuple[float, bool] | None = None
 
     @property
     def place(self) -> Place:
@@ -111,19 +114,26 @@ def _population() -> list[Person]:
 
     for radius in DISTANCES_KM:
         for side in (-EDGE_KM, EDGE_KM):
+            edge = (radius, side < 0)
             for _ in range(4):
                 bearing = spread.uniform(0, 2 * math.pi)
                 # A shared location just inside or outside the radius...
-                add(**_pin(radius + side, bearing), source="shared")
+                add(**_pin(radius + side, bearing), source="shared", edge=edge)
                 # ...and a typed postcode placed at its sector's centre, whose edge is further
                 # out by the allowance.
                 add(
                     **_pin(radius + APPROXIMATE_ALLOWANCE_KM + side, bearing),
                     source=spread.choice(["sector", "district"]),
                     postcode="SE15 4QR",
+                    edge=edge,
                 )
                 # An exact postcode centre (an imported postcode file) counts as a shared one.
-                add(**_pin(radius + side, bearing), source="postcode", postcode="SE22 8AA")
+                add(
+                    **_pin(radius + side, bearing),
+                    source="postcode",
+                    postcode="SE22 8AA",
+                    edge=edge,
+                )
     for _ in range(60):  # scattered all round
         bearing, km = spread.uniform(0, 2 * math.pi), spread.uniform(0, 40)
         add(**_pin(km, bearing), source=spread.choice(["shared", "sector"]), postcode="SE5 7HN")
@@ -334,14 +344,26 @@ async def test_the_count_is_the_list_and_the_list_is_the_rules_for_every_filter(
             assert counted.reaches == len(found), filters
             assert {person.volunteer_id for person in found} == want, filters
             sizes.setdefault(filters.within_km, set()).add(len(want))
-    # The population tells the filters apart: at each radius some combinations reach a few, and
-    # never everyone.
-    assert all(max(found) < len(world.people) and len(found) > 3 for found in sizes.values())
+            radius = filters.within_km
+            if event_id == world.pinned and radius and filters == Audience(within_km=radius):
+                # Those 50 m inside the radius (with the allowance, for a sector's centre) are
+                # reached, and those 50 m outside it are not.
+                at_edge = {
+                    (world.ids[p.n] in want, p.edge[1])
+                    for p in world.people
+                    if p.edge
+                    and p.edge[0] == radius
+                    and p.callable
+                    and not p.answered_call
+                }
+                assert at_edge == {(True, True), (False, False)}, filters
+    # The population tells the filters apart: at every radius the combinations reach many
+    # different numbers of people, and never everyone.
+    assert all(len(reached) > 3 and max(reached) < len(world.people) for reached in sizes.values())
 
 
 def test_sqlite_without_math_functions_gets_them_from_python() -> None:
     """Some SQLite builds lack the math functions distances are measured with."""
-    import sqlite3
 
     class Bare:
         """A connection whose SQLite has no math functions until given them."""
