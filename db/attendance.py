@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import Select, and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -176,9 +177,11 @@ async def reachable_going(conn: AsyncConnection, shift_id: int) -> list[OnShift]
 
 
 async def show_rates(
-    conn: AsyncConnection, volunteer_ids: list[int], before: datetime
+    conn: AsyncConnection, volunteer_ids: list[int] | Select[Any], before: datetime
 ) -> dict[int, float]:
-    """Each volunteer's share of past shifts they said going to and came to (absent: no past)."""
+    """Each volunteer's share of past shifts they said going to and came to (absent: no past).
+    ``volunteer_ids``: a few ids, or a select of them (as many as a call reaches: a list that
+    long would pass PostgreSQL's limit on bound parameters)."""
     said = func.count().label("said")
     came_count = func.sum(case((CAME, 1), else_=0)).label("came")
     rows = await conn.execute(

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, or_, select, update
+from sqlalchemy import Float, Select, and_, case, func, insert, or_, select, update
 from sqlalchemy import false as sql_false
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.domain.audience import Audience, Place, bounding_box, near
+from bot.domain.audience import EARTH_RADIUS_KM, Audience, Place, bounding_box
 from bot.domain.events import Event, Shift
 from bot.domain.places import APPROXIMATE, APPROXIMATE_ALLOWANCE_KM, district
 from bot.domain.sending import CALL_KINDS
 from bot.domain.statuses import CallStatus, EventStatus, OutboxStatus, RsvpStatus
+from db.outbox import enqueue_each
 from db.places import lookup
 from db.schema import (
     callouts,
@@ -47,6 +49,8 @@ class Callout:
     progress_message_id: int | None
     finished_at: datetime | None
     rsvp_deadline: datetime | None = None
+    # What each volunteer it reaches gets, once it is launched (db.outbox.composed).
+    payload: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -56,91 +60,22 @@ class Recipient:
     place: Place | None = None
 
 
-async def audience(
-    conn: AsyncConnection,
-    *,
-    event: Event,
-    call_shifts: list[Shift],
-    filters: Audience,
-    slots: set[str],
-    at: datetime,
-    weekends: Sequence[tuple[datetime, datetime]] = (),
-) -> list[Recipient]:
-    """Everyone a call with ``filters`` reaches now, never those who already answered for its
-    shifts, paused, forgot, or blocked the bot. ``weekends``: the weekends of its shifts
-    (bot.domain.audience.weekend_of), for ``free_that_weekend``."""
-    shift_ids = [shift.id for shift in call_shifts]
-    conditions = [
-        may_call(at),
-        ~exists().where(rsvps.c.volunteer_id == volunteers.c.id, rsvps.c.shift_id.in_(shift_ids)),
-    ]
-    if filters.only:
-        conditions.append(volunteers.c.id.in_(sorted(filters.only)))
-    if filters.fits_availability:
-        conditions.append(
-            exists().where(
-                volunteer_availability.c.volunteer_id == volunteers.c.id,
-                volunteer_availability.c.slot.in_(sorted(slots)),
-            )
-        )
-    if filters.activities:
-        conditions.append(
-            exists().where(
-                volunteer_activities.c.volunteer_id == volunteers.c.id,
-                volunteer_activities.c.activity.in_(sorted(filters.activities | {"anything"})),
-            )
-        )
-    if filters.came_to_area:
-        past = (
-            select(rsvps.c.id)
-            .join(shifts, shifts.c.id == rsvps.c.shift_id)
-            .join(events, events.c.id == shifts.c.event_id)
-            .where(
-                rsvps.c.volunteer_id == volunteers.c.id,
-                rsvps.c.status == RsvpStatus.GOING,
-                shifts.c.ends_at <= at,
-                func.lower(events.c.area) == event.area.lower(),
-            )
-        )
-        conditions.append(past.exists())
-    if filters.not_answered_earlier:
-        called = (
-            select(outbox.c.id)
-            .join(callouts, callouts.c.id == outbox.c.callout_id)
-            .where(
-                outbox.c.volunteer_id == volunteers.c.id,
-                outbox.c.status == OutboxStatus.SENT,
-                callouts.c.event_id == event.id,
-            )
-        )
-        answered = (
-            select(rsvps.c.id)
-            .join(shifts, shifts.c.id == rsvps.c.shift_id)
-            .where(rsvps.c.volunteer_id == volunteers.c.id, shifts.c.event_id == event.id)
-        )
-        conditions.extend([called.exists(), ~answered.exists()])
+@dataclass(frozen=True)
+class Reach:
+    """Whom a call is for: its event and shifts, the organiser's filters, the availability
+    answers its shifts fall in (bot.domain.audience.slots_for) and the weekends they fall in
+    (bot.domain.audience.weekend_of, for ``free_that_weekend``)."""
 
-    if filters.free_that_weekend and weekends:
-        busy = (
-            select(rsvps.c.id)
-            .join(shifts, shifts.c.id == rsvps.c.shift_id)
-            .where(
-                rsvps.c.volunteer_id == volunteers.c.id,
-                rsvps.c.status == RsvpStatus.GOING,
-                shifts.c.status == EventStatus.ACTIVE,
-                or_(
-                    *(
-                        and_(shifts.c.starts_at >= start, shifts.c.starts_at < end)
-                        for start, end in weekends
-                    )
-                ),
-            )
-        )
-        conditions.append(~busy.exists())
+    event: Event
+    call_shifts: list[Shift]
+    filters: Audience
+    slots: set[str]
+    weekends: Sequence[tuple[datetime, datetime]] = ()
 
-    meeting = await lookup.meeting_place(conn, event)
-    if filters.within_km is not None:
-        conditions.append(may_be_near(meeting, filters.within_km))
+
+async def audience(conn: AsyncConnection, reach: Reach, at: datetime) -> list[Recipient]:
+    """Everyone a call reaches now, never those who already answered for its shifts, paused,
+    forgot, or blocked the bot."""
     rows = await conn.execute(
         select(
             volunteers.c.id,
@@ -150,10 +85,10 @@ async def audience(
             volunteers.c.postcode,
             volunteers.c.location_source,
         )
-        .where(*conditions)
+        .where(*await reached(conn, reach, at))
         .order_by(volunteers.c.id)
     )
-    found = [
+    return [
         Recipient(
             row.id,
             row.telegram_id,
@@ -161,32 +96,170 @@ async def audience(
         )
         for row in rows
     ]
-    if filters.within_km is None:
-        return found
-    return [r for r in found if r.place and near(r.place, meeting, filters.within_km)]
 
 
-def may_be_near(meeting: Place, within_km: float) -> ColumnElement[bool]:
-    """bot.domain.audience.near, narrowed in SQL: everyone it could let in and a few more (the
-    corners of a box), so that the rule itself decides over few rows."""
+async def audience_ids(conn: AsyncConnection, reach: Reach, at: datetime) -> Select[Any]:
+    """The ids of :func:`audience`, as a subquery for other reads about the same people."""
+    return select(volunteers.c.id).where(*await reached(conn, reach, at))
+
+
+async def count(conn: AsyncConnection, reach: Reach, at: datetime) -> int:
+    """How many :func:`audience` holds, counted by the database."""
+    query = select(func.count()).select_from(volunteers).where(*await reached(conn, reach, at))
+    return int(await conn.scalar(query) or 0)
+
+
+async def reached(conn: AsyncConnection, reach: Reach, at: datetime) -> list[ColumnElement[bool]]:
+    """The conditions on ``volunteers`` a call's audience meets: one list for counting it,
+    listing it and queuing it, so the three always agree. Each filter is one condition, and each
+    a subquery that does not refer back to the volunteer (the database works it out once)."""
+    filters, event = reach.filters, reach.event
+    shift_ids = [shift.id for shift in reach.call_shifts]
+    conditions = [may_call(at), volunteers.c.id.not_in(_answered(shift_ids))]
+    if filters.only:
+        # Chosen people (a top-up): at most twice a shift's places.
+        conditions.append(volunteers.c.id.in_(sorted(filters.only)))
+    if filters.fits_availability:
+        conditions.append(
+            volunteers.c.id.in_(
+                select(volunteer_availability.c.volunteer_id).where(
+                    volunteer_availability.c.slot.in_(sorted(reach.slots))
+                )
+            )
+        )
+    if filters.activities:
+        conditions.append(
+            volunteers.c.id.in_(
+                select(volunteer_activities.c.volunteer_id).where(
+                    volunteer_activities.c.activity.in_(sorted(filters.activities | {"anything"}))
+                )
+            )
+        )
+    if filters.came_to_area:
+        conditions.append(volunteers.c.id.in_(_came_to(event.area, at)))
+    if filters.not_answered_earlier:
+        conditions.append(volunteers.c.id.in_(_called_for(event.id)))
+        event_shifts = select(shifts.c.id).where(shifts.c.event_id == event.id)
+        conditions.append(volunteers.c.id.not_in(_answered(event_shifts)))
+    if filters.free_that_weekend and reach.weekends:
+        conditions.append(volunteers.c.id.not_in(_busy_in(reach.weekends)))
+    if filters.within_km is not None:
+        meeting = await lookup.meeting_place(conn, event)
+        conditions.append(within(meeting, filters.within_km))
+    return conditions
+
+
+def _answered(shift_ids: list[int] | Select[Any]) -> Select[Any]:
+    """Volunteers who answered for any of these shifts."""
+    return select(rsvps.c.volunteer_id).where(rsvps.c.shift_id.in_(shift_ids))
+
+
+def _came_to(area: str, at: datetime) -> Select[Any]:
+    """Volunteers who said going to a shift in ``area`` that is over."""
+    return (
+        select(rsvps.c.volunteer_id)
+        .join(shifts, shifts.c.id == rsvps.c.shift_id)
+        .join(events, events.c.id == shifts.c.event_id)
+        .where(
+            rsvps.c.status == RsvpStatus.GOING,
+            shifts.c.ends_at <= at,
+            func.lower(events.c.area) == area.lower(),
+        )
+    )
+
+
+def _busy_in(weekends: Sequence[tuple[datetime, datetime]]) -> Select[Any]:
+    """Volunteers going to a shift still on in any of ``weekends``."""
+    return (
+        select(rsvps.c.volunteer_id)
+        .join(shifts, shifts.c.id == rsvps.c.shift_id)
+        .where(
+            rsvps.c.status == RsvpStatus.GOING,
+            shifts.c.status == EventStatus.ACTIVE,
+            or_(
+                *(
+                    and_(shifts.c.starts_at >= start, shifts.c.starts_at < end)
+                    for start, end in weekends
+                )
+            ),
+        )
+    )
+
+
+def _called_for(event_id: int) -> Select[Any]:
+    """Volunteers an earlier call for the event reached."""
+    return (
+        select(outbox.c.volunteer_id)
+        .join(callouts, callouts.c.id == outbox.c.callout_id)
+        .where(
+            callouts.c.event_id == event_id,
+            outbox.c.status == OutboxStatus.SENT,
+            outbox.c.volunteer_id.is_not(None),
+        )
+    )
+
+
+def within(meeting: Place, within_km: float) -> ColumnElement[bool]:
+    """bot.domain.audience.near, in SQL: by distance for those on the map (found by their box on
+    the (latitude, longitude) index first), else by the meeting point's postcode district."""
     meeting_district = district(meeting.postcode)
     same_district = (
         volunteers.c.postcode.like(f"{meeting_district} %") if meeting_district else sql_false()
     )
+    on_map = and_(volunteers.c.latitude.is_not(None), volunteers.c.longitude.is_not(None))
     if not meeting.on_map:
         return same_district
-    reach = within_km + meeting.allowance_km + APPROXIMATE_ALLOWANCE_KM
+    assert meeting.latitude is not None and meeting.longitude is not None
     south, north, west, east = bounding_box(
-        meeting.latitude,  # type: ignore[arg-type]
-        meeting.longitude,  # type: ignore[arg-type]
-        reach,
+        meeting.latitude,
+        meeting.longitude,
+        within_km + meeting.allowance_km + APPROXIMATE_ALLOWANCE_KM,
     )
-    in_box = and_(
-        volunteers.c.latitude.between(south, north), volunteers.c.longitude.between(west, east)
+    allowance = case(
+        (
+            volunteers.c.location_source.in_(sorted(source.value for source in APPROXIMATE)),
+            APPROXIMATE_ALLOWANCE_KM,
+        ),
+        else_=0.0,
     )
-    # Someone on the map is near by distance alone (bot.domain.audience.near): the district
-    # decides only for those off it, which lets an index on latitude serve both halves.
-    return or_(in_box, and_(volunteers.c.latitude.is_(None), same_district))
+    gap = _distance_km(meeting.latitude, meeting.longitude) - allowance - meeting.allowance_km
+    by_distance = and_(
+        volunteers.c.latitude.between(south, north),
+        volunteers.c.longitude.between(west, east),
+        gap <= within_km,
+    )
+    return or_(by_distance, and_(~on_map, same_district))
+
+
+def _distance_km(latitude: float, longitude: float) -> ColumnElement[float]:
+    """bot.domain.audience.distance_km from each volunteer to a point, in SQL (both engines have
+    these functions; db.engine gives SQLite them where its build lacks them)."""
+    radians, sin, cos = func.radians, func.sin, func.cos
+    phi1, phi2 = radians(volunteers.c.latitude, type_=Float), math.radians(latitude)
+    dphi, dlmb = phi2 - phi1, radians(longitude - volunteers.c.longitude, type_=Float)
+    half_dphi, half_dlmb = sin(dphi / 2, type_=Float), sin(dlmb / 2, type_=Float)
+    h = half_dphi * half_dphi + cos(phi1, type_=Float) * math.cos(phi2) * (half_dlmb * half_dlmb)
+    return 2 * EARTH_RADIUS_KM * func.asin(func.sqrt(h, type_=Float), type_=Float)
+
+
+async def queue(
+    conn: AsyncConnection,
+    reach: Reach,
+    *,
+    callout_id: int,
+    kind: str,
+    message: dict[str, Any],
+    at: datetime,
+) -> int:
+    """Queue a call's message to everyone it reaches now, in one statement: ``message`` (text,
+    reply_markup, paid) is stored once, on the call. Returns how many were queued."""
+    await conn.execute(update(callouts).where(callouts.c.id == callout_id).values(payload=message))
+    people = (
+        select(volunteers.c.id, volunteers.c.telegram_id)
+        .where(*await reached(conn, reach, at))
+        .order_by(volunteers.c.id)
+    )
+    return await enqueue_each(conn, people, callout_id=callout_id, kind=kind, at=at)
 
 
 async def create(
@@ -312,16 +385,13 @@ async def recently_called(conn: AsyncConnection, since: datetime) -> set[int]:
 async def silent(conn: AsyncConnection, call: Callout, at: datetime) -> list[tuple[int, int]]:
     """(volunteer id, Telegram id) of those a call reached who have answered none of its shifts
     and can still be asked."""
-    answered = select(rsvps.c.id).where(
-        rsvps.c.volunteer_id == outbox.c.volunteer_id, rsvps.c.shift_id.in_(call.shift_ids)
-    )
     rows = await conn.execute(
         select(volunteers.c.id, volunteers.c.telegram_id)
         .join(outbox, outbox.c.volunteer_id == volunteers.c.id)
         .where(
             outbox.c.callout_id == call.id,
             outbox.c.status == OutboxStatus.SENT,
-            ~answered.exists(),
+            volunteers.c.id.not_in(_answered(call.shift_ids)),
             may_call(at),
         )
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        with_math_functions(dbapi_connection)
         # Let SQLAlchemy, not the driver, say when transactions begin (see _begin).
         dbapi_connection.isolation_level = None
 
@@ -57,6 +60,33 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         conn.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+# The SQL math functions db.callouts measures distances with, which PostgreSQL always has and
+# SQLite only when built with them (most builds are, since 3.35).
+MATH_FUNCTIONS = {
+    "radians": math.radians,
+    "sin": math.sin,
+    "cos": math.cos,
+    "asin": math.asin,
+    "sqrt": math.sqrt,
+}
+
+
+def with_math_functions(dbapi_connection: Any) -> None:
+    """Give a SQLite connection the math functions its build lacks, as Python functions."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("SELECT radians(0), sin(0), cos(0), asin(0), sqrt(0)")
+    except sqlite3.OperationalError:
+        for name, function in MATH_FUNCTIONS.items():
+            dbapi_connection.create_function(name, 1, _null_safe(function), deterministic=True)
+    finally:
+        cursor.close()
+
+
+def _null_safe(function: Any) -> Any:
+    return lambda value: None if value is None else function(value)
 
 
 class Database:

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import JSON, Integer, Select, String, case, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.sending import KINDS, Lane
 from bot.domain.statuses import CallStatus, OutboxStatus
 from db.schema import callouts, events, outbox, volunteers
+from db.types import UTCDateTime
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,34 @@ async def enqueue(conn: AsyncConnection, messages: Iterable[Outgoing], *, at: da
     return len(rows)
 
 
+async def enqueue_each(
+    conn: AsyncConnection, people: Select[Any], *, callout_id: int, kind: str, at: datetime
+) -> int:
+    """A shift call's message to each of ``people`` (a select of volunteer id and chat id), in
+    one INSERT ... SELECT: the database writes the rows, none of them passes through Python. The
+    message itself is the call's (``callouts.payload``, see :func:`composed`). Returns how many."""
+    rows = people.add_columns(
+        literal(callout_id, Integer),
+        literal(kind, String),
+        literal({}, JSON),
+        literal(OutboxStatus.PENDING.value, String),
+        literal(0, Integer),
+        literal(at, UTCDateTime),
+        literal(at, UTCDateTime),
+    )
+    columns = ["volunteer_id", "chat_id", "callout_id", "kind", "payload", "status", "attempts"]
+    result = await conn.execute(
+        insert(outbox).from_select([*columns, "next_attempt_at", "created_at"], rows)
+    )
+    return result.rowcount
+
+
+def composed(own: dict[str, Any] | None, call: dict[str, Any] | None) -> dict[str, Any]:
+    """What a row sends: its call's message (if it is a call's) with whatever the row carries
+    itself on top (rows queued one by one carry the whole message)."""
+    return {**(call or {}), **(own or {})}
+
+
 # --- The sender's side (schedules/outbox.py) ---------------------------------------------------
 #
 # Rows move pending -> sending (claimed) -> sent | unreachable | failed, or back to pending for a
@@ -94,7 +123,7 @@ class Claimed:
     volunteer_id: int | None
     callout_id: int | None
     kind: str
-    payload: dict[str, Any]
+    payload: dict[str, Any]  # what it sends: see composed
     attempts: int
 
 
@@ -193,7 +222,26 @@ async def claim(
             .where(outbox.c.id.in_(chunk))
             .values(status=OutboxStatus.SENDING, claimed_at=at)
         )
-    return [Claimed(**row._mapping) for row in rows]
+    # A batch holds the rows of a call or two: their message is read once per call.
+    call_ids = sorted({row.callout_id for row in rows if row.callout_id is not None})
+    messages: dict[int, Any] = {}
+    if call_ids:
+        messages = dict(
+            (
+                await conn.execute(
+                    select(callouts.c.id, callouts.c.payload).where(callouts.c.id.in_(call_ids))
+                )
+            ).all()
+        )
+    return [
+        Claimed(
+            **{
+                **row._mapping,
+                "payload": composed(row.payload, messages.get(row.callout_id)),
+            }
+        )
+        for row in rows
+    ]
 
 
 async def release(conn: AsyncConnection, ids: Iterable[int]) -> None:
@@ -420,7 +468,13 @@ async def latest_with_buttons(
     kind = outbox.c.kind.in_(list(kinds)) if kinds is not None else outbox.c.kind != "card_edit"
     rows = (
         await conn.execute(
-            select(outbox.c.kind, outbox.c.message_id, outbox.c.payload)
+            select(
+                outbox.c.kind,
+                outbox.c.message_id,
+                outbox.c.payload,
+                callouts.c.payload.label("call_payload"),
+            )
+            .outerjoin(callouts, callouts.c.id == outbox.c.callout_id)
             .where(
                 outbox.c.chat_id == chat_id,
                 outbox.c.status == OutboxStatus.SENT,
@@ -433,8 +487,8 @@ async def latest_with_buttons(
         )
     ).all()
     for row in rows:
-        if (row.payload or {}).get("reply_markup"):
-            return Delivered(row.kind, int(row.message_id), row.payload["reply_markup"])
+        if markup := composed(row.payload, row.call_payload).get("reply_markup"):
+            return Delivered(row.kind, int(row.message_id), markup)
     return None
 
 

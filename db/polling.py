@@ -18,7 +18,7 @@ from bot.domain.places import APPROXIMATE
 from bot.domain.polling import COMMITTEE_ROOM, Election
 from bot.domain.statuses import EventStatus, RsvpStatus
 from db import events as event_rows
-from db.callouts import may_be_near
+from db.callouts import within
 from db.places import lookup
 from db.schema import election_areas, elections, events, pledges, rsvps, shifts, volunteers
 from db.volunteers import CAN_MESSAGE, may_call
@@ -256,7 +256,7 @@ async def call_candidates(
         .where(
             may_call(at),
             ~pledged,
-            or_(came, *(may_be_near(place, within_km) for place in near)),
+            or_(came, *(within(place, within_km) for place in near)),
         )
         .order_by(volunteers.c.id)
     )

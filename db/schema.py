@@ -242,9 +242,7 @@ rsvps = Table(
     "rsvps",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column(
-        "shift_id", Integer, ForeignKey("shifts.id", ondelete="CASCADE"), nullable=False, index=True
-    ),
+    Column("shift_id", Integer, ForeignKey("shifts.id", ondelete="CASCADE"), nullable=False),
     Column(
         "volunteer_id",
         Integer,
@@ -271,6 +269,9 @@ rsvps = Table(
     Column("debrief_note", String(500), nullable=True),
     UniqueConstraint("shift_id", "volunteer_id", name="uq_rsvps_shift_volunteer"),
 )
+# A shift's answers; with the status and who, a call's audience filters (who came to an area
+# before, who answered) read the index alone.
+Index("ix_rsvps_shift_status_volunteer", rsvps.c.shift_id, rsvps.c.status, rsvps.c.volunteer_id)
 
 callouts = Table(
     "callouts",
@@ -295,6 +296,9 @@ callouts = Table(
     Column("progress_chat_id", BigInteger, nullable=True),
     Column("progress_message_id", Integer, nullable=True),
     Column("finished_at", UTCDateTime, nullable=True),
+    # What every volunteer it reaches gets (text, reply_markup and whether it goes as a paid
+    # broadcast), stored once when it is launched: its outbox rows carry only whom it is for.
+    Column("payload", JSON, nullable=True),
 )
 
 outbox = Table(
@@ -325,9 +329,18 @@ outbox = Table(
     UniqueConstraint("callout_id", "volunteer_id", name="uq_outbox_callout_volunteer"),
 )
 Index("ix_outbox_due", outbox.c.status, outbox.c.next_attempt_at)
-Index("ix_outbox_callout_status", outbox.c.callout_id, outbox.c.status)
+# A call's rows by status; with whom, "didn't answer an earlier call" reads the index alone.
+Index(
+    "ix_outbox_callout_status_volunteer",
+    outbox.c.callout_id,
+    outbox.c.status,
+    outbox.c.volunteer_id,
+)
 # Every tap on a delivered call finds its call by the message it was on.
 Index("ix_outbox_chat_message", outbox.c.chat_id, outbox.c.message_id)
+# A volunteer's messages: the calls they got (the "didn't answer an earlier call" filter, typed
+# answers) and erasure.
+Index("ix_outbox_volunteer_id", outbox.c.volunteer_id)
 
 # RSVP cards sent as direct answers (an event opened from its link, a card or a line from
 # /myshifts), so that they are edited when the answer or the shift changes (bot.services.cards).

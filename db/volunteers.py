@@ -12,7 +12,6 @@ from sqlalchemy import (
     and_,
     cast,
     delete,
-    exists,
     func,
     insert,
     literal,
@@ -48,15 +47,17 @@ _CURRENT_NOTICE = (
 )
 
 # They agreed to the notice the bot shows now (or none has been published: a database that no
-# running bot has opened, as in service tests).
+# running bot has opened, as in service tests). A subquery that does not refer back to the
+# volunteer, so the database finds everyone who agreed once rather than once per volunteer.
 AGREED_TO_NOTICE = or_(
     _CURRENT_NOTICE.is_(None),
-    exists().where(
-        consents.c.volunteer_id == volunteers.c.id,
-        consents.c.purpose == Purpose.VOLUNTEERING.value,
-        consents.c.choice.is_(True),
-        consents.c.withdrawn_at.is_(None),
-        consents.c.notice_version == _CURRENT_NOTICE,
+    volunteers.c.id.in_(
+        select(consents.c.volunteer_id).where(
+            consents.c.purpose == Purpose.VOLUNTEERING.value,
+            consents.c.choice.is_(True),
+            consents.c.withdrawn_at.is_(None),
+            consents.c.notice_version == _CURRENT_NOTICE,
+        )
     ),
 )
 

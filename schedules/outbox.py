@@ -1,7 +1,9 @@
 """The outbox sender: the one place that sends messages to many people, at Telegram's pace.
 
 Whoever wants to message many people inserts rows with :func:`db.outbox.enqueue` in their own
-transaction and, once it has committed, calls ``context.wake_outbox()`` (the sender's
+transaction (a shift call: one row per person by :func:`db.outbox.enqueue_each`, its message
+stored once on the call and put together again when its rows are claimed) and, once it has
+committed, calls ``context.wake_outbox()`` (the sender's
 :meth:`OutboxSender.wake`, handed to handlers and jobs by ``bot.app``). The
 sender, started with the application, then:
 

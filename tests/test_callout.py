@@ -17,6 +17,7 @@ from bot.domain.events import EventDraft, ShiftDraft
 from bot.services import calls
 from bot.settings import Settings
 from db import events
+from db import outbox as queued
 from db.schema import (
     audit_log,
     callouts,
@@ -281,7 +282,9 @@ async def test_callout_end_to_end_with_filters_and_an_organisers_line(
         call = (await conn.execute(select(callouts))).one()
         logged = (await conn.execute(select(audit_log.c.action))).scalars().all()
     assert {chat_id - BASE_ID for chat_id, _ in queued} == want
-    assert all("💬 <i>Tea and biscuits after!</i>" in payload["text"] for _, payload in queued)
+    # The message is stored once, on the call; each row says only whom it goes to.
+    assert all(payload == {} for _, payload in queued)
+    assert "💬 <i>Tea and biscuits after!</i>" in call.payload["text"]
     assert call.status in ("sending", "done") and call.recipients == len(want)
     assert call.audience["within_km"] == 5 and call.audience["fits_availability"] is True
     assert call.event_id == event_id and "callout" in logged
@@ -431,11 +434,12 @@ async def _urgent_call(paid: bool, fake: FakeTelegram, engine: AsyncEngine) -> N
     await outbox_drained(engine)
 
     async with engine.connect() as conn:
-        rows = (await conn.execute(select(outbox.c.kind, outbox.c.payload, outbox.c.status))).all()
+        rows = (await conn.execute(select(outbox.c.kind, outbox.c.status))).all()
         logged = (await conn.execute(select(audit_log.c.detail))).scalars().all()
+        message = await conn.scalar(select(callouts.c.payload))
     calls_sent = [row for row in rows if row.kind == "urgent_call"]
     assert len(calls_sent) == reaches and all(row.status == "sent" for row in calls_sent)
-    assert all(bool(row.payload.get("paid")) is paid for row in calls_sent)
+    assert bool(message.get("paid")) is paid
     assert any(detail and detail.get("audience", {}).get("urgent") for detail in logged)
     to_volunteers = [
         params
@@ -472,3 +476,65 @@ async def test_callout_steps_typed_instead_of_tapped(
         call = (await conn.execute(select(callouts))).one()
     assert call.message is None
     assert call.send_at == datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
+
+
+async def test_a_call_delivers_what_one_row_per_person_delivered(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    """A call is queued with one INSERT ... SELECT and its message stored once on the call. Next
+    to it, the same call queued the way it was before (a row per person, each carrying the whole
+    message): the same people get it, with the same text and buttons, over the same API."""
+    event_id, _ = await _world(engine, fake)
+    line = "Tea and biscuits after!"
+    async with engine.begin() as conn:
+        event = await events.by_id(conn, event_id)
+        assert event is not None
+        call_shifts = await events.shifts_of(conn, event_id)
+        people = await calls.plan(
+            conn, event, call_shifts, Audience(within_km=5), ZONE, clock.now()
+        )
+        text, markup = calls.message(event, call_shifts, line, ZONE)
+        await queued.enqueue(
+            conn,
+            [
+                queued.Outgoing(person.telegram_id, person.volunteer_id, "callout", text, markup)
+                for person in people
+            ],
+            at=clock.now(),
+        )
+    before = {person.telegram_id for person in people}
+
+    admin = fake.user(ADMIN_ID, first_name="Ada")
+    await admin.send("/callout")
+    await admin.press("Sat 28 Nov · Peckham Saturday doors")
+    await admin.press(texts.NEXT)
+    await admin.press("📍 Near the meeting point: off")
+    await admin.press("📍 Near the meeting point: 2 km")  # 2 -> 5 km
+    await admin.press(texts.NEXT)
+    await admin.send(line)
+    assert admin.last.text.startswith(f"Ready to send to {len(before)} volunteers.")
+    await admin.press(texts.SEND_NOW)
+    await outbox_drained(engine)
+
+    got: dict[int, list[dict[str, object]]] = {}
+    for params in fake.calls("sendMessage"):
+        if BASE_ID <= int(params["chat_id"]) < BASE_ID + PEOPLE:
+            got.setdefault(int(params["chat_id"]), []).append(params)
+    assert set(got) == before and len(before) > 5
+    assert all(len(sent) == 2 and sent[0] == sent[1] for sent in got.values())
+    # And the call's card (their newest message) works as a call's: a tap on it is an answer to
+    # the call.
+    someone = fake.user(min(before))
+    await someone.press("Sat 28 Nov, 10:00-13:00 · 20 left")
+    async with engine.connect() as conn:
+        answer = (
+            await conn.execute(
+                select(rsvps.c.status, rsvps.c.callout_id)
+                .join(volunteers, volunteers.c.id == rsvps.c.volunteer_id)
+                .where(
+                    volunteers.c.telegram_id == min(before), rsvps.c.shift_id == call_shifts[0].id
+                )
+            )
+        ).all()
+        call_id = await conn.scalar(select(callouts.c.id))
+    assert answer == [("going", call_id)]

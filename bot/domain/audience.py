@@ -138,8 +138,8 @@ def near(person: Place, meeting: Place, within_km: float) -> bool:
     By distance where both are on the map (a typed postcode is, at its sector's centre, with
     APPROXIMATE_ALLOWANCE_KM added to the radius). Otherwise (Northern Ireland, which the packaged
     postcode table does not cover, or a postcode it does not know) a typed postcode counts as near
-    when it is in the meeting point's district. ``db.callouts.audience`` narrows by the same rule
-    in SQL.
+    when it is in the meeting point's district. ``db.callouts`` applies the same rule in SQL, so
+    that the database counts and queues a call; tests hold the two together.
     """
     gap = gap_km(person, meeting)
     if gap is not None:

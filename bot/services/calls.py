@@ -94,8 +94,8 @@ async def live_count(
 ) -> Calling:
     """The event a draft is for, and how many the draft's shifts and filters reach now."""
     calling = await event_to_call(conn, at, event_id)
-    people = await plan(conn, calling.event, calling.chosen(shift_ids), filters, zone, at)
-    return Calling(calling.event, calling.shifts, len(people))
+    reach = await _reach(conn, calling.event, calling.chosen(shift_ids), filters, zone)
+    return Calling(calling.event, calling.shifts, await callouts.count(conn, reach, at))
 
 
 async def plan(
@@ -106,18 +106,21 @@ async def plan(
     zone: ZoneInfo,
     at: datetime,
 ) -> list[Recipient]:
+    """Everyone a call for ``call_shifts`` with ``filters`` reaches now."""
+    return await callouts.audience(conn, await _reach(conn, event, call_shifts, filters, zone), at)
+
+
+async def _reach(
+    conn: AsyncConnection,
+    event: Event,
+    call_shifts: list[Shift],
+    filters: Audience,
+    zone: ZoneInfo,
+) -> callouts.Reach:
     days = await polling.polling_days(conn, event.area)
     slots = set().union(*(slots_for(s.starts_at, event.kind, zone, days) for s in call_shifts))
     weekends = sorted({weekend_of(s.starts_at, zone) for s in call_shifts})
-    return await callouts.audience(
-        conn,
-        event=event,
-        call_shifts=call_shifts,
-        filters=filters,
-        slots=slots,
-        at=at,
-        weekends=weekends,
-    )
+    return callouts.Reach(event, call_shifts, filters, slots, weekends)
 
 
 def message(
@@ -211,10 +214,10 @@ async def top_up(
     shift, event = found
     if not shift.open_at(at) or event.status != EventStatus.ACTIVE:
         return "closed"
-    free = await plan(conn, event, [shift], Audience(fits_availability=True), zone, at)
+    reach = await _reach(conn, event, [shift], Audience(fits_availability=True), zone)
     rested = await callouts.recently_called(conn, at - TOP_UP_RESTS)
-    free = [person for person in free if person.volunteer_id not in rested]
-    rates = await attendance.show_rates(conn, [p.volunteer_id for p in free], at)
+    free = [p for p in await callouts.audience(conn, reach, at) if p.volunteer_id not in rested]
+    rates = await attendance.show_rates(conn, await callouts.audience_ids(conn, reach, at), at)
     picked = best_standby(
         [
             Standby(p.volunteer_id, p.place or Place(None, None, None), rates.get(p.volunteer_id))
@@ -304,12 +307,21 @@ async def _launch(
 ) -> int:
     """Queue the call's messages; returns how many. A call with nobody to reach is done at once.
 
-    The organiser's progress message goes first; the outbox sender edits it as the call goes out.
+    The organiser's progress message goes ahead of them (its lane is before a call's); the
+    outbox sender edits it as the call goes out.
     """
     call_shifts = [s for s in await events.shifts_by_ids(conn, call.shift_ids) if s.open_at(at)]
-    people: list[Recipient] = []
+    reached = 0
     if event is not None and event.status == EventStatus.ACTIVE and call_shifts:
-        people = await plan(conn, event, call_shifts, Audience.from_json(call.audience), zone, at)
+        text, markup = message(event, call_shifts, call.message, zone)
+        reached = await callouts.queue(
+            conn,
+            await _reach(conn, event, call_shifts, Audience.from_json(call.audience), zone),
+            callout_id=call.id,
+            kind=URGENT_CALL if urgent else CALL,
+            message={"text": text, "reply_markup": markup, **({"paid": True} if paid else {})},
+            at=at,
+        )
     if call.progress_chat_id is not None:
         await outbox.enqueue(
             conn,
@@ -318,32 +330,14 @@ async def _launch(
                     chat_id=call.progress_chat_id,
                     volunteer_id=None,
                     kind="call_progress",
-                    text=texts.callout_started(len(people)),
-                    progress_of=call.id if people else None,
+                    text=texts.callout_started(reached),
+                    progress_of=call.id if reached else None,
                 )
             ],
             at=at,
         )
-    if people:
-        assert event is not None
-        text, markup = message(event, call_shifts, call.message, zone)
-        await outbox.enqueue(
-            conn,
-            (
-                outbox.Outgoing(
-                    chat_id=person.telegram_id,
-                    volunteer_id=person.volunteer_id,
-                    kind=URGENT_CALL if urgent else CALL,
-                    text=text,
-                    reply_markup=markup,
-                    callout_id=call.id,
-                    paid=paid,
-                )
-                for person in people
-            ),
-            at=at,
-        )
-        await callouts.mark_sending(conn, call.id, recipients=len(people), progress_message_id=None)
+    if reached:
+        await callouts.mark_sending(conn, call.id, recipients=reached, progress_message_id=None)
     else:
         await callouts.mark_done_empty(conn, call.id, at=at)
-    return len(people)
+    return reached
