@@ -11,21 +11,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, select, true
+from sqlalchemy import ColumnElement, and_, case, exists, func, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.reports import LeaderLine, ShiftFigures, VolunteerRecord
 from bot.domain.signup import ACTIVITIES, AVAILABILITY
 from bot.domain.statuses import EventStatus, VolunteerStatus
 from bot.domain.volunteers import Purpose
-from db.attendance import CAME, SAID_GOING
+from db.attendance import CAME
 from db.schema import (
     consents,
     events,
     rsvps,
+    shift_totals,
     shifts,
     volunteer_activities,
     volunteer_availability,
+    volunteer_totals,
     volunteers,
 )
 
@@ -55,6 +57,12 @@ async def shift_figures(
 ) -> list[ShiftFigures]:
     """Turnout of every live shift starting in [start, end) (and/or of ``event_ids``), in time
     order. No-shows count only for shifts that have ended by ``at``."""
+
+    # Each shift's figures are its row in shift_totals (db.totals), kept as answers change: a
+    # report reads one row per shift however many answered. No row: nobody has answered yet.
+    def total(name: str) -> ColumnElement[int]:
+        return func.coalesce(shift_totals.c[name], 0).label(name)
+
     query = (
         select(
             shifts.c.id,
@@ -64,29 +72,14 @@ async def shift_figures(
             shifts.c.starts_at,
             shifts.c.ends_at,
             shifts.c.capacity,
-            _count(SAID_GOING).label("going"),
-            _count(CAME).label("came"),
-            _count(and_(SAID_GOING, CAME)).label("kept"),
-            _count(and_(CAME, rsvps.c.walk_in.is_(True))).label("walk_ins"),
-            # Running late and not here (yet): bot.domain.reports.Turnout.
-            _count(and_(SAID_GOING, ~CAME, rsvps.c.running_late_at.is_not(None))).label("late"),
-            func.coalesce(func.sum(rsvps.c.doors), 0).label("doors"),
+            *(total(name) for name in ("going", "came", "kept", "walk_ins", "late", "doors")),
         )
         .select_from(
             shifts.join(events, events.c.id == shifts.c.event_id).outerjoin(
-                rsvps, rsvps.c.shift_id == shifts.c.id
+                shift_totals, shift_totals.c.shift_id == shifts.c.id
             )
         )
         .where(_live(), _in_areas(areas))
-        .group_by(
-            shifts.c.id,
-            shifts.c.event_id,
-            events.c.title,
-            events.c.area,
-            shifts.c.starts_at,
-            shifts.c.ends_at,
-            shifts.c.capacity,
-        )
         .order_by(shifts.c.starts_at, shifts.c.id)
     )
     if start is not None:
@@ -182,6 +175,14 @@ async def events_titled(
     return [event_id for event_id, _, _ in sorted(found, key=nearness)]
 
 
+# The leaderboard counts a period's answers directly when the shifts in it have at most this many
+# people who came; past that it walks down volunteer_totals, this many volunteers a step, for at
+# most this many steps before it, too, counts directly.
+DIRECT_LEADERS = 20_000
+LEADER_STEP = 250
+LEADER_STEPS = 8
+
+
 async def leaderboard(
     conn: AsyncConnection,
     *,
@@ -191,10 +192,63 @@ async def leaderboard(
     limit: int = 10,
 ) -> list[LeaderLine]:
     """Shifts came to and doors knocked per volunteer in [start, end), most first. Names only of
-    volunteers who chose to be shown; nobody else's name leaves the database."""
+    volunteers who chose to be shown; nobody else's name leaves the database.
+
+    Over a long period, counting every answer in it per volunteer would read most of the table.
+    Instead it walks volunteers in order of their totals over all time (volunteer_totals, which
+    no period can exceed), counting each one's figures in the period, and stops once the next
+    volunteer's all-time figures fall short of the last place: nobody further down can reach it.
+    """
+    within = and_(_live(), _in_areas(areas), shifts.c.starts_at >= start, shifts.c.starts_at < end)
+    came = await conn.scalar(
+        select(func.coalesce(func.sum(shift_totals.c.came), 0))
+        .select_from(
+            shift_totals.join(shifts, shifts.c.id == shift_totals.c.shift_id).join(
+                events, events.c.id == shifts.c.event_id
+            )
+        )
+        .where(within)
+    )
+    if int(came or 0) <= DIRECT_LEADERS:
+        return await _leaders(conn, within, limit)
+    ranked = (volunteer_totals.c.shifts, volunteer_totals.c.doors, volunteer_totals.c.volunteer_id)
+    lines: list[LeaderLine] = []
+    after: tuple[int, int, int] | None = None
+    for _ in range(LEADER_STEPS):
+        query = (
+            select(*ranked)
+            .where((volunteer_totals.c.shifts > 0) | (volunteer_totals.c.doors > 0))
+            .order_by(*(c.desc() for c in ranked))
+            .limit(LEADER_STEP)
+        )
+        if after is not None:
+            query = query.where(tuple_(*ranked) < after)
+        step = [tuple(row) for row in await conn.execute(query)]
+        if step:
+            found = await _leaders(conn, within, limit, [row[2] for row in step])
+            lines = sorted([*lines, *found], key=_rank)[:limit]
+        if len(step) < LEADER_STEP:
+            return lines
+        after = (step[-1][0], step[-1][1], step[-1][2])
+        if len(lines) == limit and after[:2] < (lines[-1].shifts, lines[-1].doors):
+            return lines
+    return await _leaders(conn, within, limit)
+
+
+def _rank(line: LeaderLine) -> tuple[int, int, int]:
+    return (-line.shifts, -line.doors, line.volunteer_id)
+
+
+async def _leaders(
+    conn: AsyncConnection,
+    within: ColumnElement[bool],
+    limit: int,
+    volunteer_ids: Sequence[int] | None = None,
+) -> list[LeaderLine]:
+    """The top ``limit`` by answers ``within`` (among ``volunteer_ids``, if given)."""
     shifts_came = _count(CAME).label("shifts")
     doors = func.coalesce(func.sum(rsvps.c.doors), 0).label("doors")
-    rows = await conn.execute(
+    query = (
         select(
             volunteers.c.id,
             case((volunteers.c.on_leaderboard.is_(True), volunteers.c.name), else_=None).label(
@@ -208,17 +262,15 @@ async def leaderboard(
             .join(shifts, shifts.c.id == rsvps.c.shift_id)
             .join(events, events.c.id == shifts.c.event_id)
         )
-        .where(
-            _live(),
-            _in_areas(areas),
-            shifts.c.starts_at >= start,
-            shifts.c.starts_at < end,
-        )
+        .where(within)
         .group_by(volunteers.c.id, volunteers.c.on_leaderboard, volunteers.c.name)
         .having((shifts_came > 0) | (doors > 0))
         .order_by(shifts_came.desc(), doors.desc(), volunteers.c.id)
         .limit(limit)
     )
+    if volunteer_ids is not None:
+        query = query.where(rsvps.c.volunteer_id.in_(volunteer_ids))
+    rows = await conn.execute(query)
     return [LeaderLine(row.id, row.name, int(row.shifts), int(row.doors)) for row in rows]
 
 
