@@ -8,8 +8,9 @@ Areas compare in any case; ``areas`` None means every area.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -276,70 +277,105 @@ async def _leaders(
 
 async def volunteer_records(
     conn: AsyncConnection, *, areas: Iterable[str] | None
-) -> list[VolunteerRecord]:
-    """Every volunteer with their latest consent; within areas, only those who have answered for
-    a shift of an event there. Forgotten volunteers keep no personal fields, so show none."""
-    # Who is in it, as a subquery the other reads share: a list of their ids would be one bound
-    # parameter each, past PostgreSQL's 32,767 for a campaign's worth of volunteers.
-    query, chosen = select(volunteers).order_by(volunteers.c.id), select(volunteers.c.id)
+) -> AsyncIterator[VolunteerRecord]:
+    """Every volunteer with their latest consent, in id order; within areas, only those who have
+    answered for a shift of an event there. Forgotten volunteers keep no personal fields, so show
+    none.
+
+    One query, a row per volunteer, read as it comes (a server-side cursor on PostgreSQL): a
+    campaign's worth of volunteers is never held at once, and no list of ids is bound (past
+    PostgreSQL's 32,767 parameters)."""
+    # The latest choice per purpose (the last given wins), one row per volunteer.
+    choices = select(
+        consents.c.volunteer_id,
+        consents.c.purpose,
+        consents.c.choice,
+        consents.c.given_at,
+        consents.c.withdrawn_at,
+        consents.c.notice_version,
+        func.row_number()
+        .over(
+            partition_by=(consents.c.volunteer_id, consents.c.purpose),
+            order_by=(consents.c.given_at.desc(), consents.c.id.desc()),
+        )
+        .label("latest"),
+    ).where(consents.c.purpose.in_([Purpose.VOLUNTEERING, Purpose.PHONE]))
+    choices_sq = choices.subquery()
+
+    def of(purpose: str, value: ColumnElement[Any]) -> ColumnElement[Any]:
+        return func.max(case((choices_sq.c.purpose == purpose, value), else_=None))
+
+    consent = (
+        select(
+            choices_sq.c.volunteer_id,
+            of(Purpose.VOLUNTEERING, choices_sq.c.given_at).label("given"),
+            of(Purpose.VOLUNTEERING, choices_sq.c.withdrawn_at).label("withdrawn"),
+            of(Purpose.VOLUNTEERING, choices_sq.c.notice_version).label("version"),
+            of(Purpose.PHONE, case((choices_sq.c.choice.is_(True), 1), else_=0)).label("phone"),
+        )
+        .where(choices_sq.c.latest == 1)
+        .group_by(choices_sq.c.volunteer_id)
+        .subquery()
+    )
+    slots = (
+        select(
+            volunteer_availability.c.volunteer_id,
+            func.aggregate_strings(volunteer_availability.c.slot, ",").label("codes"),
+        )
+        .group_by(volunteer_availability.c.volunteer_id)
+        .subquery()
+    )
+    acts = (
+        select(
+            volunteer_activities.c.volunteer_id,
+            func.aggregate_strings(volunteer_activities.c.activity, ",").label("codes"),
+        )
+        .group_by(volunteer_activities.c.volunteer_id)
+        .subquery()
+    )
+    query = (
+        select(
+            volunteers.c.id,
+            volunteers.c.status,
+            volunteers.c.name,
+            volunteers.c.postcode,
+            volunteers.c.phone,
+            slots.c.codes.label("slots"),
+            acts.c.codes.label("acts"),
+            consent.c.given,
+            consent.c.withdrawn,
+            consent.c.version,
+            consent.c.phone.label("may_phone"),
+        )
+        .select_from(
+            volunteers.outerjoin(slots, slots.c.volunteer_id == volunteers.c.id)
+            .outerjoin(acts, acts.c.volunteer_id == volunteers.c.id)
+            .outerjoin(consent, consent.c.volunteer_id == volunteers.c.id)
+        )
+        .order_by(volunteers.c.id)
+    )
     if areas is not None:
         query = query.where(_answered_in(list(areas)))
-        chosen = chosen.where(_answered_in(list(areas)))
-    people = (await conn.execute(query)).all()
-    slots: dict[int, list[str]] = {}
-    acts: dict[int, list[str]] = {}
-    latest: dict[int, tuple[datetime, datetime | None, str]] = {}
-    may_phone: dict[int, bool] = {}
-    if people:
-        for volunteer_id, slot in await conn.execute(
-            select(volunteer_availability.c.volunteer_id, volunteer_availability.c.slot).where(
-                volunteer_availability.c.volunteer_id.in_(chosen)
-            )
-        ):
-            slots.setdefault(volunteer_id, []).append(slot)
-        for volunteer_id, activity in await conn.execute(
-            select(volunteer_activities.c.volunteer_id, volunteer_activities.c.activity).where(
-                volunteer_activities.c.volunteer_id.in_(chosen)
-            )
-        ):
-            acts.setdefault(volunteer_id, []).append(activity)
-        for consent in await conn.execute(
-            select(consents)
-            .where(consents.c.volunteer_id.in_(chosen))
-            .order_by(consents.c.given_at, consents.c.id)
-        ):
-            # The last one given wins, per purpose.
-            if consent.purpose == Purpose.PHONE:
-                may_phone[consent.volunteer_id] = consent.choice
-            elif consent.purpose == Purpose.VOLUNTEERING:
-                latest[consent.volunteer_id] = (
-                    consent.given_at,
-                    consent.withdrawn_at,
-                    consent.notice_version,
-                )
-    records = []
-    for person in people:
-        given, withdrawn, version = latest.get(person.id, (None, None, None))
-        forgotten = person.status == VolunteerStatus.FORGOTTEN
-        records.append(
-            VolunteerRecord(
+    result = await conn.stream(query)
+    async for rows in result.partitions(2000):
+        for person in rows:
+            forgotten = person.status == VolunteerStatus.FORGOTTEN
+            yield VolunteerRecord(
                 id=person.id,
                 status=person.status,
                 name=None if forgotten else person.name,
                 postcode=None if forgotten else person.postcode,
-                availability=() if forgotten else _labels(slots.get(person.id, []), AVAILABILITY),
-                activities=() if forgotten else _labels(acts.get(person.id, []), ACTIVITIES),
+                availability=() if forgotten else _labels(person.slots, AVAILABILITY),
+                activities=() if forgotten else _labels(person.acts, ACTIVITIES),
                 # Only for those who said organisers may phone them.
-                phone=person.phone if may_phone.get(person.id) and not forgotten else None,
-                consent_given=given,
-                consent_withdrawn=withdrawn,
-                notice_version=version,
+                phone=person.phone if person.may_phone and not forgotten else None,
+                consent_given=person.given,
+                consent_withdrawn=person.withdrawn,
+                notice_version=person.version,
             )
-        )
-    return records
 
 
-def _labels(codes: Iterable[str], names: dict[str, str]) -> tuple[str, ...]:
-    """Labels in the order the sign-up questions show them."""
-    chosen = set(codes)
+def _labels(codes: str | None, names: dict[str, str]) -> tuple[str, ...]:
+    """Labels, from codes joined by commas, in the order the sign-up questions show them."""
+    chosen = set(codes.split(",")) if codes else set()
     return tuple(label for code, label in names.items() if code in chosen)
