@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.broadcast
 	$(BIN)/python -m bench.rsvp
 	$(BIN)/python -m bench.budget
+	$(BIN)/python -m bench.scale
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
