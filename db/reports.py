@@ -8,6 +8,7 @@ Areas compare in any case; ``areas`` None means every area.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -31,6 +32,9 @@ from db.schema import (
     volunteer_totals,
     volunteers,
 )
+
+_SLOTS = tuple(AVAILABILITY.items())
+_ACTS = tuple(ACTIVITIES.items())
 
 
 def _in_areas(areas: Iterable[str] | None) -> ColumnElement[bool]:
@@ -365,8 +369,8 @@ async def volunteer_records(
                 status=person.status,
                 name=None if forgotten else person.name,
                 postcode=None if forgotten else person.postcode,
-                availability=() if forgotten else _labels(person.slots, AVAILABILITY),
-                activities=() if forgotten else _labels(person.acts, ACTIVITIES),
+                availability=() if forgotten else _labels(person.slots, _SLOTS),
+                activities=() if forgotten else _labels(person.acts, _ACTS),
                 # Only for those who said organisers may phone them.
                 phone=person.phone if person.may_phone and not forgotten else None,
                 consent_given=person.given,
@@ -375,7 +379,9 @@ async def volunteer_records(
             )
 
 
-def _labels(codes: str | None, names: dict[str, str]) -> tuple[str, ...]:
-    """Labels, from codes joined by commas, in the order the sign-up questions show them."""
+@functools.cache
+def _labels(codes: str | None, names: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """Labels, from codes joined by commas, in the order the sign-up questions show them (a
+    campaign has few distinct mixes of answers, so each is worked out once)."""
     chosen = set(codes.split(",")) if codes else set()
-    return tuple(label for code, label in names.items() if code in chosen)
+    return tuple(label for code, label in names if code in chosen)
