@@ -181,10 +181,12 @@ async def events_titled(
 
 
 # The leaderboard counts a period's answers directly when the shifts in it have at most this many
-# people who came; past that it walks down volunteer_totals, this many volunteers a step, for at
-# most this many steps before it, too, counts directly.
+# people who came, or fewer than half of all who ever came; past that it walks down
+# volunteer_totals, twice as many volunteers each step
+# as the last (from two for each line), for at most this many steps before it, too, counts
+# directly. The busiest volunteers come first and have the most answers to count, so the first
+# steps are small.
 DIRECT_LEADERS = 20_000
-LEADER_STEP = 250
 LEADER_STEPS = 8
 
 
@@ -205,26 +207,31 @@ async def leaderboard(
     volunteer's all-time figures fall short of the last place: nobody further down can reach it.
     """
     within = and_(_live(), _in_areas(areas), shifts.c.starts_at >= start, shifts.c.starts_at < end)
-    came = await conn.scalar(
-        select(func.coalesce(func.sum(shift_totals.c.came), 0))
-        .select_from(
-            shift_totals.join(shifts, shifts.c.id == shift_totals.c.shift_id).join(
-                events, events.c.id == shifts.c.event_id
+    period, overall = (
+        await conn.execute(
+            select(
+                func.coalesce(func.sum(case((within, shift_totals.c.came), else_=0)), 0),
+                func.coalesce(func.sum(shift_totals.c.came), 0),
+            ).select_from(
+                shift_totals.join(shifts, shifts.c.id == shift_totals.c.shift_id).join(
+                    events, events.c.id == shifts.c.event_id
+                )
             )
         )
-        .where(within)
-    )
-    if int(came or 0) <= DIRECT_LEADERS:
+    ).one()
+    # All-time figures bound a short period's loosely: the walk would go a long way down.
+    if int(period) <= DIRECT_LEADERS or 2 * int(period) < int(overall):
         return await _leaders(conn, within, limit)
     ranked = (volunteer_totals.c.shifts, volunteer_totals.c.doors, volunteer_totals.c.volunteer_id)
     lines: list[LeaderLine] = []
     after: tuple[int, int, int] | None = None
+    size = 2 * limit
     for _ in range(LEADER_STEPS):
         query = (
             select(*ranked)
             .where((volunteer_totals.c.shifts > 0) | (volunteer_totals.c.doors > 0))
             .order_by(*(c.desc() for c in ranked))
-            .limit(LEADER_STEP)
+            .limit(size)
         )
         if after is not None:
             query = query.where(tuple_(*ranked) < after)
@@ -232,8 +239,9 @@ async def leaderboard(
         if step:
             found = await _leaders(conn, within, limit, [row[2] for row in step])
             lines = sorted([*lines, *found], key=_rank)[:limit]
-        if len(step) < LEADER_STEP:
+        if len(step) < size:
             return lines
+        size *= 2
         after = (step[-1][0], step[-1][1], step[-1][2])
         if len(lines) == limit and after[:2] < (lines[-1].shifts, lines[-1].doors):
             return lines
@@ -253,30 +261,38 @@ async def _leaders(
     """The top ``limit`` by answers ``within`` (among ``volunteer_ids``, if given)."""
     shifts_came = _count(CAME).label("shifts")
     doors = func.coalesce(func.sum(rsvps.c.doors), 0).label("doors")
-    query = (
-        select(
-            volunteers.c.id,
-            case((volunteers.c.on_leaderboard.is_(True), volunteers.c.name), else_=None).label(
-                "name"
-            ),
-            shifts_came,
-            doors,
-        )
+    # Counted per volunteer id first; only the few on the board are looked up for their names.
+    top = (
+        select(rsvps.c.volunteer_id, shifts_came, doors)
         .select_from(
-            rsvps.join(volunteers, volunteers.c.id == rsvps.c.volunteer_id)
-            .join(shifts, shifts.c.id == rsvps.c.shift_id)
-            .join(events, events.c.id == shifts.c.event_id)
+            rsvps.join(shifts, shifts.c.id == rsvps.c.shift_id).join(
+                events, events.c.id == shifts.c.event_id
+            )
         )
         .where(within)
-        .group_by(volunteers.c.id, volunteers.c.on_leaderboard, volunteers.c.name)
+        .group_by(rsvps.c.volunteer_id)
         .having((shifts_came > 0) | (doors > 0))
-        .order_by(shifts_came.desc(), doors.desc(), volunteers.c.id)
+        .order_by(shifts_came.desc(), doors.desc(), rsvps.c.volunteer_id)
         .limit(limit)
     )
     if volunteer_ids is not None:
-        query = query.where(rsvps.c.volunteer_id.in_(volunteer_ids))
-    rows = await conn.execute(query)
-    return [LeaderLine(row.id, row.name, int(row.shifts), int(row.doors)) for row in rows]
+        top = top.where(rsvps.c.volunteer_id.in_(volunteer_ids))
+    board = top.subquery()
+    rows = await conn.execute(
+        select(
+            board.c.volunteer_id,
+            case((volunteers.c.on_leaderboard.is_(True), volunteers.c.name), else_=None).label(
+                "name"
+            ),
+            board.c.shifts,
+            board.c.doors,
+        )
+        .join(volunteers, volunteers.c.id == board.c.volunteer_id)
+        .order_by(board.c.shifts.desc(), board.c.doors.desc(), board.c.volunteer_id)
+    )
+    return [
+        LeaderLine(row.volunteer_id, row.name, int(row.shifts), int(row.doors)) for row in rows
+    ]
 
 
 async def volunteer_records(

@@ -260,6 +260,17 @@ rsvps = Table(
     Column("debrief_note", String(500), nullable=True),
     UniqueConstraint("shift_id", "volunteer_id", name="uq_rsvps_shift_volunteer"),
 )
+# Who came and their doors, for a period's shifts, read from the index alone (the leaderboard).
+Index(
+    "ix_rsvps_shift_attendance",
+    rsvps.c.shift_id,
+    rsvps.c.volunteer_id,
+    rsvps.c.attendance,
+    rsvps.c.checked_in_at,
+    rsvps.c.doors,
+)
+# New sign-ups in a period (/summary), counted from the index.
+Index("ix_volunteers_signed_up_at", volunteers.c.signed_up_at)
 
 # Each shift's figures (bot.domain.reports.ShiftFigures) added up from its rsvps, and each
 # volunteer's shifts came to and doors over all time: kept by triggers on rsvps in the same

@@ -162,6 +162,7 @@ async def test_totals_agree_with_the_answers_after_random_writes(
     rng = random.Random(20261202)
     async with db.begin() as conn:
         people, shifts = await _world(conn)
+    ranked = 0
     for _round in range(8):
         async with db.begin() as conn:
             for _ in range(40):
@@ -175,20 +176,26 @@ async def test_totals_agree_with_the_answers_after_random_writes(
             assert {
                 f.shift_id: (f.going, f.came, f.kept, f.walk_ins, f.late, f.doors) for f in figures
             } == {s: by_shift.get(s, (0,) * 6) for s in shifts}
-            # The leaderboard's walk down the totals, a few volunteers a step, ranks as counting
-            # every answer does, over every shift and within one area.
+            # The leaderboard's walk down the totals ranks as counting every answer does, over
+            # every shift and within one area, and so does giving up on it after a step.
             end = STARTS + timedelta(days=30)
-            for areas in (None, ["peckham"]):
-                direct = await reports.leaderboard(conn, start=NOW, end=end, areas=areas, limit=4)
+            for areas, limit in ((None, 4), (["peckham"], 4), (None, 1)):
+                direct = await reports.leaderboard(
+                    conn, start=NOW, end=end, areas=areas, limit=limit
+                )
                 monkeypatch.setattr(reports, "DIRECT_LEADERS", -1)
-                monkeypatch.setattr(reports, "LEADER_STEP", 2)
-                walked = await reports.leaderboard(conn, start=NOW, end=end, areas=areas, limit=4)
+                walked = await reports.leaderboard(
+                    conn, start=NOW, end=end, areas=areas, limit=limit
+                )
                 monkeypatch.setattr(reports, "LEADER_STEPS", 1)
-                given_up = await reports.leaderboard(conn, start=NOW, end=end, areas=areas, limit=4)
+                given_up = await reports.leaderboard(
+                    conn, start=NOW, end=end, areas=areas, limit=limit
+                )
                 monkeypatch.undo()
                 assert walked == direct
+                ranked += len(direct)
                 assert given_up == direct
-    assert kept_shifts and kept_volunteers  # the run did write answers
+    assert kept_shifts and kept_volunteers and ranked  # the run did write answers
 
 
 async def test_the_migration_counts_the_answers_already_there(db: AsyncEngine) -> None:

@@ -1,6 +1,7 @@
 """Running totals per shift and per volunteer, kept by triggers on rsvps, so that reports over any
 period read one row per shift (and the leaderboard few per volunteer) instead of every answer
-(issue 10). Filled from the answers already there.
+(issue 10). Filled from the answers already there. And the indexes the leaderboard's short
+periods and /summary's sign-ups read.
 
 Revision ID: 0012
 Revises: 0009
@@ -52,6 +53,12 @@ def upgrade() -> None:
     op.create_index(
         "ix_volunteer_totals_rank", "volunteer_totals", ["shifts", "doors", "volunteer_id"]
     )
+    op.create_index(
+        "ix_rsvps_shift_attendance",
+        "rsvps",
+        ["shift_id", "volunteer_id", "attendance", "checked_in_at", "doors"],
+    )
+    op.create_index("ix_volunteers_signed_up_at", "volunteers", ["signed_up_at"])
     bind = op.get_bind()
     # Triggers first: on PostgreSQL creating them locks rsvps against writes until this commits,
     # so nothing can change between the count below and the triggers taking over.
@@ -64,6 +71,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     for statement in totals.drop_triggers(op.get_bind().dialect):
         op.execute(statement)
+    op.drop_index("ix_volunteers_signed_up_at", table_name="volunteers")
+    op.drop_index("ix_rsvps_shift_attendance", table_name="rsvps")
     op.drop_index("ix_volunteer_totals_rank", table_name="volunteer_totals")
     op.drop_table("volunteer_totals")
     op.drop_table("shift_totals")
