@@ -466,7 +466,9 @@ async def _report_times(
     return {name: await _ms(work, repeat) for name, work in timed.items()}
 
 
-async def measure(engine: AsyncEngine, url: str, world: World, repeat: int) -> JsonDict:
+async def measure(
+    engine: AsyncEngine, url: str, world: World, repeat: int, leave_out: frozenset[str]
+) -> JsonDict:
     db = Database(engine)
     at = world.at
     today = at.astimezone(ZONE).date()
@@ -532,6 +534,8 @@ async def measure(engine: AsyncEngine, url: str, world: World, repeat: int) -> J
     }
     reached: dict[str, int] = {}
     for name, chosen in filters.items():
+        if name in leave_out:
+            continue
 
         async def count(chosen: Audience = chosen, name: str = name) -> None:
             async with db.connect() as conn:
@@ -644,17 +648,18 @@ async def bot_memory(url: str) -> JsonDict:
 # --- Running it ----------------------------------------------------------------------------------
 
 
-async def run_on(name: str, url: str, sizes: Sizes, seed: int, repeat: int) -> JsonDict:
+async def run_on(name: str, url: str, sizes: Sizes, args: argparse.Namespace) -> JsonDict:
     engine = create_engine(url)
     try:
         await migrate.upgrade(engine)
         began = time.perf_counter()
-        world = await build(engine, sizes, seed)
+        world = await build(engine, sizes, args.seed)
         built = round(time.perf_counter() - began, 1)
         async with engine.connect() as conn:
             counted = await conn.scalar(select(func.count()).select_from(rsvps))
         print(f"{name}: built {counted:,} answers in {built} s", flush=True)
-        return {"built_s": built, **await measure(engine, url, world, repeat)}
+        left_out = frozenset(args.leave_out)
+        return {"built_s": built, **await measure(engine, url, world, args.repeat, left_out)}
     finally:
         await engine.dispose()
 
@@ -686,15 +691,13 @@ async def main(args: argparse.Namespace) -> JsonDict:
     with tempfile.TemporaryDirectory() as folder:
         sqlite_url = f"sqlite+aiosqlite:///{Path(folder) / 'muster.db'}"
         if "sqlite" in args.engines:
-            results["sqlite"] = await run_on("SQLite", sqlite_url, sizes, args.seed, args.repeat)
+            results["sqlite"] = await run_on("SQLite", sqlite_url, sizes, args)
     if "postgresql" in args.engines:
         if not args.postgres_url:
             print("PostgreSQL: skipped (no --postgres-url or TEST_POSTGRES_URL)", flush=True)
         else:
             async with throwaway_postgres(args.postgres_url) as url:
-                results["postgresql"] = await run_on(
-                    "PostgreSQL", url, sizes, args.seed, args.repeat
-                )
+                results["postgresql"] = await run_on("PostgreSQL", url, sizes, args)
     misses = _verdicts(results)
     print("over target: " + ("; ".join(misses) if misses else "nothing"), flush=True)
     return {
@@ -719,6 +722,13 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=20261202)
     parser.add_argument("--engines", default="sqlite,postgresql")
+    parser.add_argument(
+        "--leave-out",
+        action="append",
+        default=[],
+        metavar="FILTER",
+        help='an audience filter not to time, by its name here (e.g. "didn\'t answer")',
+    )
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("TEST_POSTGRES_URL"),

@@ -290,9 +290,7 @@ async def _leaders(
         .join(volunteers, volunteers.c.id == board.c.volunteer_id)
         .order_by(board.c.shifts.desc(), board.c.doors.desc(), board.c.volunteer_id)
     )
-    return [
-        LeaderLine(row.volunteer_id, row.name, int(row.shifts), int(row.doors)) for row in rows
-    ]
+    return [LeaderLine(row.volunteer_id, row.name, int(row.shifts), int(row.doors)) for row in rows]
 
 
 async def volunteer_records(
@@ -378,20 +376,25 @@ async def volunteer_records(
         query = query.where(_answered_in(list(areas)))
     result = await conn.stream(query)
     async for rows in result.partitions(2000):
-        for person in rows:
-            forgotten = person.status == VolunteerStatus.FORGOTTEN
+        for id_, status, name, postcode, phone, slot_codes, act_codes, *consent in rows:
+            given, withdrawn, version, may_phone = consent
+            if status == VolunteerStatus.FORGOTTEN:
+                yield VolunteerRecord(
+                    id_, status, None, None, (), (), None, given, withdrawn, version
+                )
+                continue
             yield VolunteerRecord(
-                id=person.id,
-                status=person.status,
-                name=None if forgotten else person.name,
-                postcode=None if forgotten else person.postcode,
-                availability=() if forgotten else _labels(person.slots, _SLOTS),
-                activities=() if forgotten else _labels(person.acts, _ACTS),
+                id=id_,
+                status=status,
+                name=name,
+                postcode=postcode,
+                availability=_labels(slot_codes, _SLOTS),
+                activities=_labels(act_codes, _ACTS),
                 # Only for those who said organisers may phone them.
-                phone=person.phone if person.may_phone and not forgotten else None,
-                consent_given=person.given,
-                consent_withdrawn=person.withdrawn,
-                notice_version=person.version,
+                phone=phone if may_phone else None,
+                consent_given=given,
+                consent_withdrawn=withdrawn,
+                notice_version=version,
             )
 
 
