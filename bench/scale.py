@@ -412,9 +412,8 @@ async def build(engine: AsyncEngine, sizes: Sizes, seed: int) -> World:
                 )
     if engine.dialect.name == "postgresql":
         # What autovacuum would have done by now on a live server.
-        async with engine.connect() as conn:
-            await conn.execute(text("ANALYZE"))
-            await conn.commit()
+        async with engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
+            await conn.execute(text("VACUUM ANALYZE"))
     past = max((s for s in shift_times if s[2] <= at), key=lambda s: s[2])[0]
     return World(at, 1, (1, 2), past)
 

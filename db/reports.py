@@ -182,10 +182,9 @@ async def events_titled(
 
 # The leaderboard counts a period's answers directly when the shifts in it have at most this many
 # people who came, or fewer than half of all who ever came; past that it walks down
-# volunteer_totals, twice as many volunteers each step
-# as the last (from two for each line), for at most this many steps before it, too, counts
-# directly. The busiest volunteers come first and have the most answers to count, so the first
-# steps are small.
+# volunteer_totals, twice as many volunteers each step as the last (from two for each line), for
+# at most this many steps before it, too, counts directly. The busiest volunteers come first and
+# have the most answers to count, so the first steps are small.
 DIRECT_LEADERS = 20_000
 LEADER_STEPS = 8
 
