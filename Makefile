@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.rsvp
 	$(BIN)/python -m bench.budget
 	$(BIN)/python -m bench.nearest
+	$(BIN)/python -m bench.scale
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

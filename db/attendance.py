@@ -18,21 +18,31 @@ from typing import Any
 
 from sqlalchemy import Select, and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.domain.statuses import Attendance, EventStatus, RsvpStatus
 from bot.domain.volunteers import can_message
 from db.schema import events, rsvps, shifts, volunteers
 
-# Written so that it is never NULL: with a NULL in it, ``~CAME`` would match nobody and every
-# no-show who was never corrected would go uncounted.
-CAME: ColumnElement[bool] = or_(
-    func.coalesce(rsvps.c.attendance, "") == Attendance.PRESENT,
-    and_(rsvps.c.attendance.is_(None), rsvps.c.checked_in_at.is_not(None)),
-)
-SAID_GOING: ColumnElement[bool] = and_(
-    rsvps.c.status == RsvpStatus.GOING, rsvps.c.walk_in.is_(False)
-)
+
+def came_in(row: ReadOnlyColumnCollection[str, Any]) -> ColumnElement[bool]:
+    """CAME for the rsvps columns of ``row``: the table itself, or a trigger's ``new``/``old``."""
+    # Written so that it is never NULL: with a NULL in it, ``~CAME`` would match nobody and every
+    # no-show who was never corrected would go uncounted.
+    return or_(
+        func.coalesce(row.attendance, "") == Attendance.PRESENT,
+        and_(row.attendance.is_(None), row.checked_in_at.is_not(None)),
+    )
+
+
+def said_going_in(row: ReadOnlyColumnCollection[str, Any]) -> ColumnElement[bool]:
+    """SAID_GOING for the rsvps columns of ``row``."""
+    return and_(row.status == RsvpStatus.GOING, row.walk_in.is_(False))
+
+
+CAME: ColumnElement[bool] = came_in(rsvps.c)
+SAID_GOING: ColumnElement[bool] = said_going_in(rsvps.c)
 DID_NOT_COME: ColumnElement[bool] = and_(SAID_GOING, ~CAME)
 
 

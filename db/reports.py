@@ -8,26 +8,33 @@ Areas compare in any case; ``areas`` None means every area.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, select, true
+from sqlalchemy import ColumnElement, and_, case, exists, func, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.reports import LeaderLine, ShiftFigures, VolunteerRecord
 from bot.domain.signup import ACTIVITIES, AVAILABILITY
 from bot.domain.statuses import EventStatus, VolunteerStatus
 from bot.domain.volunteers import Purpose
-from db.attendance import CAME, SAID_GOING
+from db.attendance import CAME
 from db.schema import (
     consents,
     events,
     rsvps,
+    shift_totals,
     shifts,
     volunteer_activities,
     volunteer_availability,
+    volunteer_totals,
     volunteers,
 )
+
+_SLOTS = tuple(AVAILABILITY.items())
+_ACTS = tuple(ACTIVITIES.items())
 
 
 def _in_areas(areas: Iterable[str] | None) -> ColumnElement[bool]:
@@ -55,6 +62,12 @@ async def shift_figures(
 ) -> list[ShiftFigures]:
     """Turnout of every live shift starting in [start, end) (and/or of ``event_ids``), in time
     order. No-shows count only for shifts that have ended by ``at``."""
+
+    # Each shift's figures are its row in shift_totals (db.totals), kept as answers change: a
+    # report reads one row per shift however many answered. No row: nobody has answered yet.
+    def total(name: str) -> ColumnElement[int]:
+        return func.coalesce(shift_totals.c[name], 0).label(name)
+
     query = (
         select(
             shifts.c.id,
@@ -64,29 +77,14 @@ async def shift_figures(
             shifts.c.starts_at,
             shifts.c.ends_at,
             shifts.c.capacity,
-            _count(SAID_GOING).label("going"),
-            _count(CAME).label("came"),
-            _count(and_(SAID_GOING, CAME)).label("kept"),
-            _count(and_(CAME, rsvps.c.walk_in.is_(True))).label("walk_ins"),
-            # Running late and not here (yet): bot.domain.reports.Turnout.
-            _count(and_(SAID_GOING, ~CAME, rsvps.c.running_late_at.is_not(None))).label("late"),
-            func.coalesce(func.sum(rsvps.c.doors), 0).label("doors"),
+            *(total(name) for name in ("going", "came", "kept", "walk_ins", "late", "doors")),
         )
         .select_from(
             shifts.join(events, events.c.id == shifts.c.event_id).outerjoin(
-                rsvps, rsvps.c.shift_id == shifts.c.id
+                shift_totals, shift_totals.c.shift_id == shifts.c.id
             )
         )
         .where(_live(), _in_areas(areas))
-        .group_by(
-            shifts.c.id,
-            shifts.c.event_id,
-            events.c.title,
-            events.c.area,
-            shifts.c.starts_at,
-            shifts.c.ends_at,
-            shifts.c.capacity,
-        )
         .order_by(shifts.c.starts_at, shifts.c.id)
     )
     if start is not None:
@@ -182,6 +180,15 @@ async def events_titled(
     return [event_id for event_id, _, _ in sorted(found, key=nearness)]
 
 
+# The leaderboard counts a period's answers directly when the shifts in it have at most this many
+# people who came, or fewer than half of all who ever came; past that it walks down
+# volunteer_totals, twice as many volunteers each step as the last (from two for each line), for
+# at most this many steps before it, too, counts directly. The busiest volunteers come first and
+# have the most answers to count, so the first steps are small.
+DIRECT_LEADERS = 20_000
+LEADER_STEPS = 8
+
+
 async def leaderboard(
     conn: AsyncConnection,
     *,
@@ -191,103 +198,208 @@ async def leaderboard(
     limit: int = 10,
 ) -> list[LeaderLine]:
     """Shifts came to and doors knocked per volunteer in [start, end), most first. Names only of
-    volunteers who chose to be shown; nobody else's name leaves the database."""
+    volunteers who chose to be shown; nobody else's name leaves the database.
+
+    Over a long period, counting every answer in it per volunteer would read most of the table.
+    Instead it walks volunteers in order of their totals over all time (volunteer_totals, which
+    no period can exceed), counting each one's figures in the period, and stops once the next
+    volunteer's all-time figures fall short of the last place: nobody further down can reach it.
+    """
+    within = and_(_live(), _in_areas(areas), shifts.c.starts_at >= start, shifts.c.starts_at < end)
+    period, overall = (
+        await conn.execute(
+            select(
+                func.coalesce(func.sum(case((within, shift_totals.c.came), else_=0)), 0),
+                func.coalesce(func.sum(shift_totals.c.came), 0),
+            ).select_from(
+                shift_totals.join(shifts, shifts.c.id == shift_totals.c.shift_id).join(
+                    events, events.c.id == shifts.c.event_id
+                )
+            )
+        )
+    ).one()
+    # All-time figures bound a short period's loosely: the walk would go a long way down.
+    if int(period) <= DIRECT_LEADERS or 2 * int(period) < int(overall):
+        return await _leaders(conn, within, limit)
+    ranked = (volunteer_totals.c.shifts, volunteer_totals.c.doors, volunteer_totals.c.volunteer_id)
+    lines: list[LeaderLine] = []
+    after: tuple[int, int, int] | None = None
+    size = 2 * limit
+    for _ in range(LEADER_STEPS):
+        query = (
+            select(*ranked)
+            .where((volunteer_totals.c.shifts > 0) | (volunteer_totals.c.doors > 0))
+            .order_by(*(c.desc() for c in ranked))
+            .limit(size)
+        )
+        if after is not None:
+            query = query.where(tuple_(*ranked) < after)
+        step = [tuple(row) for row in await conn.execute(query)]
+        if step:
+            found = await _leaders(conn, within, limit, [row[2] for row in step])
+            lines = sorted([*lines, *found], key=_rank)[:limit]
+        if len(step) < size:
+            return lines
+        size *= 2
+        after = (step[-1][0], step[-1][1], step[-1][2])
+        if len(lines) == limit and after[:2] < (lines[-1].shifts, lines[-1].doors):
+            return lines
+    return await _leaders(conn, within, limit)
+
+
+def _rank(line: LeaderLine) -> tuple[int, int, int]:
+    return (-line.shifts, -line.doors, line.volunteer_id)
+
+
+async def _leaders(
+    conn: AsyncConnection,
+    within: ColumnElement[bool],
+    limit: int,
+    volunteer_ids: Sequence[int] | None = None,
+) -> list[LeaderLine]:
+    """The top ``limit`` by answers ``within`` (among ``volunteer_ids``, if given)."""
     shifts_came = _count(CAME).label("shifts")
     doors = func.coalesce(func.sum(rsvps.c.doors), 0).label("doors")
+    # Counted per volunteer id first; only the few on the board are looked up for their names.
+    top = (
+        select(rsvps.c.volunteer_id, shifts_came, doors)
+        .select_from(
+            rsvps.join(shifts, shifts.c.id == rsvps.c.shift_id).join(
+                events, events.c.id == shifts.c.event_id
+            )
+        )
+        .where(within)
+        .group_by(rsvps.c.volunteer_id)
+        .having((shifts_came > 0) | (doors > 0))
+        .order_by(shifts_came.desc(), doors.desc(), rsvps.c.volunteer_id)
+        .limit(limit)
+    )
+    if volunteer_ids is not None:
+        top = top.where(rsvps.c.volunteer_id.in_(volunteer_ids))
+    board = top.subquery()
     rows = await conn.execute(
         select(
-            volunteers.c.id,
+            board.c.volunteer_id,
             case((volunteers.c.on_leaderboard.is_(True), volunteers.c.name), else_=None).label(
                 "name"
             ),
-            shifts_came,
-            doors,
+            board.c.shifts,
+            board.c.doors,
         )
-        .select_from(
-            rsvps.join(volunteers, volunteers.c.id == rsvps.c.volunteer_id)
-            .join(shifts, shifts.c.id == rsvps.c.shift_id)
-            .join(events, events.c.id == shifts.c.event_id)
-        )
-        .where(
-            _live(),
-            _in_areas(areas),
-            shifts.c.starts_at >= start,
-            shifts.c.starts_at < end,
-        )
-        .group_by(volunteers.c.id, volunteers.c.on_leaderboard, volunteers.c.name)
-        .having((shifts_came > 0) | (doors > 0))
-        .order_by(shifts_came.desc(), doors.desc(), volunteers.c.id)
-        .limit(limit)
+        .join(volunteers, volunteers.c.id == board.c.volunteer_id)
+        .order_by(board.c.shifts.desc(), board.c.doors.desc(), board.c.volunteer_id)
     )
-    return [LeaderLine(row.id, row.name, int(row.shifts), int(row.doors)) for row in rows]
+    return [LeaderLine(row.volunteer_id, row.name, int(row.shifts), int(row.doors)) for row in rows]
 
 
 async def volunteer_records(
     conn: AsyncConnection, *, areas: Iterable[str] | None
-) -> list[VolunteerRecord]:
-    """Every volunteer with their latest consent; within areas, only those who have answered for
-    a shift of an event there. Forgotten volunteers keep no personal fields, so show none."""
-    # Who is in it, as a subquery the other reads share: a list of their ids would be one bound
-    # parameter each, past PostgreSQL's 32,767 for a campaign's worth of volunteers.
-    query, chosen = select(volunteers).order_by(volunteers.c.id), select(volunteers.c.id)
+) -> AsyncIterator[VolunteerRecord]:
+    """Every volunteer with their latest consent, in id order; within areas, only those who have
+    answered for a shift of an event there. Forgotten volunteers keep no personal fields, so show
+    none.
+
+    One query, a row per volunteer, read as it comes (a server-side cursor on PostgreSQL): a
+    campaign's worth of volunteers is never held at once, and no list of ids is bound (past
+    PostgreSQL's 32,767 parameters)."""
+    # The latest choice per purpose (the last given wins), one row per volunteer.
+    choices = select(
+        consents.c.volunteer_id,
+        consents.c.purpose,
+        consents.c.choice,
+        consents.c.given_at,
+        consents.c.withdrawn_at,
+        consents.c.notice_version,
+        func.row_number()
+        .over(
+            partition_by=(consents.c.volunteer_id, consents.c.purpose),
+            order_by=(consents.c.given_at.desc(), consents.c.id.desc()),
+        )
+        .label("latest"),
+    ).where(consents.c.purpose.in_([Purpose.VOLUNTEERING, Purpose.PHONE]))
+    choices_sq = choices.subquery()
+
+    def of(purpose: str, value: ColumnElement[Any]) -> ColumnElement[Any]:
+        return func.max(case((choices_sq.c.purpose == purpose, value), else_=None))
+
+    consent = (
+        select(
+            choices_sq.c.volunteer_id,
+            of(Purpose.VOLUNTEERING, choices_sq.c.given_at).label("given"),
+            of(Purpose.VOLUNTEERING, choices_sq.c.withdrawn_at).label("withdrawn"),
+            of(Purpose.VOLUNTEERING, choices_sq.c.notice_version).label("version"),
+            of(Purpose.PHONE, case((choices_sq.c.choice.is_(True), 1), else_=0)).label("phone"),
+        )
+        .where(choices_sq.c.latest == 1)
+        .group_by(choices_sq.c.volunteer_id)
+        .subquery()
+    )
+    slots = (
+        select(
+            volunteer_availability.c.volunteer_id,
+            func.aggregate_strings(volunteer_availability.c.slot, ",").label("codes"),
+        )
+        .group_by(volunteer_availability.c.volunteer_id)
+        .subquery()
+    )
+    acts = (
+        select(
+            volunteer_activities.c.volunteer_id,
+            func.aggregate_strings(volunteer_activities.c.activity, ",").label("codes"),
+        )
+        .group_by(volunteer_activities.c.volunteer_id)
+        .subquery()
+    )
+    query = (
+        select(
+            volunteers.c.id,
+            volunteers.c.status,
+            volunteers.c.name,
+            volunteers.c.postcode,
+            volunteers.c.phone,
+            slots.c.codes.label("slots"),
+            acts.c.codes.label("acts"),
+            consent.c.given,
+            consent.c.withdrawn,
+            consent.c.version,
+            consent.c.phone.label("may_phone"),
+        )
+        .select_from(
+            volunteers.outerjoin(slots, slots.c.volunteer_id == volunteers.c.id)
+            .outerjoin(acts, acts.c.volunteer_id == volunteers.c.id)
+            .outerjoin(consent, consent.c.volunteer_id == volunteers.c.id)
+        )
+        .order_by(volunteers.c.id)
+    )
     if areas is not None:
         query = query.where(_answered_in(list(areas)))
-        chosen = chosen.where(_answered_in(list(areas)))
-    people = (await conn.execute(query)).all()
-    slots: dict[int, list[str]] = {}
-    acts: dict[int, list[str]] = {}
-    latest: dict[int, tuple[datetime, datetime | None, str]] = {}
-    may_phone: dict[int, bool] = {}
-    if people:
-        for volunteer_id, slot in await conn.execute(
-            select(volunteer_availability.c.volunteer_id, volunteer_availability.c.slot).where(
-                volunteer_availability.c.volunteer_id.in_(chosen)
-            )
-        ):
-            slots.setdefault(volunteer_id, []).append(slot)
-        for volunteer_id, activity in await conn.execute(
-            select(volunteer_activities.c.volunteer_id, volunteer_activities.c.activity).where(
-                volunteer_activities.c.volunteer_id.in_(chosen)
-            )
-        ):
-            acts.setdefault(volunteer_id, []).append(activity)
-        for consent in await conn.execute(
-            select(consents)
-            .where(consents.c.volunteer_id.in_(chosen))
-            .order_by(consents.c.given_at, consents.c.id)
-        ):
-            # The last one given wins, per purpose.
-            if consent.purpose == Purpose.PHONE:
-                may_phone[consent.volunteer_id] = consent.choice
-            elif consent.purpose == Purpose.VOLUNTEERING:
-                latest[consent.volunteer_id] = (
-                    consent.given_at,
-                    consent.withdrawn_at,
-                    consent.notice_version,
+    result = await conn.stream(query)
+    async for rows in result.partitions(2000):
+        for id_, status, name, postcode, phone, slot_codes, act_codes, *consent in rows:
+            given, withdrawn, version, may_phone = consent
+            if status == VolunteerStatus.FORGOTTEN:
+                yield VolunteerRecord(
+                    id_, status, None, None, (), (), None, given, withdrawn, version
                 )
-    records = []
-    for person in people:
-        given, withdrawn, version = latest.get(person.id, (None, None, None))
-        forgotten = person.status == VolunteerStatus.FORGOTTEN
-        records.append(
-            VolunteerRecord(
-                id=person.id,
-                status=person.status,
-                name=None if forgotten else person.name,
-                postcode=None if forgotten else person.postcode,
-                availability=() if forgotten else _labels(slots.get(person.id, []), AVAILABILITY),
-                activities=() if forgotten else _labels(acts.get(person.id, []), ACTIVITIES),
+                continue
+            yield VolunteerRecord(
+                id=id_,
+                status=status,
+                name=name,
+                postcode=postcode,
+                availability=_labels(slot_codes, _SLOTS),
+                activities=_labels(act_codes, _ACTS),
                 # Only for those who said organisers may phone them.
-                phone=person.phone if may_phone.get(person.id) and not forgotten else None,
+                phone=phone if may_phone else None,
                 consent_given=given,
                 consent_withdrawn=withdrawn,
                 notice_version=version,
             )
-        )
-    return records
 
 
-def _labels(codes: Iterable[str], names: dict[str, str]) -> tuple[str, ...]:
-    """Labels in the order the sign-up questions show them."""
-    chosen = set(codes)
-    return tuple(label for code, label in names.items() if code in chosen)
+@functools.cache
+def _labels(codes: str | None, names: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """Labels, from codes joined by commas, in the order the sign-up questions show them (a
+    campaign has few distinct mixes of answers, so each is worked out once)."""
+    chosen = set(codes.split(",")) if codes else set()
+    return tuple(label for code, label in names if code in chosen)

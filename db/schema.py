@@ -272,6 +272,59 @@ rsvps = Table(
 # A shift's answers; with the status and who, a call's audience filters (who came to an area
 # before, who answered) read the index alone.
 Index("ix_rsvps_shift_status_volunteer", rsvps.c.shift_id, rsvps.c.status, rsvps.c.volunteer_id)
+# Who came and their doors, for a period's shifts, read from the index alone (the leaderboard).
+Index(
+    "ix_rsvps_shift_attendance",
+    rsvps.c.shift_id,
+    rsvps.c.volunteer_id,
+    rsvps.c.attendance,
+    rsvps.c.checked_in_at,
+    rsvps.c.doors,
+)
+# New sign-ups in a period (/summary), counted from the index.
+Index("ix_volunteers_signed_up_at", volunteers.c.signed_up_at)
+
+# Each shift's figures (bot.domain.reports.ShiftFigures) added up from its rsvps, and each
+# volunteer's shifts came to and doors over all time: kept by triggers on rsvps in the same
+# statement as every write to it (db.totals), so reports read one row per shift, not its answers.
+shift_totals = Table(
+    "shift_totals",
+    metadata,
+    Column(
+        "shift_id",
+        Integer,
+        ForeignKey("shifts.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("going", Integer, nullable=False, server_default="0"),
+    Column("came", Integer, nullable=False, server_default="0"),
+    Column("kept", Integer, nullable=False, server_default="0"),
+    Column("walk_ins", Integer, nullable=False, server_default="0"),
+    Column("late", Integer, nullable=False, server_default="0"),
+    Column("doors", Integer, nullable=False, server_default="0"),
+)
+
+volunteer_totals = Table(
+    "volunteer_totals",
+    metadata,
+    Column(
+        "volunteer_id",
+        Integer,
+        ForeignKey("volunteers.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("shifts", Integer, nullable=False, server_default="0"),
+    Column("doors", Integer, nullable=False, server_default="0"),
+)
+# The leaderboard walks volunteers from the most shifts and doors down (db.reports.leaderboard).
+Index(
+    "ix_volunteer_totals_rank",
+    volunteer_totals.c.shifts,
+    volunteer_totals.c.doors,
+    volunteer_totals.c.volunteer_id,
+)
 
 callouts = Table(
     "callouts",

@@ -170,11 +170,8 @@ async def export(update: Update, context: MusterContext, access: Access) -> None
         await message.reply_text(texts.export_no_shifts(period))
     if found.people is not None:
         await message.reply_document(
-            InputFile(
-                reports.volunteers_csv(found.people, zone),
-                filename=f"muster-volunteers-{_file_day(today)}.csv",
-            ),
-            caption=texts.export_volunteers_caption(len(found.people)),
+            InputFile(found.people.csv, filename=f"muster-volunteers-{_file_day(today)}.csv"),
+            caption=texts.export_volunteers_caption(found.people.count),
         )
 
 

@@ -664,7 +664,7 @@ async def _figures_of(engine: AsyncEngine) -> tuple[Any, ...]:
             await queries.area_named(conn, "peckham"),
             await queries.events_titled(conn, ["peckham"], areas=None, at=now),
             await queries.leaderboard(conn, start=start, end=now, areas=None),
-            await queries.volunteer_records(conn, areas=["Peckham"]),
+            [r async for r in queries.volunteer_records(conn, areas=["Peckham"])],
         )
 
 

@@ -411,14 +411,29 @@ def safe_cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+class CsvFile:
+    """A CSV file written a row at a time: UTF-8 with a byte-order mark (so Excel reads it as
+    UTF-8), every cell made safe."""
+
+    def __init__(self, header: Sequence[str]) -> None:
+        self._out = io.StringIO(newline="")
+        self._writer = csv.writer(self._out, lineterminator="\r\n")
+        self._writer.writerow([safe_cell(cell) for cell in header])
+        self.rows = 0
+
+    def add(self, row: Sequence[object]) -> None:
+        self._writer.writerow([safe_cell(cell) for cell in row])
+        self.rows += 1
+
+    def data(self) -> bytes:
+        return "\ufeff".encode() + self._out.getvalue().encode()
+
+
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    """UTF-8 with a byte-order mark (so Excel reads it as UTF-8), every cell made safe."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([safe_cell(cell) for cell in header])
+    sheet = CsvFile(header)
     for row in rows:
-        writer.writerow([safe_cell(cell) for cell in row])
-    return "\ufeff".encode() + out.getvalue().encode()
+        sheet.add(row)
+    return sheet.data()
 
 
 def local_stamp(moment: datetime | None, zone: ZoneInfo) -> str:
@@ -464,24 +479,19 @@ class VolunteerRecord:
     notice_version: str | None
 
 
-def volunteers_csv(people: Sequence[VolunteerRecord], zone: ZoneInfo) -> bytes:
-    return to_csv(
-        VOLUNTEER_COLUMNS,
-        (
-            (
-                p.id,
-                p.status,
-                p.name,
-                p.postcode,
-                "; ".join(p.availability),
-                "; ".join(p.activities),
-                p.phone,
-                local_stamp(p.consent_given, zone),
-                local_stamp(p.consent_withdrawn, zone),
-                p.notice_version,
-            )
-            for p in people
-        ),
+def volunteer_cells(p: VolunteerRecord, zone: ZoneInfo) -> tuple[object, ...]:
+    """A volunteer's row of the volunteers export (VOLUNTEER_COLUMNS)."""
+    return (
+        p.id,
+        p.status,
+        p.name,
+        p.postcode,
+        "; ".join(p.availability),
+        "; ".join(p.activities),
+        p.phone,
+        local_stamp(p.consent_given, zone),
+        local_stamp(p.consent_withdrawn, zone),
+        p.notice_version,
     )
 
 

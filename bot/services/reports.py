@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain import reports
 from bot.domain.permissions import Access, Role
-from bot.domain.reports import LeaderLine, Period, Request, ShiftFigures, Totals, VolunteerRecord
+from bot.domain.reports import LeaderLine, Period, Request, ShiftFigures, Totals
 from bot.domain.volunteers import Purpose
 from bot.services import actors, volunteers
 from db import audit
@@ -70,13 +70,21 @@ class Turnout:
 
 
 @dataclass(frozen=True)
+class VolunteersFile:
+    """The volunteers export as CSV, and how many volunteers are in it."""
+
+    count: int
+    csv: bytes
+
+
+@dataclass(frozen=True)
 class Export:
     """The attendance per shift; ``people`` is the volunteers file, None when the asker may not
     have personal data for this scope."""
 
     scope: Scope
     figures: list[ShiftFigures]
-    people: list[VolunteerRecord] | None
+    people: VolunteersFile | None
 
 
 @dataclass(frozen=True)
@@ -191,7 +199,7 @@ async def export(
     )
     if with_people and scope.area is not None:
         people_areas = frozenset({scope.area})
-    people = await queries.volunteer_records(conn, areas=people_areas) if with_people else None
+    people = await _volunteers_file(conn, zone, people_areas) if with_people else None
     files = ["attendance"] if figures else []
     if people is not None:
         files.append("volunteers")
@@ -201,13 +209,23 @@ async def export(
         action="export",
         files=files,
         shifts=len(figures),
-        volunteers=len(people) if people is not None else None,
+        volunteers=people.count if people is not None else None,
         first=scope.period.first.isoformat(),
         last=scope.period.last.isoformat(),
         areas=sorted(scope.areas) if scope.areas is not None else None,
         at=at,
     )
     return Export(scope, figures, people)
+
+
+async def _volunteers_file(
+    conn: AsyncConnection, zone: ZoneInfo, areas: frozenset[str] | None
+) -> VolunteersFile:
+    """Written as the volunteers are read, so that they are never all held at once."""
+    sheet = reports.CsvFile(reports.VOLUNTEER_COLUMNS)
+    async for person in queries.volunteer_records(conn, areas=areas):
+        sheet.add(reports.volunteer_cells(person, zone))
+    return VolunteersFile(sheet.rows, sheet.data())
 
 
 async def chart(
