@@ -16,21 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.audience import Place, bounding_box
 from bot.domain.events import Event, Shift
-from bot.domain.places import APPROXIMATE, APPROXIMATE_ALLOWANCE_KM, Located, postcode_in
+from bot.domain.places import APPROXIMATE_ALLOWANCE_KM, Located, postcode_in
 from bot.domain.statuses import EventStatus, RsvpStatus
+from bot.domain.targets import Target
 from db.places import lookup
 from db.schema import events, rsvps, shifts, targets
-
-
-@dataclass(frozen=True)
-class Target:
-    id: int
-    name: str
-    kind: str
-    priority: int
-    why: str
-    wanted: int | None
-    place: Place
 
 
 @dataclass(frozen=True)
@@ -45,31 +35,10 @@ class Session:
 
 def _target(row: object) -> Target:
     m = row._mapping  # type: ignore[attr-defined]
-    return Target(
-        id=m["t_id"],
-        name=m["t_name"],
-        kind=m["t_kind"],
-        priority=m["t_priority"],
-        why=m["t_why"],
-        wanted=m["t_wanted"],
-        place=Place(
-            m["t_latitude"], m["t_longitude"], m["t_postcode"], m["t_source"] in APPROXIMATE
-        ),
-    )
+    return Target(**{column.name: m[f"t_{column.name}"] for column in targets.c})
 
 
-_TARGET_COLUMNS = (
-    targets.c.id.label("t_id"),
-    targets.c.name.label("t_name"),
-    targets.c.kind.label("t_kind"),
-    targets.c.priority.label("t_priority"),
-    targets.c.why.label("t_why"),
-    targets.c.helpers_wanted.label("t_wanted"),
-    targets.c.latitude.label("t_latitude"),
-    targets.c.longitude.label("t_longitude"),
-    targets.c.postcode.label("t_postcode"),
-    targets.c.location_source.label("t_source"),
-)
+_TARGET_COLUMNS = tuple(column.label(f"t_{column.name}") for column in targets.c)
 
 
 async def sessions_around(

@@ -21,10 +21,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot.domain.audience import Place
 from bot.domain.csv_files import BadFile, BadRows, Row, RowError, coordinates, rows
 from bot.domain.events import EventDraft, Shift
 from bot.domain.events_csv import COLUMNS as EVENT_COLUMNS
-from bot.domain.places import Located, PlaceSource, postcode_in
+from bot.domain.places import APPROXIMATE, Located, PlaceSource, postcode_in
 from bot.domain.reports import safe_cell
 
 
@@ -71,6 +72,13 @@ class Target:
     created_by: int | None
     created_at: datetime
     updated_at: datetime
+
+    @property
+    def place(self) -> Place:
+        """Its centre, approximate when it was given as a postcode."""
+        return Place(
+            self.latitude, self.longitude, self.postcode, self.location_source in APPROXIMATE
+        )
 
 
 @dataclass(frozen=True)

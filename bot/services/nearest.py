@@ -21,9 +21,10 @@ from bot.domain.nearest import (
     within_reach,
 )
 from bot.domain.places import APPROXIMATE
+from bot.domain.targets import Target
 from bot.domain.volunteers import Volunteer
 from db import nearest as queries
-from db.nearest import Session, Target
+from db.nearest import Session
 from db.places import lookup
 
 TARGETS_SHOWN = 3
@@ -135,7 +136,7 @@ async def nearest(
             going=session.shift.going,
             priority=target.priority if target else None,
             target_kind=target.kind if target else None,
-            wanted=target.wanted if target else None,
+            wanted=target.helpers_wanted if target else None,
             booked=helpers.get((target.id, index[day]), 0) if target else 0,
             km=km,
             allowance_km=allowance,
