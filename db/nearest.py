@@ -20,7 +20,7 @@ from bot.domain.places import APPROXIMATE_ALLOWANCE_KM, Located, postcode_in
 from bot.domain.statuses import EventStatus, RsvpStatus
 from bot.domain.targets import Target
 from db.places import lookup
-from db.schema import events, rsvps, shifts, targets
+from db.schema import events, rsvps, shift_totals, shifts, targets
 
 
 @dataclass(frozen=True)
@@ -80,11 +80,9 @@ async def sessions_around(
         if located and south <= located.latitude <= north and west <= located.longitude <= east:
             around[row.id] = located
 
-    going = (
-        select(func.count())
-        .where(rsvps.c.shift_id == shifts.c.id, rsvps.c.status == RsvpStatus.GOING)
-        .scalar_subquery()
-    )
+    # Kept by db.totals as answers are written. It leaves out walk-ins, who come only once a
+    # shift is under way, and these shifts have not started.
+    going = func.coalesce(shift_totals.c.going, 0)
     in_box = and_(events.c.latitude.between(south, north), events.c.longitude.between(west, east))
     conditions = [
         in_window,
@@ -103,9 +101,9 @@ async def sessions_around(
             *_TARGET_COLUMNS,
         )
         .select_from(
-            shifts.join(events, events.c.id == shifts.c.event_id).outerjoin(
-                targets, targets.c.id == events.c.target_id
-            )
+            shifts.join(events, events.c.id == shifts.c.event_id)
+            .outerjoin(targets, targets.c.id == events.c.target_id)
+            .outerjoin(shift_totals, shift_totals.c.shift_id == shifts.c.id)
         )
         .where(*conditions)
         .order_by(shifts.c.starts_at, shifts.c.id)
