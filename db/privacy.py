@@ -18,6 +18,7 @@ from db.schema import (
     events,
     pledges,
     roles,
+    room_offers,
     rsvps,
     shifts,
     volunteer_activities,
@@ -158,7 +159,10 @@ async def erase(conn: AsyncConnection, volunteer_id: int, *, at: datetime) -> No
         )
     )
     # A pledge reveals a political opinion and is of no use without them: it goes entirely.
-    for table in (volunteer_availability, volunteer_activities, roles, cards, pledges):
+    # So do the rooms offered to them for it.
+    for table in (
+        volunteer_availability, volunteer_activities, roles, cards, pledges, room_offers
+    ):
         await conn.execute(delete(table).where(table.c.volunteer_id == volunteer_id))
     await conn.execute(
         update(events).where(events.c.manager_id == volunteer_id).values(manager_id=None)

@@ -1,8 +1,8 @@
 """Where a volunteer is needed: the one rule that weighs a session's need against its distance.
 
 It is plain values in, a score and the reasons out, so that /nearest, polling day's room offers
-(bot.services.offers), and later surges, rank by the same rule. The README states it for volunteers ("How /nearest
-chooses"); keep the two in step.
+(bot.services.offers), and later surges, rank by the same rule. The README states it for
+volunteers ("How /nearest chooses"); keep the two in step.
 
 need = room x own x target x day
   room:   the share of the session's places still free (a full session needs nobody: 0)
