@@ -541,4 +541,7 @@ room_offers = Table(
     UniqueConstraint(
         "election_id", "volunteer_id", "event_id", name="uq_room_offers_election_volunteer_event"
     ),
+    # An offer's id is on its buttons: never given again once a new chain deletes it, so an old
+    # button cannot answer a newer offer (SQLite otherwise reuses the highest id freed).
+    sqlite_autoincrement=True,
 )

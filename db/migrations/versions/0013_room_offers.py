@@ -52,6 +52,8 @@ def upgrade() -> None:
             "event_id",
             name="uq_room_offers_election_volunteer_event",
         ),
+        # Ids are on buttons: never reused (bot.services.offers).
+        sqlite_autoincrement=True,
     )
     op.create_index(
         "ix_room_offers_volunteer_id", "room_offers", ["volunteer_id"], unique=False
