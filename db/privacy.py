@@ -112,6 +112,19 @@ async def export(conn: AsyncConnection, volunteer_id: int, *, at: datetime) -> d
             .where(pledges.c.volunteer_id == volunteer_id)
             .order_by(elections.c.day),
         ),
+        # Committee rooms offered to them for a pledge, in the offer chain now running.
+        "room_offers": await _rows(
+            conn,
+            select(
+                elections.c.name.label("election"),
+                events.c.title.label("room"),
+                room_offers.c.offered_at,
+            )
+            .join(elections, elections.c.id == room_offers.c.election_id)
+            .join(events, events.c.id == room_offers.c.event_id)
+            .where(room_offers.c.volunteer_id == volunteer_id)
+            .order_by(room_offers.c.id),
+        ),
         # Lifts offered or asked for, and the drivers and riders suggested (their side only).
         **await lifts.export(conn, volunteer_id),
         # A draft or a typed answer the bot is waiting for (see db.state).

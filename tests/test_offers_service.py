@@ -16,8 +16,9 @@ from bot.domain.events import EventDraft, ShiftDraft
 from bot.domain.permissions import Access, Grant, Role
 from bot.domain.statuses import RsvpStatus
 from bot.domain.volunteers import Volunteer
-from bot.services import offers, polling
+from bot.services import offers, polling, privacy
 from db import events, volunteers
+from db import polling as polls
 from db.schema import outbox, room_offers, rsvps
 from db.schema import volunteers as volunteers_table
 from tests.flows import agreed_to_notice
@@ -246,3 +247,29 @@ async def test_offers_lapse_with_a_new_chain_or_a_withdrawn_pledge_and_follow_th
             select(outbox.c.kind).where(outbox.c.chat_id == nowhere.telegram_id)
         )
         assert list(kinds) == []
+
+
+async def test_offers_in_mydata_and_gone_with_forget(each_engine: AsyncEngine) -> None:
+    at = clock.now()
+    async with each_engine.begin() as conn:
+        election_id = await _election(conn)
+        await _room(conn, "Peckham room", (51.4693, -0.0692), [(7, 10, 10)])
+        me = await _person(conn, 1, HOME)
+        await polling.pledge(
+            conn, at, volunteer=me, election_id=election_id, parts={"morning"}, zone=ZONE
+        )
+        data = await privacy.export(conn, at, me)
+        assert data["room_offers"] == [
+            {"election": "By-election", "room": "Peckham room", "offered_at": at.isoformat()}
+        ]
+        await privacy.forget(conn, at, volunteer=me, admin_ids=frozenset(), zone=ZONE)
+        assert (await conn.execute(select(room_offers))).all() == []
+        # Others' go with their election's pledges, once it is past the retention period.
+        other = await _person(conn, 2, HOME)
+        await polling.pledge(
+            conn, at, volunteer=other, election_id=election_id, parts={"morning"}, zone=ZONE
+        )
+        assert await polls.forget_pledges_before(conn, DAY) == 0
+        assert len((await conn.execute(select(room_offers))).all()) == 1
+        assert await polls.forget_pledges_before(conn, DAY + timedelta(days=1)) == 1
+        assert (await conn.execute(select(room_offers))).all() == []
