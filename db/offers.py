@@ -27,12 +27,9 @@ async def add(
     election_id: int,
     volunteer_id: int,
     event_id: int,
-    new_chain: bool,
 ) -> int:
-    """Note a room offered; a new chain first forgets the rooms offered before. Returns the
-    offer's id, which its buttons carry."""
-    if new_chain:
-        await forget(conn, election_id, volunteer_id)
+    """Note a room offered in the chain now running; returns the offer's id, which its buttons
+    carry."""
     return (
         await conn.execute(
             insert(room_offers)
@@ -67,6 +64,7 @@ async def rooms_offered(conn: AsyncConnection, election_id: int, volunteer_id: i
 
 
 async def forget(conn: AsyncConnection, election_id: int, volunteer_id: int) -> None:
+    """End the chain: the rooms offered in it are forgotten, and their buttons lapse."""
     await conn.execute(
         delete(room_offers).where(
             room_offers.c.election_id == election_id, room_offers.c.volunteer_id == volunteer_id

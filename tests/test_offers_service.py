@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot import clock
@@ -232,6 +232,19 @@ async def test_offers_lapse_with_a_new_chain_or_a_withdrawn_pledge_and_follow_th
             conn, at, volunteer=me, offer_id=old, zone=ZONE, late_cancel=LATE
         ) is None
         assert await offers.another(conn, at, volunteer=me, offer_id=old, zone=ZONE) is None
+        # A change to a part no room works in offers nothing, and the last offer lapses too.
+        queued = select(func.count()).where(outbox.c.kind == offers.ROOM_OFFER)
+        before = await conn.scalar(queued)
+        await polling.pledge(
+            conn, at, volunteer=me, election_id=election_id, parts={"afternoon"}, zone=ZONE
+        )
+        assert await conn.scalar(queued) == before
+        assert not await offers.stands(conn, me, new)
+        await polling.pledge(
+            conn, at, volunteer=me, election_id=election_id, parts={"morning"}, zone=ZONE
+        )
+        new, _ = await _offered_to(conn, me)
+        assert await offers.stands(conn, me, new)
         # Withdrawing the pledge takes its offers with it.
         await polling.pledge(
             conn, at, volunteer=me, election_id=election_id, parts=set(), zone=ZONE

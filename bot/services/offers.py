@@ -178,11 +178,11 @@ async def _best(
     new_chain: bool,
     zone: ZoneInfo,
 ) -> Offer | None:
-    """The best room not offered yet in the chain (a new chain forgets those offered), noted as
-    offered; None when none is left."""
-    passed = (
-        set() if new_chain else await offered.rooms_offered(conn, rooms.election.id, volunteer_id)
-    )
+    """The best room not offered yet in the chain, noted as offered; None when none is left. A
+    new chain first forgets the rooms offered before, so their buttons lapse, offer or not."""
+    if new_chain:
+        await offered.forget(conn, rooms.election.id, volunteer_id)
+    passed = await offered.rooms_offered(conn, rooms.election.id, volunteer_id)
     found = ranked(
         rooms, at, place=place, parts=parts, answered=answered, passed=passed, zone=zone
     )
@@ -194,7 +194,6 @@ async def _best(
         election_id=rooms.election.id,
         volunteer_id=volunteer_id,
         event_id=found[0].event.id,
-        new_chain=new_chain,
     )
     return Offer(offer_id, found[0])
 
