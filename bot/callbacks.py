@@ -435,3 +435,12 @@ class RoomSet(CallbackData, prefix="rm", sep="."):
 
     what: Literal["m", "t"]
     event_id: int
+
+
+@dataclass(frozen=True)
+class RoomOffer(CallbackData, prefix="ro", sep="."):
+    """A room offered after a pledge: Yes (y), Another room (a), Not sure yet (n), with the
+    offer's id (bot.services.offers): ``ro:y.42``."""
+
+    answer: Literal["y", "a", "n"]
+    offer_id: int

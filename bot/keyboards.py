@@ -60,6 +60,7 @@ from bot.callbacks import (
     PledgePart,
     Preview,
     Reading,
+    RoomOffer,
     RoomSet,
     Rsvp,
     SkipNote,
@@ -504,6 +505,16 @@ def pledge_parts(election_id: int, chosen: Iterable[str]) -> InlineKeyboardMarku
     )
 
 
+def room_offer(offer_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [_button(texts.OFFER_YES, RoomOffer("y", offer_id))],
+            [_button(texts.OFFER_ANOTHER, RoomOffer("a", offer_id))],
+            [_button(texts.OFFER_NOT_SURE, RoomOffer("n", offer_id))],
+        ]
+    )
+
+
 def parts_on(markup: InlineKeyboardMarkup | None) -> set[str]:
     """The parts ticked on a pledge question's keyboard as it is now."""
     found: set[str] = set()
@@ -637,6 +648,11 @@ def _meanings(data: str) -> tuple[Meaning, ...]:
         return {"send": (Meaning.YES,), "cancel": (Meaning.CANCEL, Meaning.NO)}.get(action, ())
     if PledgePart.PATTERN.fullmatch(data) and PledgePart.unpack(data).part == "done":
         return (Meaning.DONE,)
+    if RoomOffer.PATTERN.fullmatch(data):
+        # "No" or "not now" to "can you be there?" changes nothing, as Not sure yet does.
+        return {"y": (Meaning.YES,), "a": (), "n": (Meaning.MAYBE, Meaning.SKIP)}[
+            RoomOffer.unpack(data).answer
+        ]
     return next((m for kind, m in kinds_meaning if kind.PATTERN.fullmatch(data)), ())
 
 
@@ -655,6 +671,21 @@ _EDIT_WORDS: dict[Step, tuple[str, ...]] = {
 }
 
 
+_ANOTHER_ROOM_WORDS = (
+    "another",
+    "another one",
+    "another room",
+    "a different room",
+    "different room",
+    "other room",
+    "a different one",
+    "somewhere else",
+    "elsewhere",
+    "anywhere else",
+    "next room",
+)
+
+
 def _words(data: str) -> tuple[str, ...]:
     if Pause.PATTERN.fullmatch(data):
         return _PAUSE_WORDS[Pause.unpack(data).length]
@@ -668,6 +699,8 @@ def _words(data: str) -> tuple[str, ...]:
         return ("send", "send it", "send now")
     if EventAdmin.PATTERN.fullmatch(data) and EventAdmin.unpack(data).action == "more":
         return ("more", "next", "next page")
+    if RoomOffer.PATTERN.fullmatch(data) and RoomOffer.unpack(data).answer == "a":
+        return _ANOTHER_ROOM_WORDS
     return ()
 
 

@@ -2203,8 +2203,13 @@ def pledges_view(
 
 
 def _room_lines(
-    room: tuple[Event, Shift] | None, links: Sequence[tuple[str, str]], zone: ZoneInfo
+    room: tuple[Event, Shift] | None,
+    links: Sequence[tuple[str, str]],
+    zone: ZoneInfo,
+    offer: str | None,
 ) -> str:
+    if offer is not None:
+        return f"\n\nYou haven't a committee room yet.\n{offer}"
     if room is not None:
         event, shift = room
         bring = esc(shift.note) if shift.note else WHAT_TO_BRING
@@ -2235,7 +2240,10 @@ def countdown(
     room: tuple[Event, Shift] | None,
     links: Sequence[tuple[str, str]],
     zone: ZoneInfo,
+    offer: str | None = None,
 ) -> str:
+    """A countdown message: what they pledged, and their room, the room offered to them
+    (``offer``, bot.texts.room_offer) or the rooms to pick from."""
     words = parts_words(parts, election.opens, election.closes)
     head = {
         "week": f"🗳 <b>Polling day is a week away</b>: {election_day(election.day)}.",
@@ -2245,7 +2253,68 @@ def countdown(
             f"{election.closes:%H:%M}."
         ),
     }[which]
-    return f"{head}\nYou pledged: {words}. Thank you!{_room_lines(room, links, zone)}"
+    return f"{head}\nYou pledged: {words}. Thank you!{_room_lines(room, links, zone, offer)}"
+
+
+# Room offers
+
+OFFER_YES = "✅ Yes"
+OFFER_ANOTHER = "Another room"
+OFFER_NOT_SURE = "Not sure yet"
+OFFER_LATER = (
+    "No problem. I'll ask again nearer the day; /pledge changes the parts of the day you "
+    "pledged."
+)
+OFFER_LAPSED = "That offer has lapsed. /pledge shows your pledge; a new offer follows it."
+OFFER_NOTHING_OPEN = (
+    "That room has nothing open for your part of the day any more. Tap Another room."
+)
+OFFER_NONE_LEFT = (
+    "That was every committee room near you with places for the part of the day you "
+    "pledged. I'll ask again nearer the day."
+)
+
+
+def room_offer(
+    event: Event,
+    shifts: Sequence[Shift],
+    still_wanted: int,
+    places_left: int,
+    why: Why,
+    zone: ZoneInfo,
+) -> str:
+    """ "Peckham committee room needs 12 more from 07:00: can you be there?", then the day and
+    its shifts, where it meets and how far it is."""
+    starts = shifts[0].starts_at.astimezone(zone)
+    need = (
+        f"needs {still_wanted} more"
+        if still_wanted
+        else f"has places for {places_left} more"
+    )
+    times = ", ".join(
+        f"{s.starts_at.astimezone(zone):%H:%M}-{timefmt.until(s.starts_at, s.ends_at, zone)}"
+        for s in shifts
+    )
+    return (
+        f"🏠 <b>{esc(event.title)}</b> {need} from {starts:%H:%M}: can you be there?\n"
+        f"{timefmt.day(starts, zone)}: {times} · {meeting_point(event)} · "
+        f"{_km(why.km, why.approximate)} from you"
+    )
+
+
+def offer_taken(
+    event: Event, taken: Sequence[tuple[Shift, str, int | None]], zone: ZoneInfo
+) -> str:
+    """Yes to a room offer: each shift and what the answer came to."""
+    lines = [f"✅ <b>{esc(event.title)}</b>: thank you!"]
+    for shift, status, position in taken:
+        when = timefmt.span(shift.starts_at, shift.ends_at, zone)
+        if status == RsvpStatus.WAITLISTED:
+            lines.append(f"• {when}: full, you're {ordinal(position or 1)} on the waitlist")
+        else:
+            lines.append(f"• {when}: you're going")
+    lines.append("The meeting point and a calendar file follow.")
+    return "\n".join(lines)
 
 
 # --- /nearest -------------------------------------------------------------------------------------

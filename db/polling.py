@@ -20,7 +20,16 @@ from bot.domain.statuses import EventStatus, RsvpStatus
 from db import events as event_rows
 from db.callouts import within
 from db.places import lookup
-from db.schema import election_areas, elections, events, pledges, rsvps, shifts, volunteers
+from db.schema import (
+    election_areas,
+    elections,
+    events,
+    pledges,
+    room_offers,
+    rsvps,
+    shifts,
+    volunteers,
+)
 from db.volunteers import CAN_MESSAGE, may_call
 
 
@@ -42,6 +51,7 @@ class Pledger:
     telegram_id: int
     parts: tuple[str, ...]
     area: str | None
+    place: Place
 
 
 def _day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -360,12 +370,30 @@ async def pledges_for(conn: AsyncConnection, election_id: int) -> list[Pledge]:
 async def reachable_pledgers(conn: AsyncConnection, election_id: int) -> list[Pledger]:
     """Those who pledged for an election whom the bot can message (paused or not: they asked)."""
     rows = await conn.execute(
-        select(volunteers.c.id, volunteers.c.telegram_id, pledges.c.parts, pledges.c.area)
+        select(
+            volunteers.c.id,
+            volunteers.c.telegram_id,
+            pledges.c.parts,
+            pledges.c.area,
+            volunteers.c.latitude,
+            volunteers.c.longitude,
+            volunteers.c.postcode,
+            volunteers.c.location_source,
+        )
         .join(pledges, pledges.c.volunteer_id == volunteers.c.id)
         .where(pledges.c.election_id == election_id, CAN_MESSAGE)
         .order_by(volunteers.c.id)
     )
-    return [Pledger(row.id, row.telegram_id, tuple(row.parts), row.area) for row in rows]
+    return [
+        Pledger(
+            row.id,
+            row.telegram_id,
+            tuple(row.parts),
+            row.area,
+            Place(row.latitude, row.longitude, row.postcode, row.location_source in APPROXIMATE),
+        )
+        for row in rows
+    ]
 
 
 async def going_to(conn: AsyncConnection, shift_ids: list[int]) -> dict[int, list[int]]:
@@ -382,6 +410,22 @@ async def going_to(conn: AsyncConnection, shift_ids: list[int]) -> dict[int, lis
     )
     for row in rows:
         found.setdefault(row.volunteer_id, []).append(row.shift_id)
+    return found
+
+
+async def answered(
+    conn: AsyncConnection, shift_ids: list[int], volunteer_id: int | None = None
+) -> dict[int, set[int]]:
+    """Which of ``shift_ids`` (an election's committee-room shifts) each volunteer (or only
+    ``volunteer_id``) has answered, whatever the answer."""
+    found: dict[int, set[int]] = {}
+    if not shift_ids:
+        return found
+    query = select(rsvps.c.volunteer_id, rsvps.c.shift_id).where(rsvps.c.shift_id.in_(shift_ids))
+    if volunteer_id is not None:
+        query = query.where(rsvps.c.volunteer_id == volunteer_id)
+    for row in await conn.execute(query):
+        found.setdefault(row.volunteer_id, set()).add(row.shift_id)
     return found
 
 
@@ -407,7 +451,13 @@ async def by_day_and_area(
 
 
 async def forget_pledges_before(conn: AsyncConnection, day: date) -> int:
-    """Delete the pledges for elections held before ``day``; returns how many."""
+    """Delete the pledges for elections held before ``day`` (and the rooms offered for them);
+    returns how many."""
+    await conn.execute(
+        delete(room_offers).where(
+            room_offers.c.election_id.in_(select(elections.c.id).where(elections.c.day < day))
+        )
+    )
     done = await conn.execute(
         delete(pledges).where(
             pledges.c.election_id.in_(select(elections.c.id).where(elections.c.day < day))

@@ -18,6 +18,7 @@ from db.schema import (
     events,
     pledges,
     roles,
+    room_offers,
     rsvps,
     shifts,
     volunteer_activities,
@@ -111,6 +112,19 @@ async def export(conn: AsyncConnection, volunteer_id: int, *, at: datetime) -> d
             .where(pledges.c.volunteer_id == volunteer_id)
             .order_by(elections.c.day),
         ),
+        # Committee rooms offered to them for a pledge, in the offer chain now running.
+        "room_offers": await _rows(
+            conn,
+            select(
+                elections.c.name.label("election"),
+                events.c.title.label("room"),
+                room_offers.c.offered_at,
+            )
+            .join(elections, elections.c.id == room_offers.c.election_id)
+            .join(events, events.c.id == room_offers.c.event_id)
+            .where(room_offers.c.volunteer_id == volunteer_id)
+            .order_by(room_offers.c.id),
+        ),
         # Lifts offered or asked for, and the drivers and riders suggested (their side only).
         **await lifts.export(conn, volunteer_id),
         # A draft or a typed answer the bot is waiting for (see db.state).
@@ -158,7 +172,10 @@ async def erase(conn: AsyncConnection, volunteer_id: int, *, at: datetime) -> No
         )
     )
     # A pledge reveals a political opinion and is of no use without them: it goes entirely.
-    for table in (volunteer_availability, volunteer_activities, roles, cards, pledges):
+    # So do the rooms offered to them for it.
+    for table in (
+        volunteer_availability, volunteer_activities, roles, cards, pledges, room_offers
+    ):
         await conn.execute(delete(table).where(table.c.volunteer_id == volunteer_id))
     await conn.execute(
         update(events).where(events.c.manager_id == volunteer_id).values(manager_id=None)

@@ -585,3 +585,29 @@ pledges = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("election_id", "volunteer_id", name="uq_pledges_election_volunteer"),
 )
+
+# The committee rooms offered to someone who pledged, in the offer chain now running (a pledge
+# or a countdown starts a new one): so "Another room" never offers the same room twice.
+room_offers = Table(
+    "room_offers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "election_id", Integer, ForeignKey("elections.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column(
+        "volunteer_id",
+        Integer,
+        ForeignKey("volunteers.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("event_id", Integer, ForeignKey("events.id", ondelete="CASCADE"), nullable=False),
+    Column("offered_at", UTCDateTime, nullable=False),
+    UniqueConstraint(
+        "election_id", "volunteer_id", "event_id", name="uq_room_offers_election_volunteer_event"
+    ),
+    # An offer's id is on its buttons: never given again once a new chain deletes it, so an old
+    # button cannot answer a newer offer (SQLite otherwise reuses the highest id freed).
+    sqlite_autoincrement=True,
+)

@@ -153,6 +153,7 @@ def register(application: Application) -> None:
         callbacks.PledgePart: polling.pledge_part,
         callbacks.PledgeFor: polling.pledge_for,
         callbacks.PledgeCall: polling.pledgecall_button,
+        callbacks.RoomOffer: polling.offer_button,
     }
     for kind, callback in buttons.items():
         application.add_handler(

@@ -1,10 +1,12 @@
 """Polling day: /election (coordinators set up elections and their committee rooms),
 /pledgecall (organisers ask the volunteers of an election's areas to pledge), /pledge and the
-pledge question's buttons and typed answers (volunteers), and /pledges (what organisers see)."""
+pledge question's buttons and typed answers (volunteers), the room offer that follows a pledge
+(Yes / Another room / Not sure yet), and /pledges (what organisers see)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from telegram import Message, Update
 from telegram.ext import (
@@ -16,7 +18,14 @@ from telegram.ext import (
 )
 
 from bot import clock, keyboards, texts
-from bot.callbacks import ElectionMenu, PledgeCall, PledgeFor, PledgePart, RoomSet
+from bot.callbacks import (
+    ElectionMenu,
+    PledgeCall,
+    PledgeFor,
+    PledgePart,
+    RoomOffer,
+    RoomSet,
+)
 from bot.context import MusterContext
 from bot.domain.answers import Meaning, Offer, choose, means
 from bot.domain.events import BadEventInput, WrongWeekday, parse_date
@@ -34,7 +43,7 @@ from bot.domain.polling import (
     read_parts,
 )
 from bot.domain.volunteers import Volunteer
-from bot.services import actors
+from bot.services import actors, offers
 from bot.services import polling as polls
 from bot.userdata import Asked, ElectionDraft
 from handlers.common import load_volunteer, offered_only, refuse_not_signed_up, requires
@@ -574,7 +583,10 @@ async def pledge_part(update: Update, context: MusterContext) -> None:
         await query.answer(texts.PLEDGE_PICK_ONE, show_alert=True)
         return
     await query.answer()
-    await query.edit_message_text(_said(result, election, ticked))
+    try:
+        await query.edit_message_text(_said(result, election, ticked))
+    finally:
+        context.wake_outbox()  # the room offer, which follows the answer
 
 
 async def typed_pledge(update: Update, context: MusterContext, asked: Asked) -> bool:
@@ -597,7 +609,10 @@ async def typed_pledge(update: Update, context: MusterContext, asked: Asked) -> 
         return False
     chosen = {part.value for part in parts}
     result, election = await _pledge(context, volunteer, election_id, chosen)
-    await message.reply_text(_said(result, election, chosen))
+    try:
+        await message.reply_text(_said(result, election, chosen))
+    finally:
+        context.wake_outbox()
     return True
 
 
@@ -622,8 +637,81 @@ async def on_typed_parts(update: Update, context: MusterContext, volunteer: Volu
         return True
     chosen = {part.value for part in parts}
     result, election = await _pledge(context, volunteer, found[0].id, chosen)
-    await message.reply_text(_said(result, election, chosen))
+    try:
+        await message.reply_text(_said(result, election, chosen))
+    finally:
+        context.wake_outbox()
     return True
+
+
+# --- Room offers -------------------------------------------------------------------------------
+
+
+def offers_room(asked: Asked) -> bool:
+    """Whether a question with buttons is a room offer."""
+    return any(
+        RoomOffer.PATTERN.fullmatch(data) for _, buttons in asked.messages for _, data in buttons
+    )
+
+
+async def offer_button(update: Update, context: MusterContext) -> None:
+    """Yes, Another room or Not sure yet on a room offer, tapped or typed. The answer edits the
+    offer: Yes into what it came to (the confirmations follow through the outbox), Another room
+    into the next room, or says none is left."""
+    query = update.callback_query
+    assert query and isinstance(query.message, Message)
+    volunteer = await _signed_up(update, context)
+    if volunteer is None:
+        await refuse_not_signed_up(update, context)
+        return
+    pressed = RoomOffer.unpack(query.data)
+    at, zone = clock.now(), context.settings.zone
+    if pressed.answer == "n":
+        async with context.db.connect() as conn:
+            stands = await offers.stands(conn, volunteer, pressed.offer_id)
+        if not stands:
+            await query.answer(texts.OFFER_LAPSED, show_alert=True)
+            return
+        await query.answer()
+        await query.edit_message_text(texts.OFFER_LATER)
+        return
+    if pressed.answer == "y":
+        async with context.db.begin() as conn:
+            accepted = await offers.accept(
+                conn,
+                at,
+                volunteer=volunteer,
+                offer_id=pressed.offer_id,
+                zone=zone,
+                late_cancel=timedelta(hours=context.settings.late_cancel_hours),
+            )
+        if accepted is None:
+            await query.answer(texts.OFFER_LAPSED, show_alert=True)
+            return
+        if not accepted.taken:
+            await query.answer(texts.OFFER_NOTHING_OPEN, show_alert=True)
+            return
+        await query.answer()
+        try:
+            await query.edit_message_text(texts.offer_taken(accepted.event, accepted.taken, zone))
+        finally:
+            context.wake_outbox()  # the meeting point and calendar file
+        return
+    async with context.db.begin() as conn:
+        following = await offers.another(
+            conn, at, volunteer=volunteer, offer_id=pressed.offer_id, zone=zone
+        )
+    if following is None:
+        await query.answer(texts.OFFER_LAPSED, show_alert=True)
+        return
+    await query.answer()
+    if following.offer is None:
+        await query.edit_message_text(texts.OFFER_NONE_LEFT)
+        return
+    text, markup = offers.offer_text(following.offer, zone)
+    await query.edit_message_text(
+        text, reply_markup=keyboards.InlineKeyboardMarkup.de_json(markup, None)
+    )
 
 
 # --- /pledges ----------------------------------------------------------------------------------

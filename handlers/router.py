@@ -15,8 +15,9 @@ messages first (see handlers.register). What is left comes here, and is tried in
    thanks"); an answer to the newest "Still coming?" or check-in prompt ("yes", "running late",
    "I'm here"); parts of
    polling day to a pledge call; an answer to a shift call or an event's card ("yes", "can't
-   make it"); each says whether the words
-   were its. Then a button of the newest message the outbox delivered, pressed in words ("2"
+   make it"); each says whether the words were its, unless the newest message the outbox
+   delivered is a room offer, whose buttons the words press first ("yes", "another room",
+   "not sure"). Then a button of the newest message the outbox delivered, pressed in words ("2"
    for a call's second shift, "keep" on a retention warning, "send a top-up call").
 5. Anything else gets a pointer to what to do.
 
@@ -94,6 +95,15 @@ async def on_text(update: Update, context: MusterContext) -> None:
         if volunteer is not None and await polling.typed_pledge(update, context, asked):
             return
         await typed.answer(update, context, asked)
+        return
+    # A room offer the outbox delivered last is what "yes" or "another room" answers, before
+    # any older card or prompt would take the words.
+    if (
+        volunteer is not None
+        and newest is not None
+        and polling.offers_room(newest)
+        and await typed.press(update, context, newest)
+    ):
         return
     if volunteer is not None:
         for answers in readers:

@@ -34,10 +34,11 @@ from bot.userdata import Asked
 async def newest(context: MusterContext, chat_id: int, asked: Asked | None) -> Asked | None:
     """The newest question with buttons in the chat: ``asked`` (put in a reply), unless a shift
     call, a reminder or another message with buttons was delivered by the outbox after it; then
-    that one, as it was sent."""
+    that one, as it was sent. A delivered message the bot has since edited (a room offer turned
+    into the next room) is ``asked`` as it now stands, not as it was sent."""
     async with context.db.connect() as conn:
         delivered = await cards.newest_delivered(conn, chat_id)
-    if delivered is None or (asked is not None and delivered.message_id < asked.newest):
+    if delivered is None or (asked is not None and delivered.message_id <= asked.newest):
         return asked
     return Asked([(delivered.message_id, delivered.buttons)]) if delivered.buttons else None
 

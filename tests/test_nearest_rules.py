@@ -30,6 +30,7 @@ def _random_candidate(rng: random.Random) -> Candidate:
         target_kind="seat",
         wanted=wanted,
         booked=rng.randint(0, 100),
+        wanted_here=rng.choice([None, rng.randint(1, capacity + 5)]),
         km=rng.choice([rng.uniform(0, 40), round(rng.uniform(0, 10), 1)]),
         allowance_km=rng.choice([0.0, 1.5, 3.0]),
     )
@@ -80,6 +81,32 @@ def test_a_target_well_above_its_helpers_that_day_drops_down() -> None:
     assert weigh(well_staffed).why.day is DayNeed.WELL_ABOVE
     assert weigh(short).why.day is DayNeed.SHORT
     assert weigh(short).why.helpers_short == 10
+
+
+@pytest.mark.parametrize(
+    ("going", "factor", "still"),
+    [(0, 2.0, 8), (4, 1.5, 4), (8, 0.5, 0), (11, 0.5, 0), (12, 0.1, 0)],
+)
+def test_a_sessions_own_target_weighs_as_a_targets_day_does(
+    going: int, factor: float, still: int
+) -> None:
+    # A committee room wanting 8 helpers per shift, with 20 places.
+    room = Candidate(capacity=20, going=going, wanted_here=8)
+    assert need(room) == pytest.approx((20 - going) / 20 * factor)
+    assert room.still_wanted == still
+    # Without a target of its own, the places are what it still wants.
+    assert Candidate(capacity=20, going=going).still_wanted == 20 - going
+
+
+def test_a_room_with_its_target_met_drops_below_a_short_one_and_a_full_one_to_the_bottom() -> (
+    None
+):
+    met = Candidate(capacity=30, going=8, wanted_here=8, km=1)
+    short = Candidate(capacity=10, going=2, wanted_here=8, km=4)
+    full = Candidate(capacity=8, going=8, wanted_here=10, km=0.2)
+    ranked = [n for n, _ in rank([("met", met), ("full", full), ("short", short)])]
+    assert ranked == ["short", "met", "full"]
+    assert full.still_wanted == 0 and need(full) == 0
 
 
 @pytest.mark.parametrize(

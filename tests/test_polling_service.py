@@ -226,7 +226,8 @@ async def test_countdown_brings_the_room_or_the_rooms_to_pick(each_engine: Async
         (shift,) = await events.shifts_of(conn, room)
         placed = await _volunteer(conn, 1, (51.4700, -0.0650))
         waiting = await _volunteer(conn, 2, (51.4700, -0.0650))
-        for volunteer_id in (placed, waiting):
+        nowhere = await _volunteer(conn, 3, None)  # not on the map: no room can be offered
+        for volunteer_id in (placed, waiting, nowhere):
             person = await volunteers.by_id(conn, volunteer_id)
             assert person is not None
             await polling.pledge(conn, at, volunteer=person, election_id=election_id,
@@ -249,7 +250,14 @@ async def test_countdown_brings_the_room_or_the_rooms_to_pick(each_engine: Async
         assert "Your committee room: <b>Peckham committee room</b>" in placed_texts[0]
         assert "Your shift: 07:00-12:00." in placed_texts[0]
         assert by_chat[20_001][1].venue is not None
-        assert "https://t.me/muster_bot?start=e-" in by_chat[20_002][0].text
+        # The one waiting is offered the room again, in the countdown message itself.
+        (asked,) = by_chat[20_002]
+        assert "Peckham committee room</b> needs 7 more from 07:00: can you be there?" in (
+            asked.text
+        )
+        assert asked.reply_markup is not None
+        assert "https://t.me/muster_bot?start=e-" in by_chat[20_003][0].text
+        assert by_chat[20_003][0].reply_markup is None
         # Days late, the eve's message is no longer sent.
         assert await polling.countdown(
             conn, eve + timedelta(days=1), detail=f"e{election_id}.eve", due_at=eve, zone=ZONE,

@@ -1,11 +1,13 @@
 """Where a volunteer is needed: the one rule that weighs a session's need against its distance.
 
-It is plain values in, a score and the reasons out, so that /nearest, and later polling day's room
-offers and surges, rank by the same rule. The README states it for volunteers ("How /nearest
-chooses"); keep the two in step.
+It is plain values in, a score and the reasons out, so that /nearest, polling day's room offers
+(bot.services.offers), and later surges, rank by the same rule. The README states it for
+volunteers ("How /nearest chooses"); keep the two in step.
 
-need = room x target x day
+need = room x own x target x day
   room:   the share of the session's places still free (a full session needs nobody: 0)
+  own:    when the session itself says how many helpers it wants (a committee room's target per
+          shift): as ``day`` below, over the session's own helpers going; 1 when it does not say
   target: 3 for a priority-1 target, 2 for priority 2, 1.5 for priority 3, 1 for no target
   day:    when the target said how many helpers it wants that day: 1 + the share still missing
           while it is short (up to 2), 0.5 once it has them all, 0.1 once it has half as many again
@@ -50,6 +52,9 @@ class Candidate:
     # Helpers the target wants that day (None: not said) and how many have said going.
     wanted: int | None = None
     booked: int = 0
+    # Helpers the session itself wants (a committee room's target per shift, summed over the
+    # shifts weighed together); None: it did not say.
+    wanted_here: int | None = None
     # Best guess of the distance, centre to centre, and how far off it may be (a place known
     # only by its postcode sector, either end).
     km: float = 0.0
@@ -58,6 +63,13 @@ class Candidate:
     @property
     def places_left(self) -> int:
         return max(self.capacity - self.going, 0)
+
+    @property
+    def still_wanted(self) -> int:
+        """Helpers the session still wants: up to its own target where it has one, else its
+        places; never more than the places left."""
+        wanted = self.wanted_here if self.wanted_here is not None else self.capacity
+        return min(max(wanted - self.going, 0), self.places_left)
 
 
 class DayNeed(StrEnum):
@@ -91,7 +103,8 @@ class Weighed:
 
 
 def day_need(wanted: int | None, booked: int) -> tuple[DayNeed, float]:
-    """How the target is doing that day, and the factor it puts on the need."""
+    """How a target is doing for helpers that day (or a session for its own target), and the
+    factor it puts on the need."""
     if wanted is None or wanted <= 0:
         return DayNeed.UNKNOWN, 1.0
     if booked >= WELL_ABOVE * wanted:
@@ -111,8 +124,9 @@ def need(candidate: Candidate) -> float:
         if candidate.priority is not None
         else NO_TARGET_WEIGHT
     )
+    _, own = day_need(candidate.wanted_here, candidate.going)
     _, day = day_need(candidate.wanted, candidate.booked)
-    return room * target * day
+    return room * own * target * day
 
 
 def weigh(candidate: Candidate) -> Weighed:

@@ -27,7 +27,8 @@ URGENT_CALL = "urgent_call"
 PLEDGE_CALL = "pledge_call"
 
 # Kinds not named here follow someone's action (rsvp_*, organiser_alert, call_progress,
-# callout_report, role, and lift_* suggestions and news, which the other person is waiting on):
+# callout_report, role, lift_* suggestions and news, which the other person is waiting on, and
+# the room_offer that follows a pledge):
 # FOLLOW_UP.
 KINDS: dict[Lane, tuple[str, ...]] = {
     Lane.URGENT: (URGENT_CALL,),

@@ -3,8 +3,8 @@ organisers see of them, and the countdown messages to those who pledged.
 
 A committee room belongs to an election when it is an event of kind `committee_room` with a
 shift on the election's date in one of its areas, however it was made (/newevent or a CSV file).
-A pledge is an intent; turning it into a room's shift (the room offer) comes with the
-need-and-distance rule /nearest uses.
+A pledge is an intent; the room offer (bot.services.offers) turns it into a room's shifts, by
+the need-and-distance rule /nearest uses.
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ from bot.domain.polling import (
 )
 from bot.domain.sending import PLEDGE_CALL
 from bot.domain.volunteers import Volunteer
+from bot.services import offers
 from db import audit, events, outbox, roles, volunteers
+from db import offers as offered
 from db import polling as polls
 from db.outbox import Outgoing
 from db.polling import Candidate, Pledge
@@ -359,7 +361,8 @@ async def pledge(
     zone: ZoneInfo,
 ) -> tuple[PledgeResult, Election | None]:
     """Pledge the parts of polling day chosen, change a pledge, or withdraw it (nothing chosen).
-    A pledge is taken until the polls close."""
+    A pledge is taken until the polls close. A pledge or a change is followed by the room
+    offer, queued in the outbox to follow the answer."""
     found = await polls.by_id(conn, election_id)
     if found is None or at >= found.closes_at(zone):
         return "closed", found
@@ -369,6 +372,7 @@ async def pledge(
         if existing is None:
             return "pick_one", found
         await polls.withdraw(conn, election_id, volunteer.id)
+        await offered.forget(conn, election_id, volunteer.id)
         return "withdrawn", found
     await polls.save_pledge(
         conn,
@@ -378,6 +382,7 @@ async def pledge(
         parts=chosen,
         area=existing.area if existing else await _area_of(conn, volunteer.id, found),
     )
+    await offers.offer_after_pledge(conn, at, volunteer=volunteer, found=found, zone=zone)
     return ("changed" if existing else "saved"), found
 
 
@@ -465,32 +470,40 @@ async def countdown(
 ) -> list[Outgoing] | None:
     """One countdown message to everyone who pledged: their parts of the day; their committee
     room, its meeting point (a pin the day before and on the morning) and what to bring when
-    they are going to one of the election's room shifts; otherwise the rooms of their area with
-    their share links, asking them again to pick one. None when it no longer means anything."""
+    they are going to one of the election's room shifts; otherwise the room that needs them most
+    near them, offered again (a new offer chain); or, when none can be offered (they are not on
+    the map, no room within reach has places), the rooms of their area with their share links.
+    None when it no longer means anything."""
     election_id, which = read_countdown_detail(detail)
     found = await polls.by_id(conn, election_id)
     if found is None or not countdown_meaningful(
         which, at, due_at=due_at, closes_at=found.closes_at(zone)
     ):
         return None
-    found_rooms = await polls.rooms(conn, found, zone)
-    by_shift = {s.id: (event, s) for event, day_shifts in found_rooms for s in day_shifts}
+    rooms = await offers.rooms_of(conn, found, zone)
+    by_shift = {s.id: (r.event, s) for r in rooms.rooms for s in r.shifts}
     going = await polls.going_to(conn, list(by_shift))
+    answered = await polls.answered(conn, list(by_shift))
     messages = []
     for person in await polls.reachable_pledgers(conn, election_id):
         mine = going.get(person.volunteer_id)
         room = by_shift[mine[0]] if mine else None
-        links = [] if room else [
-            (event.title, texts.share_link(bot_username, event))
-            for event, _ in found_rooms
-            if person.area is None or event.area.casefold() == person.area.casefold()
+        offer = None if room else await offers.for_countdown(
+            conn, at, rooms, person, answered.get(person.volunteer_id, set()), zone
+        )
+        offered_text, markup = offers.offer_text(offer, zone) if offer else (None, None)
+        links = [] if room or offer else [
+            (r.event.title, texts.share_link(bot_username, r.event))
+            for r in rooms.rooms
+            if person.area is None or r.event.area.casefold() == person.area.casefold()
         ][:ROOM_LINKS]
         messages.append(
             Outgoing(
                 person.telegram_id,
                 person.volunteer_id,
                 "countdown",
-                texts.countdown(which, found, person.parts, room, links, zone),
+                texts.countdown(which, found, person.parts, room, links, zone, offered_text),
+                markup,
             )
         )
         if room is not None and which != Countdown.WEEK and room[0].has_location:
