@@ -1,8 +1,8 @@
 """Room offers: the committee rooms offered to someone who pledged, in the offer chain now
 running (issue 12, polling day, "a pledge is an intent").
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-02
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 from db.types import UTCDateTime
 
-revision: str = "0013"
-down_revision: str | None = "0012"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
