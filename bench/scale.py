@@ -505,7 +505,11 @@ async def measure(
         async def run() -> None:
             async with engine.connect() as conn, conn.begin() as tx:
                 await due_work.run(
-                    conn, when, settings, Work(0, kind, shift_id, None, detail, when)
+                    conn,
+                    when,
+                    settings,
+                    Work(0, kind, shift_id, None, detail, when),
+                    bot_username="muster_bot",
                 )
                 await tx.rollback()
 
