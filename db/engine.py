@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
 import sqlite3
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -96,9 +99,19 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._reader = engine.execution_options(**{READS_ONLY: True})
+        # SQLite lets one transaction write at a time, and those waiting for it poll rather than
+        # queue: with several people's updates handled at once (bot.updates), some waited past
+        # busy_timeout in a burst and failed. Here they take turns, first come first served.
+        self._turns = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
-    def begin(self) -> Any:
-        return self.engine.begin()
+    @contextlib.asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncConnection]:
+        if self._turns is None:
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        async with self._turns, self.engine.begin() as conn:
+            yield conn
 
     def connect(self) -> Any:
         return self._reader.connect()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.events import open_for_answers
 from bot.domain.permissions import Access, BadRoleRequest, Grant, Role, parse_role_request
@@ -167,6 +170,24 @@ async def test_reads_only_tells_reading_from_writing(engine: object) -> None:
         assert reads_only(reading)
     async with db.begin() as writing:
         assert not reads_only(writing)
+
+
+async def test_writers_take_turns_in_the_order_they_came(engine: AsyncEngine) -> None:
+    # SQLite's own wait for its write lock polls, so in a burst some waited past busy_timeout;
+    # Database.begin() queues them, first come first served.
+    from db.engine import Database
+
+    db = Database(engine)
+    entered: list[int] = []
+
+    async def write(n: int) -> None:
+        async with db.begin() as conn:
+            entered.append(n)
+            await conn.execute(text("SELECT 1"))
+            await asyncio.sleep(0.01)
+
+    await asyncio.gather(*(write(n) for n in range(20)))
+    assert entered == list(range(20))
 
 
 def test_a_shift_takes_answers_only_while_it_and_its_event_are_on_and_it_has_not_started() -> None:
