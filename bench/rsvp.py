@@ -18,7 +18,8 @@ For each app:
 * throughput: all ``--taps`` queued at once; taps handled a second, from the first update being
   available to getUpdates until every handler has finished (confirmations included). A run that
   cannot finish within ``--window`` seconds is measured over the window: the taps answered by
-  then, divided by the window; the rest are dropped from the application's queue unhandled.
+  then, divided by the window; the rest are dropped from the application's queue unhandled, or,
+  once PTB has taken them in to handle side by side (bot.updates), handled before the next run.
 * latency: the time from the moment an update is made available to getUpdates until the fake
   server receives the answerCallbackQuery for it. With everything queued at once that is mostly
   time spent waiting in the queue (printed, marked so); the figures that count are taken under a
@@ -471,7 +472,7 @@ async def measure(
             f"all {burst.handled:,} in {burst.seconds:.2f} s"
             if burst.complete
             else f"{burst.handled:,} of {burst.offered:,} answered in a {burst.seconds:.1f} s "
-            "window, the rest dropped"
+            "window, the rest dropped or finished before the next run"
         )
         _say(
             f"  {name}, {burst.offered:,} taps queued at once: {burst.per_s:,.1f} taps/s ({how}; "
