@@ -578,8 +578,15 @@ async def measure(
     figures["enqueued"] = queued[-1]
     print(f"  enqueue a call to {queued[-1]:,}: {figures['enqueue_ms']} ms", flush=True)
 
+    # What schedules.work.run_due reads of the application's context, and no more.
     context = cast(
-        MusterContext, SimpleNamespace(settings=settings, db=db, wake_outbox=lambda: None)
+        MusterContext,
+        SimpleNamespace(
+            settings=settings,
+            db=db,
+            wake_outbox=lambda: None,
+            bot=SimpleNamespace(username="muster_bot"),
+        ),
     )
     figures["scheduler_first_ms"] = await _ms(lambda: run_due(context), 1)
     figures["scheduler_ms"] = await _ms(lambda: run_due(context), repeat)
