@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.selectable import Subquery
 
 from bot.domain.reports import LeaderLine, ShiftFigures, VolunteerRecord
 from bot.domain.signup import ACTIVITIES, AVAILABILITY
@@ -292,6 +293,15 @@ async def _leaders(
     return [LeaderLine(row.volunteer_id, row.name, int(row.shifts), int(row.doors)) for row in rows]
 
 
+
+def _codes_per_volunteer(volunteer_id: ColumnElement[int], code: ColumnElement[str]) -> Subquery:
+    """Each volunteer's codes in one comma-joined string (their sign-up answers, one row each)."""
+    return (
+        select(volunteer_id, func.aggregate_strings(code, ",").label("codes"))
+        .group_by(volunteer_id)
+        .subquery()
+    )
+
 async def volunteer_records(
     conn: AsyncConnection, *, areas: Iterable[str] | None
 ) -> AsyncIterator[VolunteerRecord]:
@@ -334,21 +344,11 @@ async def volunteer_records(
         .group_by(choices_sq.c.volunteer_id)
         .subquery()
     )
-    slots = (
-        select(
-            volunteer_availability.c.volunteer_id,
-            func.aggregate_strings(volunteer_availability.c.slot, ",").label("codes"),
-        )
-        .group_by(volunteer_availability.c.volunteer_id)
-        .subquery()
+    slots = _codes_per_volunteer(
+        volunteer_availability.c.volunteer_id, volunteer_availability.c.slot
     )
-    acts = (
-        select(
-            volunteer_activities.c.volunteer_id,
-            func.aggregate_strings(volunteer_activities.c.activity, ",").label("codes"),
-        )
-        .group_by(volunteer_activities.c.volunteer_id)
-        .subquery()
+    acts = _codes_per_volunteer(
+        volunteer_activities.c.volunteer_id, volunteer_activities.c.activity
     )
     query = (
         select(
