@@ -284,6 +284,22 @@ Index(
 # New sign-ups in a period (/summary), counted from the index.
 Index("ix_volunteers_signed_up_at", volunteers.c.signed_up_at)
 
+# Polling day's knock-up rounds (issue 12): someone checked in at a committee room goes "Out on a
+# round" and comes "Back" with the doors knocked. Each round's doors are added to the rsvp's doors
+# when they come back, so every report and total that reads rsvps.doors counts rounds too.
+rounds = Table(
+    "rounds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("rsvp_id", Integer, ForeignKey("rsvps.id", ondelete="CASCADE"), nullable=False),
+    Column("out_at", UTCDateTime, nullable=False),
+    # Null while they are out.
+    Column("back_at", UTCDateTime, nullable=True),
+    Column("doors", Integer, nullable=True),
+)
+# A person's rounds in order, and whether one is open, from the index alone.
+Index("ix_rounds_rsvp_out", rounds.c.rsvp_id, rounds.c.out_at)
+
 # Each shift's figures (bot.domain.reports.ShiftFigures) added up from its rsvps, and each
 # volunteer's shifts came to and doors over all time: kept by triggers on rsvps in the same
 # statement as every write to it (db.totals), so reports read one row per shift, not its answers.
