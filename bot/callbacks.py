@@ -375,6 +375,29 @@ class SkipNote(CallbackData, prefix="dn"):
 
 
 @dataclass(frozen=True)
+class RoundTap(CallbackData, prefix="kr", sep="."):
+    """Out on a knock-up round, or back from one, on a committee room's shift: ``kr:o.42``."""
+
+    action: Literal["o", "b"]
+    shift_id: int
+
+
+@dataclass(frozen=True)
+class RoundDoors(CallbackData, prefix="kd", sep="."):
+    """The doors knocked on one round: ``kd:7.20``."""
+
+    round_id: int
+    count: int
+
+
+@dataclass(frozen=True)
+class AddNote(CallbackData, prefix="an"):
+    """Anything to report after a committee room's shift whose doors rounds counted."""
+
+    shift_id: int
+
+
+@dataclass(frozen=True)
 class CorrectAttendance(CallbackData, prefix="ab"):
     shift_id: int
 

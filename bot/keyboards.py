@@ -19,6 +19,7 @@ from telegram import (
 
 from bot import texts
 from bot.callbacks import (
+    AddNote,
     Area,
     CallActivity,
     CallbackData,
@@ -62,6 +63,8 @@ from bot.callbacks import (
     Reading,
     RoomOffer,
     RoomSet,
+    RoundDoors,
+    RoundTap,
     Rsvp,
     SkipNote,
     SkipReason,
@@ -72,6 +75,7 @@ from bot.callbacks import (
 from bot.domain.answers import Meaning, Offer
 from bot.domain.events import Shift
 from bot.domain.polling import ALL_DAY, DEFAULT_CLOSES, DEFAULT_OPENS, PARTS
+from bot.domain.rounds import ROUND_DOORS_BUTTONS
 from bot.domain.signup import OPTIONS, Step
 from bot.domain.volunteers import OPTIONAL_PURPOSES, Purpose
 
@@ -458,6 +462,48 @@ def skip_note() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[_button(texts.SKIP, SkipNote())]])
 
 
+def out_on_round(shift_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[_button(texts.OUT_ON_ROUND, RoundTap("o", shift_id))]])
+
+
+def back_from_round(shift_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[_button(texts.BACK_FROM_ROUND, RoundTap("b", shift_id))]])
+
+
+def round_doors(round_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[_button(str(count), RoundDoors(round_id, count)) for count in ROUND_DOORS_BUTTONS]]
+    )
+
+
+def room_debrief(shift_id: int) -> InlineKeyboardMarkup:
+    """Anything to report, once rounds have counted the doors."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                _button(texts.ADD_NOTE, AddNote(shift_id)),
+                _button(texts.NOTHING_TO_REPORT, SkipNote()),
+            ]
+        ]
+    )
+
+
+def round_offers(shift_id: int) -> list[Offer[RoundTap]]:
+    """Out and Back as typed words name them, whichever is on offer: the rules, not the button
+    shown, say which is refused (typing "out" while out is told they are out already)."""
+    return [
+        Offer(pressed, label)
+        for pressed, label in (
+            (RoundTap("o", shift_id), texts.OUT_ON_ROUND),
+            (RoundTap("b", shift_id), texts.BACK_FROM_ROUND),
+        )
+    ] + [
+        Offer(pressed, words)
+        for pressed in (RoundTap("o", shift_id), RoundTap("b", shift_id))
+        for words in _ROUND_WORDS[pressed.action]
+    ]
+
+
 def correct(shift_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[_button(texts.CORRECT_ATTENDANCE, CorrectAttendance(shift_id))]])
 
@@ -642,6 +688,7 @@ def _meanings(data: str) -> tuple[Meaning, ...]:
         (MyShiftCancel, (Meaning.NO,)),
         (SkipReason, (Meaning.SKIP,)),
         (SkipNote, (Meaning.SKIP,)),
+        (AddNote, (Meaning.YES,)),
     ]
     if PledgeCall.PATTERN.fullmatch(data):
         action = PledgeCall.unpack(data).action
@@ -686,6 +733,13 @@ _ANOTHER_ROOM_WORDS = (
 )
 
 
+# Words for going out on a round and coming back, beyond the buttons' labels.
+_ROUND_WORDS: dict[str, tuple[str, ...]] = {
+    "o": ("out", "going out", "heading out", "off out", "off we go", "out again", "round"),
+    "b": ("back", "i'm back", "im back", "back now", "we're back", "returned"),
+}
+
+
 def _words(data: str) -> tuple[str, ...]:
     if Pause.PATTERN.fullmatch(data):
         return _PAUSE_WORDS[Pause.unpack(data).length]
@@ -701,6 +755,10 @@ def _words(data: str) -> tuple[str, ...]:
         return ("more", "next", "next page")
     if RoomOffer.PATTERN.fullmatch(data) and RoomOffer.unpack(data).answer == "a":
         return _ANOTHER_ROOM_WORDS
+    if RoundTap.PATTERN.fullmatch(data):
+        return _ROUND_WORDS[RoundTap.unpack(data).action]
+    if AddNote.PATTERN.fullmatch(data):
+        return ("note", "add note", "a note", "something to report")
     return ()
 
 

@@ -21,6 +21,8 @@ from bot.domain.nearest import DayNeed, Why
 from bot.domain.places import PlaceSource, district, sector
 from bot.domain.polling import PARTS, AreaPledges, Election, Part, in_order, part_span
 from bot.domain.reports import LeaderLine, Period, ShiftFigures, Totals
+from bot.domain.rounds import Refused
+from bot.domain.rounds import Tally as RoundTally
 from bot.domain.rsvp import ordinal
 from bot.domain.signup import ACTIVITIES, AVAILABILITY, Step
 from bot.domain.statuses import EventStatus, RsvpStatus
@@ -1553,6 +1555,89 @@ DEBRIEF_NOTE = (
 DEBRIEF_THANKS = "Thanks, that's all saved. See you next time! 🌹"
 DEBRIEF_NUMBER = "Please type the number of doors as a number, like 25, or tap a button."
 DOORS_BUTTONS = (0, 10, 25, 50, 100)
+
+
+# --- Knock-up rounds from a committee room (polling day) ------------------------------------------
+
+OUT_ON_ROUND = "Out on a round"
+BACK_FROM_ROUND = "Back"
+ADD_NOTE = "Add a note"
+NOTHING_TO_REPORT = "Nothing to report"
+ROOM_CHECKED_IN = (
+    "Thanks, you're checked in. Have a great session! 🙌\n"
+    "When you head out knocking, tap “Out on a round”, and “Back” when you return."
+)
+ROUND_DOORS_QUESTION = (
+    "Welcome back! 👋 How many doors did you knock on this round? Tap a number or type it."
+)
+ROUND_DOORS_NUMBER = (
+    "Please type the doors you knocked on this round as a number, like 25, or tap a button."
+)
+ROUND_REFUSED = {
+    Refused.NOT_A_ROOM: "Rounds are for polling-day committee rooms, so there's nothing to do.",
+    Refused.NOT_HERE: (
+        "Please check in first: tap “I'm here” or send /here when you're at the committee room."
+    ),
+    Refused.OVER: "That session has finished, so no new rounds. Thank you for all you did!",
+    Refused.ALREADY_OUT: (
+        "You're already out on a round. Tap “Back” (or type back) when you return."
+    ),
+    Refused.NOT_OUT: (
+        "You're not out on a round just now. Tap “Out on a round” when you head out."
+    ),
+    Refused.UNKNOWN: "That button has expired. Send /help to see what you can do.",
+    Refused.STILL_OUT: "You're still out on that round. Tap “Back” when you return.",
+    Refused.ALREADY_SAID: "I've already got the doors for that round. Thank you!",
+    Refused.TOO_MANY: (
+        "That's more doors than one round could take. Please type the number again, like 25."
+    ),
+}
+
+
+def rounds_so_far(so_far: RoundTally) -> str:
+    return f"{plural(so_far.rounds, 'round')}, {plural(so_far.doors, 'door')}"
+
+
+def round_out(number: int) -> str:
+    return f"🚪 Off you go: round {number}. Tap “Back” (or type back) when you return."
+
+
+def round_noted(so_far: RoundTally) -> str:
+    return (
+        f"✅ Thanks! {rounds_so_far(so_far)} so far. Tap “Out on a round” when you head out "
+        "again."
+    )
+
+
+def round_noted_after(so_far: RoundTally) -> str:
+    """The doors of a round that ended after the session did."""
+    return (
+        f"✅ Thanks! {rounds_so_far(so_far)} today. The session has finished: anything to report?"
+    )
+
+
+def room_checked_in(so_far: RoundTally, out: bool) -> str:
+    """Checking in again at a committee room, rounds under way."""
+    if out:
+        return f"{ALREADY_CHECKED_IN} You're out on a round: tap “Back” when you return."
+    if so_far.rounds:
+        return f"{ALREADY_CHECKED_IN} {rounds_so_far(so_far)} so far."
+    return ALREADY_CHECKED_IN
+
+
+def room_debrief(event: Event, so_far: RoundTally) -> str:
+    """The end of a committee room's shift, for those whose rounds counted the doors."""
+    return (
+        f"Thanks for helping at {esc(event.title)}! 🙏 {rounds_so_far(so_far)}. "
+        "Anything to report?"
+    )
+
+
+def still_out_debrief(event: Event) -> str:
+    return (
+        f"{esc(event.title)} has finished, and you're still out on a round. Tap “Back” when "
+        "you return, to say how many doors you knocked."
+    )
 
 
 def reminder_ahead(shift: Shift, event: Event, zone: ZoneInfo) -> str:

@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select, update
+from sqlalchemy import Select, and_, case, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.domain.statuses import Attendance, EventStatus, RsvpStatus
 from bot.domain.volunteers import can_message
-from db.schema import events, rsvps, shifts, volunteers
+from db.schema import events, rounds, rsvps, shifts, volunteers
 
 
 def came_in(row: ReadOnlyColumnCollection[str, Any]) -> ColumnElement[bool]:
@@ -235,7 +235,9 @@ async def awaiting_doors(
     conn: AsyncConnection, volunteer_id: int, at: datetime, within: timedelta
 ) -> int | None:
     """The shift, ended in the last ``within``, that a volunteer came to and has not said how many
-    doors they knocked for: where a typed number belongs."""
+    doors they knocked for: where a typed number belongs. Not a shift of knock-up rounds, whose
+    doors each round's Back asks for (a number typed while still out on the first is no
+    debrief answer)."""
     rows = await conn.execute(
         select(rsvps.c.shift_id, rsvps.c.checked_in_at, rsvps.c.attendance)
         .join(shifts, shifts.c.id == rsvps.c.shift_id)
@@ -243,6 +245,7 @@ async def awaiting_doors(
             rsvps.c.volunteer_id == volunteer_id,
             rsvps.c.status == RsvpStatus.GOING,
             rsvps.c.doors.is_(None),
+            ~exists().where(rounds.c.rsvp_id == rsvps.c.id),
             shifts.c.ends_at <= at,
             shifts.c.ends_at > at - within,
         )

@@ -9,7 +9,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.statuses import VolunteerStatus
-from db import lifts, outbox, state
+from db import lifts, outbox, rounds, state
 from db.schema import (
     audit_log,
     cards,
@@ -125,6 +125,15 @@ async def export(conn: AsyncConnection, volunteer_id: int, *, at: datetime) -> d
             .where(room_offers.c.volunteer_id == volunteer_id)
             .order_by(room_offers.c.id),
         ),
+        # Knock-up rounds from a committee room: when they went out, came back, and the doors.
+        "rounds": [
+            {
+                "out_at": r.out_at.isoformat(),
+                "back_at": r.back_at.isoformat() if r.back_at else None,
+                "doors": r.doors,
+            }
+            for r in await rounds.volunteer_rounds(conn, volunteer_id)
+        ],
         # Lifts offered or asked for, and the drivers and riders suggested (their side only).
         **await lifts.export(conn, volunteer_id),
         # A draft or a typed answer the bot is waiting for (see db.state).
@@ -173,15 +182,15 @@ async def erase(conn: AsyncConnection, volunteer_id: int, *, at: datetime) -> No
     )
     # A pledge reveals a political opinion and is of no use without them: it goes entirely.
     # So do the rooms offered to them for it.
-    for table in (
-        volunteer_availability, volunteer_activities, roles, cards, pledges, room_offers
-    ):
+    for table in (volunteer_availability, volunteer_activities, roles, cards, pledges, room_offers):
         await conn.execute(delete(table).where(table.c.volunteer_id == volunteer_id))
     await conn.execute(
         update(events).where(events.c.manager_id == volunteer_id).values(manager_id=None)
     )
     # Lifts they offered or asked for, and every pairing with them, whatever its state.
     await lifts.erase(conn, volunteer_id)
+    # When they went out and came back goes; their rounds' doors stay counted in their answers.
+    await rounds.erase(conn, volunteer_id)
     # Their answers and attendance stay as anonymous counts, without anything they typed.
     await conn.execute(
         update(rsvps)

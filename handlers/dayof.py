@@ -4,6 +4,7 @@ running late, "Can't come", the debrief, and organisers correcting attendance.""
 from __future__ import annotations
 
 import contextlib
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Message, Update
@@ -15,7 +16,7 @@ from bot.context import MusterContext
 from bot.domain.answers import Meaning, Offer, choose, means
 from bot.domain.statuses import RsvpStatus
 from bot.domain.volunteers import Volunteer
-from bot.services import actors, dayof
+from bot.services import actors, dayof, rounds
 from bot.services.dayof import CheckInAction, NotOrganiser, Said, Sheet
 from handlers.common import load_volunteer, refuse_not_signed_up
 from handlers.rsvp import ask_reason, record_answer
@@ -108,15 +109,17 @@ async def _check_in(
     context: MusterContext, message: Message, volunteer: Volunteer, pressed: CheckIn, prompt_id: int
 ) -> None:
     """Here, running late or can't come, on the check-in prompt ``prompt_id``, tapped or typed."""
+    at = clock.now()
     async with context.db.begin() as conn:
         said = await dayof.check_in_button(
             conn,
-            clock.now(),
+            at,
             volunteer=volunteer,
             shift_id=pressed.shift_id,
             action=ACTIONS[pressed.action],
             zone=context.settings.zone,
         )
+        offer = await _round_offer(conn, at, volunteer, said, pressed.shift_id)
     context.wake_outbox()  # for the organisers' alert, if any
     # Running late keeps the buttons, to say "I'm here" on arrival.
     if said != Said.LATE:
@@ -124,7 +127,34 @@ async def _check_in(
             await context.bot.edit_message_reply_markup(
                 message.chat.id, prompt_id, reply_markup=None
             )
-    await message.reply_text(SAID[said])
+    await _say(message, said, offer)
+
+
+async def _round_offer(
+    conn: AsyncConnection, at: datetime, volunteer: Volunteer, said: Said, shift_id: int | None
+) -> rounds.Offer | None:
+    """At a committee room, checking in offers the knock-up round's button."""
+    if said not in (Said.CHECKED_IN, Said.ALREADY_HERE):
+        return None
+    return await rounds.offer(conn, at, volunteer=volunteer, shift_id=shift_id)
+
+
+async def _say(message: Message, said: Said, offer: rounds.Offer | None) -> None:
+    """What a check-in came to; at a committee room, with Out on a round (or Back, if out)."""
+    if offer is None:
+        await message.reply_text(SAID[said])
+        return
+    text = (
+        texts.ROOM_CHECKED_IN
+        if said == Said.CHECKED_IN
+        else texts.room_checked_in(offer.so_far, offer.out)
+    )
+    markup = (
+        keyboards.back_from_round(offer.shift_id)
+        if offer.out
+        else keyboards.out_on_round(offer.shift_id)
+    )
+    await message.reply_text(text, reply_markup=markup)
 
 
 _PROMPT_MEANINGS = {
@@ -179,12 +209,17 @@ async def here(update: Update, context: MusterContext) -> None:
     async with context.db.begin() as conn:
         volunteer = await _signed_up(update, conn)
         done = volunteer and await dayof.here(conn, at, volunteer, zone=zone)
+        offer = (
+            await _round_offer(conn, at, volunteer, done.said, None)
+            if volunteer and done and done.said
+            else None
+        )
     if volunteer is None or done is None:
         await refuse_not_signed_up(update, context)
         return
     context.wake_outbox()  # for edits of their cards
     if done.said is not None:
-        await message.reply_text(SAID[done.said])
+        await _say(message, done.said, offer)
         return
     if not done.sessions:
         await message.reply_text(texts.NOTHING_TO_CHECK_IN)
@@ -211,10 +246,11 @@ async def by_location(update: Update, context: MusterContext, volunteer: Volunte
             radius_km=context.settings.checkin_radius_metres / 1000,
             zone=context.settings.zone,
         )
+        offer = await _round_offer(conn, at, volunteer, said, None) if said else None
     context.wake_outbox()  # for edits of their cards
     if said is None:
         return False
-    await message.reply_text(SAID[said])
+    await _say(message, said, offer)
     return True
 
 

@@ -9,7 +9,8 @@ messages first (see handlers.register). What is left comes here, and is tried in
    should I look from?") takes them, while it is the question just put.
 3. The question just put with buttons (handlers.typed), if nothing with buttons came after it
    (a shift call, a reminder): the parts of polling day typed to a pledge question ("morning
-   and evening"); else the words press its button, or are told what to type or tap.
+   and evening"); a step of a knock-up round ("out", "back", a number of doors); else the
+   words press its button, or are told what to type or tap.
 4. Otherwise, outside sign-up, the cards the outbox delivered: a number of doors; an answer to
    the newest lift question ("2 seats", "need a lift", "neither") or suggested lift ("yes", "no
    thanks"); an answer to the newest "Still coming?" or check-in prompt ("yes", "running late",
@@ -33,7 +34,7 @@ from bot import texts
 from bot.callbacks import CarryOn, SkipNote, SkipReason
 from bot.context import MusterContext
 from bot.domain.signup import Step
-from handlers import dayof, lifts, nearest, polling, rsvp, signup, typed
+from handlers import dayof, lifts, nearest, polling, rounds, rsvp, signup, typed
 from handlers.common import load_volunteer, not_signed_up
 
 
@@ -93,6 +94,12 @@ async def on_text(update: Update, context: MusterContext) -> None:
         ):
             return
         if volunteer is not None and await polling.typed_pledge(update, context, asked):
+            return
+        if (
+            volunteer is not None
+            and rounds.asks(asked)
+            and await rounds.on_typed(update, context, volunteer, asked)
+        ):
             return
         await typed.answer(update, context, asked)
         return

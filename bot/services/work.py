@@ -4,7 +4,8 @@ caller's transaction, so the work is marked done exactly when its messages are q
 - reminder: the day before, "Still coming?" with buttons; nearer the time, the meeting point (on
   the map where the event has a pin), to those going.
 - check-in: a prompt to those going who have not checked in.
-- debrief: asks those who came how many doors they knocked.
+- debrief: asks those who came how many doors they knocked; at a committee room, where rounds
+  counted the doors, only whether there is anything to report.
 - turnout and final reports, and the staffing forecast when it falls short: to the organisers.
 - chaser: to those a call reached who have answered none of its shifts; when the call's answers
   close, a report to the organisers.
@@ -30,10 +31,12 @@ from bot.domain.events import Event, Shift
 from bot.domain.permissions import Role
 from bot.domain.planning import ASK_STILL_COMING_FROM, Kind, expected_turnout, still_meaningful
 from bot.domain.reports import Named, tally
+from bot.domain.rounds import Round, is_committee_room
+from bot.domain.rounds import tally as round_tally
 from bot.domain.statuses import RsvpStatus, WorkStatus
 from bot.services import actors, polling, retention
 from bot.settings import Settings
-from db import attendance, callouts, cards, events, outbox, roles, rsvps
+from db import attendance, callouts, cards, events, outbox, roles, rounds, rsvps
 from db.callouts import Callout
 from db.outbox import Outgoing
 from db.work import Work
@@ -121,13 +124,38 @@ async def _checkin(
 async def _debrief(
     conn: AsyncConnection, settings: Settings, item: Work, shift: Shift, event: Event
 ) -> list[Outgoing]:
+    """ "How many doors?" to those who came and have not said. At a committee room, whose
+    doors each knock-up round counted when they came back, only whether there is anything to
+    report; and to someone still out, that Back (on this message too) will ask for the doors
+    of the round they are on."""
     text, markup = texts.debrief_prompt(event), keyboards.doors(shift.id).to_dict()
     card = cards.marker(cards.DEBRIEF, event.id, [shift.id])
-    return [
-        Outgoing(p.telegram_id, p.volunteer_id, "debrief", text, markup, card=card)  # type: ignore[arg-type]
-        for p in await attendance.reachable_going(conn, shift.id)
-        if p.came and p.doors is None
-    ]
+    by_helper: dict[int, list[Round]] = {}
+    if is_committee_room(event.kind):
+        for done in await rounds.rounds_of(conn, shift_id=shift.id):
+            by_helper.setdefault(done.volunteer_id, []).append(done)
+    messages = []
+    for p in await attendance.reachable_going(conn, shift.id):
+        assert p.telegram_id is not None
+        theirs = by_helper.get(p.volunteer_id)
+        if not p.came or (theirs is None and p.doors is not None):
+            continue
+        if theirs is None:
+            messages.append(
+                Outgoing(p.telegram_id, p.volunteer_id, "debrief", text, markup, card=card)
+            )
+        elif any(r.out for r in theirs):
+            back = keyboards.back_from_round(shift.id).to_dict()
+            messages.append(
+                Outgoing(
+                    p.telegram_id, p.volunteer_id, "debrief", texts.still_out_debrief(event), back
+                )
+            )
+        else:
+            note = keyboards.room_debrief(shift.id).to_dict()
+            said = texts.room_debrief(event, round_tally(theirs))
+            messages.append(Outgoing(p.telegram_id, p.volunteer_id, "debrief", said, note))
+    return messages
 
 
 def _named(people: list[attendance.OnShift], *, over: bool) -> Named:
