@@ -10,6 +10,7 @@ import pytest
 
 from bot import callbacks
 from bot.callbacks import (
+    AddNote,
     Area,
     CallActivity,
     CallbackData,
@@ -47,6 +48,8 @@ from bot.callbacks import (
     Reading,
     RoomOffer,
     RoomSet,
+    RoundDoors,
+    RoundTap,
     Rsvp,
     SkipNote,
     SkipReason,
@@ -93,6 +96,10 @@ SENT: list[tuple[CallbackData, str]] = [
     (CheckIn("l", 42), "ci:l.42"),
     (Doors(42, 20), "dr:42.20"),
     (SkipNote(), "dn:skip"),
+    (RoundTap("o", 42), "kr:o.42"),
+    (RoundTap("b", 42), "kr:b.42"),
+    (RoundDoors(7, 20), "kd:7.20"),
+    (AddNote(42), "an:42"),
     (CorrectAttendance(42), "ab:42"),
     (Mark(42, 7), "at:42.7"),
     (PledgePart(3, "morning"), "pp:3.morning"),
