@@ -1585,7 +1585,7 @@ ROUND_REFUSED = {
     Refused.NOT_OUT: (
         "You're not out on a round just now. Tap “Out on a round” when you head out."
     ),
-    Refused.UNKNOWN: "That button has expired. Send /help to see what you can do.",
+    Refused.UNKNOWN: EXPIRED_BUTTON,
     Refused.STILL_OUT: "You're still out on that round. Tap “Back” when you return.",
     Refused.ALREADY_SAID: "I've already got the doors for that round. Thank you!",
     Refused.TOO_MANY: (

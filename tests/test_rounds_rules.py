@@ -1,4 +1,5 @@
-"""The rules of knock-up rounds (bot.domain.rounds), without a database or Telegram."""
+"""The rules of knock-up rounds (bot.domain.rounds), and the words that press their buttons,
+without a database or Telegram."""
 
 from __future__ import annotations
 
@@ -6,7 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot import keyboards
+from bot.callbacks import RoundTap
+from bot.domain.answers import choose, pick
 from bot.domain.rounds import (
+    ROUND_DOORS_BUTTONS,
     ROUND_DOORS_MAX,
     Refused,
     Round,
@@ -101,3 +106,37 @@ def test_the_tally_counts_rounds_come_back_from() -> None:
     rounds = [_round(doors=20), _round(doors=None), _round(back=False), _round(doors=7)]
     assert tally(rounds) == Tally(rounds=3, doors=27)
     assert tally([]) == Tally(0, 0)
+
+
+@pytest.mark.parametrize(
+    ("typed", "action"),
+    [
+        ("out", "o"),
+        ("Out on a round", "o"),
+        ("heading out", "o"),
+        ("back", "b"),
+        ("I'm back", "b"),
+        ("Back now", "b"),
+        ("hello", None),
+    ],
+)
+def test_out_and_back_in_words(typed: str, action: str | None) -> None:
+    """Whichever button is shown, "out" means Out and "back" means Back (the rules then say
+    which is refused); and on the buttons themselves, as typed words press them."""
+    chosen = choose(typed, keyboards.round_offers(42))
+    assert (chosen.action if chosen else None) == action
+    for markup in (keyboards.out_on_round(42), keyboards.back_from_round(42)):
+        buttons = [(b.text, str(b.callback_data)) for row in markup.inline_keyboard for b in row]
+        shown = RoundTap.unpack(buttons[0][1]).action
+        pressed = pick(typed, [keyboards.typed_offers(buttons)]).value
+        assert pressed == (buttons[0][1] if action == shown else None)
+
+
+def test_a_typed_number_on_the_doors_question_is_a_number_not_a_button() -> None:
+    """The doors question's buttons are numbers: "2" typed is two doors (handlers.rounds reads
+    it before the usual "second button" rule could)."""
+    assert typed_doors("2") == 2
+    markup = keyboards.round_doors(7)
+    assert [b.text for row in markup.inline_keyboard for b in row] == [
+        str(n) for n in ROUND_DOORS_BUTTONS
+    ]
