@@ -1,5 +1,6 @@
 """On the day and after: "Still coming?", check-in (buttons, /here, a shared location, walk-ins),
-running late, "Can't come", the debrief, and organisers correcting attendance."""
+running late, "Can't come", the debrief, and organisers correcting attendance. Checking in at a
+committee room offers its knock-up round's button (the rounds themselves: handlers.rounds)."""
 
 from __future__ import annotations
 
