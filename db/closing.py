@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.closing import Came, RoomShift
+from bot.domain.closing import Came, RoomShiftTotals
 from bot.domain.polling import COMMITTEE_ROOM, Election
 from bot.domain.statuses import EventStatus
 from db import roles
@@ -40,7 +40,7 @@ def _room_shifts(election: Election, start: datetime, end: datetime) -> Select:
 
 async def room_shifts(
     conn: AsyncConnection, election: Election, start: datetime, end: datetime
-) -> list[RoomShift]:
+) -> list[RoomShiftTotals]:
     """Each of the election's room shifts (``start``/``end``: its day in UTC) with its figures."""
     round_count = (
         select(func.count(rounds.c.id))
@@ -70,7 +70,7 @@ async def room_shifts(
         .order_by(shifts.c.starts_at, shifts.c.id)
     )
     return [
-        RoomShift(
+        RoomShiftTotals(
             row.id,
             row.event_id,
             row.title,

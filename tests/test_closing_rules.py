@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain import closing
-from bot.domain.closing import Came, RoomShift
+from bot.domain.closing import Came, RoomShiftTotals
 from bot.domain.planning import Kind, polls_closed_meaningful, polls_closed_work
 from bot.domain.polling import Election, Part
 
@@ -25,8 +25,8 @@ def _at(hour: int, minute: int = 0) -> datetime:
 
 def _shift(
     shift_id: int, room: int, title: str, area: str, start: int, end: int, **counts: int
-) -> RoomShift:
-    return RoomShift(
+) -> RoomShiftTotals:
+    return RoomShiftTotals(
         shift_id,
         room,
         title,

@@ -58,7 +58,7 @@ def hours_given(checked_in_at: datetime | None, starts_at: datetime, ends_at: da
 
 
 @dataclass(frozen=True)
-class RoomShift:
+class RoomShiftTotals:
     """One committee-room shift's figures as SQL counts them: ``going`` said going, ``came``
     everyone who came (walk-ins too), ``doors`` knocked (rounds' doors included), ``rounds``
     knock-up rounds gone out."""
@@ -110,7 +110,7 @@ class Report:
     total: Figures
     areas: tuple[Figures, ...]
     rooms: tuple[Figures, ...]
-    shifts: tuple[RoomShift, ...]
+    shifts: tuple[RoomShiftTotals, ...]
     # Hours given per shift (for the export).
     shift_hours: dict[int, float]
 
@@ -126,7 +126,7 @@ class _Sum:
     pledged: int = 0
     by_part: dict[Part, int] = field(default_factory=lambda: dict.fromkeys(PARTS, 0))
 
-    def shift(self, shift: RoomShift) -> None:
+    def shift(self, shift: RoomShiftTotals) -> None:
         self.said_going += shift.going
         self.rounds += shift.rounds
         self.doors += shift.doors
@@ -159,7 +159,7 @@ class _Sum:
 
 def report(
     election: Election,
-    shifts: Iterable[RoomShift],
+    shifts: Iterable[RoomShiftTotals],
     came: Iterable[Came],
     pledges: Iterable[tuple[str | None, Iterable[str]]],
     *,
