@@ -2425,8 +2425,27 @@ def _pledged_line(f: Figures, closed: bool) -> str:
     return f"Pledged: {f.pledged or 0:,} ({parts}); {f.pledged_came:,} of them {came}"
 
 
-def polling_report(found: Report, zone: ZoneInfo, *, closed: bool) -> str:
-    """The polling-day report: in all, per area, per committee room."""
+# Telegram allows 4,096 characters a message: a long report is sent in parts up to this.
+REPORT_PART_LIMIT = 4000
+
+
+def _in_parts(lines: Sequence[str]) -> list[str]:
+    """Lines packed into as few messages as fit, each cut between lines."""
+    parts: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        if current and size + 1 + len(line) > REPORT_PART_LIMIT:
+            parts.append("\n".join(current).strip("\n"))
+            current, size = [], 0
+        current.append(line)
+        size += len(line) + 1
+    return [*parts, "\n".join(current).strip("\n")]
+
+
+def polling_report(found: Report, *, closed: bool) -> list[str]:
+    """The polling-day report: in all, per area, per committee room; in as many messages as a
+    campaign's rooms need."""
     election, total = found.election, found.total
     heading = "Close of polls" if closed else "Polling day so far"
     lines = [
@@ -2450,17 +2469,15 @@ def polling_report(found: Report, zone: ZoneInfo, *, closed: bool) -> str:
         lines.append("No committee rooms that day.")
     for room in found.rooms:
         lines.append(f"• <b>{esc(room.name)}</b> ({esc(room.area)}): {_figures_line(room)}")
-    return "\n".join(lines)
+    return _in_parts(lines)
 
 
 def polling_chart_title(election: Election, *, closed: bool) -> str:
-    return f"{election.name}: said going vs came per committee room" + (
-        "" if closed else " (so far)"
-    )
+    return f"{election.name}: said going vs came" + ("" if closed else " (so far)")
 
 
 def polling_chart_caption(election: Election) -> str:
-    return f"📈 Said going vs came per committee room, {esc(election.name)}."
+    return f"📈 Said going vs came on polling day, {esc(election.name)}."
 
 
 def election_choose(elections: Sequence[Election], name: str, command: str) -> str:

@@ -80,7 +80,8 @@ async def _election_summary(
     if isinstance(found, polling_day.Choose):
         await message.reply_text(texts.election_choose(found.elections, found.name, "summary"))
         return
-    await message.reply_text(texts.polling_report(found.report, zone, closed=found.closed))
+    for part in texts.polling_report(found.report, closed=found.closed):
+        await message.reply_text(part)
     if found.png is not None:
         await message.reply_photo(
             InputFile(found.png, filename="muster-polling-day.png"),

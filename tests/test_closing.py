@@ -143,9 +143,7 @@ async def test_close_of_polls_report_and_the_election_on_demand(
         for reader in (admin, cora, olly):
             assert len(_polling_reports(reader)) == 1
             assert reader.last.photo is not None and reader.last.photo.startswith(b"\x89PNG")
-            assert (
-                reader.last.text == "📈 Said going vs came per committee room, Peckham by-election."
-            )
+            assert reader.last.text == "📈 Said going vs came on polling day, Peckham by-election."
         for nobody in (lou, vera, will):
             assert not _polling_reports(nobody)
         (whole,) = _polling_reports(cora)

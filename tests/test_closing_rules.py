@@ -9,6 +9,7 @@ import io
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot import texts
 from bot.domain import closing
 from bot.domain.closing import Came, RoomShiftTotals
 from bot.domain.planning import Kind, polls_closed_meaningful, polls_closed_work
@@ -177,3 +178,33 @@ def test_the_report_is_planned_at_the_close_of_polls_local_time() -> None:
     assert winter.due_at == datetime(2027, 12, 9, 22, 0, tzinfo=UTC)
     assert polls_closed_meaningful(planned.due_at + timedelta(hours=23), planned.due_at)
     assert not polls_closed_meaningful(planned.due_at + timedelta(hours=24), planned.due_at)
+
+
+def test_a_long_report_goes_in_parts_within_telegrams_limit() -> None:
+    shifts = [
+        _shift(
+            n,
+            n,
+            f"Committee room number {n:03d} on the long high street",
+            "Peckham",
+            7,
+            12,
+            going=5,
+            came=4,
+            doors=100,
+            rounds=3,
+        )
+        for n in range(1, 121)
+    ]
+    found = closing.report(ELECTION, shifts, [], [], at=_at(22))
+    parts = texts.polling_report(found, closed=True)
+    assert len(parts) > 1
+    assert all(len(part) <= texts.REPORT_PART_LIMIT for part in parts)
+    assert parts[0].startswith("🗳 <b>Close of polls: By-election</b>")
+    joined = "\n".join(parts)
+    assert all(f"number {n:03d}" in joined for n in range(1, 121))
+    # Too many rooms for a bar each: a bar per area.
+    assert [(b.label, b.going, b.came) for b in closing.bars(found)] == [
+        ("Peckham", 600, 0),
+        ("Camberwell", 0, 0),
+    ]

@@ -245,9 +245,16 @@ def within(found: Report, areas: Iterable[str] | None) -> Report:
     )
 
 
+# Up to this many rooms get a bar each on the chart; past it, each area gets one, so that the
+# labels stay readable.
+ROOM_BARS = 20
+
+
 def bars(found: Report) -> list[Bar]:
-    """Said going against came, per committee room, for the chart."""
-    return [Bar(room.name, room.said_going, room.came) for room in found.rooms]
+    """Said going against came, per committee room (per area when there are many), for the
+    chart."""
+    shown = found.rooms if len(found.rooms) <= ROOM_BARS else found.areas
+    return [Bar(f.name, f.said_going, f.came) for f in shown]
 
 
 EXPORT_COLUMNS = (

@@ -97,9 +97,10 @@ async def close_of_polls(
         mine, png = drawn[key]
         if not mine.areas:
             continue
-        messages.append(
-            Outgoing(telegram_id, None, "report", texts.polling_report(mine, zone, closed=True))
-        )
+        messages += [
+            Outgoing(telegram_id, None, "report", part)
+            for part in texts.polling_report(mine, closed=True)
+        ]
         if png is not None:
             messages.append(
                 Outgoing(
