@@ -40,7 +40,7 @@ BY_ROLE: dict[Role, Commands] = {
         ("events", "Your upcoming events: edit or cancel"),
         ("template", "A CSV file for adding many events at once"),
         ("targets", "Target seats: sessions and helpers booked vs wanted"),
-        ("summary", "Figures for a period or an area: /summary last week"),
+        ("summary", "Figures for a period, an area or polling day: /summary election"),
         ("turnout", "Who said going and who came, per shift"),
         ("export", "Attendance (and, for coordinators, volunteers) as CSV files"),
     ],

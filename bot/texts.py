@@ -15,6 +15,7 @@ from telegram.helpers import create_deep_linked_url
 
 from bot import timefmt
 from bot.domain import reports
+from bot.domain.closing import Figures, Report
 from bot.domain.events import KINDS, Event, Shift
 from bot.domain.lifts import RosterLifts
 from bot.domain.nearest import DayNeed, Why
@@ -1855,7 +1856,8 @@ REPORT_PERIODS = (
 def report_unknown(words: str, command: str) -> str:
     return (
         f"I don't know a period or an area called “{esc(words)}”. Try a period ({REPORT_PERIODS}), "
-        f"an area's name, or both: for example /{command} last week Peckham."
+        f"an area's name, or both: for example /{command} last week Peckham"
+        + (f", or /{command} election for polling day." if command in ELECTION_COMMANDS else ".")
     )
 
 
@@ -2483,3 +2485,112 @@ def nearest_nothing(
             for name, kind, priority, why, km, approximate in targets
         )
     return text + "\n\nI'll message you when there's a session near you."
+
+
+# --- The polling-day report (bot.services.closing) ----------------------------------------------
+
+# The reports that take "election" for polling day.
+ELECTION_COMMANDS = ("summary", "export")
+
+
+def _hours(hours: float) -> str:
+    return f"{hours:,.1f} h"
+
+
+def _figures_line(f: Figures) -> str:
+    return (
+        f"said going {f.said_going:,} · came {f.came:,} · {_hours(f.hours)} given · "
+        f"{plural(f.rounds, 'round')} · {f.doors:,} doors"
+    )
+
+
+def _pledged_line(f: Figures, closed: bool) -> str:
+    parts = ", ".join(f"{PART_LABELS[part].lower()} {f.by_part.get(part, 0):,}" for part in PARTS)
+    came = "came" if closed else "here so far"
+    return f"Pledged: {f.pledged or 0:,} ({parts}); {f.pledged_came:,} of them {came}"
+
+
+# Telegram allows 4,096 characters a message: a long report is sent in parts up to this.
+REPORT_PART_LIMIT = 4000
+
+
+def _in_parts(lines: Sequence[str]) -> list[str]:
+    """Lines packed into as few messages as fit, each cut between lines."""
+    parts: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        if current and size + 1 + len(line) > REPORT_PART_LIMIT:
+            parts.append("\n".join(current).strip("\n"))
+            current, size = [], 0
+        current.append(line)
+        size += len(line) + 1
+    return [*parts, "\n".join(current).strip("\n")]
+
+
+def polling_report(found: Report, *, closed: bool) -> list[str]:
+    """The polling-day report: in all, per area, per committee room; in as many messages as a
+    campaign's rooms need."""
+    election, total = found.election, found.total
+    heading = "Close of polls" if closed else "Polling day so far"
+    lines = [
+        f"🗳 <b>{heading}: {esc(election.name)}</b>",
+        f"{election_day(election.day)}, polls {polling_hours(election.opens, election.closes)}",
+        "",
+        _pledged_line(total, closed),
+        f"Came: {total.came:,} (said going {total.said_going:,})",
+        f"Hours given: {_hours(total.hours)}",
+        f"Knock-up rounds: {total.rounds:,}",
+        f"Doors knocked: {total.doors:,}",
+    ]
+    if len(found.areas) > 1:
+        lines += ["", "<b>Per area</b>"]
+        for area in found.areas:
+            lines.append(
+                f"• <b>{esc(area.name)}</b>: pledged {area.pledged or 0:,} · {_figures_line(area)}"
+            )
+    lines += ["", "<b>Per committee room</b>"]
+    if not found.rooms:
+        lines.append("No committee rooms that day.")
+    for room in found.rooms:
+        lines.append(f"• <b>{esc(room.name)}</b> ({esc(room.area)}): {_figures_line(room)}")
+    return _in_parts(lines)
+
+
+def polling_chart_title(election: Election, *, closed: bool) -> str:
+    return f"{election.name}: said going vs came" + ("" if closed else " (so far)")
+
+
+def polling_chart_caption(election: Election) -> str:
+    return f"📈 Said going vs came on polling day, {esc(election.name)}."
+
+
+def election_choose(elections: Sequence[Election], name: str, command: str) -> str:
+    """The words did not pick one election: say which there are and how to ask for one."""
+    if not elections:
+        return (
+            "There are no elections in your areas yet. A coordinator sets one up with /election. "
+            f"For other reports, try /{command} with a period or an area, e.g. "
+            f"/{command} last week."
+        )
+    start = f"I couldn't find an election called “{esc(name)}”." if name else "Which election?"
+    listed = "\n".join(f"• {esc(e.name)} ({election_day(e.day)})" for e in elections)
+    example = elections[0].name
+    return (
+        f"{start} Send /{command} election and its name, for example "
+        f"<code>/{command} election {esc(example)}</code>. Yours:\n{listed}"
+    )
+
+
+def election_export_caption(election: Election, shifts: int) -> str:
+    return (
+        f"Polling day, {esc(election.name)}: {plural(shifts, 'committee-room shift')}, one a "
+        "row (said going, came, hours given, rounds, doors)."
+    )
+
+
+def election_export_none(election: Election) -> str:
+    return (
+        f"{esc(election.name)} has no committee-room shifts in your areas, so there is no "
+        "polling-day file."
+    )

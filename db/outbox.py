@@ -23,7 +23,8 @@ class Outgoing:
     """One message to one chat: sendMessage's text and reply_markup (Telegram JSON); or, with
     ``venue`` (sendVenue's latitude, longitude, title and address), a meeting point on a map; or,
     with ``document`` (its ``filename`` and ``text``), a small text file with ``text`` as its
-    caption."""
+    caption; or, with ``photo`` (its ``filename`` and ``png`` as base64), a picture such as a
+    report's chart, ``text`` its caption."""
 
     chat_id: int
     volunteer_id: int | None
@@ -33,6 +34,7 @@ class Outgoing:
     callout_id: int | None = None
     venue: dict[str, Any] | None = None
     document: dict[str, str] | None = None
+    photo: dict[str, str] | None = None
     # A shift call's progress message: once sent, the sender edits it as the call goes out.
     progress_of: int | None = None
     # The volunteer a message to someone else is about (an organiser's alert quoting them), so
@@ -59,6 +61,7 @@ async def enqueue(conn: AsyncConnection, messages: Iterable[Outgoing], *, at: da
                 "reply_markup": message.reply_markup,
                 **({"venue": message.venue} if message.venue else {}),
                 **({"document": message.document} if message.document else {}),
+                **({"photo": message.photo} if message.photo else {}),
                 **({"progress_of": message.progress_of} if message.progress_of else {}),
                 **({"about": message.about} if message.about else {}),
                 **({"card": message.card} if message.card else {}),

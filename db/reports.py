@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, select, true, tuple_
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.selectable import Subquery
 
@@ -303,11 +303,12 @@ def _codes_per_volunteer(volunteer_id: ColumnElement[int], code: ColumnElement[s
     )
 
 async def volunteer_records(
-    conn: AsyncConnection, *, areas: Iterable[str] | None
+    conn: AsyncConnection, *, areas: Iterable[str] | None, among: Select[Any] | None = None
 ) -> AsyncIterator[VolunteerRecord]:
     """Every volunteer with their latest consent, in id order; within areas, only those who have
-    answered for a shift of an event there. Forgotten volunteers keep no personal fields, so show
-    none.
+    answered for a shift of an event there; with ``among`` (a query of volunteer ids), only
+    those (an election's people, db.closing.people_of). Forgotten volunteers keep no personal
+    fields, so show none.
 
     One query, a row per volunteer, read as it comes (a server-side cursor on PostgreSQL): a
     campaign's worth of volunteers is never held at once, and no list of ids is bound (past
@@ -373,6 +374,8 @@ async def volunteer_records(
     )
     if areas is not None:
         query = query.where(_answered_in(list(areas)))
+    if among is not None:
+        query = query.where(volunteers.c.id.in_(among))
     result = await conn.stream(query)
     async for rows in result.partitions(2000):
         for id_, status, name, postcode, phone, slot_codes, act_codes, *consent in rows:

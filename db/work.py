@@ -21,6 +21,7 @@ from bot.domain.planning import (
     countdown_detail,
     countdown_work,
     parse_offsets,
+    polls_closed_work,
     read_countdown_detail,
     shift_work,
 )
@@ -167,11 +168,11 @@ async def plan(
 async def _plan_elections(
     conn: AsyncConnection, changes: Changes, at: datetime, zone: ZoneInfo
 ) -> None:
-    """The countdown messages of every election not yet past, moved when its date or hours
-    change."""
+    """The countdown messages and the close-of-polls report of every election not yet past,
+    moved when its date or hours change."""
     rows = (
         await conn.execute(
-            select(elections.c.id, elections.c.day, elections.c.opens).where(
+            select(elections.c.id, elections.c.day, elections.c.opens, elections.c.closes).where(
                 elections.c.day >= (at - timedelta(days=1)).date()
             )
         )
@@ -186,7 +187,7 @@ async def _plan_elections(
             scheduled_work.c.detail,
             scheduled_work.c.due_at,
             scheduled_work.c.status,
-        ).where(scheduled_work.c.kind == Kind.COUNTDOWN.value)
+        ).where(scheduled_work.c.kind.in_([Kind.COUNTDOWN.value, Kind.POLLS_CLOSED.value]))
     ):
         election_id, _ = read_countdown_detail(work_row.detail)
         if election_id in found:
@@ -194,7 +195,10 @@ async def _plan_elections(
     for row in rows:
         wanted = [
             Planned(plan.kind, countdown_detail(row.id, plan.detail), plan.due_at)
-            for plan in countdown_work(row.day, row.opens, zone)
+            for plan in [
+                *countdown_work(row.day, row.opens, zone),
+                polls_closed_work(row.day, row.closes, zone),
+            ]
         ]
         _diff(changes, "election", row.id, wanted, found[row.id], at)
 

@@ -21,9 +21,10 @@ from telegram import InputFile, Update
 
 from bot import clock, texts
 from bot.context import MusterContext
-from bot.domain import reports
+from bot.domain import closing, reports
 from bot.domain.permissions import Access, Role
 from bot.domain.reports import BadPeriod, Request
+from bot.services import closing as polling_day
 from bot.services import reports as svc
 from handlers.common import load_volunteer, not_signed_up, reply_blocks, requires
 
@@ -68,9 +69,33 @@ async def _refuse(update: Update, refused: svc.Refused, command: str) -> None:
 # --- /summary ------------------------------------------------------------------------------------
 
 
+async def _election_summary(
+    update: Update, context: MusterContext, access: Access, name: str
+) -> None:
+    """The polling-day report for "/summary election [name]", and its chart when anyone came."""
+    assert update.effective_message
+    message, zone = update.effective_message, context.settings.zone
+    async with context.db.connect() as conn:
+        found = await polling_day.summary(conn, clock.now(), zone, access, name)
+    if isinstance(found, polling_day.Choose):
+        await message.reply_text(texts.election_choose(found.elections, found.name, "summary"))
+        return
+    for part in texts.polling_report(found.report, closed=found.closed):
+        await message.reply_text(part)
+    if found.png is not None:
+        await message.reply_photo(
+            InputFile(found.png, filename="muster-polling-day.png"),
+            caption=texts.polling_chart_caption(found.report.election),
+        )
+
+
 @requires(Role.ORGANISER)
 async def summary(update: Update, context: MusterContext, access: Access) -> None:
     assert update.effective_message
+    name = closing.election_words(_typed(context))
+    if name is not None:
+        await _election_summary(update, context, access, name)
+        return
     at = clock.now()
     today = _today(context, at)
     request = await _request(update, context, today)
@@ -140,12 +165,46 @@ def _file_day(day: date) -> str:
     return f"{day:%Y-%m-%d}"
 
 
+async def _election_export(
+    update: Update, context: MusterContext, access: Access, name: str
+) -> None:
+    """The election's room shifts as CSV for "/export election [name]", and for coordinators its
+    people."""
+    assert update.effective_message
+    message, zone = update.effective_message, context.settings.zone
+    async with context.db.begin() as conn:
+        found = await polling_day.export(conn, clock.now(), zone, access, name)
+    if isinstance(found, polling_day.Choose):
+        await message.reply_text(texts.election_choose(found.elections, found.name, "export"))
+        return
+    election = found.report.election
+    day = _file_day(election.day)
+    if found.report.shifts:
+        await message.reply_document(
+            InputFile(
+                closing.export_csv(found.report, zone), filename=f"muster-polling-day-{day}.csv"
+            ),
+            caption=texts.election_export_caption(election, len(found.report.shifts)),
+        )
+    else:
+        await message.reply_text(texts.election_export_none(election))
+    if found.people is not None:
+        await message.reply_document(
+            InputFile(found.people.csv, filename=f"muster-polling-day-volunteers-{day}.csv"),
+            caption=texts.export_volunteers_caption(found.people.count),
+        )
+
+
 @requires(Role.ORGANISER)
 async def export(update: Update, context: MusterContext, access: Access) -> None:
     """The attendance per shift as CSV; for coordinators and admins also the volunteers with their
-    consent, recorded in the audit log."""
+    consent, recorded in the audit log; "/export election" the polling day's."""
     assert update.effective_message
     message = update.effective_message
+    name = closing.election_words(_typed(context))
+    if name is not None:
+        await _election_export(update, context, access, name)
+        return
     zone, at = context.settings.zone, clock.now()
     today = _today(context, at)
     request = await _request(update, context, today)

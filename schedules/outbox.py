@@ -33,6 +33,7 @@ Times in the database (due times, backoff) come from :mod:`bot.clock`; the pace 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import heapq
 import itertools
@@ -444,6 +445,14 @@ class OutboxSender:
             if venue:
                 # A meeting point on the map, with its name and address.
                 message = await self._bot.send_venue(row.chat_id, **venue)
+            elif photo := row.payload.get("photo"):
+                # A report's chart: the picture, the text its caption.
+                message = await self._bot.send_photo(
+                    row.chat_id,
+                    InputFile(base64.b64decode(photo["png"]), filename=photo["filename"]),
+                    caption=row.payload["text"],
+                    parse_mode=ParseMode.HTML,
+                )
             elif document := row.payload.get("document"):
                 # A calendar file, say: sent as an upload, the text its caption.
                 message = await self._bot.send_document(

@@ -24,6 +24,7 @@ class Kind(StrEnum):
     DIGEST = "digest"
     RETENTION = "retention"
     COUNTDOWN = "countdown"
+    POLLS_CLOSED = "polls_closed"
 
 
 # Reminders this far ahead or more ask "Still coming?"; nearer ones bring the meeting point.
@@ -218,3 +219,18 @@ def countdown_meaningful(
     if which == Countdown.MORNING:
         return at < closes_at
     return at < due_at + timedelta(hours=12)
+
+
+# The polling-day report goes at the close of polls; one that fell due while the bot was down
+# still goes within this long after (it says what happened), not later.
+POLLS_CLOSED_LATE_BY = timedelta(hours=24)
+
+
+def polls_closed_work(day: date, closes: time, zone: ZoneInfo) -> Planned:
+    """When an election's polling-day report goes (as UTC): its close of polls, local time."""
+    moment = datetime.combine(day, closes).replace(tzinfo=zone).astimezone(UTC)
+    return Planned(Kind.POLLS_CLOSED, "close", moment)
+
+
+def polls_closed_meaningful(at: datetime, due_at: datetime) -> bool:
+    return at < due_at + POLLS_CLOSED_LATE_BY

@@ -12,6 +12,8 @@ caller's transaction, so the work is marked done exactly when its messages are q
 - digest: yesterday's shifts and the week ahead, to each admin and coordinator for their areas.
 - countdown: a week before polling day, the day before and on the morning, to those who
   pledged (bot.services.polling).
+- polls_closed: at the close of polls, the polling-day report to the organisers and coordinators
+  of the election's areas (bot.services.closing).
 - retention: daily, warns volunteers whose details are due to go and erases those who did not
   tap Keep (bot.services.retention).
 
@@ -34,7 +36,7 @@ from bot.domain.reports import Named, tally
 from bot.domain.rounds import Round, is_committee_room
 from bot.domain.rounds import tally as round_tally
 from bot.domain.statuses import RsvpStatus, WorkStatus
-from bot.services import actors, polling, retention
+from bot.services import actors, closing, polling, retention
 from bot.settings import Settings
 from db import attendance, callouts, cards, events, outbox, roles, rounds, rsvps
 from db.callouts import Callout
@@ -298,6 +300,14 @@ async def run(
         if found is None:
             return WorkStatus.SKIPPED
         await outbox.enqueue(conn, found, at=at)
+        return WorkStatus.DONE
+    if item.kind is Kind.POLLS_CLOSED:
+        report = await closing.close_of_polls(
+            conn, at, settings, detail=item.detail, due_at=item.due_at
+        )
+        if report is None:
+            return WorkStatus.SKIPPED
+        await outbox.enqueue(conn, report, at=at)
         return WorkStatus.DONE
     if item.kind is Kind.RETENTION:
         await retention.sweep(
