@@ -16,6 +16,7 @@ from telegram.helpers import create_deep_linked_url
 from bot import timefmt
 from bot.domain import reports
 from bot.domain.events import KINDS, Event, Shift
+from bot.domain.board import RoomLine
 from bot.domain.lifts import RosterLifts
 from bot.domain.nearest import DayNeed, Why
 from bot.domain.places import PlaceSource, district, sector
@@ -2398,3 +2399,58 @@ def nearest_nothing(
             for name, kind, priority, why, km, approximate in targets
         )
     return text + "\n\nI'll message you when there's a session near you."
+
+
+# --- The live board (/board) -----------------------------------------------------------------
+
+BOARD_STOP = "⏹ Stop"
+BOARD_NONE = (
+    "There's no board for you yet: it shows the committee rooms you manage, or, for a "
+    "coordinator, every room of an election coming up. Ask a coordinator to make you a room's "
+    "manager with /election."
+)
+# In a group, to anyone who may not start or stop the board there: nothing about why.
+BOARD_GROUP_REFUSED = "Sorry, only a committee room's manager can start the board here."
+BOARD_STOPPED = "OK, the board has stopped. Send /board to start it again."
+BOARD_ALREADY_STOPPED = "That board has already stopped."
+BOARD_NOT_YOURS = "Only the room's manager or a coordinator can stop this board."
+
+
+def _board_room(line: RoomLine, zone: ZoneInfo) -> str:
+    title = f"⚠️ <b>{esc(line.title)}</b>: {line.short} short" if line.short else (
+        f"<b>{esc(line.title)}</b>"
+    )
+    here = f"In {line.here}"
+    if line.wanted:
+        here += f" of {line.wanted}"
+    here += f" · out on rounds {line.out} · back {line.back}"
+    if line.not_arrived:
+        here += f" · not arrived {line.not_arrived}"
+    ahead = (
+        f"Next shift {line.next_starts.astimezone(zone):%H:%M}: {line.expected} expected"
+        if line.next_starts is not None
+        else "No more shifts today"
+    )
+    return f"{title}\n{here}\n{ahead} · doors {line.doors}"
+
+
+def board_body(lines: Sequence[RoomLine], zone: ZoneInfo) -> str:
+    """The rooms, short of helpers first (bot.domain.board.ordered): only figures, no names, so
+    it may be shown in a group."""
+    if not lines:
+        return "No committee rooms yet."
+    return "\n\n".join(_board_room(line, zone) for line in lines)
+
+
+def board(
+    election: Election, body: str, at: datetime, zone: ZoneInfo, *, every: int, state: str
+) -> str:
+    """The whole board message: ``state`` live (edited every ``every`` minutes), stopped, or
+    closed (polls have closed)."""
+    when = f"{at.astimezone(zone):%H:%M}"
+    footer = {
+        "live": f"Updated {when}, every {every} min. Tap Stop to stop.",
+        "stopped": f"Stopped at {when}.",
+        "closed": f"Polls closed. Last updated {when}.",
+    }[state]
+    return f"📋 <b>Board: {esc(election.name)}</b>\n\n{body}\n\n<i>{footer}</i>"

@@ -24,6 +24,7 @@ class Kind(StrEnum):
     DIGEST = "digest"
     RETENTION = "retention"
     COUNTDOWN = "countdown"
+    BOARD = "board"  # a live polling-day board's next edit (bot.services.board)
 
 
 # Reminders this far ahead or more ask "Still coming?"; nearer ones bring the meeting point.
