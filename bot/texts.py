@@ -15,8 +15,8 @@ from telegram.helpers import create_deep_linked_url
 
 from bot import timefmt
 from bot.domain import reports
-from bot.domain.events import KINDS, Event, Shift
 from bot.domain.board import RoomLine
+from bot.domain.events import KINDS, Event, Shift
 from bot.domain.lifts import RosterLifts
 from bot.domain.nearest import DayNeed, Why
 from bot.domain.places import PlaceSource, district, sector
@@ -2413,13 +2413,14 @@ BOARD_NONE = (
 BOARD_GROUP_REFUSED = "Sorry, only a committee room's manager can start the board here."
 BOARD_STOPPED = "OK, the board has stopped. Send /board to start it again."
 BOARD_ALREADY_STOPPED = "That board has already stopped."
+BOARD_REPLACED = "📋 This board has moved to a newer message below."
 BOARD_NOT_YOURS = "Only the room's manager or a coordinator can stop this board."
 
 
 def _board_room(line: RoomLine, zone: ZoneInfo) -> str:
-    title = f"⚠️ <b>{esc(line.title)}</b>: {line.short} short" if line.short else (
-        f"<b>{esc(line.title)}</b>"
-    )
+    title = f"<b>{esc(line.title)}</b>"
+    if line.short:
+        title = f"⚠️ {title}: {line.short} short"
     here = f"In {line.here}"
     if line.wanted:
         here += f" of {line.wanted}"
@@ -2449,7 +2450,7 @@ def board(
     closed (polls have closed)."""
     when = f"{at.astimezone(zone):%H:%M}"
     footer = {
-        "live": f"Updated {when}, every {every} min. Tap Stop to stop.",
+        "live": f"Last change {when}, checked every {every} min. Tap Stop to stop.",
         "stopped": f"Stopped at {when}.",
         "closed": f"Polls closed. Last updated {when}.",
     }[state]

@@ -68,6 +68,15 @@ async def by_id(conn: AsyncConnection, board_id: int) -> Board | None:
     return _board(row) if row else None
 
 
+async def on_message(conn: AsyncConnection, chat_id: int, message_id: int) -> Board | None:
+    row = (
+        await conn.execute(
+            select(boards).where(boards.c.chat_id == chat_id, boards.c.message_id == message_id)
+        )
+    ).first()
+    return _board(row) if row else None
+
+
 async def live_in(conn: AsyncConnection, chat_id: int) -> list[int]:
     """The boards still being edited in a chat."""
     return list(
@@ -87,7 +96,9 @@ async def stop(conn: AsyncConnection, board_id: int, at: datetime, ended: Ended)
     return result.rowcount == 1
 
 
-async def shown(conn: AsyncConnection, board_id: int, fingerprint: str, edit_id: int | None) -> None:
+async def shown(
+    conn: AsyncConnection, board_id: int, fingerprint: str, edit_id: int | None
+) -> None:
     await conn.execute(
         update(boards)
         .where(boards.c.id == board_id)

@@ -80,7 +80,9 @@ def room_line(
         (shift for shift in shifts if shift.starts_at > at), key=lambda s: (s.starts_at, s.id)
     )
     next_shift = upcoming[0] if upcoming else None
-    present = [p for p in people if p.came and p.shift_id in by_id and at < by_id[p.shift_id].ends_at]
+    present = [
+        p for p in people if p.came and p.shift_id in by_id and at < by_id[p.shift_id].ends_at
+    ]
     # One person on two overlapping shifts of a room is still one pair of hands: counted per
     # answer, as the check-in records them.
     return RoomLine(
@@ -92,9 +94,7 @@ def room_line(
         wanted=max((by_id[s].wanted for s in on), default=0),
         not_arrived=sum(1 for p in people if p.shift_id in on and not p.came),
         next_starts=next_shift.starts_at if next_shift else None,
-        expected=sum(
-            1 for p in people if next_shift and p.shift_id == next_shift.id
-        ),
+        expected=sum(1 for p in people if next_shift and p.shift_id == next_shift.id),
         doors=sum(p.doors for p in people),
     )
 

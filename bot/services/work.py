@@ -11,6 +11,7 @@ caller's transaction, so the work is marked done exactly when its messages are q
 - digest: yesterday's shifts and the week ahead, to each admin and coordinator for their areas.
 - countdown: a week before polling day, the day before and on the morning, to those who
   pledged (bot.services.polling).
+- board: a live polling-day board's next edit, and the turn after it (bot.services.board).
 - retention: daily, warns volunteers whose details are due to go and erases those who did not
   tap Keep (bot.services.retention).
 
@@ -31,7 +32,7 @@ from bot.domain.permissions import Role
 from bot.domain.planning import ASK_STILL_COMING_FROM, Kind, expected_turnout, still_meaningful
 from bot.domain.reports import Named, tally
 from bot.domain.statuses import RsvpStatus, WorkStatus
-from bot.services import actors, polling, retention
+from bot.services import actors, board, polling, retention
 from bot.settings import Settings
 from db import attendance, callouts, cards, events, outbox, roles, rsvps
 from db.callouts import Callout
@@ -271,6 +272,10 @@ async def run(
             return WorkStatus.SKIPPED
         await outbox.enqueue(conn, found, at=at)
         return WorkStatus.DONE
+    if item.kind is Kind.BOARD:
+        return await board.refresh(
+            conn, at, item.detail, settings.zone, every=settings.board_every_minutes
+        )
     if item.kind is Kind.RETENTION:
         await retention.sweep(
             conn,
