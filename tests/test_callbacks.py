@@ -11,6 +11,7 @@ import pytest
 from bot import callbacks
 from bot.callbacks import (
     Area,
+    BoardStop,
     CallActivity,
     CallbackData,
     CallEvent,
@@ -103,6 +104,7 @@ SENT: list[tuple[CallbackData, str]] = [
     (RoomSet("m", 42), "rm:m.42"),
     (RoomOffer("y", 42), "ro:y.42"),
     (RoomOffer("a", 7), "ro:a.7"),
+    (BoardStop(3), "bd:3"),
     (LiftAnswer("2", 42), "lf:2.42"),
     (LiftAnswer("need", 42), "lf:need.42"),
     (LiftReply("y", 7), "lr:y.7"),
