@@ -114,6 +114,15 @@ async def latest_edit(conn: AsyncConnection, chat_id: int, kind: str) -> int | N
     )
 
 
+async def drop_edit(conn: AsyncConnection, edit_id: int) -> None:
+    """An edit not yet sent that must not go (its board was stopped, and says so already)."""
+    await conn.execute(
+        update(outbox)
+        .where(outbox.c.id == edit_id, outbox.c.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.FAILED, last_error="stopped")
+    )
+
+
 @dataclass(frozen=True)
 class EditState:
     open: bool  # still to be sent

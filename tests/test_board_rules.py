@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from bot import texts
 from bot.domain.board import OnShift, RoomLine, RoomShift, fingerprint, ordered, room_line, wanted
 from bot.domain.polling import Election
+from bot.domain.sending import BOARD_EDIT, Lane, lane_of
 
 ZONE = ZoneInfo("Europe/London")
 NINE = datetime(2027, 5, 6, 8, 0, tzinfo=UTC)  # 09:00 BST
@@ -74,3 +75,7 @@ def test_the_board_text_has_figures_and_local_times_and_its_fingerprint_ignores_
     assert "Last change 09:00, checked every 2 min" in text
     assert texts.board_body([], ZONE) == "No committee rooms yet."
     assert fingerprint(body) == fingerprint(body) != fingerprint(body + " ")
+
+
+def test_board_edits_go_in_the_urgent_lane() -> None:
+    assert lane_of(BOARD_EDIT) == Lane.URGENT

@@ -156,7 +156,7 @@ async def test_polls_closing_stop_and_privacy(each_engine: AsyncEngine) -> None:
     at = OPENS_UTC + timedelta(hours=14, minutes=58)  # 21:58 BST
     async with each_engine.begin() as conn:
         manager = await _volunteer(conn, 1, None)
-        await _volunteer(conn, 3, None)
+        helper = await _volunteer(conn, 3, None)
         await _election(conn)
         room = await _room(conn)
         await polling.set_manager(conn, room, manager)
@@ -183,10 +183,24 @@ async def test_polls_closing_stop_and_privacy(each_engine: AsyncEngine) -> None:
         ended = dict((await conn.execute(select(boards.c.id, boards.c.ended))).all())
         assert ended == {first: "replaced", second: "closed"}
 
-        # Stop: only whoever may see it; a stopped board says so.
+        # Stop: only whoever may see it; a stopped board says so, and an edit of it still
+        # waiting to go is dropped (it would undo what Stop shows).
         third = await board.remember(
             conn, at, opened, chat_id=20_001, message_id=11, zone=ZONE, every=EVERY
         )
+        await conn.execute(
+            insert(rsvps).values(
+                shift_id=(await events.shifts_of(conn, room))[0].id,
+                volunteer_id=helper,
+                status="going",
+                responded_at=at,
+                checked_in_at=at,
+                doors=12,
+            )
+        )
+        await board.refresh(conn, at, f"{third}@0", ZONE, every=EVERY)
+        waiting = (await _edits(conn))[-1]
+        assert waiting["status"] == "pending" and waiting["payload"]["edit_of"] == 11
         refused = await board.stop(
             conn, at, Access(20_003, False), chat_id=20_001, message_id=11, zone=ZONE, every=2
         )
@@ -195,6 +209,7 @@ async def test_polls_closing_stop_and_privacy(each_engine: AsyncEngine) -> None:
             conn, at, access, chat_id=20_001, message_id=11, zone=ZONE, every=EVERY
         )
         assert done.result == "stopped" and "Stopped at 21:58" in (done.text or "")
+        assert (await _edits(conn))[-1]["status"] == "failed"
         again = await board.stop(
             conn, at, access, chat_id=20_001, message_id=11, zone=ZONE, every=EVERY
         )

@@ -240,6 +240,9 @@ async def stop(
     ):
         return Stopped("not_yours")
     await boards.stop(conn, found.id, at, Ended.STOP)
+    if found.last_edit_id is not None:
+        # The handler edits the message now: an older edit still queued must not undo that.
+        await boards.drop_edit(conn, found.last_edit_id)
     scope = Scope(election, found.whole, found.started_by)
     text, _ = await render(conn, at, scope, zone, every=every, state="stopped")
     return Stopped("stopped", text)
