@@ -215,3 +215,27 @@ async def test_a_board_in_a_rooms_group_with_figures_only(
     await _later(app, engine)
     await outbox_drained(engine)
     assert len(fake.calls("editMessageText")) == calls
+
+
+async def test_a_board_whose_message_was_deleted_stops(
+    fake: FakeTelegram, app: Application, engine: AsyncEngine
+) -> None:
+    people = await _people(fake, app)
+    olly = people["olly"]
+    await _polling_day(people, engine)
+    clock.set_time(NINE)
+    await olly.send("/board")
+    board = olly.last
+    # Olly deletes the board; Telegram refuses the next edit, and the board stops.
+    board.deleted = True
+    await people["vera"].send("/here")
+    await _later(app, engine)
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(boards.c.ended))).scalars().all() == [None]
+    await _later(app, engine)
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(boards.c.ended))).scalars().all() == ["gone"]
+    await people["will"].send("/here")
+    calls = len(fake.calls("editMessageText"))
+    await _later(app, engine)
+    assert len(fake.calls("editMessageText")) == calls
