@@ -1,7 +1,8 @@
 """The live polling-day board end to end through the fake Bot API: a room's manager opens it in
 a private chat and sees it edited as helpers check in and go out on rounds and come back (a
 restart in between), nothing sent when nothing changed, then Stop; in a committee room's group
-it is posted and kept there with figures only, until the bot is removed from the group; and
+it is posted and kept there with figures only, until the bot is removed from the group; a
+deleted board stops; and
 volunteers and organisers of other areas are refused, in private and in the group (where every
 other command still points to a private chat)."""
 
