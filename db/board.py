@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -29,10 +30,8 @@ class Board:
     last_edit_id: int | None
 
 
-def _board(row: object) -> Board:
-    return Board(
-        **{name: getattr(row, name) for name in Board.__dataclass_fields__}  # type: ignore[arg-type]
-    )
+def _board(row: Any) -> Board:
+    return Board(**{name: row._mapping[name] for name in Board.__dataclass_fields__})
 
 
 async def create(

@@ -24,7 +24,8 @@ async def _open(update: Update, context: MusterContext, access: Access, refusal:
         await message.reply_text(refusal)
         return
     sent = await message.reply_text(
-        opened.text, reply_markup=keyboards.board_stop(opened.scope.election.id)
+        opened.text,
+        reply_markup=keyboards.board_stop(opened.scope.election.id) if opened.live else None,
     )
     async with context.db.begin() as conn:
         await boards.remember(
@@ -33,7 +34,6 @@ async def _open(update: Update, context: MusterContext, access: Access, refusal:
             opened,
             chat_id=sent.chat_id,
             message_id=sent.message_id,
-            zone=settings.zone,
             every=every,
         )
     context.wake_outbox()  # an older board here says it moved

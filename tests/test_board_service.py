@@ -97,7 +97,7 @@ async def test_a_managers_board_follows_check_ins_and_rounds(each_engine: AsyncE
         assert "Camberwell" not in opened.text
         assert "In 0 of 8 · out on rounds 0 · back 0 · not arrived 3" in opened.text
         board_id = await board.remember(
-            conn, at, opened, chat_id=20_001, message_id=50, zone=ZONE, every=EVERY
+            conn, at, opened, chat_id=20_001, message_id=50, every=EVERY
         )
 
         # Nothing changed: no edit, but the next turn is planned.
@@ -163,13 +163,9 @@ async def test_polls_closing_stop_and_privacy(each_engine: AsyncEngine) -> None:
         access = _organiser(20_001, "Peckham")
         opened = await board.open_board(conn, at, access, ZONE, every=EVERY)
         assert opened is not None
-        first = await board.remember(
-            conn, at, opened, chat_id=-100_5, message_id=7, zone=ZONE, every=EVERY
-        )
+        first = await board.remember(conn, at, opened, chat_id=-100_5, message_id=7, every=EVERY)
         # A second board in the same group takes over; the first says it moved.
-        second = await board.remember(
-            conn, at, opened, chat_id=-100_5, message_id=9, zone=ZONE, every=EVERY
-        )
+        second = await board.remember(conn, at, opened, chat_id=-100_5, message_id=9, every=EVERY)
         (moved,) = await _edits(conn)
         assert moved["payload"]["edit_of"] == 7 and "moved" in moved["payload"]["text"]
         await conn.execute(update(outbox).values(status="sent"))
@@ -185,9 +181,7 @@ async def test_polls_closing_stop_and_privacy(each_engine: AsyncEngine) -> None:
 
         # Stop: only whoever may see it; a stopped board says so, and an edit of it still
         # waiting to go is dropped (it would undo what Stop shows).
-        third = await board.remember(
-            conn, at, opened, chat_id=20_001, message_id=11, zone=ZONE, every=EVERY
-        )
+        third = await board.remember(conn, at, opened, chat_id=20_001, message_id=11, every=EVERY)
         await conn.execute(
             insert(rsvps).values(
                 shift_id=(await events.shifts_of(conn, room))[0].id,
@@ -221,4 +215,15 @@ async def test_polls_closing_stop_and_privacy(each_engine: AsyncEngine) -> None:
         assert [b["chat_id"] for b in exported["boards"]] == [-100_5, -100_5, 20_001]
         await privacy.forget(conn, at, volunteer=person, admin_ids=frozenset(), zone=ZONE)
         assert (await conn.execute(select(boards.c.id))).all() == []
+
+        # Opened after the close of polls: as it ends, without Stop, and never edited.
+        late = await board.open_board(
+            conn, at + timedelta(minutes=10), _organiser(20_003, "Peckham"), ZONE, every=EVERY
+        )
+        assert late is None  # Vol 3 manages nothing
+        await polling.set_manager(conn, room, helper)
+        late = await board.open_board(
+            conn, at + timedelta(minutes=10), _organiser(20_003, "Peckham"), ZONE, every=EVERY
+        )
+        assert late is not None and not late.live and "Polls closed" in late.text
         assert third > second > first

@@ -96,6 +96,7 @@ class Opened:
     scope: Scope
     text: str
     shown: str
+    live: bool  # False once polls have closed: shown as it ends, without Stop
 
 
 async def open_board(
@@ -109,7 +110,7 @@ async def open_board(
     text, shown = await render(
         conn, at, scope, zone, every=every, state="closed" if closed else "live"
     )
-    return Opened(scope, text, shown)
+    return Opened(scope, text, shown, live=not closed)
 
 
 def _detail(board_id: int, due_at: datetime) -> str:
@@ -128,7 +129,6 @@ async def remember(
     *,
     chat_id: int,
     message_id: int,
-    zone: ZoneInfo,
     every: int,
 ) -> int:
     """Keep the board just sent, so it is edited from now on (unless polls have closed); an
@@ -152,7 +152,7 @@ async def remember(
         whole=opened.scope.whole,
         shown=opened.shown,
     )
-    if at >= opened.scope.election.closes_at(zone):
+    if not opened.live:
         await boards.stop(conn, board_id, at, Ended.CLOSED)
     else:
         due = at + timedelta(minutes=every)
@@ -160,7 +160,9 @@ async def remember(
     return board_id
 
 
-def _edit(found: boards.Board, text: str, markup: object) -> outbox.Outgoing:
+def _edit(
+    found: boards.Board, text: str, markup: keyboards.InlineKeyboardMarkup | None
+) -> outbox.Outgoing:
     private = found.chat_id > 0
     return outbox.Outgoing(
         chat_id=found.chat_id,
@@ -168,7 +170,7 @@ def _edit(found: boards.Board, text: str, markup: object) -> outbox.Outgoing:
         volunteer_id=found.started_by if private else None,
         kind=BOARD_EDIT,
         text=text,
-        reply_markup=markup.to_dict() if markup is not None else None,  # type: ignore[attr-defined]
+        reply_markup=markup.to_dict() if markup is not None else None,
         edit_of=found.message_id,
     )
 
