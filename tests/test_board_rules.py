@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot import texts
+from bot.budget import Budget
 from bot.domain.board import OnShift, RoomLine, RoomShift, fingerprint, ordered, room_line, wanted
 from bot.domain.polling import Election
 from bot.domain.sending import BOARD_EDIT, Lane, lane_of
@@ -79,3 +83,17 @@ def test_the_board_text_has_figures_and_local_times_and_its_fingerprint_ignores_
 
 def test_board_edits_go_in_the_urgent_lane() -> None:
     assert lane_of(BOARD_EDIT) == Lane.URGENT
+
+
+async def test_the_one_budget_holds_a_groups_board_edits_to_its_messages_a_minute() -> None:
+    budget = Budget(rate=0, per_chat=0, group_per_minute=3)
+    group = -100_777
+    for _ in range(3):
+        async with budget.slot(group, lane_of(BOARD_EDIT)):
+            pass
+    # The group's fourth message this minute waits; a private chat's does not.
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.2):
+            await budget.turn(group, lane_of(BOARD_EDIT))
+    async with asyncio.timeout(0.2), budget.slot(20_001, lane_of(BOARD_EDIT)):
+        pass
