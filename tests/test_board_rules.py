@@ -1,5 +1,6 @@
-"""The live board's rules: what a committee room's line counts, short rooms first, and the text
-(figures only, no names; local times)."""
+"""The live board's rules: what a committee room's line counts, short rooms first, the text
+(figures only, no names; local times), and its edits in the urgent lane of the one budget, which
+holds a group to its messages a minute."""
 
 from __future__ import annotations
 
