@@ -467,3 +467,11 @@ class RoomOffer(CallbackData, prefix="ro", sep="."):
 
     answer: Literal["y", "a", "n"]
     offer_id: int
+
+
+@dataclass(frozen=True)
+class BoardStop(CallbackData, prefix="bd"):
+    """Stop on a live polling-day board, with its election's id: the board itself is found by
+    the message it is on (bot.services.board): ``bd:3``."""
+
+    election_id: int

@@ -21,6 +21,7 @@ from bot import texts
 from bot.callbacks import (
     AddNote,
     Area,
+    BoardStop,
     CallActivity,
     CallbackData,
     CallEvent,
@@ -627,6 +628,13 @@ def election_usual_hours() -> InlineKeyboardMarkup:
     )
 
 
+def board_stop(election_id: int) -> InlineKeyboardMarkup:
+    """A live board's one button."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(texts.BOARD_STOP, callback_data=BoardStop(election_id).pack())]]
+    )
+
+
 def election_cancel() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[_election(texts.CANCEL, "cancel")]])
 
@@ -643,6 +651,7 @@ def election_rooms(election_id: int, rooms: Sequence[tuple[int, str]]) -> Inline
 
 
 # --- Buttons answered in words ------------------------------------------------------------------
+
 
 def _meanings(data: str) -> tuple[Meaning, ...]:
     """What a button means beyond its label, so that a plain word for it presses it."""

@@ -50,6 +50,8 @@ class Settings(DatabaseSettings):
     chase_before_hours: float = Field(default=24, gt=0)
     # Sharing a location this close to the meeting point checks a volunteer in.
     checkin_radius_metres: float = Field(default=300, gt=0)
+    # How often a live polling-day board (/board) is brought up to date, in minutes.
+    board_every_minutes: int = Field(default=2, ge=1, le=60)
     # When coordinators get their daily digest (local time, HH:MM).
     digest_time: time = time(8, 0)
     # The show rate assumed for volunteers with no past shifts, in staffing forecasts.

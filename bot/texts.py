@@ -16,6 +16,7 @@ from telegram.helpers import create_deep_linked_url
 from bot import timefmt
 from bot.domain import reports
 from bot.domain.closing import Figures, Report
+from bot.domain.board import RoomLine
 from bot.domain.events import KINDS, Event, Shift
 from bot.domain.lifts import RosterLifts
 from bot.domain.nearest import DayNeed, Why
@@ -2594,3 +2595,57 @@ def election_export_none(election: Election) -> str:
         f"{esc(election.name)} has no committee-room shifts in your areas, so there is no "
         "polling-day file."
     )
+# --- The live board (/board) -----------------------------------------------------------------
+
+BOARD_STOP = "⏹ Stop"
+BOARD_NONE = (
+    "There's no board for you yet: it shows the committee rooms you manage, or, for a "
+    "coordinator, every room of an election coming up. Ask a coordinator to make you a room's "
+    "manager with /election."
+)
+# In a group, to anyone who may not start or stop the board there: nothing about why.
+BOARD_GROUP_REFUSED = "Sorry, only a committee room's manager can start the board here."
+BOARD_STOPPED = "OK, the board has stopped. Send /board to start it again."
+BOARD_ALREADY_STOPPED = "That board has already stopped."
+BOARD_REPLACED = "📋 This board has moved to a newer message below."
+BOARD_NOT_YOURS = "Only the room's manager or a coordinator can stop this board."
+
+
+def _board_room(line: RoomLine, zone: ZoneInfo) -> str:
+    title = f"<b>{esc(line.title)}</b>"
+    if line.short:
+        title = f"⚠️ {title}: {line.short} short"
+    here = f"In {line.here}"
+    if line.wanted:
+        here += f" of {line.wanted}"
+    here += f" · out on rounds {line.out} · back {line.back}"
+    if line.not_arrived:
+        here += f" · not arrived {line.not_arrived}"
+    ahead = (
+        f"Next shift {line.next_starts.astimezone(zone):%H:%M}: {line.expected} expected"
+        if line.next_starts is not None
+        else "No more shifts today"
+    )
+    return f"{title}\n{here}\n{ahead} · doors {line.doors}"
+
+
+def board_body(lines: Sequence[RoomLine], zone: ZoneInfo) -> str:
+    """The rooms, short of helpers first (bot.domain.board.ordered): only figures, no names, so
+    it may be shown in a group."""
+    if not lines:
+        return "No committee rooms yet."
+    return "\n\n".join(_board_room(line, zone) for line in lines)
+
+
+def board(
+    election: Election, body: str, at: datetime, zone: ZoneInfo, *, every: int, state: str
+) -> str:
+    """The whole board message: ``state`` live (edited every ``every`` minutes), stopped, or
+    closed (polls have closed)."""
+    when = f"{at.astimezone(zone):%H:%M}"
+    footer = {
+        "live": f"Last change {when}, checked every {every} min. Tap Stop to stop.",
+        "stopped": f"Stopped at {when}.",
+        "closed": f"Polls closed. Last updated {when}.",
+    }[state]
+    return f"📋 <b>Board: {esc(election.name)}</b>\n\n{body}\n\n<i>{footer}</i>"

@@ -12,6 +12,7 @@ from bot.domain.statuses import VolunteerStatus
 from db import lifts, outbox, rounds, state
 from db.schema import (
     audit_log,
+    boards,
     cards,
     consents,
     elections,
@@ -134,6 +135,20 @@ async def export(conn: AsyncConnection, volunteer_id: int, *, at: datetime) -> d
             }
             for r in await rounds.volunteer_rounds(conn, volunteer_id)
         ],
+        # Polling-day boards they started: which election, which chat, when.
+        "boards": await _rows(
+            conn,
+            select(
+                elections.c.name.label("election"),
+                boards.c.chat_id,
+                boards.c.started_at,
+                boards.c.stopped_at,
+                boards.c.ended,
+            )
+            .join(elections, elections.c.id == boards.c.election_id)
+            .where(boards.c.started_by == volunteer_id)
+            .order_by(boards.c.id),
+        ),
         # Lifts offered or asked for, and the drivers and riders suggested (their side only).
         **await lifts.export(conn, volunteer_id),
         # A draft or a typed answer the bot is waiting for (see db.state).
@@ -187,6 +202,8 @@ async def erase(conn: AsyncConnection, volunteer_id: int, *, at: datetime) -> No
     await conn.execute(
         update(events).where(events.c.manager_id == volunteer_id).values(manager_id=None)
     )
+    # Boards they started say which chats they are in: gone, and no longer edited.
+    await conn.execute(delete(boards).where(boards.c.started_by == volunteer_id))
     # Lifts they offered or asked for, and every pairing with them, whatever its state.
     await lifts.erase(conn, volunteer_id)
     # When they went out and came back goes; their rounds' doors stay counted in their answers.

@@ -627,3 +627,38 @@ room_offers = Table(
     # button cannot answer a newer offer (SQLite otherwise reuses the highest id freed).
     sqlite_autoincrement=True,
 )
+
+# Live polling-day boards: one message per row, in a private chat or a committee room's group,
+# edited every few minutes (bot.services.board) until stopped, gone, or polls close. Kept here,
+# not in memory, so a restart carries on editing the same message.
+boards = Table(
+    "boards",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "election_id", Integer, ForeignKey("elections.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("message_id", Integer, nullable=False),
+    # Who started it; erased with them (and the board stops).
+    Column(
+        "started_by",
+        Integer,
+        ForeignKey("volunteers.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    # True: every room of the election (a coordinator's); False: the rooms they manage.
+    Column("whole", Boolean, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("stopped_at", UTCDateTime, nullable=True),
+    # Why it stopped: stop | closed | gone | replaced (bot.domain.board.Ended).
+    Column("ended", String(12), nullable=True),
+    # What it shows now (a hash of its text), so an edit that would change nothing is not sent.
+    Column("shown", String(64), nullable=True),
+    # The outbox row of its latest edit: a failed one means the message or the chat is gone.
+    Column("last_edit_id", Integer, nullable=True),
+    Index("ix_boards_chat_live", "chat_id", "stopped_at"),
+    # Ids are on Stop buttons: never given again.
+    sqlite_autoincrement=True,
+)

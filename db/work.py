@@ -266,6 +266,16 @@ async def ensure_daily(conn: AsyncConnection, kind: Kind, day: date, due_at: dat
         )
 
 
+async def schedule(conn: AsyncConnection, kind: Kind, detail: str, due_at: datetime) -> None:
+    """One more piece of work about no shift or call (a board's next edit), due at ``due_at``;
+    ``detail`` tells it apart and names what it is about."""
+    await conn.execute(
+        insert(scheduled_work).values(
+            kind=kind.value, detail=detail, due_at=due_at, status=WorkStatus.PENDING
+        )
+    )
+
+
 # The scheduler's own row: when its last pass began (due_at) and ended (done_at). It is never
 # pending, so nothing claims it; `muster check` and /status read it.
 SCHEDULER_PASS = "scheduler_pass"

@@ -17,6 +17,7 @@ from telegram.ext import (
 
 from bot import callbacks
 from handlers import (
+    board,
     callout,
     common,
     dayof,
@@ -64,7 +65,11 @@ def register(application: Application) -> None:
     application.add_handler(
         ChatMemberHandler(membership.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
     )
-    # Groups first: in a group the only answer is a link to a private chat.
+    # Groups first: in a group the only answer is a link to a private chat, but for /board, a
+    # committee room's live board, which a manager posts and the bot keeps there.
+    application.add_handler(
+        CommandHandler("board", board.board_in_group, filters=filters.ChatType.GROUPS)
+    )
     application.add_handler(
         MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, common.group_redirect)
     )
@@ -98,6 +103,7 @@ def register(application: Application) -> None:
         "pledge": polling.pledge_command,
         "pledgecall": polling.pledgecall,
         "pledges": polling.pledges,
+        "board": board.board,
         "nearest": nearest.nearest,
         "roster": rsvp.roster,
         "here": dayof.here,
@@ -158,6 +164,7 @@ def register(application: Application) -> None:
         callbacks.PledgeFor: polling.pledge_for,
         callbacks.PledgeCall: polling.pledgecall_button,
         callbacks.RoomOffer: polling.offer_button,
+        callbacks.BoardStop: board.stop_button,
     }
     for kind, callback in buttons.items():
         application.add_handler(

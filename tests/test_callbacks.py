@@ -12,6 +12,7 @@ from bot import callbacks
 from bot.callbacks import (
     AddNote,
     Area,
+    BoardStop,
     CallActivity,
     CallbackData,
     CallEvent,
@@ -110,6 +111,7 @@ SENT: list[tuple[CallbackData, str]] = [
     (RoomSet("m", 42), "rm:m.42"),
     (RoomOffer("y", 42), "ro:y.42"),
     (RoomOffer("a", 7), "ro:a.7"),
+    (BoardStop(3), "bd:3"),
     (LiftAnswer("2", 42), "lf:2.42"),
     (LiftAnswer("need", 42), "lf:need.42"),
     (LiftReply("y", 7), "lr:y.7"),

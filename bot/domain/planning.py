@@ -25,6 +25,7 @@ class Kind(StrEnum):
     RETENTION = "retention"
     COUNTDOWN = "countdown"
     POLLS_CLOSED = "polls_closed"
+    BOARD = "board"  # a live polling-day board's next edit (bot.services.board)
 
 
 # Reminders this far ahead or more ask "Still coming?"; nearer ones bring the meeting point.

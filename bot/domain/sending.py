@@ -25,13 +25,15 @@ CALL = "callout"
 URGENT_CALL = "urgent_call"
 # "Can you take polling day off?" to one volunteer.
 PLEDGE_CALL = "pledge_call"
+# An edit of a live polling-day board: urgent, as what it shows is about now.
+BOARD_EDIT = "board_edit"
 
 # Kinds not named here follow someone's action (rsvp_*, organiser_alert, call_progress,
 # callout_report, role, lift_* suggestions and news, which the other person is waiting on, and
 # the room_offer that follows a pledge):
 # FOLLOW_UP.
 KINDS: dict[Lane, tuple[str, ...]] = {
-    Lane.URGENT: (URGENT_CALL,),
+    Lane.URGENT: (URGENT_CALL, BOARD_EDIT),
     Lane.REMINDER: (
         "reminder",
         "checkin",

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import keyboards, texts
+from bot.domain.board import wanted
 from bot.domain.events import Event, Shift
 from bot.domain.permissions import Access, Role
 from bot.domain.planning import Countdown, countdown_meaningful, read_countdown_detail
@@ -404,7 +405,7 @@ class PledgeView:
 
 
 def _wanted(event: Event, shift: Shift) -> int:
-    return event.min_helpers or shift.capacity
+    return wanted(event.min_helpers, shift.capacity)
 
 
 async def pledge_views(

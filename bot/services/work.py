@@ -14,6 +14,7 @@ caller's transaction, so the work is marked done exactly when its messages are q
   pledged (bot.services.polling).
 - polls_closed: at the close of polls, the polling-day report to the organisers and coordinators
   of the election's areas (bot.services.closing).
+- board: a live polling-day board's next edit, and the turn after it (bot.services.board).
 - retention: daily, warns volunteers whose details are due to go and erases those who did not
   tap Keep (bot.services.retention).
 
@@ -36,7 +37,7 @@ from bot.domain.reports import Named, tally
 from bot.domain.rounds import Round, is_committee_room
 from bot.domain.rounds import tally as round_tally
 from bot.domain.statuses import RsvpStatus, WorkStatus
-from bot.services import actors, closing, polling, retention
+from bot.services import actors, board, closing, polling, retention
 from bot.settings import Settings
 from db import attendance, callouts, cards, events, outbox, roles, rounds, rsvps
 from db.callouts import Callout
@@ -309,6 +310,10 @@ async def run(
             return WorkStatus.SKIPPED
         await outbox.enqueue(conn, report, at=at)
         return WorkStatus.DONE
+    if item.kind is Kind.BOARD:
+        return await board.refresh(
+            conn, at, item.detail, settings.zone, every=settings.board_every_minutes
+        )
     if item.kind is Kind.RETENTION:
         await retention.sweep(
             conn,
