@@ -262,6 +262,15 @@ async def ensure_daily(conn: AsyncConnection, kind: Kind, day: date, due_at: dat
         )
 
 
+async def add_one(conn: AsyncConnection, kind: Kind, detail: str, due_at: datetime) -> None:
+    """One piece of work about no shift or call, due at ``due_at`` (a surge's next batch)."""
+    await conn.execute(
+        insert(scheduled_work).values(
+            kind=kind.value, detail=detail, due_at=due_at, status=WorkStatus.PENDING
+        )
+    )
+
+
 # The scheduler's own row: when its last pass began (due_at) and ended (done_at). It is never
 # pending, so nothing claims it; `muster check` and /status read it.
 SCHEDULER_PASS = "scheduler_pass"

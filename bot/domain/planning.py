@@ -24,6 +24,7 @@ class Kind(StrEnum):
     DIGEST = "digest"
     RETENTION = "retention"
     COUNTDOWN = "countdown"
+    SURGE = "surge"  # a surge's next batch, if it is still short (detail: the surge's id)
 
 
 # Reminders this far ahead or more ask "Still coming?"; nearer ones bring the meeting point.

@@ -43,7 +43,11 @@ class SurgeStatus(StrEnum):
     OPEN = "open"
     FILLED = "filled"  # as many said yes as were wanted
     STOPPED = "stopped"  # the manager stopped it
-    EXHAUSTED = "exhausted"  # nobody left to ask
+    EXHAUSTED = "exhausted"  # nobody left to ask (those asked may still say yes)
+
+
+# Those asked may still say yes and be confirmed, and the manager may stop it.
+ASKING = frozenset({SurgeStatus.OPEN, SurgeStatus.EXHAUSTED})
 
 
 class AskAnswer(StrEnum):
@@ -66,7 +70,7 @@ def after_yes(status: SurgeStatus, confirmed: int, wanted: int) -> AfterYes:
     once the manager has stopped the surge."""
     if status is SurgeStatus.STOPPED:
         return AfterYes.STOPPED
-    if status is SurgeStatus.OPEN and confirmed < wanted:
+    if status in ASKING and confirmed < wanted:
         return AfterYes.CONFIRM
     return AfterYes.REDIRECT
 

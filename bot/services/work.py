@@ -31,7 +31,7 @@ from bot.domain.permissions import Role
 from bot.domain.planning import ASK_STILL_COMING_FROM, Kind, expected_turnout, still_meaningful
 from bot.domain.reports import Named, tally
 from bot.domain.statuses import RsvpStatus, WorkStatus
-from bot.services import actors, polling, retention
+from bot.services import actors, polling, retention, surge
 from bot.settings import Settings
 from db import attendance, callouts, cards, events, outbox, roles, rsvps
 from db.callouts import Callout
@@ -271,6 +271,9 @@ async def run(
             return WorkStatus.SKIPPED
         await outbox.enqueue(conn, found, at=at)
         return WorkStatus.DONE
+    if item.kind is Kind.SURGE:
+        asked = await surge.next_batch(conn, at, item.detail, settings)
+        return WorkStatus.DONE if asked else WorkStatus.SKIPPED
     if item.kind is Kind.RETENTION:
         await retention.sweep(
             conn,
