@@ -9,7 +9,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.statuses import VolunteerStatus
-from db import lifts, outbox, state
+from db import lifts, outbox, state, surges
 from db.schema import (
     audit_log,
     cards,
@@ -125,6 +125,8 @@ async def export(conn: AsyncConnection, volunteer_id: int, *, at: datetime) -> d
             .where(room_offers.c.volunteer_id == volunteer_id)
             .order_by(room_offers.c.id),
         ),
+        # Polling day's surges that asked them to come now: the room, the distance, the answer.
+        "surge_asks": await _rows(conn, surges.export_query(volunteer_id)),
         # Lifts offered or asked for, and the drivers and riders suggested (their side only).
         **await lifts.export(conn, volunteer_id),
         # A draft or a typed answer the bot is waiting for (see db.state).
@@ -180,6 +182,8 @@ async def erase(conn: AsyncConnection, volunteer_id: int, *, at: datetime) -> No
     await conn.execute(
         update(events).where(events.c.manager_id == volunteer_id).values(manager_id=None)
     )
+    # Who surges asked and what they said; a surge they sent keeps only its count.
+    await surges.erase(conn, volunteer_id)
     # Lifts they offered or asked for, and every pairing with them, whatever its state.
     await lifts.erase(conn, volunteer_id)
     # Their answers and attendance stay as anonymous counts, without anything they typed.

@@ -34,6 +34,7 @@ from handlers import (
     rsvp,
     signup,
     status,
+    surge,
     targets,
 )
 
@@ -97,6 +98,7 @@ def register(application: Application) -> None:
         "pledge": polling.pledge_command,
         "pledgecall": polling.pledgecall,
         "pledges": polling.pledges,
+        "surge": surge.surge,
         "nearest": nearest.nearest,
         "roster": rsvp.roster,
         "here": dayof.here,
@@ -154,6 +156,11 @@ def register(application: Application) -> None:
         callbacks.PledgeFor: polling.pledge_for,
         callbacks.PledgeCall: polling.pledgecall_button,
         callbacks.RoomOffer: polling.offer_button,
+        callbacks.SurgeRoom: surge.room_button,
+        callbacks.SurgeWanted: surge.wanted_button,
+        callbacks.SurgeSoon: surge.soon_button,
+        callbacks.SurgeAnswer: surge.answer_button,
+        callbacks.SurgeStop: surge.stop_button,
     }
     for kind, callback in buttons.items():
         application.add_handler(

@@ -177,8 +177,12 @@ async def _event(conn: AsyncConnection, event_id: int) -> Event:
 
 @dataclass(frozen=True)
 class Started:
+    """A surge started, and the manager's message (its count and Stop button)."""
+
     surge: Surge
     count: Count
+    text: str
+    markup: dict
 
 
 async def start(
@@ -223,7 +227,8 @@ async def start(
     surge = await found_surges.by_id(conn, surge_id)
     assert surge is not None
     surge = await _ask_batch(conn, at, surge, room, settings)
-    return Started(surge, await count_of(conn, surge))
+    count = await count_of(conn, surge)
+    return Started(surge, count, *count_message(surge, room.event, count, settings.zone))
 
 
 async def _ask_batch(
