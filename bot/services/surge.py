@@ -424,6 +424,7 @@ async def answer(
             callout_id=None,
             zone=settings.zone,
             late_cancel=timedelta(hours=settings.late_cancel_hours),
+            joining=True,
         )
         (shift,) = await event_rows.shifts_by_ids(conn, [surge.shift_id])
         taken = tuple((shift, o.status, o.position) for o in done.outcomes)
@@ -509,6 +510,7 @@ async def go_instead(
         callout_id=None,
         zone=settings.zone,
         late_cancel=timedelta(hours=settings.late_cancel_hours),
+        joining=True,
     )
     await found_surges.answer(
         conn, ask.id, AskAnswer.MOVED, at, redirect_event_id=ask.redirect_event_id
