@@ -78,6 +78,7 @@ from bot.domain.answers import Meaning, Offer
 from bot.domain.events import Shift
 from bot.domain.polling import ALL_DAY, DEFAULT_CLOSES, DEFAULT_OPENS, PARTS
 from bot.domain.signup import OPTIONS, Step
+from bot.domain.surge import SOON_MINUTES
 from bot.domain.volunteers import OPTIONAL_PURPOSES, Purpose
 
 
@@ -622,7 +623,7 @@ def surge_soon(event_id: int, wanted: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [_button(texts.SURGE_SOON[minutes], SurgeSoon(event_id, wanted, minutes))]
-            for minutes in texts.SURGE_SOON
+            for minutes in SOON_MINUTES
         ]
     )
 

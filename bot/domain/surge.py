@@ -117,10 +117,6 @@ def shift_for(shifts: Iterable[Shift], needed_at: datetime) -> Shift | None:
     return next((s for s in active if s.starts_at > needed_at), None)
 
 
-def under_cap(asked_today: int, cap: int) -> bool:
-    return asked_today < cap
-
-
 @dataclass(frozen=True)
 class Person:
     """Someone who could be asked: how far they are from the room (best guess) and how reliably
