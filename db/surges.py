@@ -2,20 +2,18 @@
 themselves.
 
 Finding people is one query over ``volunteers`` narrowed to a box round the room (on the place
-index), with the filters of bot.domain.surge as subqueries that do not refer back to the
-volunteer, so the database works each out once; the nearest come first by a flat-earth distance
-(plain arithmetic, the same on SQLite and PostgreSQL), and the caller measures exactly and ranks.
+index), with the filters of bot.domain.surge looked up per person on indexes; the caller asks in
+growing rings, measures exactly and ranks.
 """
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, func, insert, or_, select, update
+from sqlalchemy import String, and_, cast, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.audience import Place, bounding_box
@@ -34,12 +32,6 @@ from db.schema import (
     volunteers,
 )
 from db.volunteers import may_call
-
-# Kilometres in a degree of latitude, and of longitude at the equator.
-KM_PER_DEGREE_LAT = 110.57
-KM_PER_DEGREE_LON = 111.32
-# More than this many people in the bands fetched is more than any surge asks at once.
-FETCH_MAX = 20_000
 
 
 @dataclass(frozen=True)
@@ -158,74 +150,65 @@ class Found:
     place: Place
 
 
-def _flat_km2(latitude: float, longitude: float) -> Any:
-    """The squared flat-earth distance in km from a point to each volunteer, in SQL: within a
-    surge's reach it differs from the great-circle distance by far less than a band."""
-    kx = KM_PER_DEGREE_LON * math.cos(math.radians(latitude))
-    dx = (volunteers.c.longitude - longitude) * kx
-    dy = (volunteers.c.latitude - latitude) * KM_PER_DEGREE_LAT
-    return dx * dx + dy * dy
-
-
 def _eligible(
     *,
     surge: Surge,
     part: Part | None,
-    latitude: float,
-    longitude: float,
-    reach_km: float,
     day_start: datetime,
     day_end: datetime,
     at: datetime,
     cap: int,
 ) -> list[Any]:
-    south, north, west, east = bounding_box(
-        latitude, longitude, reach_km + 2 * APPROXIMATE_ALLOWANCE_KM
+    """bot.domain.surge's filters, each looked up per volunteer on an index: only those in the
+    box round the room are looked at, a few thousand of a hundred thousand."""
+    person = volunteers.c.id
+    pledged = exists().where(
+        pledges.c.volunteer_id == person, pledges.c.election_id == surge.election_id
     )
-    pledged = select(pledges.c.volunteer_id).where(pledges.c.election_id == surge.election_id)
     if part is not None:
         # Parts are stored as a JSON list of their names: the same text on both databases.
         pledged = pledged.where(cast(pledges.c.parts, String).like(f'%"{part.value}"%'))
-    free_on_the_day = select(volunteer_availability.c.volunteer_id).where(
-        volunteer_availability.c.slot == "polling"
+    free_on_the_day = exists().where(
+        volunteer_availability.c.volunteer_id == person,
+        volunteer_availability.c.slot == "polling",
     )
-    checked_in_today = (
-        select(rsvps.c.volunteer_id)
-        .join(shifts, shifts.c.id == rsvps.c.shift_id)
+    checked_in_today = exists().where(
+        rsvps.c.volunteer_id == person,
+        rsvps.c.checked_in_at.is_not(None),
+        shifts.c.id == rsvps.c.shift_id,
+        shifts.c.starts_at >= day_start,
+        shifts.c.starts_at < day_end,
+    )
+    going_then = exists().where(
+        rsvps.c.volunteer_id == person,
+        rsvps.c.status == RsvpStatus.GOING,
+        shifts.c.id == rsvps.c.shift_id,
+        shifts.c.status == EventStatus.ACTIVE,
+        shifts.c.starts_at <= surge.needed_at,
+        shifts.c.ends_at > surge.needed_at,
+        events.c.id == shifts.c.event_id,
+        events.c.status == EventStatus.ACTIVE,
+    )
+    asked_here = exists().where(
+        surge_asks.c.volunteer_id == person, surge_asks.c.surge_id == surge.id
+    )
+    asked_today = (
+        select(func.count())
         .where(
-            rsvps.c.checked_in_at.is_not(None),
-            shifts.c.starts_at >= day_start,
-            shifts.c.starts_at < day_end,
+            surge_asks.c.volunteer_id == person,
+            surge_asks.c.asked_at >= day_start,
+            surge_asks.c.asked_at < day_end,
         )
+        .scalar_subquery()
     )
-    going_then = (
-        select(rsvps.c.volunteer_id)
-        .join(shifts, shifts.c.id == rsvps.c.shift_id)
-        .join(events, events.c.id == shifts.c.event_id)
-        .where(
-            rsvps.c.status == RsvpStatus.GOING,
-            shifts.c.status == EventStatus.ACTIVE,
-            events.c.status == EventStatus.ACTIVE,
-            shifts.c.starts_at <= surge.needed_at,
-            shifts.c.ends_at > surge.needed_at,
-        )
-    )
-    asked_here = select(surge_asks.c.volunteer_id).where(surge_asks.c.surge_id == surge.id)
-    capped = (
-        select(surge_asks.c.volunteer_id)
-        .where(surge_asks.c.asked_at >= day_start, surge_asks.c.asked_at < day_end)
-        .group_by(surge_asks.c.volunteer_id)
-        .having(func.count() >= cap)
-    )
+    # The database tries these in this order: the pledge first, which most fail.
     return [
-        may_call(at),
-        volunteers.c.latitude.between(south, north),
-        volunteers.c.longitude.between(west, east),
-        or_(volunteers.c.id.in_(pledged), volunteers.c.id.in_(free_on_the_day)),
-        volunteers.c.id.not_in(checked_in_today),
-        volunteers.c.id.not_in(going_then),
-        volunteers.c.id.not_in(asked_here),
-        volunteers.c.id.not_in(capped),
+        or_(pledged, free_on_the_day),
+        ~checked_in_today,
+        ~going_then,
+        ~asked_here,
+        asked_today < cap,
+        may_call(at, each=True),
     ]
 
 
@@ -235,48 +218,51 @@ async def candidates(
     surge: Surge,
     part: Part | None,
     meeting: Place,
-    reach_km: float,
-    band_end_km: Any,
-    count: int,
+    within_km: float,
+    beyond_km: float | None = None,
     day_start: datetime,
     day_end: datetime,
     at: datetime,
     cap: int,
 ) -> list[Found]:
-    """Those who may be asked now, nearest first, at least the ``count`` nearest and everyone as
-    near as the band the ``count``-th nearest is in (``band_end_km`` of their distance), so the
-    caller can rank a band by reliability; at most FETCH_MAX."""
+    """Those who may be asked now whose place may be within ``within_km`` of the meeting point
+    (a box round it, with the allowance for places known only roughly), leaving out the box of
+    ``beyond_km`` (a ring looked in already), in no order: the caller measures. Looked for in
+    growing rings (bot.services.surge.choose), so that the box stays small where people are
+    many."""
     assert meeting.latitude is not None and meeting.longitude is not None
-    km2 = _flat_km2(meeting.latitude, meeting.longitude)
-    where = _eligible(
-        surge=surge,
-        part=part,
-        latitude=meeting.latitude,
-        longitude=meeting.longitude,
-        reach_km=reach_km,
-        day_start=day_start,
-        day_end=day_end,
-        at=at,
-        cap=cap,
+    south, north, west, east = bounding_box(
+        meeting.latitude, meeting.longitude, within_km + 2 * APPROXIMATE_ALLOWANCE_KM
     )
-    if count <= 0:
-        return []
-    nth = await conn.scalar(
-        select(km2).where(*where).order_by(km2, volunteers.c.id).limit(1).offset(count - 1)
+    outside = []
+    if beyond_km is not None:
+        # Read from the place index itself: the ring looked in already costs no more than that.
+        inner = bounding_box(
+            meeting.latitude, meeting.longitude, beyond_km + 2 * APPROXIMATE_ALLOWANCE_KM
+        )
+        outside.append(
+            ~and_(
+                volunteers.c.latitude.between(inner[0], inner[1]),
+                volunteers.c.longitude.between(inner[2], inner[3]),
+            )
+        )
+    rows = await conn.execute(
+        select(
+            volunteers.c.id,
+            volunteers.c.telegram_id,
+            volunteers.c.latitude,
+            volunteers.c.longitude,
+            volunteers.c.postcode,
+            volunteers.c.location_source,
+        ).where(
+            volunteers.c.latitude.between(south, north),
+            volunteers.c.longitude.between(west, east),
+            *outside,
+            *_eligible(
+                surge=surge, part=part, day_start=day_start, day_end=day_end, at=at, cap=cap
+            ),
+        )
     )
-    query = select(
-        volunteers.c.id,
-        volunteers.c.telegram_id,
-        volunteers.c.latitude,
-        volunteers.c.longitude,
-        volunteers.c.postcode,
-        volunteers.c.location_source,
-    ).where(*where)
-    if nth is not None:
-        # A little over the band's edge: the flat distance and the exact one differ slightly.
-        edge = band_end_km(math.sqrt(nth)) * 1.01
-        query = query.where(km2 <= edge * edge)
-    rows = await conn.execute(query.order_by(km2, volunteers.c.id).limit(FETCH_MAX))
     return [
         Found(
             row.id,

@@ -12,6 +12,7 @@ count, edited as answers come in, with a Stop button.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -19,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import keyboards, texts
-from bot.domain.audience import Place, distance_km
+from bot.domain.audience import NEAR_BAND_KM, Place, distance_km
 from bot.domain.events import Event, Shift
 from bot.domain.nearest import Candidate, within_reach
 from bot.domain.permissions import Access, Role
@@ -266,29 +267,46 @@ async def choose(
         surge.needed_at.astimezone(settings.zone).time(), election.opens, election.closes
     )
     meeting = room.meeting
-    found = await found_surges.candidates(
-        conn,
-        surge=surge,
-        part=part,
-        meeting=meeting,
-        reach_km=SURGE_REACH_KM,
-        band_end_km=band_end_km,
-        count=size,
-        day_start=day_start,
-        day_end=day_end,
-        at=at,
-        cap=settings.surge_daily_cap,
-    )
+    assert meeting.latitude is not None and meeting.longitude is not None
+    # Rings growing from one band out, until they hold whole bands of at least ``size`` people,
+    # or reach as far as a surge looks: a small box where people are many.
     measured: dict[int, tuple[float, found_surges.Found]] = {}
-    for person in found:
-        km = distance_km(
-            person.place.latitude,  # type: ignore[arg-type]
-            person.place.longitude,  # type: ignore[arg-type]
-            meeting.latitude,  # type: ignore[arg-type]
-            meeting.longitude,  # type: ignore[arg-type]
-        )
-        if within_reach(km, person.place.allowance_km + meeting.allowance_km, SURGE_REACH_KM):
-            measured[person.volunteer_id] = (km, person)
+    ring, looked = NEAR_BAND_KM, None
+    while True:
+        for person in await found_surges.candidates(
+            conn,
+            surge=surge,
+            part=part,
+            meeting=meeting,
+            within_km=ring,
+            beyond_km=looked,
+            day_start=day_start,
+            day_end=day_end,
+            at=at,
+            cap=settings.surge_daily_cap,
+        ):
+            km = distance_km(
+                person.place.latitude,  # type: ignore[arg-type]
+                person.place.longitude,  # type: ignore[arg-type]
+                meeting.latitude,
+                meeting.longitude,
+            )
+            if within_reach(km, person.place.allowance_km + meeting.allowance_km, SURGE_REACH_KM):
+                measured[person.volunteer_id] = (km, person)
+        if ring >= SURGE_REACH_KM:
+            break
+        inside = sorted(km for km, _ in measured.values() if km <= ring)
+        looked = ring
+        if len(inside) >= size:
+            edge = band_end_km(inside[size - 1])
+            if edge <= ring:
+                measured = {v: m for v, m in measured.items() if m[0] < edge}
+                break
+            ring = min(edge, SURGE_REACH_KM)
+        else:
+            # As far again as the people found so far suggest it takes, to a band's edge.
+            grow = math.sqrt(size / max(len(inside), 1)) * 1.05
+            ring = min(band_end_km(ring * min(max(grow, 1.5), 4.0)), SURGE_REACH_KM)
     rates = await attendance.show_rates(conn, sorted(measured), at) if measured else {}
     chosen = best(
         (Person(vid, km, rates.get(vid)) for vid, (km, _) in measured.items()),
