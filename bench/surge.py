@@ -397,7 +397,7 @@ async def main(volunteers_count: int, wanted: int, repeat: int) -> dict[str, Any
         _say(f"(a) {chosen:,} candidates chosen in {chose * 1000:.0f} ms (target <= 200 ms)")
         to_asks, to_pins, asks, paid = await send_time(url, volunteers_count, wanted, chosen)
         _say(
-            f"(b) paid broadcast: {asks:,} \"Can you come now?\" out in {to_asks:.2f} s "
+            f'(b) paid broadcast: {asks:,} "Can you come now?" out in {to_asks:.2f} s '
             f"(target <= 5 s), their map pins by {to_pins:.2f} s; {paid:,} sent paid"
         )
     return {

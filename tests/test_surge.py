@@ -89,13 +89,23 @@ async def test_surges_ask_the_nearest_free_people_in_batches_until_enough_come(
     await cora.press("07:00-22:00")
     await cora.send("Peckham, Brixton")
     await new_event(
-        olly, kind="Polling-day committee room", title=PECKHAM, area="Peckham",
-        pin=(51.4693, -0.0692), address="Rye Lane Library, SE15 4QR", day="6/5/2027",
+        olly,
+        kind="Polling-day committee room",
+        title=PECKHAM,
+        area="Peckham",
+        pin=(51.4693, -0.0692),
+        address="Rye Lane Library, SE15 4QR",
+        day="6/5/2027",
         shifts=("07:00-12:00 10",),
     )
     await new_event(
-        olly, kind="Polling-day committee room", title=BRIXTON, area="Brixton",
-        pin=(51.4613, -0.1156), address="Brixton Library, SW2 1JQ", day="6/5/2027",
+        olly,
+        kind="Polling-day committee room",
+        title=BRIXTON,
+        area="Brixton",
+        pin=(51.4613, -0.1156),
+        address="Brixton Library, SW2 1JQ",
+        day="6/5/2027",
         shifts=("07:00-12:00 3",),
     )
     for person in people[:5]:
