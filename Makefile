@@ -58,6 +58,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.budget
 	$(BIN)/python -m bench.nearest
 	$(BIN)/python -m bench.scale
+	$(BIN)/python -m bench.surge
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -475,3 +475,43 @@ class BoardStop(CallbackData, prefix="bd"):
     the message it is on (bot.services.board): ``bd:3``."""
 
     election_id: int
+
+
+@dataclass(frozen=True)
+class SurgeRoom(CallbackData, prefix="sr"):
+    """/surge: the committee room that needs helpers now (its event's id)."""
+
+    event_id: int
+
+
+@dataclass(frozen=True)
+class SurgeWanted(CallbackData, prefix="sw", sep="."):
+    """/surge: how many helpers the room needs: ``sw:42.5``."""
+
+    event_id: int
+    wanted: int
+
+
+@dataclass(frozen=True)
+class SurgeSoon(CallbackData, prefix="sn", sep="."):
+    """/surge: how soon, in minutes (bot.domain.surge.SOON_MINUTES): ``sn:42.5.30``."""
+
+    event_id: int
+    wanted: int
+    minutes: int
+
+
+@dataclass(frozen=True)
+class SurgeAnswer(CallbackData, prefix="sa", sep="."):
+    """A surge's ask: Yes (y) or Can't (n); to the other room a late yes is sent to, Yes (g) or
+    No thanks (x); with the ask's id (bot.services.surge): ``sa:y.42``."""
+
+    answer: Literal["y", "n", "g", "x"]
+    ask_id: int
+
+
+@dataclass(frozen=True)
+class SurgeStop(CallbackData, prefix="sx"):
+    """The manager's Stop on a surge's count (the surge's id)."""
+
+    surge_id: int

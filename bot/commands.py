@@ -37,6 +37,7 @@ BY_ROLE: dict[Role, Commands] = {
         ("pledgecall", "Ask volunteers to pledge polling day"),
         ("pledges", "Polling-day pledges per area and part of the day"),
         ("board", "Polling day's live board of your committee rooms"),
+        ("surge", "Polling day: ask the nearest free helpers to your room now"),
         ("roster", "Who's coming to your events"),
         ("events", "Your upcoming events: edit or cancel"),
         ("template", "A CSV file for adding many events at once"),

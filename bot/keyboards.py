@@ -70,6 +70,11 @@ from bot.callbacks import (
     SkipNote,
     SkipReason,
     StillComing,
+    SurgeAnswer,
+    SurgeRoom,
+    SurgeSoon,
+    SurgeStop,
+    SurgeWanted,
     TopUp,
     UseName,
 )
@@ -78,6 +83,7 @@ from bot.domain.events import Shift
 from bot.domain.polling import ALL_DAY, DEFAULT_CLOSES, DEFAULT_OPENS, PARTS
 from bot.domain.rounds import ROUND_DOORS_BUTTONS
 from bot.domain.signup import OPTIONS, Step
+from bot.domain.surge import SOON_MINUTES
 from bot.domain.volunteers import OPTIONAL_PURPOSES, Purpose
 
 
@@ -650,6 +656,58 @@ def election_rooms(election_id: int, rooms: Sequence[tuple[int, str]]) -> Inline
     return InlineKeyboardMarkup([*rows, [_election(texts.ELECTION_DONE, "done", election_id)]])
 
 
+# --- /surge -----------------------------------------------------------------------------------
+
+# The numbers of helpers offered on buttons; any other number is typed.
+SURGE_WANTED_OFFERED = (1, 2, 3, 5, 10, 20)
+
+
+def surge_rooms(rooms: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[_button(title[:60], SurgeRoom(event_id))] for event_id, title in rooms]
+    )
+
+
+def surge_wanted(event_id: int) -> InlineKeyboardMarkup:
+    buttons = [_button(str(n), SurgeWanted(event_id, n)) for n in SURGE_WANTED_OFFERED]
+    return InlineKeyboardMarkup(_rows(buttons, 3))
+
+
+def surge_soon(event_id: int, wanted: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [_button(texts.SURGE_SOON[minutes], SurgeSoon(event_id, wanted, minutes))]
+            for minutes in SOON_MINUTES
+        ]
+    )
+
+
+def surge_ask(ask_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                _button(texts.SURGE_YES, SurgeAnswer("y", ask_id)),
+                _button(texts.SURGE_CANT, SurgeAnswer("n", ask_id)),
+            ]
+        ]
+    )
+
+
+def surge_redirect(ask_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                _button(texts.SURGE_GO, SurgeAnswer("g", ask_id)),
+                _button(texts.SURGE_NO_THANKS, SurgeAnswer("x", ask_id)),
+            ]
+        ]
+    )
+
+
+def surge_stop(surge_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[_button(texts.SURGE_STOP, SurgeStop(surge_id))]])
+
+
 # --- Buttons answered in words ------------------------------------------------------------------
 
 
@@ -709,6 +767,15 @@ def _meanings(data: str) -> tuple[Meaning, ...]:
         return {"y": (Meaning.YES,), "a": (), "n": (Meaning.MAYBE, Meaning.SKIP)}[
             RoomOffer.unpack(data).answer
         ]
+    if SurgeAnswer.PATTERN.fullmatch(data):
+        return {
+            "y": (Meaning.YES,),
+            "n": (Meaning.NO,),
+            "g": (Meaning.YES,),
+            "x": (Meaning.NO,),
+        }[SurgeAnswer.unpack(data).answer]
+    if SurgeSoon.PATTERN.fullmatch(data) and SurgeSoon.unpack(data).minutes == 0:
+        return (Meaning.YES,)
     return next((m for kind, m in kinds_meaning if kind.PATTERN.fullmatch(data)), ())
 
 
@@ -747,6 +814,17 @@ _ROUND_WORDS: dict[str, tuple[str, ...]] = {
     "o": ("out", "going out", "heading out", "off out", "off we go", "out again", "round"),
     "b": ("back", "i'm back", "im back", "back now", "we're back", "returned"),
 }
+_SURGE_WORDS: dict[str, tuple[str, ...]] = {
+    "y": ("coming", "on my way", "i can come", "i'm coming"),
+    "n": ("can't", "cant", "can't come", "cannot", "not now"),
+    "g": ("i'll go", "ill go", "go there", "i'll go there"),
+    "x": ("no thanks", "no thank you"),
+}
+_SOON_WORDS: dict[int, tuple[str, ...]] = {
+    0: ("now", "right now", "asap", "straight away"),
+    30: ("30", "30 min", "30 mins", "30 minutes", "half an hour", "in half an hour"),
+    60: ("60", "1 hour", "an hour", "one hour", "in an hour", "60 minutes", "60 min"),
+}
 
 
 def _words(data: str) -> tuple[str, ...]:
@@ -768,6 +846,10 @@ def _words(data: str) -> tuple[str, ...]:
         return _ROUND_WORDS[RoundTap.unpack(data).action]
     if AddNote.PATTERN.fullmatch(data):
         return ("note", "add note", "a note", "something to report")
+    if SurgeAnswer.PATTERN.fullmatch(data):
+        return _SURGE_WORDS[SurgeAnswer.unpack(data).answer]
+    if SurgeSoon.PATTERN.fullmatch(data):
+        return _SOON_WORDS.get(SurgeSoon.unpack(data).minutes, ())
     return ()
 
 

@@ -65,6 +65,8 @@ class Settings(DatabaseSettings):
     # Organisers may send urgent calls as paid broadcasts (allow_paid_broadcast: up to 1,000
     # messages a second, 0.1 Telegram Stars each, paid from the bot's balance).
     paid_broadcast: bool = False
+    # A volunteer is asked by at most this many surges (/surge) a day.
+    surge_daily_cap: int = Field(default=2, ge=1)
     # The outbox sender (schedules/outbox.py): tries before a message counts as failed.
     outbox_max_attempts: int = Field(default=5, ge=1)
     # How often the sender looks for due messages when nobody woke it (retries, late rows).

@@ -15,8 +15,8 @@ from telegram.helpers import create_deep_linked_url
 
 from bot import timefmt
 from bot.domain import reports
-from bot.domain.closing import Figures, Report
 from bot.domain.board import RoomLine
+from bot.domain.closing import Figures, Report
 from bot.domain.events import KINDS, Event, Shift
 from bot.domain.lifts import RosterLifts
 from bot.domain.nearest import DayNeed, Why
@@ -2649,3 +2649,111 @@ def board(
         "closed": f"Polls closed. Last updated {when}.",
     }[state]
     return f"📋 <b>Board: {esc(election.name)}</b>\n\n{body}\n\n<i>{footer}</i>"
+# --- /surge --------------------------------------------------------------------------------------
+
+SURGE_NO_ROOMS = (
+    "/surge is for a committee room's manager on polling day, and there's no room polling today "
+    "that you manage. Coordinators can surge any room in their areas."
+)
+SURGE_PICK_ROOM = "🚨 Which committee room needs helpers now? Tap it or type its name."
+SURGE_BAD_WANTED = "Please tap a number, or type how many helpers you need (1 to 50)."
+SURGE_SOON: dict[int, str] = {0: "Now", 30: "In 30 min", 60: "In 1 hour"}
+SURGE_ROOM_GONE = (
+    "That room isn't polling today, or isn't yours to surge any more. Send /surge again."
+)
+SURGE_NOT_ON_MAP = (
+    "That room has no map pin, so I can't tell who is near it. Add its location with /events, "
+    "then send /surge again."
+)
+SURGE_NO_SHIFT = "That room has no shift left today. Add one with /events, then send /surge again."
+SURGE_ALREADY = "A surge is already asking for helpers at that room: watch its count, or stop it."
+SURGE_NOT_YOURS = "Only the room's manager or a coordinator can stop this surge."
+SURGE_YES = "✅ Yes, I'm coming"
+SURGE_CANT = "Can't"
+SURGE_GO = "Yes, I'll go there"
+SURGE_NO_THANKS = "No thanks"
+SURGE_STOP = "🛑 Stop asking"
+SURGE_ANSWERED = "You've answered this one already. Thank you!"
+SURGE_CANT_THANKS = "No problem, thank you for letting us know."
+SURGE_NO_THANKS_REPLY = "No problem. Thank you all the same!"
+SURGE_OTHER_GONE = "That room has no shift left today. Thank you all the same!"
+
+
+def surge_ask_wanted(title: str) -> str:
+    return (
+        f"How many helpers does <b>{esc(title)}</b> need? Tap a number or type one (1 to 50)."
+    )
+
+
+def surge_ask_soon(title: str, wanted: int) -> str:
+    return f"{wanted} for <b>{esc(title)}</b>. How soon do you need them?"
+
+
+def _surge_when(needed_at: datetime, created_at: datetime, zone: ZoneInfo) -> str:
+    if needed_at <= created_at:
+        return "now"
+    return f"by {needed_at.astimezone(zone):%H:%M}"
+
+
+def surge_count(
+    title: str,
+    *,
+    wanted: int,
+    asked: int,
+    coming: int,
+    cant: int,
+    status: str,
+    needed_at: datetime,
+    created_at: datetime,
+    zone: ZoneInfo,
+) -> str:
+    """The manager's one message: the count as it climbs, then how it ended."""
+    waiting = max(asked - coming - cant, 0)
+    lines = [
+        f"🚨 Surge for <b>{esc(title)}</b>: {wanted} wanted "
+        f"{_surge_when(needed_at, created_at, zone)}",
+        f"✅ {coming} of {wanted} coming · ❌ {cant} can't · ⏳ {waiting} not answered yet",
+        f"Asked so far: {asked}.",
+    ]
+    ending = {
+        "open": "I ask more people every 10 minutes until enough say yes.",
+        "filled": "🎉 That's everyone you asked for. Later yeses go to rooms still short.",
+        "stopped": "🛑 Stopped: nobody else will be asked, and later yeses are thanked.",
+        "exhausted": "Nobody else near enough is free to ask. Those asked can still say yes.",
+    }
+    lines.append(ending[status])
+    return "\n".join(lines)
+
+
+def surge_ask(
+    event: Event, km: float, approximate: bool, needed_at: datetime, at: datetime, zone: ZoneInfo
+) -> str:
+    """The urgent question to one person: the room, how far, and can you come."""
+    question = (
+        "Can you come now?"
+        if needed_at <= at
+        else f"Can you be there by {needed_at.astimezone(zone):%H:%M}?"
+    )
+    return (
+        f"🚨 <b>{esc(event.title)}</b> urgently needs helpers for the knock-up. {question}\n"
+        f"📍 {meeting_point(event)} · {_km(km, approximate)} from you"
+    )
+
+
+def surge_redirect(title: str, other: str, km: float, approximate: bool) -> str:
+    return (
+        f"Thank you! <b>{esc(title)}</b> has all the helpers it asked for now. "
+        f"<b>{esc(other)}</b>, {_km(km, approximate)} from you, is still short: can you go there "
+        "instead?"
+    )
+
+
+def surge_filled_thanks(title: str) -> str:
+    return (
+        f"Thank you! <b>{esc(title)}</b> has all the helpers it asked for now, and no other room "
+        "near you is short. No need to come."
+    )
+
+
+def surge_stopped_thanks(title: str) -> str:
+    return f"Thank you so much! <b>{esc(title)}</b> has stopped asking: no need to come now."

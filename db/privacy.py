@@ -9,7 +9,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.statuses import VolunteerStatus
-from db import lifts, outbox, rounds, state
+from db import lifts, outbox, rounds, state, surges
 from db.schema import (
     audit_log,
     boards,
@@ -149,6 +149,8 @@ async def export(conn: AsyncConnection, volunteer_id: int, *, at: datetime) -> d
             .where(boards.c.started_by == volunteer_id)
             .order_by(boards.c.id),
         ),
+        # Polling day's surges that asked them to come now: the room, the distance, the answer.
+        "surge_asks": await _rows(conn, surges.export_query(volunteer_id)),
         # Lifts offered or asked for, and the drivers and riders suggested (their side only).
         **await lifts.export(conn, volunteer_id),
         # A draft or a typed answer the bot is waiting for (see db.state).
@@ -204,6 +206,8 @@ async def erase(conn: AsyncConnection, volunteer_id: int, *, at: datetime) -> No
     )
     # Boards they started say which chats they are in: gone, and no longer edited.
     await conn.execute(delete(boards).where(boards.c.started_by == volunteer_id))
+    # Who surges asked and what they said; a surge they sent keeps only its count.
+    await surges.erase(conn, volunteer_id)
     # Lifts they offered or asked for, and every pairing with them, whatever its state.
     await lifts.erase(conn, volunteer_id)
     # When they went out and came back goes; their rounds' doors stay counted in their answers.

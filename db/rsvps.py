@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.events import open_for_answers
+from bot.domain.events import open_for_answers, open_for_joining
 from bot.domain.rsvp import Outcome, Promotion, ShiftClosed
 from bot.domain.statuses import ANSWERS, INTERESTED, EventStatus, RsvpStatus
 from bot.domain.volunteers import Purpose
@@ -23,17 +23,31 @@ from db.schema import events, rsvps, shifts, volunteers
 from db.volunteers import latest_choice
 
 
-async def _lock_open_shift(conn: AsyncConnection, shift_id: int, at: datetime) -> int:
-    """Lock the shift row for this transaction; return its capacity if it still takes answers."""
+async def _lock_open_shift(
+    conn: AsyncConnection, shift_id: int, at: datetime, *, joining: bool = False
+) -> int:
+    """Lock the shift row for this transaction; return its capacity if it still takes answers
+    (``joining``: a surge's helper, who may join it until it ends)."""
     row = (
         await conn.execute(
-            select(shifts.c.capacity, shifts.c.status, shifts.c.starts_at, events.c.status)
+            select(
+                shifts.c.capacity,
+                shifts.c.status,
+                shifts.c.starts_at,
+                events.c.status,
+                shifts.c.ends_at,
+            )
             .join(events, events.c.id == shifts.c.event_id)
             .where(shifts.c.id == shift_id)
             .with_for_update(of=shifts)
         )
     ).first()
-    if row is None or not open_for_answers(row[3], row[1], row[2], at):
+    if row is None:
+        raise ShiftClosed(shift_id)
+    if joining:
+        if not open_for_joining(row[3], row[1], row[4], at):
+            raise ShiftClosed(shift_id)
+    elif not open_for_answers(row[3], row[1], row[2], at):
         raise ShiftClosed(shift_id)
     return int(row[0])
 
@@ -102,15 +116,17 @@ async def respond(
     answer: str,
     at: datetime,
     callout_id: int | None = None,
+    joining: bool = False,
 ) -> Outcome:
-    """Record ``answer`` (going, maybe or cant) for one shift.
+    """Record ``answer`` (going, maybe or cant) for one shift (``joining``: a surge's helper, to
+    a shift that may be under way).
 
     Going becomes waitlisted when the shift is full; saying going again keeps one's place. Leaving
     "going" frees a place, which goes to the first on the waitlist. Raises ShiftClosed.
     """
     if answer not in ANSWERS:
         raise ValueError(answer)
-    capacity = await _lock_open_shift(conn, shift_id, at)
+    capacity = await _lock_open_shift(conn, shift_id, at, joining=joining)
     current = (
         await conn.execute(
             select(rsvps.c.id, rsvps.c.status).where(

@@ -662,3 +662,56 @@ boards = Table(
     # Ids are on Stop buttons: never given again.
     sqlite_autoincrement=True,
 )
+
+# Surges (bot.services.surge): a room manager's urgent call for helpers at one committee room now,
+# asked batch by batch until enough say yes, it is stopped, or nobody is left to ask.
+surges = Table(
+    "surges",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "election_id", Integer, ForeignKey("elections.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("event_id", Integer, ForeignKey("events.id", ondelete="CASCADE"), nullable=False),
+    # The room's shift those who come are going to: the one running when they are wanted, or next.
+    Column("shift_id", Integer, ForeignKey("shifts.id", ondelete="CASCADE"), nullable=False),
+    # Who sent it, and the one message of theirs that shows the count (edited as answers come).
+    Column(
+        "manager_id", Integer, ForeignKey("volunteers.id", ondelete="SET NULL"), nullable=True
+    ),
+    Column("chat_id", BigInteger, nullable=True),
+    Column("message_id", Integer, nullable=True),
+    Column("wanted", Integer, nullable=False),
+    # When helpers are wanted there ("now", or in half an hour).
+    Column("needed_at", UTCDateTime, nullable=False),
+    # open -> filled | stopped | exhausted (bot.domain.surge.SurgeStatus)
+    Column("status", String(12), nullable=False),
+    Column("batches", Integer, nullable=False, server_default="0"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime, nullable=True),
+)
+
+# Who a surge asked, once each, and what they said: personal (erased on /forget, in /mydata).
+surge_asks = Table(
+    "surge_asks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("surge_id", Integer, ForeignKey("surges.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "volunteer_id", Integer, ForeignKey("volunteers.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("batch", Integer, nullable=False),
+    Column("km", Float, nullable=False),
+    Column("asked_at", UTCDateTime, nullable=False),
+    # Null until they answer: yes | cant | late (yes after it filled or stopped) | moved (took
+    # the other room they were sent to).
+    Column("answer", String(12), nullable=True),
+    Column("answered_at", UTCDateTime, nullable=True),
+    # The room still short a late yes was sent to instead, if any.
+    Column(
+        "redirect_event_id", Integer, ForeignKey("events.id", ondelete="SET NULL"), nullable=True
+    ),
+    UniqueConstraint("surge_id", "volunteer_id", name="uq_surge_asks_surge_volunteer"),
+)
+# The daily cap counts a volunteer's asks since local midnight.
+Index("ix_surge_asks_volunteer_asked", surge_asks.c.volunteer_id, surge_asks.c.asked_at)

@@ -36,6 +36,7 @@ from handlers import (
     rsvp,
     signup,
     status,
+    surge,
     targets,
 )
 
@@ -104,6 +105,7 @@ def register(application: Application) -> None:
         "pledgecall": polling.pledgecall,
         "pledges": polling.pledges,
         "board": board.board,
+        "surge": surge.surge,
         "nearest": nearest.nearest,
         "roster": rsvp.roster,
         "here": dayof.here,
@@ -165,6 +167,11 @@ def register(application: Application) -> None:
         callbacks.PledgeCall: polling.pledgecall_button,
         callbacks.RoomOffer: polling.offer_button,
         callbacks.BoardStop: board.stop_button,
+        callbacks.SurgeRoom: surge.room_button,
+        callbacks.SurgeWanted: surge.wanted_button,
+        callbacks.SurgeSoon: surge.soon_button,
+        callbacks.SurgeAnswer: surge.answer_button,
+        callbacks.SurgeStop: surge.stop_button,
     }
     for kind, callback in buttons.items():
         application.add_handler(

@@ -9,17 +9,19 @@ messages first (see handlers.register). What is left comes here, and is tried in
    should I look from?") takes them, while it is the question just put.
 3. The question just put with buttons (handlers.typed), if nothing with buttons came after it
    (a shift call, a reminder): the parts of polling day typed to a pledge question ("morning
-   and evening"); a step of a knock-up round ("out", "back", a number of doors); else the
-   words press its button, or are told what to type or tap.
+   and evening"); a step of a knock-up round ("out", "back", a number of doors); a number of
+   helpers to /surge's "how many?" ("4"); else the words press its button, or are told what to
+   type or tap.
 4. Otherwise, outside sign-up, the cards the outbox delivered: a number of doors; an answer to
    the newest lift question ("2 seats", "need a lift", "neither") or suggested lift ("yes", "no
    thanks"); an answer to the newest "Still coming?" or check-in prompt ("yes", "running late",
    "I'm here"); parts of
    polling day to a pledge call; an answer to a shift call or an event's card ("yes", "can't
    make it"); each says whether the words were its, unless the newest message the outbox
-   delivered is a room offer, whose buttons the words press first ("yes", "another room",
-   "not sure"). Then a button of the newest message the outbox delivered, pressed in words ("2"
-   for a call's second shift, "keep" on a retention warning, "send a top-up call").
+   delivered is a room offer or a surge's "Can you come now?", whose buttons the words press
+   first ("yes", "another room", "not sure", "can't"). Then a button of the newest message the
+   outbox delivered, pressed in words ("2" for a call's second shift, "keep" on a retention
+   warning, "send a top-up call").
 5. Anything else gets a pointer to what to do.
 
 A shared location outside sign-up answers /nearest's question just put, or else is a check-in
@@ -34,7 +36,7 @@ from bot import texts
 from bot.callbacks import CarryOn, SkipNote, SkipReason
 from bot.context import MusterContext
 from bot.domain.signup import Step
-from handlers import dayof, lifts, nearest, polling, rounds, rsvp, signup, typed
+from handlers import dayof, lifts, nearest, polling, rounds, rsvp, signup, surge, typed
 from handlers.common import load_volunteer, not_signed_up
 
 
@@ -101,6 +103,8 @@ async def on_text(update: Update, context: MusterContext) -> None:
             and await rounds.on_typed(update, context, volunteer, asked)
         ):
             return
+        if volunteer is not None and await surge.typed_wanted(update, context, asked):
+            return
         await typed.answer(update, context, asked)
         return
     # A room offer the outbox delivered last is what "yes" or "another room" answers, before
@@ -108,7 +112,7 @@ async def on_text(update: Update, context: MusterContext) -> None:
     if (
         volunteer is not None
         and newest is not None
-        and polling.offers_room(newest)
+        and (polling.offers_room(newest) or surge.asks(newest))
         and await typed.press(update, context, newest)
     ):
         return

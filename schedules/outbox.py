@@ -444,7 +444,10 @@ class OutboxSender:
                 return await self._edit_card(row, edit_of, markup)
             if venue:
                 # A meeting point on the map, with its name and address.
-                message = await self._bot.send_venue(row.chat_id, **venue)
+                # A surge's pin goes as its question did: paid, where the question was.
+                message = await self._bot.send_venue(
+                    row.chat_id, **venue, allow_paid_broadcast=paid or None
+                )
             elif photo := row.payload.get("photo"):
                 # A report's chart: the picture, the text its caption.
                 message = await self._bot.send_photo(

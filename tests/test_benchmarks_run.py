@@ -39,6 +39,7 @@ TINY = {
         "--engines",
         "sqlite",
     ],
+    "bench.surge": ["--volunteers", "3000", "--wanted", "20", "--repeat", "1"],
     "bench.rsvp": ["--taps", "40", "--window", "5", "--latency-seconds", "2"],
     "bench.budget": ["--recipients", "100", "--taps-per-s", "2", "--seconds", "3"],
     "bench.broadcast": [

@@ -86,6 +86,16 @@ def open_for_answers(
     )
 
 
+def open_for_joining(
+    event_status: str, shift_status: str, ends_at: datetime, at: datetime
+) -> bool:
+    """A surge's helper (bot.services.surge) joins a shift already under way: it takes them
+    until it ends, unless it or its event has been cancelled."""
+    return (
+        event_status == EventStatus.ACTIVE and shift_status == EventStatus.ACTIVE and ends_at > at
+    )
+
+
 TITLE_MAX = 120
 AREA_MAX = 64
 ADDRESS_MAX = 200

@@ -26,6 +26,7 @@ class Kind(StrEnum):
     COUNTDOWN = "countdown"
     POLLS_CLOSED = "polls_closed"
     BOARD = "board"  # a live polling-day board's next edit (bot.services.board)
+    SURGE = "surge"  # a surge's next batch, if it is still short (detail: the surge's id)
 
 
 # Reminders this far ahead or more ask "Still coming?"; nearer ones bring the meeting point.

@@ -23,6 +23,9 @@ class Lane(IntEnum):
 # A shift call's message to one volunteer; an urgent call's.
 CALL = "callout"
 URGENT_CALL = "urgent_call"
+# A surge's "Can you come now?" to one volunteer, and the room's map pin after it.
+SURGE_ASK = "surge_ask"
+SURGE_PIN = "surge_pin"
 # "Can you take polling day off?" to one volunteer.
 PLEDGE_CALL = "pledge_call"
 # An edit of a live polling-day board: urgent, as what it shows is about now.
@@ -30,10 +33,10 @@ BOARD_EDIT = "board_edit"
 
 # Kinds not named here follow someone's action (rsvp_*, organiser_alert, call_progress,
 # callout_report, role, lift_* suggestions and news, which the other person is waiting on, and
-# the room_offer that follows a pledge):
+# the room_offer that follows a pledge, the surge_count a surge's manager watches):
 # FOLLOW_UP.
 KINDS: dict[Lane, tuple[str, ...]] = {
-    Lane.URGENT: (URGENT_CALL, BOARD_EDIT),
+    Lane.URGENT: (URGENT_CALL, BOARD_EDIT, SURGE_ASK, SURGE_PIN),
     Lane.REMINDER: (
         "reminder",
         "checkin",

@@ -56,10 +56,12 @@ async def answer(
     zone: ZoneInfo,
     late_cancel: timedelta,
     card_at: tuple[int, int] | None = None,
+    joining: bool = False,
 ) -> Answered:
     """Record ``answer`` for each of ``shift_ids`` still open, and queue what follows from it,
     edits of the other cards they hold for the event included (``card_at``, the chat and message
-    they answered on, is edited by the caller). Shifts that closed meanwhile are passed over."""
+    they answered on, is edited by the caller). Shifts that closed meanwhile are passed over.
+    ``joining``: a surge's helper, who may join a shift under way (bot.services.surge)."""
     shift_ids = list(shift_ids)
     answered = await rsvps.answers_of(conn, volunteer.id, shift_ids)
     outcomes: list[Outcome] = []
@@ -73,6 +75,7 @@ async def answer(
                 answer=answer,
                 callout_id=callout_id,
                 at=at,
+                joining=joining,
             )
             outcomes.append(outcome)
             if await _follow_up(conn, volunteer, outcome, zone, at, late_cancel):

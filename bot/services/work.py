@@ -37,7 +37,7 @@ from bot.domain.reports import Named, tally
 from bot.domain.rounds import Round, is_committee_room
 from bot.domain.rounds import tally as round_tally
 from bot.domain.statuses import RsvpStatus, WorkStatus
-from bot.services import actors, board, closing, polling, retention
+from bot.services import actors, board, closing, polling, retention, surge
 from bot.settings import Settings
 from db import attendance, callouts, cards, events, outbox, roles, rounds, rsvps
 from db.callouts import Callout
@@ -314,6 +314,9 @@ async def run(
         return await board.refresh(
             conn, at, item.detail, settings.zone, every=settings.board_every_minutes
         )
+    if item.kind is Kind.SURGE:
+        asked = await surge.next_batch(conn, at, item.detail, settings)
+        return WorkStatus.DONE if asked else WorkStatus.SKIPPED
     if item.kind is Kind.RETENTION:
         await retention.sweep(
             conn,
