@@ -62,6 +62,7 @@ from bot.callbacks import (
     Reading,
     RoomOffer,
     RoomSet,
+    RosterMore,
     Rsvp,
     SkipNote,
     SkipReason,
@@ -328,6 +329,10 @@ def confirm_cancel_shift(shift_id: int, event_id: int) -> InlineKeyboardMarkup:
 
 def events_more(offset: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[_admin(texts.EVENTS_SHOW_MORE, "more", offset)]])
+
+
+def roster_more(offset: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[_button(texts.EVENTS_SHOW_MORE, RosterMore(offset))]])
 
 
 # --- Organiser flows ----------------------------------------------------------------------------
