@@ -749,11 +749,15 @@ async def _on_sqlite(sizes: Sizes, args: argparse.Namespace) -> JsonDict:
             described.write_text(_described(world))
         else:
             print(f"SQLite: a copy of {kept}", flush=True)
-        # The file and its write-ahead log, if the last to close it did not fold that in.
-        for suffix in ("", "-wal"):
-            if Path(f"{kept}{suffix}").exists():
-                shutil.copyfile(f"{kept}{suffix}", f"{working}{suffix}")
+        _copy_sqlite(kept, working)
         return await run_on("SQLite", url, _world(described.read_text()), built, args)
+
+
+def _copy_sqlite(kept: Path, working: Path) -> None:
+    # The file and its write-ahead log, if the last to close it did not fold that in.
+    for suffix in ("", "-wal"):
+        if Path(f"{kept}{suffix}").exists():
+            shutil.copyfile(f"{kept}{suffix}", f"{working}{suffix}")
 
 
 async def _on_postgresql(sizes: Sizes, args: argparse.Namespace) -> JsonDict:
