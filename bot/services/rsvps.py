@@ -393,8 +393,8 @@ async def roster(
     """Who answered what for each event in ``areas`` (None: all) with a shift not ended over a
     day ago: the ``limit`` events from ``offset`` on, soonest first. Only their answers are
     read: every upcoming event's, a campaign's 95,000 lines, took seconds."""
-    upcoming = await events.upcoming(conn, areas=areas, at=at - ROSTER_KEEPS_ENDED)
-    page = upcoming[offset : offset + limit]
+    since = at - ROSTER_KEEPS_ENDED
+    page = await events.upcoming(conn, areas=areas, at=since, offset=offset, limit=limit)
     found: list[tuple[Event, list[RosterShift]]] = []
     for event, event_shifts in page:
         lines = await rsvps.roster(conn, [s.id for s in event_shifts])
@@ -415,7 +415,9 @@ async def roster(
                 )
             shown.append(RosterShift(shift, groups, started, named, shared.get(shift.id)))
         found.append((event, shown))
-    return Roster(found, offset + len(page), len(upcoming))
+    return Roster(
+        found, offset + len(page), await events.count_upcoming(conn, areas=areas, at=since)
+    )
 
 
 async def tell_promoted(
