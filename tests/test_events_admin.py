@@ -586,7 +586,7 @@ async def test_the_roster_comes_a_page_of_events_at_a_time(
     # The button goes from the message it was on; the next five come, then the last two.
     assert first_more.buttons == []
     assert admin.last.text == texts.roster_more(10, 12)
-    await admin.press(texts.EVENTS_SHOW_MORE)
+    await admin.send("show more")  # typed instead of tapped
     shown = headings(admin, before)
     assert shown == [
         f"Committee room {n} ({'Peckham' if n <= 6 else 'Lewisham'})" for n in range(1, 13)
