@@ -85,7 +85,7 @@ async def sweep(
     current = await rule(conn, months)
     warn: list[int] = []
     messages = []
-    # Only those the rule may touch today: read one by one, everyone took 1.5 s of the write lock.
+    # Only those the rule may touch today: reading everyone held the write lock for 1.5 s.
     for person in await retention.people(conn, quiet_since=current.quiet_since(at)):
         due = current.due(
             at,
