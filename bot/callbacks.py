@@ -273,6 +273,13 @@ class EventAdmin(CallbackData, prefix="ea"):
     number: int
 
 
+@dataclass(frozen=True)
+class RosterMore(CallbackData, prefix="rt"):
+    """``rt:5``: /roster's next page, from the sixth event on."""
+
+    offset: int
+
+
 # --- Organiser flows: /newevent and /callout -----------------------------------------------------
 
 

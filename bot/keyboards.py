@@ -64,6 +64,7 @@ from bot.callbacks import (
     Reading,
     RoomOffer,
     RoomSet,
+    RosterMore,
     RoundDoors,
     RoundTap,
     Rsvp,
@@ -339,6 +340,10 @@ def confirm_cancel_shift(shift_id: int, event_id: int) -> InlineKeyboardMarkup:
 
 def events_more(offset: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[_admin(texts.EVENTS_SHOW_MORE, "more", offset)]])
+
+
+def roster_more(offset: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[_button(texts.EVENTS_SHOW_MORE, RosterMore(offset))]])
 
 
 # --- Organiser flows ----------------------------------------------------------------------------

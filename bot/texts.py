@@ -1135,6 +1135,10 @@ def events_more(shown_to: int, total: int) -> str:
     return f"Showing {shown_to} of {total} upcoming events."
 
 
+def roster_more(shown_to: int, total: int) -> str:
+    return f"Showing the roster of {shown_to} of {total} upcoming events."
+
+
 EVENTS_SHOW_MORE = "Show more"
 EDIT_EVENT = "✏️ Edit"
 CANCEL_EVENT = "❌ Cancel event"

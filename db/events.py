@@ -156,9 +156,7 @@ async def shift_with_event(conn: AsyncConnection, shift_id: int) -> tuple[Shift,
     return shift, event
 
 
-async def upcoming(
-    conn: AsyncConnection, *, areas: Iterable[str] | None, at: datetime
-) -> list[tuple[Event, list[Shift]]]:
+def _upcoming(areas: Iterable[str] | None, at: datetime) -> Select[Any]:
     """Active events with a shift still to end, soonest first, within ``areas``."""
     upcoming_ids = (
         select(shifts.c.event_id, func.min(shifts.c.starts_at).label("first"))
@@ -166,14 +164,36 @@ async def upcoming(
         .group_by(shifts.c.event_id)
         .subquery()
     )
-    rows = await conn.execute(
+    return (
         _events()
         .join(upcoming_ids, upcoming_ids.c.event_id == events.c.id)
         .where(events.c.status == EventStatus.ACTIVE, _in_areas(areas))
         .order_by(upcoming_ids.c.first, events.c.id)
     )
+
+
+async def upcoming(
+    conn: AsyncConnection,
+    *,
+    areas: Iterable[str] | None,
+    at: datetime,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[tuple[Event, list[Shift]]]:
+    """Active events with a shift still to end, soonest first, within ``areas``, with their
+    shifts: all of them, or ``limit`` from ``offset`` on."""
+    rows = await conn.execute(_upcoming(areas, at).offset(offset).limit(limit))
     found = [_event(row) for row in rows]
     return [(event, await shifts_of(conn, event.id)) for event in found]
+
+
+async def count_upcoming(
+    conn: AsyncConnection, *, areas: Iterable[str] | None, at: datetime
+) -> int:
+    """How many :func:`upcoming` holds."""
+    return int(
+        await conn.scalar(select(func.count()).select_from(_upcoming(areas, at).subquery())) or 0
+    )
 
 
 async def cancel_event(conn: AsyncConnection, event_id: int, *, at: datetime) -> None:

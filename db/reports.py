@@ -293,7 +293,6 @@ async def _leaders(
     return [LeaderLine(row.volunteer_id, row.name, int(row.shifts), int(row.doors)) for row in rows]
 
 
-
 def _codes_per_volunteer(volunteer_id: ColumnElement[int], code: ColumnElement[str]) -> Subquery:
     """Each volunteer's codes in one comma-joined string (their sign-up answers, one row each)."""
     return (
@@ -302,17 +301,57 @@ def _codes_per_volunteer(volunteer_id: ColumnElement[int], code: ColumnElement[s
         .subquery()
     )
 
-async def volunteer_records(
-    conn: AsyncConnection, *, areas: Iterable[str] | None, among: Select[Any] | None = None
-) -> AsyncIterator[VolunteerRecord]:
-    """Every volunteer with their latest consent, in id order; within areas, only those who have
-    answered for a shift of an event there; with ``among`` (a query of volunteer ids), only
-    those (an election's people, db.closing.people_of). Forgotten volunteers keep no personal
-    fields, so show none.
 
-    One query, a row per volunteer, read as it comes (a server-side cursor on PostgreSQL): a
-    campaign's worth of volunteers is never held at once, and no list of ids is bound (past
-    PostgreSQL's 32,767 parameters)."""
+def _latest(purpose: Purpose, *columns: ColumnElement[Any]) -> Select[Any]:
+    """A volunteer's latest choice for ``purpose`` (the last given wins), as a subquery about the
+    volunteer of the enclosing query."""
+    return (
+        select(*columns)
+        .where(consents.c.volunteer_id == volunteers.c.id, consents.c.purpose == purpose)
+        .order_by(consents.c.given_at.desc(), consents.c.id.desc())
+        .limit(1)
+    )
+
+
+def _records_looked_up() -> Select[Any]:
+    """The export's columns, each volunteer's codes and consents looked up by their index. How
+    SQLite runs it fastest: joined to grouped subqueries, it built and indexed all three first
+    (twice the time of looking up 100,000 volunteers' one by one)."""
+    agreed = consents.alias("agreed")
+    slots = volunteer_availability.c.slot
+    acts = volunteer_activities.c.activity
+    return select(
+        volunteers.c.id,
+        volunteers.c.status,
+        volunteers.c.name,
+        volunteers.c.postcode,
+        volunteers.c.phone,
+        select(func.aggregate_strings(slots, ","))
+        .where(volunteer_availability.c.volunteer_id == volunteers.c.id)
+        .scalar_subquery()
+        .label("slots"),
+        select(func.aggregate_strings(acts, ","))
+        .where(volunteer_activities.c.volunteer_id == volunteers.c.id)
+        .scalar_subquery()
+        .label("acts"),
+        agreed.c.given_at.label("given"),
+        agreed.c.withdrawn_at.label("withdrawn"),
+        agreed.c.notice_version.label("version"),
+        _latest(Purpose.PHONE, case((consents.c.choice.is_(True), 1), else_=0))
+        .scalar_subquery()
+        .label("may_phone"),
+    ).select_from(
+        volunteers.outerjoin(
+            agreed,
+            agreed.c.id == _latest(Purpose.VOLUNTEERING, consents.c.id).scalar_subquery(),
+        )
+    )
+
+
+def _records_joined() -> Select[Any]:
+    """The export's columns, each volunteer's codes and consents grouped per volunteer and
+    joined. How PostgreSQL runs it fastest (merging the four in id order; looking each
+    volunteer's up took three to four times as long)."""
     # The latest choice per purpose (the last given wins), one row per volunteer.
     choices = select(
         consents.c.volunteer_id,
@@ -351,53 +390,76 @@ async def volunteer_records(
     acts = _codes_per_volunteer(
         volunteer_activities.c.volunteer_id, volunteer_activities.c.activity
     )
-    query = (
-        select(
-            volunteers.c.id,
-            volunteers.c.status,
-            volunteers.c.name,
-            volunteers.c.postcode,
-            volunteers.c.phone,
-            slots.c.codes.label("slots"),
-            acts.c.codes.label("acts"),
-            consent.c.given,
-            consent.c.withdrawn,
-            consent.c.version,
-            consent.c.phone.label("may_phone"),
-        )
-        .select_from(
-            volunteers.outerjoin(slots, slots.c.volunteer_id == volunteers.c.id)
-            .outerjoin(acts, acts.c.volunteer_id == volunteers.c.id)
-            .outerjoin(consent, consent.c.volunteer_id == volunteers.c.id)
-        )
-        .order_by(volunteers.c.id)
+    return select(
+        volunteers.c.id,
+        volunteers.c.status,
+        volunteers.c.name,
+        volunteers.c.postcode,
+        volunteers.c.phone,
+        slots.c.codes.label("slots"),
+        acts.c.codes.label("acts"),
+        consent.c.given,
+        consent.c.withdrawn,
+        consent.c.version,
+        consent.c.phone.label("may_phone"),
+    ).select_from(
+        volunteers.outerjoin(slots, slots.c.volunteer_id == volunteers.c.id)
+        .outerjoin(acts, acts.c.volunteer_id == volunteers.c.id)
+        .outerjoin(consent, consent.c.volunteer_id == volunteers.c.id)
     )
+
+
+async def volunteer_records(
+    conn: AsyncConnection, *, areas: Iterable[str] | None, among: Select[Any] | None = None
+) -> AsyncIterator[list[VolunteerRecord]]:
+    """Every volunteer with their latest consent, in id order, a batch at a time; within areas,
+    only those who have answered for a shift of an event there; with ``among`` (a query of
+    volunteer ids), only those (an election's people, db.closing.people_of). Forgotten
+    volunteers keep no personal fields, so show none.
+
+    One query, a row per volunteer, read as it comes (a server-side cursor on PostgreSQL): a
+    campaign's worth of volunteers is never held at once, and no list of ids is bound (past
+    PostgreSQL's 32,767 parameters). The same columns either way; each engine gets the form its
+    planner runs fastest."""
+    sqlite = conn.dialect.name == "sqlite"
+    query = (_records_looked_up() if sqlite else _records_joined()).order_by(volunteers.c.id)
     if areas is not None:
         query = query.where(_answered_in(list(areas)))
     if among is not None:
         query = query.where(volunteers.c.id.in_(among))
     result = await conn.stream(query)
     async for rows in result.partitions(2000):
-        for id_, status, name, postcode, phone, slot_codes, act_codes, *consent in rows:
-            given, withdrawn, version, may_phone = consent
-            if status == VolunteerStatus.FORGOTTEN:
-                yield VolunteerRecord(
-                    id_, status, None, None, (), (), None, given, withdrawn, version
-                )
-                continue
-            yield VolunteerRecord(
-                id=id_,
-                status=status,
-                name=name,
-                postcode=postcode,
-                availability=_labels(slot_codes, _SLOTS),
-                activities=_labels(act_codes, _ACTS),
-                # Only for those who said organisers may phone them.
-                phone=phone if may_phone else None,
-                consent_given=given,
-                consent_withdrawn=withdrawn,
-                notice_version=version,
-            )
+        yield [_record(*row) for row in rows]
+
+
+def _record(
+    id_: int,
+    status: str,
+    name: str | None,
+    postcode: str | None,
+    phone: str | None,
+    slot_codes: str | None,
+    act_codes: str | None,
+    given: datetime | None,
+    withdrawn: datetime | None,
+    version: str | None,
+    may_phone: int | None,
+) -> VolunteerRecord:
+    if status == VolunteerStatus.FORGOTTEN:
+        return VolunteerRecord(id_, status, None, None, (), (), None, given, withdrawn, version)
+    return VolunteerRecord(
+        id=id_,
+        status=status,
+        name=name,
+        postcode=postcode,
+        availability=_labels(slot_codes, _SLOTS),
+        activities=_labels(act_codes, _ACTS),
+        # Only for those who said organisers may phone them.
+        phone=phone if may_phone else None,
+        consent_given=given,
+        consent_withdrawn=withdrawn,
+        notice_version=version,
+    )
 
 
 @functools.cache

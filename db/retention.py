@@ -48,21 +48,26 @@ async def set_policy(conn: AsyncConnection, **values: Any) -> None:
         await conn.execute(update(data_policy).where(data_policy.c.id == _ROW).values(**values))
 
 
-async def people(conn: AsyncConnection) -> list[Kept]:
-    """Everyone not yet forgotten, signed up or half-way, with what the rule needs."""
-    rows = await conn.execute(
+async def people(conn: AsyncConnection, *, quiet_since: datetime | None = None) -> list[Kept]:
+    """Everyone not yet forgotten, signed up or half-way, with what the rule needs; only those
+    last in touch by ``quiet_since``, if given (bot.domain.retention.Rule.quiet_since)."""
+    last_contact = func.coalesce(
+        volunteers.c.last_contact_at, volunteers.c.signed_up_at, volunteers.c.created_at
+    )
+    query = (
         select(
             volunteers.c.id,
             volunteers.c.telegram_id,
-            func.coalesce(
-                volunteers.c.last_contact_at, volunteers.c.signed_up_at, volunteers.c.created_at
-            ).label("last_contact"),
+            last_contact.label("last_contact"),
             volunteers.c.retention_warned_at,
             latest_choice(Purpose.FUTURE).label("keeps"),
         )
         .where(volunteers.c.status != VolunteerStatus.FORGOTTEN)
         .order_by(volunteers.c.id)
     )
+    if quiet_since is not None:
+        query = query.where(last_contact <= quiet_since)
+    rows = await conn.execute(query)
     return [
         Kept(row.id, row.telegram_id, row.last_contact, row.retention_warned_at, bool(row.keeps))
         for row in rows

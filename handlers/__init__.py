@@ -148,6 +148,7 @@ def register(application: Application) -> None:
         callbacks.MyShiftCancel: rsvp.myshift_cancel,
         callbacks.OpenSession: rsvp.open_session,
         callbacks.SkipReason: rsvp.skip_reason,
+        callbacks.RosterMore: rsvp.roster_more,
         callbacks.LiftAnswer: lifts.tap_answer,
         callbacks.LiftAsk: lifts.ask,
         callbacks.LiftReply: lifts.tap_reply,

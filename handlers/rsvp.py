@@ -13,7 +13,14 @@ from telegram import Message, Update
 from telegram.error import BadRequest
 
 from bot import clock, keyboards, texts
-from bot.callbacks import CantMakeIt, MyShiftCancel, MyShiftChange, OpenSession, Rsvp
+from bot.callbacks import (
+    CantMakeIt,
+    MyShiftCancel,
+    MyShiftChange,
+    OpenSession,
+    RosterMore,
+    Rsvp,
+)
 from bot.context import MusterContext
 from bot.domain.answers import Meaning, means
 from bot.domain.events import LINK_PREFIX
@@ -394,18 +401,38 @@ async def myshift_cancel(update: Update, context: MusterContext) -> None:
 @requires(Role.ORGANISER)
 async def roster(update: Update, context: MusterContext, access: Access) -> None:
     assert update.effective_message
-    message = update.effective_message
+    await _roster_page(update.effective_message, context, access, 0)
+
+
+@requires(Role.ORGANISER)
+async def roster_more(update: Update, context: MusterContext, access: Access) -> None:
+    """Show more: the next page, and the button goes from the message it was on."""
+    query = update.callback_query
+    assert query and isinstance(query.message, Message)
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    await _roster_page(query.message, context, access, RosterMore.unpack(query.data).offset)
+
+
+async def _roster_page(
+    message: Message, context: MusterContext, access: Access, offset: int
+) -> None:
     zone = context.settings.zone
     at = clock.now()
     async with context.db.connect() as conn:
-        found = await answering.roster(conn, at, access.areas(Role.ORGANISER))
-    if not found:
+        page = await answering.roster(conn, at, access.areas(Role.ORGANISER), offset=offset)
+    if not page.events:
         await message.reply_text(texts.ROSTER_NONE)
         return
-    for event, shifts in found:
+    for event, shifts in page.events:
         await message.reply_text(f"<b>{texts.esc(event.title)}</b> ({texts.esc(event.area)})")
         for item in shifts:
             await message.reply_text(
                 texts.roster_shift(item.shift, zone, item.groups, item.turnout, item.lifts),
                 reply_markup=keyboards.correct(item.shift.id) if item.correctable else None,
             )
+    if page.shown_to < page.total:
+        await message.reply_text(
+            texts.roster_more(page.shown_to, page.total),
+            reply_markup=keyboards.roster_more(page.shown_to),
+        )

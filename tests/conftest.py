@@ -85,13 +85,14 @@ async def postgres_database_url(postgres_url: str) -> AsyncIterator[str]:
 
 
 @contextlib.asynccontextmanager
-async def throwaway_postgres(postgres_url: str) -> AsyncIterator[str]:
+async def throwaway_postgres(postgres_url: str, template: str | None = None) -> AsyncIterator[str]:
     """The URL of a new database on the server at ``postgres_url``, dropped afterwards (for
-    fixtures that choose the database by parameter)."""
+    fixtures that choose the database by parameter), a copy of ``template`` if named."""
     name = f"muster_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    copied = f' TEMPLATE "{template}"' if template else ""
     async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        await conn.execute(text(f'CREATE DATABASE "{name}"{copied}'))
     try:
         yield (
             make_url(normalise_url(postgres_url))

@@ -7,12 +7,12 @@ import csv
 import io
 from datetime import UTC, datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application
 
 from bot import clock, texts
-from db.schema import audit_log, events, outbox, rsvps, shifts, volunteers
+from db.schema import audit_log, events, outbox, roles, rsvps, shifts, volunteers
 from tests.conftest import ADMIN_ID
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.flows import every_row, outbox_drained, sign_up, stored, until
@@ -564,3 +564,49 @@ async def test_many_new_events_get_their_links_as_a_file(
     found = list(csv.reader(io.StringIO(links.document.decode("utf-8-sig"))))
     assert found[0] == ["title", "area", "date", "link"]
     assert len(found) == 32 and found[1][0] == "Phone bank 0" and found[1][3].startswith(LINK)
+
+
+async def test_the_roster_comes_a_page_of_events_at_a_time(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    admin = fake.user(ADMIN_ID, first_name="Ada")
+    await send_csv(admin, polling_day_csv())  # rooms 1-6 Peckham, 7-12 Lewisham, 5 shifts each
+
+    def headings(user: FakeUser, since: int) -> list[str]:
+        return [
+            m.text for m in user.messages[since:] if m.text and m.text.startswith("Committee room")
+        ]
+
+    before = len(admin.messages)
+    await admin.send("/roster")
+    assert headings(admin, before) == [f"Committee room {n} (Peckham)" for n in range(1, 6)]
+    assert admin.last.text == texts.roster_more(5, 12)
+    first_more = admin.last
+    await admin.press(texts.EVENTS_SHOW_MORE)
+    # The button goes from the message it was on; the next five come, then the last two.
+    assert first_more.buttons == []
+    assert admin.last.text == texts.roster_more(10, 12)
+    await admin.send("show more")  # typed instead of tapped
+    shown = headings(admin, before)
+    assert shown == [
+        f"Committee room {n} ({'Peckham' if n <= 6 else 'Lewisham'})" for n in range(1, 13)
+    ]
+    assert admin.last.text.startswith("Thu 6 May, ")  # the last room's last shift: no button
+    assert admin.last.buttons == []
+
+    # An organiser's pages hold their area's events only; once no longer an organiser, the
+    # button they still have changes nothing and says why.
+    pat = await organiser(fake, 6011, "Pat", "peckham")
+    before = len(pat.messages)
+    await pat.send("/roster")
+    assert headings(pat, before) == [f"Committee room {n} (Peckham)" for n in range(1, 6)]
+    assert pat.last.text == texts.roster_more(5, 6)
+    found = await stored(engine, 6011)
+    assert found is not None
+    async with engine.begin() as conn:
+        await conn.execute(delete(roles).where(roles.c.volunteer_id == found.id))
+    rows = await every_row(engine)
+    await pat.press(texts.EVENTS_SHOW_MORE)
+    assert pat.last.text == texts.not_allowed("organiser")
+    assert headings(pat, before) == [f"Committee room {n} (Peckham)" for n in range(1, 6)]
+    assert await every_row(engine) == rows

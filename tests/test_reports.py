@@ -664,7 +664,11 @@ async def _figures_of(engine: AsyncEngine) -> tuple[Any, ...]:
             await queries.area_named(conn, "peckham"),
             await queries.events_titled(conn, ["peckham"], areas=None, at=now),
             await queries.leaderboard(conn, start=start, end=now, areas=None),
-            [r async for r in queries.volunteer_records(conn, areas=["Peckham"])],
+            [
+                r
+                async for batch in queries.volunteer_records(conn, areas=["Peckham"])
+                for r in batch
+            ],
         )
 
 

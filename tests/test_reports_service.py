@@ -296,6 +296,6 @@ async def test_the_volunteers_export_holds_a_campaigns_worth_on_both_engines(
             insert(volunteer_availability), [{"volunteer_id": v, "slot": "sat"} for v in ids]
         )
     async with db.connect() as conn:
-        records = [r async for r in queries.volunteer_records(conn, areas=None)]
+        records = [r async for batch in queries.volunteer_records(conn, areas=None) for r in batch]
     assert len(records) == count
     assert all(r.availability and r.notice_version and r.consent_given for r in records)

@@ -56,6 +56,30 @@ def test_after_the_campaign_only_keep_saves_those_who_did_not_choose_to_stay() -
     assert rule.due(later, last_contact=later, warned_at=end, keeps_for_future=False) is Due.ERASE
 
 
+def test_nobody_in_touch_after_quiet_since_is_due_anything() -> None:
+    """The daily sweep reads only those in touch by Rule.quiet_since: every moment of contact
+    for which the rule says anything is due lies on or before it, month-ends and leap days too,
+    and only a day or so of those it reads are not yet due."""
+    for months in (1, 6, 24):
+        rule = Rule(months)
+        for day in range(0, 800, 3):
+            at = datetime(2027, 1, 1, 3, 0, tzinfo=UTC) + timedelta(days=day)
+            line = rule.quiet_since(at)
+            assert line is not None
+            # Around the line: a month each side.
+            for back in range(months * 28 - 31, months * 31 + 31):
+                last = at - timedelta(days=back, hours=5)
+                due = rule.due(at, last_contact=last, warned_at=None, keeps_for_future=False)
+                if last > line:
+                    assert due is None, (months, at, last)
+                elif line - last > timedelta(days=5):
+                    assert due is Due.WARN, (months, at, last)
+    # Once the campaign is over, whoever is not staying on is due, however recently in touch.
+    end = T0 + timedelta(days=100)
+    assert Rule(24, end).quiet_since(end) is None
+    assert Rule(24, end).quiet_since(end - timedelta(seconds=1)) is not None
+
+
 def test_contact_is_noted_at_most_daily_but_always_after_a_warning() -> None:
     assert contact_worth_noting(None, None, T0)
     assert not contact_worth_noting(T0, None, T0 + timedelta(hours=23))

@@ -246,7 +246,9 @@ async def test_my_shifts_and_the_roster(each_engine: AsyncEngine) -> None:
         assert (
             await answering.shift_card(conn, clock.now(), volunteer=amy, shift_id=soon + 9) is None
         )
-        ((event, (line,)),) = await answering.roster(conn, clock.now(), frozenset({"peckham"}))
+        ((event, (line,)),) = (
+            await answering.roster(conn, clock.now(), frozenset({"peckham"}))
+        ).events
         assert event.title == "Doors" and line.shift.id == soon
         assert line.groups == {
             RsvpStatus.GOING: [("Ben", "07700 900002")],
@@ -255,13 +257,13 @@ async def test_my_shifts_and_the_roster(each_engine: AsyncEngine) -> None:
         assert not line.correctable
         # Amy says organisers may no longer phone her: her number leaves the roster.
         await volunteers.record_consent(conn, amy.id, Purpose.PHONE, False, "v1", at=clock.now())
-        ((_, (line,)),) = await answering.roster(conn, clock.now(), None)
+        ((_, (line,)),) = (await answering.roster(conn, clock.now(), None)).events
         assert line.groups[RsvpStatus.WAITLISTED] == [("Amy", None)]
-        assert await answering.roster(conn, clock.now(), frozenset({"Lewisham"})) == []
+        assert (await answering.roster(conn, clock.now(), frozenset({"Lewisham"}))).events == []
         # Started: it can be corrected, and stays on the roster for a day after it ends.
         started = clock.now() + timedelta(hours=2)
-        ((_same, (line,)),) = await answering.roster(conn, started, None)
+        ((_same, (line,)),) = (await answering.roster(conn, started, None)).events
         assert line.correctable
         assert await answering.my_shifts(conn, clock.now() + timedelta(hours=5), amy) == []
-        assert await answering.roster(conn, clock.now() + timedelta(hours=20), None) != []
-        assert await answering.roster(conn, clock.now() + timedelta(hours=29), None) == []
+        assert (await answering.roster(conn, clock.now() + timedelta(hours=20), None)).events != []
+        assert (await answering.roster(conn, clock.now() + timedelta(hours=29), None)).events == []

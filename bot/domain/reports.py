@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Protocol
+from typing import NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.domain.events import date_parts
@@ -373,7 +373,7 @@ class LeaderLine:
 
 # Characters that make a spreadsheet read a cell as a formula (OWASP: CSV injection), with the
 # full-width forms some spreadsheets also accept.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+_FORMULA_START = frozenset("=+-@\t\r＝＋－＠")
 
 ATTENDANCE_COLUMNS = (
     "event",
@@ -402,13 +402,16 @@ VOLUNTEER_COLUMNS = (
 )
 
 
-def safe_cell(value: object) -> str:
+def safe_cells(values: Iterable[object]) -> list[str]:
     """Every cell of every export goes through here: text a spreadsheet would run as a formula
-    gets a leading single quote, so it opens as the text it is."""
-    if value is None:
-        return ""
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    gets a leading single quote, so it opens as the text it is. A row at a time, with no call per
+    cell: the volunteers export has a million cells."""
+    texts = ["" if v is None else v if v.__class__ is str else str(v) for v in values]
+    return ["'" + text if text[:1] in _FORMULA_START else text for text in texts]
+
+
+def safe_cell(value: object) -> str:
+    return safe_cells((value,))[0]
 
 
 class CsvFile:
@@ -418,11 +421,11 @@ class CsvFile:
     def __init__(self, header: Sequence[str]) -> None:
         self._out = io.StringIO(newline="")
         self._writer = csv.writer(self._out, lineterminator="\r\n")
-        self._writer.writerow([safe_cell(cell) for cell in header])
+        self._writer.writerow(safe_cells(header))
         self.rows = 0
 
     def add(self, row: Sequence[object]) -> None:
-        self._writer.writerow([safe_cell(cell) for cell in row])
+        self._writer.writerow(safe_cells(row))
         self.rows += 1
 
     def data(self) -> bytes:
@@ -437,7 +440,8 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
 
 
 def local_stamp(moment: datetime | None, zone: ZoneInfo) -> str:
-    return "" if moment is None else f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"
+    """2026-03-14 10:00, local (isoformat: strftime took twice as long, twice a volunteer)."""
+    return "" if moment is None else moment.astimezone(zone).isoformat(" ", "minutes")[:16]
 
 
 def attendance_csv(figures: Sequence[ShiftFigures], zone: ZoneInfo) -> bytes:
@@ -463,9 +467,9 @@ def attendance_csv(figures: Sequence[ShiftFigures], zone: ZoneInfo) -> bytes:
     )
 
 
-@dataclass(frozen=True)
-class VolunteerRecord:
-    """A volunteer as the export shows them: labels, not codes; None where nothing is held."""
+class VolunteerRecord(NamedTuple):
+    """A volunteer as the export shows them: labels, not codes; None where nothing is held. A
+    named tuple: an export makes a hundred thousand, and a frozen dataclass is slow to make."""
 
     id: int
     status: str

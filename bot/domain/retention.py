@@ -56,6 +56,15 @@ class Rule:
             warn = min(warn, self.campaign_ends_at)
         return warn
 
+    def quiet_since(self, at: datetime) -> datetime | None:
+        """Nobody in touch after this is due anything at ``at`` (their warning is still to come),
+        so the daily work need look at no one else; None once the campaign is over, when everyone
+        not staying on for future campaigns is due. A month-end is moved earlier by up to three
+        days by add_months, hence the margin."""
+        if self.campaign_ends_at is not None and at >= self.campaign_ends_at:
+            return None
+        return add_months(at + NOTICE, -self.months) + timedelta(days=4)
+
     def due(
         self,
         at: datetime,

@@ -195,8 +195,9 @@ async def export(
         start, end = _day(election, zone)
         among = queries.people_of(election, start, end, None if every else coordinated)
         sheet = CsvFile(VOLUNTEER_COLUMNS)
-        async for person in report_queries.volunteer_records(conn, areas=None, among=among):
-            sheet.add(volunteer_cells(person, zone))
+        async for batch in report_queries.volunteer_records(conn, areas=None, among=among):
+            for person in batch:
+                sheet.add(volunteer_cells(person, zone))
         people = VolunteersFile(sheet.rows, sheet.data())
     await audit.record(
         conn,

@@ -223,8 +223,9 @@ async def _volunteers_file(
 ) -> VolunteersFile:
     """Written as the volunteers are read, so that they are never all held at once."""
     sheet = reports.CsvFile(reports.VOLUNTEER_COLUMNS)
-    async for person in queries.volunteer_records(conn, areas=areas):
-        sheet.add(reports.volunteer_cells(person, zone))
+    async for batch in queries.volunteer_records(conn, areas=areas):
+        for person in batch:
+            sheet.add(reports.volunteer_cells(person, zone))
     return VolunteersFile(sheet.rows, sheet.data())
 
 

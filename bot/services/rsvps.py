@@ -33,6 +33,8 @@ from db import cards as held_cards
 
 # Shifts that ended in the last day stay on /roster, so attendance can still be corrected.
 ROSTER_KEEPS_ENDED = timedelta(hours=24)
+# /roster shows this many events at a time, then "Show more".
+ROSTER_PAGE = 5
 
 
 @dataclass(frozen=True)
@@ -373,13 +375,31 @@ class RosterShift:
     lifts: RosterLifts | None = None
 
 
+@dataclass(frozen=True)
+class Roster:
+    """A page of the roster: its events, how many events this page and those before it show,
+    and how many there are in all."""
+
+    events: list[tuple[Event, list[RosterShift]]]
+    shown_to: int
+    total: int
+
+
 async def roster(
-    conn: AsyncConnection, at: datetime, areas: frozenset[str] | None
-) -> list[tuple[Event, list[RosterShift]]]:
+    conn: AsyncConnection,
+    at: datetime,
+    areas: frozenset[str] | None,
+    *,
+    offset: int = 0,
+    limit: int = ROSTER_PAGE,
+) -> Roster:
     """Who answered what for each event in ``areas`` (None: all) with a shift not ended over a
-    day ago."""
+    day ago: the ``limit`` events from ``offset`` on, soonest first. Only their answers are
+    read: every upcoming event's, a campaign's 95,000 lines, took seconds."""
+    since = at - ROSTER_KEEPS_ENDED
+    page = await events.upcoming(conn, areas=areas, at=since, offset=offset, limit=limit)
     found: list[tuple[Event, list[RosterShift]]] = []
-    for event, event_shifts in await events.upcoming(conn, areas=areas, at=at - ROSTER_KEEPS_ENDED):
+    for event, event_shifts in page:
         lines = await rsvps.roster(conn, [s.id for s in event_shifts])
         shared = await lifts.roster(conn, [s.id for s in event_shifts])
         shown = []
@@ -398,7 +418,9 @@ async def roster(
                 )
             shown.append(RosterShift(shift, groups, started, named, shared.get(shift.id)))
         found.append((event, shown))
-    return found
+    return Roster(
+        found, offset + len(page), await events.count_upcoming(conn, areas=areas, at=since)
+    )
 
 
 async def tell_promoted(
