@@ -114,7 +114,7 @@ def build_application(
         .post_shutdown(post_shutdown)
         .build()
     )
-    sender = outbox.OutboxSender(engine, settings, budget)
+    sender = outbox.OutboxSender(engine, settings, budget, database=database)
     application.bot_data[SERVICES] = Services(
         settings=settings,
         db=database,

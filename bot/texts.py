@@ -571,10 +571,26 @@ def shift_button(shift: Shift, status: str | None, zone: ZoneInfo) -> str:
     return f"{mark}{timefmt.span(shift.starts_at, shift.ends_at, zone)} · {left}"
 
 
+def _map_url(event: Event) -> str:
+    lat, lon = f"{event.latitude:.5f}", f"{event.longitude:.5f}"
+    return f"https://www.openstreetmap.org/?mlat={lat}&amp;mlon={lon}#map=17/{lat}/{lon}"
+
+
+def _meet_at(event: Event) -> str:
+    """Where to meet, with a link to the spot on a map where there is one: the going
+    confirmation is a calendar file, which cannot carry a map pin itself (the pin comes with
+    the "See you soon!" reminder)."""
+    if not event.has_location:
+        return f"Meet at {meeting_point(event)}."
+    if event.address:
+        return f'Meet at {esc(event.address)} (<a href="{_map_url(event)}">map</a>).'
+    return f'Meet at <a href="{_map_url(event)}">this spot on the map</a>.'
+
+
 def going(shift: Shift, event: Event, zone: ZoneInfo) -> str:
     return (
         f"You're going! 🎉 {timefmt.span(shift.starts_at, shift.ends_at, zone)}, "
-        f"{esc(event.title)}. Meet at {meeting_point(event)}.\n"
+        f"{esc(event.title)}. {_meet_at(event)}\n"
         "This file adds it to your calendar. Can't come after all? Send /myshifts."
     )
 
@@ -587,10 +603,11 @@ def waitlisted(position: int) -> str:
 
 
 def promoted(shift: Shift, event: Event, zone: ZoneInfo) -> str:
+    """Moved up from the waitlist: the caption of the calendar file that confirms it."""
     return (
         f"Good news! A place came free, so you're going: "
         f"{timefmt.span(shift.starts_at, shift.ends_at, zone)}, {esc(event.title)}. 🎉\n"
-        f"Meet at {meeting_point(event)}. Can't come now? Send /myshifts."
+        f"{_meet_at(event)} This file adds it to your calendar. Can't come now? Send /myshifts."
     )
 
 
@@ -599,7 +616,10 @@ def tap_answer(status: str, position: int | None) -> str:
     if status == RsvpStatus.GOING:
         return "You're going! 🎉"
     if status == RsvpStatus.WAITLISTED:
-        return f"It's full: you're {ordinal(position or 1)} on the waitlist."
+        return (
+            f"It's full: you're {ordinal(position or 1)} on the waitlist. "
+            "I'll tell you straight away if a place frees up."
+        )
     return CANT_NOTED
 
 
@@ -687,9 +707,13 @@ def _shift_named(shift: Shift, event: Event, zone: ZoneInfo) -> str:
     return f"{esc(event.title)}, {timefmt.span(shift.starts_at, shift.ends_at, zone)}"
 
 
-def going_with_lift_question(shift: Shift, event: Event, zone: ZoneInfo) -> str:
-    """The going confirmation's caption, with the lift question its buttons answer."""
-    return f"{going(shift, event, zone)}\n\n{LIFT_QUESTION}"
+def going_with_lift_question(
+    shift: Shift, event: Event, zone: ZoneInfo, *, promoted_now: bool = False
+) -> str:
+    """The going confirmation's caption (or, ``promoted_now``, the news of a place come free),
+    with the lift question its buttons answer."""
+    said = promoted(shift, event, zone) if promoted_now else going(shift, event, zone)
+    return f"{said}\n\n{LIFT_QUESTION}"
 
 
 def lift_question(shift: Shift, event: Event, zone: ZoneInfo, role: str | None, seats: int) -> str:
@@ -2405,7 +2429,7 @@ def offer_taken(
             lines.append(f"• {when}: full, you're {ordinal(position or 1)} on the waitlist")
         else:
             lines.append(f"• {when}: you're going")
-    lines.append("The meeting point and a calendar file follow.")
+    lines.append("A calendar file follows, with the meeting point.")
     return "\n".join(lines)
 
 

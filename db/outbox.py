@@ -9,7 +9,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Integer, Select, String, case, func, insert, literal, select, update
+from sqlalchemy import (
+    JSON,
+    Integer,
+    Select,
+    String,
+    case,
+    cast,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.sending import KINDS, Lane
@@ -291,8 +303,14 @@ async def record(conn: AsyncConnection, outcomes: Iterable[Outcome], at: datetim
                 status=OutboxStatus.SENT,
                 attempts=outbox.c.attempts + 1,
                 sent_at=at,
-                message_id=case(
-                    {outcome.row.id: outcome.message_id for outcome in chunk}, value=outbox.c.id
+                # Cast: a chunk of edits only (no message ids) would be a CASE of NULLs, which
+                # PostgreSQL takes for text.
+                message_id=cast(
+                    case(
+                        {outcome.row.id: outcome.message_id for outcome in chunk},
+                        value=outbox.c.id,
+                    ),
+                    outbox.c.message_id.type,
                 ),
                 last_error=None,
             )

@@ -257,7 +257,10 @@ async def on_free_text(update: Update, context: MusterContext, volunteer: Volunt
         await context.bot.edit_message_text(
             text, chat_id=message.chat.id, message_id=worded.call_message_id, reply_markup=markup
         )
-    if answer == RsvpStatus.MAYBE:
+    waitlisted = [o for o in answered.outcomes if o.changed and o.status == RsvpStatus.WAITLISTED]
+    if waitlisted:  # the card may be far up the chat: say so here (going brings its file)
+        await message.reply_text(texts.waitlisted(waitlisted[0].position or 1))
+    elif answer == RsvpStatus.MAYBE:
         await message.reply_text(texts.MAYBE_NOTED)
     elif answer != RsvpStatus.GOING:
         await message.reply_text(texts.CANT_NOTED)

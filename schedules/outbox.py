@@ -57,7 +57,7 @@ from bot.domain.statuses import OutboxStatus
 from bot.request import AiohttpRequest
 from bot.settings import Settings
 from db import outbox as db
-from db.engine import READS_ONLY
+from db.engine import READS_ONLY, Database
 from db.outbox import Claimed, Outcome
 
 log = logging.getLogger(__name__)
@@ -111,8 +111,12 @@ class OutboxSender:
         *,
         concurrency: int = CONCURRENCY,
         bot: Bot | None = None,
+        database: Database | None = None,
     ) -> None:
-        self._engine = engine
+        # Writes take turns with the application's (``database``: the one the handlers use).
+        # On SQLite a writer that finds the lock taken polls for it, sleeping up to 100 ms at a
+        # time: a tap's answer that met the sender's claim or marks that way waited that long.
+        self._db = database or Database(engine)
         # Reads (due times, progress figures) need no write lock: see db.engine.READS_ONLY.
         self._reader = engine.execution_options(**{READS_ONLY: True})
         self._budget = budget
@@ -236,7 +240,7 @@ class OutboxSender:
         while not self._stop.is_set():
             try:
                 if recovered is None:
-                    async with self._engine.begin() as conn:
+                    async with self._db.begin() as conn:
                         recovered = await db.recover(conn)
                     if recovered:
                         log.warning(
@@ -260,7 +264,7 @@ class OutboxSender:
         self._later.clear()
         if held:
             try:
-                async with self._engine.begin() as conn:
+                async with self._db.begin() as conn:
                     await db.release(conn, held)
             except Exception as error:  # they stay `sending` and are recovered at the next start
                 log.error("outbox: could not hand back claimed rows (%s)", type(error).__name__)
@@ -310,7 +314,7 @@ class OutboxSender:
 
     async def _claim(self, lanes: tuple[Lane, ...] = db.LANES) -> None:
         self._fresh = False
-        async with self._engine.begin() as conn:
+        async with self._db.begin() as conn:
             rows = await db.claim(conn, self._batch, clock.now(), lanes=lanes)
         if len(rows) < self._batch and lanes == db.LANES:
             self._more = False
@@ -549,7 +553,7 @@ class OutboxSender:
         self._outcomes = []
         self._flushing = len(outcomes)
         try:
-            async with self._engine.begin() as conn:
+            async with self._db.begin() as conn:
                 await db.record(conn, outcomes, clock.now())
         except BaseException:
             self._outcomes = outcomes + self._outcomes
@@ -604,7 +608,7 @@ class OutboxSender:
             self._edit_progress(progress, finished=False)
 
     async def _finish_call(self, call: int) -> bool:
-        async with self._engine.begin() as conn:
+        async with self._db.begin() as conn:
             final = await db.finish_call(conn, call, clock.now())
             if final is None:
                 return False

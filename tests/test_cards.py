@@ -67,7 +67,9 @@ async def test_the_promoted_volunteers_call_card_says_they_are_going(
     line = amy.last
     await amy.press(texts.CANCEL_SHIFT)
     await outbox_drained(engine)
-    assert "Good news! A place came free" in cat.messages[-2].text
+    # One message tells her: the calendar file, its caption the news.
+    assert cat.last.text.startswith("Good news! A place came free")
+    assert cat.last.file_name == "shift.ics"
     card = _call_card(cat)
     assert "✅ You're going: Sat 28 Nov, 10:00-13:00" in card.text
     assert "on the waitlist" not in card.text

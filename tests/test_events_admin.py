@@ -516,11 +516,7 @@ async def test_more_places_move_people_up_from_the_waitlist(
         )
     assert status == "going"
     # Places alone: nobody needs telling but Wren, who moved up.
-    assert [(chat, kind) for chat, kind, _ in await _outbox(engine)] == [
-        (7031, "rsvp_promoted"),
-        (7031, "rsvp_venue"),
-        (7031, "rsvp_calendar"),
-    ]
+    assert [(chat, kind) for chat, kind, _ in await _outbox(engine)] == [(7031, "rsvp_calendar")]
 
 
 async def test_an_organiser_whose_areas_shrink_cannot_use_old_buttons_elsewhere(

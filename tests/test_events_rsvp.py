@@ -131,9 +131,13 @@ async def test_share_link_rsvp_waitlist_promotion_and_roster(
 
     await ben.press("Sat 28 Nov, 10:00-13:00 · 2 left")  # his card is older: still says 2
     await cat.press("Sat 28 Nov, 10:00-13:00 · 2 left")
-    assert cat.callback_answers[-1]["text"] == "It's full: you're 1st on the waitlist."
+    assert cat.callback_answers[-1]["text"] == (
+        "It's full: you're 1st on the waitlist. I'll tell you straight away if a place frees up."
+    )
     await outbox_drained(engine)
-    assert cat.last.text == texts.waitlisted(1)
+    # The answer and the card say it all: no message of its own against Telegram's budget.
+    assert "⏳ You're 1st on the waitlist: Sat 28 Nov, 10:00-13:00" in cat.last.text
+    assert cat.last.edited
 
     # Amy drops out on Friday evening, close to the start: Cat is promoted at once, the
     # organiser is told, and Amy is asked why.
@@ -143,7 +147,7 @@ async def test_share_link_rsvp_waitlist_promotion_and_roster(
     await amy.press(texts.CANCEL_SHIFT)
     assert amy.last.text == texts.ASK_REASON
     await outbox_drained(engine)
-    assert "Good news! A place came free" in cat.messages[-2].text
+    assert cat.last.text.startswith("Good news! A place came free")
     assert cat.last.file_name == "shift.ics"
     assert olga.last.text.startswith("⚠️ Amy can't make it to Sat 28 Nov, 10:00-13:00")
     await amy.send("My train is cancelled")
@@ -193,3 +197,25 @@ async def test_a_newcomer_from_a_share_link_signs_up_then_lands_on_the_event(
     assert "Peckham Saturday doors" in nell.last.text  # and then the event, ready to answer
     await nell.press("Sat 28 Nov, 14:00-17:00 · 5 left")
     assert nell.callback_answers[-1]["text"] == "You're going! 🎉"
+
+
+async def test_a_typed_yes_to_a_full_shift_is_told_its_waitlist_place_in_reply(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    olga = await _organiser(fake)
+    payload = await new_event(olga, pin=(51.4693, -0.0692), shifts=("10:00-13:00 1",))
+    amy, dot = fake.user(8110, first_name="Amy"), fake.user(8111, first_name="Dot")
+    for person in (amy, dot):
+        await sign_up(person)
+        await person.send(f"/start {payload}")
+    await amy.send("count me in")
+    await outbox_drained(engine)
+    # Going: one message, the calendar file, its caption the meeting point with a map link.
+    assert amy.last.file_name == "shift.ics"
+    assert "Meet at Rye Lane Library, SE15 4QR (map)." in amy.last.text
+    await dot.send("count me in")
+    # The card she typed to may be far up the chat: the reply says where she is, at once.
+    assert dot.last.text == texts.waitlisted(1)
+    await outbox_drained(engine)
+    assert dot.last.text == texts.waitlisted(1)  # and nothing more follows
+    assert "⏳ You're 1st on the waitlist: Sat 28 Nov, 10:00-13:00" in dot.messages[-2].text

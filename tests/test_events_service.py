@@ -392,8 +392,7 @@ async def test_more_places_move_the_waitlist_up(db: AsyncEngine) -> None:
     assert (changed.told, changed.promoted) == (0, 1)
     assert changed.target.shifts[0].going == 2
     assert [(chat, kind) for chat, kind, _ in await _queued(db)] == [
-        (ben.telegram_id, "rsvp_promoted"),
-        (ben.telegram_id, "rsvp_calendar"),
+        (ben.telegram_id, "rsvp_calendar")
     ]
     assert (await _audit(db))[-1][1]["promoted"] == 1
 

@@ -105,7 +105,7 @@ async def test_forgetting_gives_their_place_to_the_next_in_line(each_engine: Asy
         gone = await volunteers.by_id(conn, amy.id)
     assert answers == {amy.id: RsvpStatus.CANT, ben.id: RsvpStatus.GOING}
     # Ben hears through the outbox; nobody is left to tell Amy anything.
-    assert [tuple(row) for row in queued] == [(6002, "rsvp_promoted"), (6002, "rsvp_calendar")]
+    assert [tuple(row) for row in queued] == [(6002, "rsvp_calendar")]
     assert (audited.action, audited.target_volunteer_id, audited.actor_telegram_id) == (
         "forget",
         amy.id,

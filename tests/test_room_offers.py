@@ -96,10 +96,10 @@ async def test_pledges_are_offered_rooms_and_the_countdown_asks_again(
     assert "Thu 6 May, 07:00-12:00: you're going" in (offer.text or "")
     assert not vera.buttons(offer)
     await outbox_drained(engine)
-    # The confirmation any RSVP brings: the meeting point, and the calendar file with the lift
-    # question.
-    assert any(m.venue and m.venue["title"] == PECKHAM for m in vera.messages)
+    # The confirmation any RSVP brings: the calendar file, its caption the meeting point (with
+    # a map link) and the lift question; no map pin as well, which the "See you soon!" brings.
     assert any(m.method == "sendDocument" and PECKHAM in (m.text or "") for m in vera.messages)
+    assert not any(m.venue for m in vera.messages)
     assert await _going(engine) == {6201: [PECKHAM]}
 
     # Will pledges by typing, and asks for another room by typing too, then says yes.

@@ -97,25 +97,26 @@ async def _queued(engine: AsyncEngine) -> list[tuple[int, str, dict[str, Any]]]:
     return [(row.chat_id, row.kind, row.payload) for row in rows]
 
 
-async def test_going_queues_the_venue_then_the_calendar_file(engine: AsyncEngine) -> None:
+async def test_going_queues_one_message_the_calendar_file_with_the_map(
+    engine: AsyncEngine,
+) -> None:
     (amy,) = await _people(engine, "Amy")
     (shift_id,) = await _shifts(engine, 2, pin=True)
     answered = await _answer(engine, amy, [shift_id], RsvpStatus.GOING)
     assert [(o.status, o.previous) for o in answered.outcomes] == [(RsvpStatus.GOING, None)]
     assert answered.late_shift_id is None
-    (venue, calendar) = await _queued(engine)
-    assert venue[:2] == (amy.telegram_id, "rsvp_venue")
-    assert venue[2]["venue"] == {
-        "latitude": 51.47,
-        "longitude": -0.07,
-        "title": "Doors",
-        "address": "Rye Lane Library",
-    }
+    # One message against Telegram's budget, not a map pin as well: the caption links the map.
+    (calendar,) = await _queued(engine)
     assert calendar[:2] == (amy.telegram_id, "rsvp_calendar")
     assert calendar[2]["document"]["filename"] == "shift.ics"
     assert "BEGIN:VCALENDAR" in calendar[2]["document"]["text"]
     assert f"UID:shift-{shift_id}@muster" in calendar[2]["document"]["text"]
+    assert "GEO:51.47" in calendar[2]["document"]["text"]
     assert calendar[2]["text"].startswith("You're going! 🎉")
+    assert (
+        'Meet at Rye Lane Library (<a href="https://www.openstreetmap.org/?mlat=51.47000&amp;'
+        'mlon=-0.07000#map=17/51.47000/-0.07000">map</a>).'
+    ) in calendar[2]["text"]
     # Going again changes nothing and sends nothing.
     again = await _answer(engine, amy, [shift_id], RsvpStatus.GOING)
     assert not again.outcomes[0].changed
@@ -129,7 +130,7 @@ async def test_without_a_pin_only_the_calendar_file(engine: AsyncEngine) -> None
     assert [kind for _, kind, _ in await _queued(engine)] == ["rsvp_calendar"]
 
 
-async def test_a_full_shift_queues_the_waitlist_place(engine: AsyncEngine) -> None:
+async def test_a_full_shift_queues_nothing_for_a_waitlist_place(engine: AsyncEngine) -> None:
     amy, ben, cat = await _people(engine, "Amy", "Ben", "Cat")
     (shift_id,) = await _shifts(engine, 1, pin=False)
     await _answer(engine, amy, [shift_id], RsvpStatus.GOING)
@@ -140,10 +141,8 @@ async def test_a_full_shift_queues_the_waitlist_place(engine: AsyncEngine) -> No
         RsvpStatus.WAITLISTED,
         2,
     )
-    assert await _queued(engine) == [
-        (ben.telegram_id, "rsvp_waitlisted", {"text": texts.waitlisted(1), "reply_markup": None}),
-        (cat.telegram_id, "rsvp_waitlisted", {"text": texts.waitlisted(2), "reply_markup": None}),
-    ]
+    # The direct answer says it (the tap's pop-up and card, the reply to typed words).
+    assert await _queued(engine) == []
 
 
 async def test_an_early_cancel_promotes_the_next_in_line_without_alerting(
@@ -158,12 +157,10 @@ async def test_an_early_cancel_promotes_the_next_in_line_without_alerting(
     assert answered.late_shift_id is None  # three days ahead: not late
     assert [p.volunteer_id for p in answered.outcomes[0].promoted] == [ben.id]
     queued = await _queued(engine)
-    assert [(chat, kind) for chat, kind, _ in queued] == [
-        (ben.telegram_id, "rsvp_promoted"),
-        (ben.telegram_id, "rsvp_venue"),
-        (ben.telegram_id, "rsvp_calendar"),
-    ]
+    # One message: the calendar file, its caption the news.
+    assert [(chat, kind) for chat, kind, _ in queued] == [(ben.telegram_id, "rsvp_calendar")]
     assert queued[0][2]["text"].startswith("Good news! A place came free")
+    assert queued[0][2]["document"]["filename"] == "shift.ics"
 
 
 async def test_a_late_cancel_promotes_and_alerts_the_organisers(engine: AsyncEngine) -> None:
@@ -176,13 +173,12 @@ async def test_a_late_cancel_promotes_and_alerts_the_organisers(engine: AsyncEng
     assert answered.late_shift_id == shift_id
     queued = await _queued(engine)
     assert [(chat, kind) for chat, kind, _ in queued] == [
-        (ben.telegram_id, "rsvp_promoted"),
         (ben.telegram_id, "rsvp_calendar"),
         (ORGANISER, "organiser_alert"),
     ]
     # Read after the promotion: the place has been filled again.
-    assert queued[2][2]["text"].startswith("⚠️ Amy can't make it to ")
-    assert queued[2][2]["text"].endswith("0 places now free.")
+    assert queued[1][2]["text"].startswith("⚠️ Amy can't make it to ")
+    assert queued[1][2]["text"].endswith("0 places now free.")
     # And the reason she gives later goes the same way.
     async with engine.begin() as conn:
         await answering.give_reason(

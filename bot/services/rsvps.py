@@ -426,7 +426,8 @@ async def roster(
 async def tell_promoted(
     conn: AsyncConnection, promotions: Iterable[Promotion], zone: ZoneInfo, at: datetime
 ) -> None:
-    """Whoever a freed place went to hears at once, with the meeting point and calendar file."""
+    """Whoever a freed place went to hears at once: the calendar file, its caption the news and
+    the meeting point."""
     for promotion in promotions:
         if promotion.telegram_id is None:  # forgotten: nobody to tell
             continue
@@ -434,13 +435,15 @@ async def tell_promoted(
         await outbox.enqueue(
             conn,
             [
-                outbox.Outgoing(
-                    chat_id=promotion.telegram_id,
-                    volunteer_id=promotion.volunteer_id,
-                    kind="rsvp_promoted",
-                    text=texts.promoted(shift, event, zone),
-                ),
-                *_going(promotion.telegram_id, promotion.volunteer_id, shift, event, zone, at),
+                _going(
+                    promotion.telegram_id,
+                    promotion.volunteer_id,
+                    shift,
+                    event,
+                    zone,
+                    at,
+                    promoted_now=True,
+                )
             ],
             at=at,
         )
@@ -462,22 +465,11 @@ async def _follow_up(
     # Read after the answer, so places left are as it leaves them.
     shift, event = await _shift_and_event(conn, outcome.shift_id)
     chat_id = volunteer.telegram_id
-    if chat_id is not None and outcome.changed:
-        if outcome.status == RsvpStatus.GOING:
-            await outbox.enqueue(conn, _going(chat_id, volunteer.id, shift, event, zone, at), at=at)
-        elif outcome.status == RsvpStatus.WAITLISTED:
-            await outbox.enqueue(
-                conn,
-                [
-                    outbox.Outgoing(
-                        chat_id=chat_id,
-                        volunteer_id=volunteer.id,
-                        kind="rsvp_waitlisted",
-                        text=texts.waitlisted(outcome.position or 1),
-                    )
-                ],
-                at=at,
-            )
+    # Going brings the calendar file. A place on the waitlist needs no message of its own: the
+    # direct answer says it (the tap's pop-up and card, the reply to typed words, the room
+    # offer's edit), and the message would cost a second send against Telegram's budget.
+    if chat_id is not None and outcome.changed and outcome.status == RsvpStatus.GOING:
+        await outbox.enqueue(conn, [_going(chat_id, volunteer.id, shift, event, zone, at)], at=at)
     if outcome.changed and outcome.previous == RsvpStatus.GOING:
         # Not going any more: a lift they offered or asked for is let go.
         await lifts.stopped_going(
@@ -497,27 +489,19 @@ async def _follow_up(
 
 
 def _going(
-    chat_id: int, volunteer_id: int, shift: Shift, event: Event, zone: ZoneInfo, at: datetime
-) -> list[outbox.Outgoing]:
-    """The confirmation: the meeting point on a map where there is one, then a calendar file
-    whose caption says it all and asks the lift question, its buttons beneath (messages
-    fewer against Telegram's sending limits)."""
-    messages = []
-    if event.has_location:
-        messages.append(
-            outbox.Outgoing(
-                chat_id=chat_id,
-                volunteer_id=volunteer_id,
-                kind="rsvp_venue",
-                text="",
-                venue={
-                    "latitude": event.latitude,
-                    "longitude": event.longitude,
-                    "title": event.title,
-                    "address": event.address or event.area,
-                },
-            )
-        )
+    chat_id: int,
+    volunteer_id: int,
+    shift: Shift,
+    event: Event,
+    zone: ZoneInfo,
+    at: datetime,
+    *,
+    promoted_now: bool = False,
+) -> outbox.Outgoing:
+    """The confirmation, in one message: a calendar file whose caption says it all (the meeting
+    point with a link to it on a map) and asks the lift question, its buttons beneath. One
+    message, not a map pin as well, so that a busy call leaves room in Telegram's budget for
+    every tap's confirmation; the pin comes with the "See you soon!" reminder."""
     calendar = ics.shift_event(
         uid=f"shift-{shift.id}@muster",
         title=event.title,
@@ -529,17 +513,14 @@ def _going(
         latitude=event.latitude,
         longitude=event.longitude,
     )
-    messages.append(
-        outbox.Outgoing(
-            chat_id=chat_id,
-            volunteer_id=volunteer_id,
-            kind="rsvp_calendar",
-            text=texts.going_with_lift_question(shift, event, zone),
-            reply_markup=keyboards.lift_question(shift.id).to_dict(),
-            document={"filename": "shift.ics", "text": calendar.decode()},
-        )
+    return outbox.Outgoing(
+        chat_id=chat_id,
+        volunteer_id=volunteer_id,
+        kind="rsvp_calendar",
+        text=texts.going_with_lift_question(shift, event, zone, promoted_now=promoted_now),
+        reply_markup=keyboards.lift_question(shift.id).to_dict(),
+        document={"filename": "shift.ics", "text": calendar.decode()},
     )
-    return messages
 
 
 async def _shift_and_event(conn: AsyncConnection, shift_id: int) -> tuple[Shift, Event]:
