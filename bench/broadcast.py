@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select, update
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.ext import Application
@@ -46,10 +46,11 @@ from bot import clock, texts
 from bot.app import build_application
 from bot.budget import MARGIN
 from bot.context import SERVICES
+from bot.domain.sending import CALL
 from bot.settings import Settings
 from db import migrate, outbox
 from db.engine import create_engine
-from db.schema import volunteers
+from db.schema import callouts, volunteers
 from tests.fake_telegram import FakeTelegram
 from tests.flows import insert_call
 
@@ -142,24 +143,29 @@ async def _child_outbox(settings: Settings) -> None:
 
 
 async def _enqueue_call(application: Application, engine: Any) -> None:
-    """What launching a shift call does: the call row and one outbox row each, one commit."""
+    """What launching a shift call does (db.callouts.queue): the call row with its message, and
+    one outbox row each by one INSERT ... SELECT, one commit."""
     async with engine.connect() as conn:
-        people = (await conn.execute(select(volunteers.c.telegram_id, volunteers.c.id))).all()
-    progress = await application.bot.send_message(ORGANISER, texts.callout_progress(0, len(people)))
+        recipients = await conn.scalar(select(func.count()).select_from(volunteers))
+    progress = await application.bot.send_message(ORGANISER, texts.callout_progress(0, recipients))
     async with engine.begin() as conn:
         call_id = await insert_call(
             conn,
             code="bench",
             organiser=ORGANISER,
-            recipients=len(people),
+            recipients=recipients,
             progress_message_id=progress.message_id,
         )
-        await outbox.enqueue(
+        await conn.execute(
+            update(callouts)
+            .where(callouts.c.id == call_id)
+            .values(payload={"text": TEXT, "reply_markup": MARKUP})
+        )
+        await outbox.enqueue_each(
             conn,
-            (
-                outbox.Outgoing(chat, volunteer, "callout", TEXT, MARKUP, callout_id=call_id)
-                for chat, volunteer in people
-            ),
+            select(volunteers.c.id, volunteers.c.telegram_id).order_by(volunteers.c.id),
+            callout_id=call_id,
+            kind=CALL,
             at=clock.now(),
         )
     application.bot_data[SERVICES].wake_outbox()
