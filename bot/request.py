@@ -81,12 +81,12 @@ class AiohttpRequest(BaseRequest):
         read: float | None, write: float | None, connect: float | None, pool: float | None
     ) -> aiohttp.ClientTimeout:
         # aiohttp has no separate write timeout: reading the answer starts once the request is
-        # written, so the two together bound a request.
+        # written, so the two together bound a request. Answers are small, so that bound alone
+        # stands for the read timeout too: one timer a request, not two.
         return aiohttp.ClientTimeout(
             total=None if read is None or write is None else read + write,
             connect=pool,
             sock_connect=connect,
-            sock_read=read,
         )
 
     async def do_request(

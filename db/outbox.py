@@ -118,8 +118,11 @@ async def enqueue_each(
 
 def composed(own: dict[str, Any] | None, call: dict[str, Any] | None) -> dict[str, Any]:
     """What a row sends: its call's message (if it is a call's) with whatever the row carries
-    itself on top (rows queued one by one carry the whole message)."""
-    return {**(call or {}), **(own or {})}
+    itself on top (rows queued one by one carry the whole message). A call's rows carry nothing
+    of their own, so they share the call's dict: read it, never change it."""
+    if not own:
+        return call or {}
+    return {**(call or {}), **own}
 
 
 # --- The sender's side (schedules/outbox.py) ---------------------------------------------------
@@ -251,13 +254,8 @@ async def claim(
             ).all()
         )
     return [
-        Claimed(
-            **{
-                **row._mapping,
-                "payload": composed(row.payload, messages.get(row.callout_id)),
-            }
-        )
-        for row in rows
+        Claimed(id_, chat, volunteer, call, kind, composed(own, messages.get(call)), attempts)
+        for id_, chat, volunteer, call, kind, own, attempts in rows
     ]
 
 
