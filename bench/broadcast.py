@@ -336,7 +336,9 @@ async def killed(recipients: int, kills: int, folder: Path) -> list[tuple[int, i
         for n, mark in enumerate(marks):
             before = set(chats[:mark])
             end = marks[n + 1] if n + 1 < len(marks) else len(chats)
-            repeated = sum(1 for chat in chats[mark:end] if chat in before)
+            # The organiser's chat had the progress message before any kill; the delivery
+            # report after the last one is not a repeat.
+            repeated = sum(1 for chat in chats[mark:end] if chat in before and chat != ORGANISER)
             results.append((mark, 0, repeated))
         lost = sum(1 for chat in range(FIRST, FIRST + recipients) if not fake.transcript(chat))
         if results:
