@@ -10,14 +10,18 @@ deployment would (so the two do not share one core's event loop):
     arriving at the fake server (target >= 3,000 msg/s);
 (b) a bare PTB loop in a child process, sending the same messages one await after another, for
     comparison (target: (a) >= 1.0 x (b));
+(r) raw aiohttp in a child process: the same messages as ready-made JSON, as many in flight as
+    the outbox sends at once, each answer read as JSON and nothing else done: about the most any
+    Python sender gets out of the fake server on this machine, which runs in this process and
+    may itself be the limit; (a) / (r) says how close the outbox comes to it;
 (c) kill -9: the same unpaced call, with the child killed (SIGKILL, no chance to tidy up) at
     ``--kills`` points and started again each time; per kill, the messages lost (never 0
     arrivals) and repeated (arrived again after the restart; target <= 100);
 (d) the default pace (SEND_RATE, one a second per chat), in this process, measured over at
     least 30 seconds.
 
-(a) and (b) run in turns, ``--rounds`` times each, and the best of each is reported (the machine
-may be busy with other work; the best run is the one least disturbed). Human-readable lines
+(a), (b) and (r) run in turns, ``--rounds`` times each, and the best of each is reported (the
+machine may be busy with other work; the best run is the one least disturbed). Human-readable lines
 first; the last line is a JSON object with the figures.
 """
 
@@ -36,8 +40,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from pydantic import SecretStr
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select, update
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.ext import Application
@@ -46,10 +51,12 @@ from bot import clock, texts
 from bot.app import build_application
 from bot.budget import MARGIN
 from bot.context import SERVICES
+from bot.domain.sending import CALL
 from bot.settings import Settings
 from db import migrate, outbox
 from db.engine import create_engine
-from db.schema import volunteers
+from db.schema import callouts, volunteers
+from schedules.outbox import CONCURRENCY
 from tests.fake_telegram import FakeTelegram
 from tests.flows import insert_call
 
@@ -142,24 +149,29 @@ async def _child_outbox(settings: Settings) -> None:
 
 
 async def _enqueue_call(application: Application, engine: Any) -> None:
-    """What launching a shift call does: the call row and one outbox row each, one commit."""
+    """What launching a shift call does (db.callouts.queue): the call row with its message, and
+    one outbox row each by one INSERT ... SELECT, one commit."""
     async with engine.connect() as conn:
-        people = (await conn.execute(select(volunteers.c.telegram_id, volunteers.c.id))).all()
-    progress = await application.bot.send_message(ORGANISER, texts.callout_progress(0, len(people)))
+        recipients = await conn.scalar(select(func.count()).select_from(volunteers))
+    progress = await application.bot.send_message(ORGANISER, texts.callout_progress(0, recipients))
     async with engine.begin() as conn:
         call_id = await insert_call(
             conn,
             code="bench",
             organiser=ORGANISER,
-            recipients=len(people),
+            recipients=recipients,
             progress_message_id=progress.message_id,
         )
-        await outbox.enqueue(
+        await conn.execute(
+            update(callouts)
+            .where(callouts.c.id == call_id)
+            .values(payload={"text": TEXT, "reply_markup": MARKUP})
+        )
+        await outbox.enqueue_each(
             conn,
-            (
-                outbox.Outgoing(chat, volunteer, "callout", TEXT, MARKUP, callout_id=call_id)
-                for chat, volunteer in people
-            ),
+            select(volunteers.c.id, volunteers.c.telegram_id).order_by(volunteers.c.id),
+            callout_id=call_id,
+            kind=CALL,
             at=clock.now(),
         )
     application.bot_data[SERVICES].wake_outbox()
@@ -173,6 +185,32 @@ async def _child_bare(base_url: str, file_url: str, recipients: int) -> None:
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
         for chat in range(FIRST, FIRST + recipients):
             await bot.send_message(chat, TEXT, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+async def _child_raw(base_url: str, recipients: int) -> None:
+    """(r): raw aiohttp, CONCURRENCY requests in flight, same messages, after "go"."""
+    message = {
+        "text": TEXT,
+        "parse_mode": ParseMode.HTML.value,
+        "link_preview_options": {"is_disabled": True},
+        "reply_markup": MARKUP,
+    }
+    rest = json.dumps(message, ensure_ascii=False).encode()[1:]
+    url = f"{base_url}{TOKEN}/sendMessage"
+    headers = {"Content-Type": "application/json"}
+    chats = iter(range(FIRST, FIRST + recipients))
+
+    async def send(session: aiohttp.ClientSession) -> None:
+        for chat in chats:
+            body = b'{"chat_id":%d,%b' % (chat, rest)
+            async with session.post(url, data=body, headers=headers) as response:
+                assert json.loads(await response.read())["ok"]
+
+    connector = aiohttp.TCPConnector(limit=CONCURRENCY)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        _say("ready")
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+        await asyncio.gather(*(send(session) for _ in range(CONCURRENCY)))
 
 
 class Child:
@@ -242,13 +280,13 @@ def _fake() -> FakeTelegram:
     return fake
 
 
-async def bare_loop(recipients: int) -> float:
-    """(b), in a child process. Messages/s."""
+async def bare_loop(recipients: int, kind: str = "bare") -> float:
+    """(b), or with ``kind`` "raw" (r), in a child process. Messages/s."""
     async with _fake() as fake:
         for chat in range(FIRST, FIRST + recipients):
             fake.user(chat)
         arrivals = Arrivals(fake)
-        child = await Child.start("bare", fake.base_url, fake.base_file_url, str(recipients))
+        child = await Child.start(kind, fake.base_url, fake.base_file_url, str(recipients))
         started = time.perf_counter()
         child.tell("go")
         await arrivals.wait_for(recipients, within=600)
@@ -298,7 +336,9 @@ async def killed(recipients: int, kills: int, folder: Path) -> list[tuple[int, i
         for n, mark in enumerate(marks):
             before = set(chats[:mark])
             end = marks[n + 1] if n + 1 < len(marks) else len(chats)
-            repeated = sum(1 for chat in chats[mark:end] if chat in before)
+            # The organiser's chat had the progress message before any kill; the delivery
+            # report after the last one is not a repeat.
+            repeated = sum(1 for chat in chats[mark:end] if chat in before and chat != ORGANISER)
             results.append((mark, 0, repeated))
         lost = sum(1 for chat in range(FIRST, FIRST + recipients) if not fake.transcript(chat))
         if results:
@@ -340,21 +380,28 @@ async def main(recipients: int, paced_seconds: float, rounds: int, kills: int) -
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         bares: list[float] = []
+        raws: list[float] = []
         rates: list[tuple[float, float]] = []
         for round_ in range(1, rounds + 1):
             bares.append(await bare_loop(recipients))
             _say(f"(b) round {round_}: bare PTB loop (sequential awaits): {bares[-1]:,.0f} msg/s")
+            raws.append(await bare_loop(recipients, "raw"))
+            _say(f"(r) round {round_}: raw aiohttp, {CONCURRENCY} in flight: {raws[-1]:,.0f} msg/s")
             (folder / f"a{round_}").mkdir()
             rates.append(await outbox_call(recipients, folder / f"a{round_}"))
             _say(
                 f"(a) round {round_}: outbox, budget lifted: {rates[-1][0]:,.0f} msg/s "
                 f"({recipients:,} in {rates[-1][1]:.2f} s, enqueue to last sent)"
             )
-        bare = max(bares)
+        bare, raw = max(bares), max(raws)
         rate, elapsed = max(rates)
         ratio = rate / bare
-        _say(f"best: outbox {rate:,.0f} msg/s (target >= 3,000), bare loop {bare:,.0f} msg/s")
+        _say(
+            f"best: outbox {rate:,.0f} msg/s (target >= 3,000), bare loop {bare:,.0f} msg/s, "
+            f"raw aiohttp {raw:,.0f} msg/s"
+        )
         _say(f"    ratio outbox / bare loop: {ratio:.2f} (target >= 1.0)")
+        _say(f"    ratio outbox / raw aiohttp: {rate / raw:.2f} (what the fake allows a sender)")
         (folder / "c").mkdir()
         kill_results = await killed(recipients, kills, folder / "c")
         for n, (mark, lost, repeated) in enumerate(kill_results, 1):
@@ -377,9 +424,12 @@ async def main(recipients: int, paced_seconds: float, rounds: int, kills: int) -
         "seconds": round(elapsed, 3),
         "bare_msgs_per_s": round(bare, 1),
         "ratio": round(ratio, 3),
+        "raw_msgs_per_s": round(raw, 1),
+        "raw_ratio": round(rate / raw, 3),
         "rounds": rounds,
         "all_msgs_per_s": [round(r, 1) for r, _ in rates],
         "all_bare_msgs_per_s": [round(b, 1) for b in bares],
+        "all_raw_msgs_per_s": [round(r, 1) for r in raws],
         "kills": len(kill_results),
         "killed_lost": lost,
         "killed_repeated": [repeated for _, _, repeated in kill_results],
@@ -394,6 +444,8 @@ def cli() -> None:
         kind, base_url, file_url, last = sys.argv[2:6]
         if kind == "bare":
             asyncio.run(_child_bare(base_url, file_url, int(last)))
+        elif kind == "raw":
+            asyncio.run(_child_raw(base_url, int(last)))
         else:
             lifted = {"send_rate": 0, "send_per_chat_seconds": 0, "send_group_per_minute": 0}
             asyncio.run(_child_outbox(_settings(base_url, file_url, last, **lifted)))

@@ -71,9 +71,7 @@ class _Window:
         self.limited = rate > 0
         self._interval = (1 + MARGIN) / rate if rate > 0 else 0.0
         # When each of the last ``rate`` requests was answered (inf while it is in flight).
-        self._recent: deque[list[float]] = deque(
-            maxlen=max(1, math.floor(rate)) if rate > 0 else 1
-        )
+        self._recent: deque[list[float]] = deque(maxlen=max(1, math.floor(rate)) if rate > 0 else 1)
         self._next = -math.inf
 
     def ready_at(self) -> float:
@@ -155,13 +153,22 @@ class Budget:
         finally:
             self.done(chat_id)
 
-    async def turn(self, chat_id: int | None, lane: Lane, *, paid: bool = False) -> None:
-        """Wait for the turn of one request (see :meth:`slot`); call :meth:`done` after it."""
-        now = self.now()
+    def take_now(self, chat_id: int | None, lane: Lane, *, paid: bool = False) -> bool:
+        """Take the turn of one request (see :meth:`slot`) if it is free now and nobody waits
+        for one; True if taken: call :meth:`done` after it. What :meth:`turn` does first, for a
+        sender that would rather not set up a wait it does not need."""
         # A request that names no chat takes nothing from the budget: only a pause holds it up,
         # whoever else is waiting.
-        if (chat_id is None or not self._waiting) and self._ready_at(chat_id, lane, paid) <= now:
+        if (chat_id is None or not self._waiting) and self._ready_at(
+            chat_id, lane, paid
+        ) <= self.now():
             self._take(chat_id, paid)
+            return True
+        return False
+
+    async def turn(self, chat_id: int | None, lane: Lane, *, paid: bool = False) -> None:
+        """Wait for the turn of one request (see :meth:`slot`); call :meth:`done` after it."""
+        if self.take_now(chat_id, lane, paid=paid):
             return
         waiter = _Waiter(
             lane, next(self._seq), chat_id, paid, asyncio.get_running_loop().create_future()

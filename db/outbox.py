@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -11,9 +12,12 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Integer,
     Select,
     String,
+    Update,
+    bindparam,
     case,
     cast,
     func,
@@ -22,6 +26,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.sending import KINDS, Lane
@@ -116,8 +121,11 @@ async def enqueue_each(
 
 def composed(own: dict[str, Any] | None, call: dict[str, Any] | None) -> dict[str, Any]:
     """What a row sends: its call's message (if it is a call's) with whatever the row carries
-    itself on top (rows queued one by one carry the whole message)."""
-    return {**(call or {}), **(own or {})}
+    itself on top (rows queued one by one carry the whole message). A call's rows carry nothing
+    of their own, so they share the call's dict: read it, never change it."""
+    if not own:
+        return call or {}
+    return {**(call or {}), **own}
 
 
 # --- The sender's side (schedules/outbox.py) ---------------------------------------------------
@@ -249,13 +257,8 @@ async def claim(
             ).all()
         )
     return [
-        Claimed(
-            **{
-                **row._mapping,
-                "payload": composed(row.payload, messages.get(row.callout_id)),
-            }
-        )
-        for row in rows
+        Claimed(id_, chat, volunteer, call, kind, composed(own, messages.get(call)), attempts)
+        for id_, chat, volunteer, call, kind, own, attempts in rows
     ]
 
 
@@ -281,6 +284,33 @@ def _chunks(items: list[Any]) -> Iterable[list[Any]]:
         yield items[start : start + _CHUNK]
 
 
+def _mark_sent(dialect: str) -> Update:
+    """Marks the rows ``ids`` sent ``at``, each with its message id from ``message_ids``, a JSON
+    object {"row id": message id}: one parameter for a batch, where a CASE takes two a row, and
+    SQLAlchemy builds those slowly enough to be a good part of an unpaced sender's work."""
+    message_ids = bindparam("message_ids", type_=String)
+    row_id = cast(outbox.c.id, String)
+    if dialect == "postgresql":
+        message_id = cast(cast(message_ids, JSONB).op("->>")(row_id), BigInteger)
+    else:
+        message_id = func.json_extract(message_ids, literal('$."') + row_id + literal('"'))
+    return (
+        update(outbox)
+        .where(outbox.c.id.in_(bindparam("ids", expanding=True)))
+        .values(
+            status=OutboxStatus.SENT,
+            attempts=outbox.c.attempts + 1,
+            sent_at=bindparam("at", type_=UTCDateTime),
+            message_id=message_id,
+            last_error=None,
+        )
+    )
+
+
+# Built once: the statement, like its compiled form, is the same for every batch.
+_MARK_SENT = {dialect: _mark_sent(dialect) for dialect in ("sqlite", "postgresql")}
+
+
 async def record(conn: AsyncConnection, outcomes: Iterable[Outcome], at: datetime) -> None:
     """Mark a batch of claimed rows done (or due again), and volunteers who turned out to be
     unreachable, in the caller's transaction, in as few statements as the outcomes allow."""
@@ -297,23 +327,14 @@ async def record(conn: AsyncConnection, outcomes: Iterable[Outcome], at: datetim
             unreachable.add(outcome.row.volunteer_id)
     for chunk in _chunks(sent):
         await conn.execute(
-            update(outbox)
-            .where(outbox.c.id.in_([outcome.row.id for outcome in chunk]))
-            .values(
-                status=OutboxStatus.SENT,
-                attempts=outbox.c.attempts + 1,
-                sent_at=at,
-                # Cast: a chunk of edits only (no message ids) would be a CASE of NULLs, which
-                # PostgreSQL takes for text.
-                message_id=cast(
-                    case(
-                        {outcome.row.id: outcome.message_id for outcome in chunk},
-                        value=outbox.c.id,
-                    ),
-                    outbox.c.message_id.type,
+            _MARK_SENT[conn.dialect.name],
+            {
+                "ids": [outcome.row.id for outcome in chunk],
+                "message_ids": json.dumps(
+                    {str(outcome.row.id): outcome.message_id for outcome in chunk}
                 ),
-                last_error=None,
-            )
+                "at": at,
+            },
         )
     for (status, error, tries), group in others.items():
         for chunk in _chunks(group):

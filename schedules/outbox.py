@@ -42,6 +42,7 @@ import logging
 import math
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
 from apscheduler.events import EVENT_SCHEDULER_SHUTDOWN
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -62,24 +63,25 @@ from db.outbox import Claimed, Outcome
 
 log = logging.getLogger(__name__)
 
-# Workers, so sends in flight at once. A few hide the round trip to Telegram: four keep 25 a
-# second with answers taking up to 160 ms. The pace is kept whatever their number: each send
-# waits for its slot before it starts. When answers come back within QUICK seconds (a Bot API
-# server on the same machine or network) there is no round trip to hide, and only QUICK_WORKERS
-# send: each further connection in use costs the HTTP stack more than it saves (measured with
-# bench/broadcast.py: 0.99 of a bare send loop with two in flight, 0.75 with four).
-CONCURRENCY = 4
-QUICK = 0.02
-QUICK_WORKERS = 2
+# Workers, so sends in flight at once. They hide the round trip to Telegram (four keep 25 a
+# second with answers taking up to 160 ms) and, unpaced, let one turn of the event loop handle
+# several answers: on the 2-core machine, against the fake Bot API in another process, each
+# message cost the sender and the fake less CPU with more in flight, up to about 16 (measured
+# side by side with bench/broadcast.py's sizes: 2, 4, 8, 16, 32). The pace is kept whatever their
+# number: each send waits for its slot before it starts.
+CONCURRENCY = 16
 # Rows claimed per transaction when the pace is lifted; a paced sender claims about two seconds'
 # worth, so that few rows sit in `sending` (a crash only ever repeats rows that were sent but not
 # yet marked, but a long-held claim keeps other senders off them).
 MAX_BATCH = 1000
-# Outcomes are written in batches: when this many are waiting, or this long after the last write.
-# A crash can repeat only messages sent and not yet marked: the sender never has more than
-# FLUSH_SIZE of those (sends in flight included), and marks them at least every FLUSH_SECONDS, so
-# at most 0.1 s worth at any pace and never more than 100 messages.
+# Outcomes are written in batches: when FLUSH_AT are waiting, or FLUSH_SECONDS after the last
+# write. A crash can repeat only messages sent and not yet marked: the sender never has more than
+# FLUSH_SIZE of those (sends in flight and outcomes being written included), and marks them at
+# least every FLUSH_SECONDS, so at most 0.1 s worth at any pace and never more than 100 messages.
+# Writing at half of FLUSH_SIZE lets the other half go out while a batch is being written,
+# rather than every send waiting for each write.
 FLUSH_SIZE = 100
+FLUSH_AT = FLUSH_SIZE // 2
 FLUSH_SECONDS = 0.1
 # A shift call's progress message is edited at most this often (real seconds).
 PROGRESS_SECONDS = 2.0
@@ -89,7 +91,8 @@ BACKOFF_MAX = timedelta(minutes=10)
 # A 400 with one of these descriptions means the chat is gone: unreachable, not failed.
 _GONE = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated")
 
-_NO_PREVIEW_JSON = json.dumps(LinkPreviewOptions(is_disabled=True).to_dict())
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True).to_dict()
+_NO_PREVIEW_JSON = json.dumps(_NO_PREVIEW)
 # A row sent again at once: a 429 is Telegram saying "not now", not a failed attempt.
 _AGAIN = "again"
 
@@ -110,7 +113,6 @@ class OutboxSender:
         budget: Budget,
         *,
         concurrency: int = CONCURRENCY,
-        bot: Bot | None = None,
         database: Database | None = None,
     ) -> None:
         # Writes take turns with the application's (``database``: the one the handlers use).
@@ -132,16 +134,19 @@ class OutboxSender:
         # (the row stays ours, goes again after the pause, and the attempt does not count),
         # where the application's rate limiter would retry inside the call; and it sends through
         # a leaner HTTP transport (bot.request). Both draw from the one budget for the token.
-        self._bot = bot or Bot(
+        self._request = AiohttpRequest(
+            connection_pool_size=self._concurrency + 4, pool_timeout=10.0, read_timeout=10.0
+        )
+        self._bot = Bot(
             settings.bot_token.get_secret_value(),
             base_url=settings.telegram_api_base_url,
             base_file_url=settings.telegram_api_base_file_url,
-            request=AiohttpRequest(
-                connection_pool_size=self._concurrency + 4,
-                pool_timeout=10.0,
-                read_timeout=10.0,
-            ),
+            request=self._request,
         )
+        self._send_message_url = f"{self._bot.base_url}/sendMessage"
+        # The JSON of the last plain message built (see _message_body): (paid, payload, body
+        # without its chat id).
+        self._body: tuple[bool, dict[str, Any], bytes] | None = None
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
         self._more = True  # there may be due rows we have not claimed
@@ -156,7 +161,6 @@ class OutboxSender:
         self._rows = asyncio.Event()  # set when rows were claimed: for idle workers
         self._attention = asyncio.Event()  # set by workers who need the coordinator
         self._busy = 0  # workers waiting for their turn or sending
-        self._rtt = 0.0  # moving average of how long a send takes, in seconds
         self._outcomes: list[Outcome] = []
         self._held: Counter[int] = Counter()  # per call: rows claimed and not yet marked
         self._progress_at: dict[int, float] = {}
@@ -213,7 +217,7 @@ class OutboxSender:
             if not await self._start():
                 return
             workers = [
-                asyncio.create_task(self._work(n), name=f"outbox worker {n}")
+                asyncio.create_task(self._work(), name=f"outbox worker {n}")
                 for n in range(self._concurrency)
             ]
             try:
@@ -296,7 +300,7 @@ class OutboxSender:
         idle = not backlog and not self._busy
         if self._outcomes and (
             idle
-            or len(self._outcomes) >= FLUSH_SIZE
+            or len(self._outcomes) >= FLUSH_AT
             or self._budget.now() - self._flushed_at >= FLUSH_SECONDS
         ):
             await self._flush()
@@ -332,12 +336,9 @@ class OutboxSender:
 
     # ------------------------------------------------------------------ the workers
 
-    async def _work(self, number: int) -> None:
+    async def _work(self) -> None:
         """One of the workers: take the next row whose turn it is, send it, note the outcome."""
         while not self._stop.is_set():
-            if number >= QUICK_WORKERS and 0 < self._rtt < QUICK:
-                await self._sleep(1.0)  # answers are quick: not needed for now (see QUICK)
-                continue
             if self._unmarked() >= FLUSH_SIZE:  # a crash would repeat too many: mark them first
                 await self._wait_for_marks()
                 continue
@@ -362,7 +363,7 @@ class OutboxSender:
                 self._hand_back(row)
                 continue
             self._outcomes.append(outcome)
-            if self._unmarked() >= FLUSH_SIZE:
+            if len(self._outcomes) >= FLUSH_AT:
                 self._attention.set()
 
     def _unmarked(self) -> int:
@@ -421,6 +422,10 @@ class OutboxSender:
     async def _turn(self, row: Claimed, paid: bool) -> bool:
         """Wait for this send's turn in the budget; False if the sender is stopping meanwhile."""
         assert row.chat_id is not None
+        if self._stop.is_set():
+            return False
+        if self._budget.take_now(row.chat_id, lane_of(row.kind), paid=paid):
+            return True  # the usual case with the pace lifted: no wait to set up
         turn = asyncio.ensure_future(self._budget.turn(row.chat_id, lane_of(row.kind), paid=paid))
         stop = asyncio.ensure_future(self._stop.wait())
         try:
@@ -440,26 +445,29 @@ class OutboxSender:
     async def _send(self, row: Claimed, paid: bool) -> Outcome:
         """Send one row, its turn taken (see _turn)."""
         assert row.chat_id is not None
-        started = self._budget.now()
         try:
             markup = row.payload.get("reply_markup")
             venue = row.payload.get("venue")
             if edit_of := row.payload.get("edit_of"):
                 return await self._edit_card(row, edit_of, markup)
             if venue:
-                # A meeting point on the map, with its name and address.
-                # A surge's pin goes as its question did: paid, where the question was.
-                message = await self._bot.send_venue(
-                    row.chat_id, **venue, allow_paid_broadcast=paid or None
-                )
+                # A meeting point on the map, with its name and address; a surge's pin goes as
+                # its question did: paid, where the question was.
+                message_id = (
+                    await self._bot.send_venue(
+                        row.chat_id, **venue, allow_paid_broadcast=paid or None
+                    )
+                ).message_id
             elif photo := row.payload.get("photo"):
                 # A report's chart: the picture, the text its caption.
-                message = await self._bot.send_photo(
-                    row.chat_id,
-                    InputFile(base64.b64decode(photo["png"]), filename=photo["filename"]),
-                    caption=row.payload["text"],
-                    parse_mode=ParseMode.HTML,
-                )
+                message_id = (
+                    await self._bot.send_photo(
+                        row.chat_id,
+                        InputFile(base64.b64decode(photo["png"]), filename=photo["filename"]),
+                        caption=row.payload["text"],
+                        parse_mode=ParseMode.HTML,
+                    )
+                ).message_id
             elif document := row.payload.get("document"):
                 # A calendar file, say: sent as an upload, the text its caption.
                 message = await self._bot.send_document(
@@ -469,31 +477,47 @@ class OutboxSender:
                     parse_mode=ParseMode.HTML,
                     api_kwargs={"reply_markup": json.dumps(markup)} if markup else None,
                 )
+                message_id = message.message_id
             else:
-                # The markup is stored as Telegram JSON, so it goes over as it is: rebuilding PTB
-                # objects from it only for PTB to turn them back into the same JSON would cost a
-                # good part of a send. Likewise the (constant) link preview options.
-                extra = {"link_preview_options": _NO_PREVIEW_JSON}
-                if markup:
-                    extra["reply_markup"] = json.dumps(markup)
-                message = await self._bot.send_message(
-                    row.chat_id,
-                    row.payload["text"],
-                    parse_mode=ParseMode.HTML,
-                    allow_paid_broadcast=paid or None,
-                    api_kwargs=extra,
+                # Nearly everything the outbox sends: straight to sendMessage as JSON built
+                # from what is stored, and only the message id read back (see post_json).
+                sent = await self._request.post_json(
+                    self._send_message_url, self._message_body(row, paid)
                 )
+                message_id = sent["message_id"]
         except RetryAfter as error:
             self._slow_down(error)
             return Outcome(row, _AGAIN)
         except Exception as error:
             return self._failure(row, error)
         else:
-            return Outcome(row, OutboxStatus.SENT, message_id=message.message_id)
+            return Outcome(row, OutboxStatus.SENT, message_id=message_id)
         finally:
-            took = self._budget.now() - started
-            self._rtt = took if not self._rtt else 0.9 * self._rtt + 0.1 * took
             self._budget.done(row.chat_id)
+
+    def _message_body(self, row: Claimed, paid: bool) -> bytes:
+        """sendMessage's JSON for a row: its text (HTML), its buttons as stored (Telegram's
+        JSON already), no link preview. A call's rows all carry one message, so its JSON is
+        built once and each row's chat id put in front of it."""
+        payload = row.payload
+        body = self._body
+        if body is None or body[0] != paid or body[1] != payload:
+            message: dict[str, Any] = {
+                "text": payload["text"],
+                "parse_mode": ParseMode.HTML.value,
+                "link_preview_options": _NO_PREVIEW,
+            }
+            if markup := payload.get("reply_markup"):
+                message["reply_markup"] = markup
+            if paid:
+                message["allow_paid_broadcast"] = True
+            # Without its opening brace, for the chat id to go in front.
+            body = self._body = (
+                paid,
+                payload,
+                json.dumps(message, ensure_ascii=False).encode()[1:],
+            )
+        return b'{"chat_id":%d,%b' % (row.chat_id, body[2])
 
     def _slow_down(self, error: RetryAfter) -> None:
         """A 429: pause all sending as long as Telegram asks (the budget notes it for /status)."""
