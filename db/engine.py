@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 import math
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Hashable, Iterator
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,42 @@ def _null_safe(function: Any) -> Any:
     return lambda value: None if value is None else function(value)
 
 
+# What the update being handled has read, for a second read of the same thing in that update
+# (note_contact, then the handler, both want the volunteer): bot.app gives each update its own,
+# and every writing transaction begun while it is handled forgets all of it, so nothing the update
+# wrote is ever answered from before the write. None outside updates: nothing is kept there.
+_READ: ContextVar[dict[Hashable, Any] | None] = ContextVar("muster_read", default=None)
+
+
+@contextlib.contextmanager
+def reads_kept() -> Iterator[None]:
+    """While one update is handled: what it reads may be kept for it (see :func:`kept`)."""
+    token = _READ.set({})
+    try:
+        yield
+    finally:
+        _READ.reset(token)
+
+
+def kept(key: Hashable) -> Any:
+    """What this update read under ``key`` since it last began a write; None if nothing."""
+    found = _READ.get()
+    return None if found is None else found.get(key)
+
+
+def keep(key: Hashable, value: Any) -> None:
+    """Keep ``value`` as read under ``key`` for the rest of this update (until it writes)."""
+    found = _READ.get()
+    if found is not None:
+        found[key] = value
+
+
+def _forget() -> None:
+    found = _READ.get()
+    if found is not None:
+        found.clear()
+
+
 class Database:
     """The application's database: ``begin()`` for work that writes (committed at the end), and
     ``connect()`` for work that only reads, which never holds up a writer."""
@@ -106,12 +143,17 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncConnection]:
-        if self._turns is None:
-            async with self.engine.begin() as conn:
+        # What was read before may change here, and what is read meanwhile may miss the change.
+        _forget()
+        try:
+            if self._turns is None:
+                async with self.engine.begin() as conn:
+                    yield conn
+                return
+            async with self._turns, self.engine.begin() as conn:
                 yield conn
-            return
-        async with self._turns, self.engine.begin() as conn:
-            yield conn
+        finally:
+            _forget()
 
     def connect(self) -> Any:
         return self._reader.connect()
