@@ -8,6 +8,7 @@ import math
 import sqlite3
 from collections.abc import AsyncIterator, Hashable, Iterator
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -96,14 +97,26 @@ def _null_safe(function: Any) -> Any:
 # What the update being handled has read, for a second read of the same thing in that update
 # (note_contact, then the handler, both want the volunteer): bot.app gives each update its own,
 # and every writing transaction begun while it is handled forgets all of it, so nothing the update
-# wrote is ever answered from before the write. None outside updates: nothing is kept there.
-_READ: ContextVar[dict[Hashable, Any] | None] = ContextVar("muster_read", default=None)
+# wrote is ever answered from before the write. Only the update's own task keeps and answers:
+# work it starts in the background (bot.context.in_background) may read while the update writes,
+# and must not leave what it read behind; its writes still make the update forget. None outside
+# updates: nothing is kept there.
+@dataclass
+class _Reads:
+    task: asyncio.Task[Any] | None
+    found: dict[Hashable, Any] = field(default_factory=dict)
+
+    def mine(self) -> bool:
+        return asyncio.current_task() is self.task
+
+
+_READ: ContextVar[_Reads | None] = ContextVar("muster_read", default=None)
 
 
 @contextlib.contextmanager
 def reads_kept() -> Iterator[None]:
     """While one update is handled: what it reads may be kept for it (see :func:`kept`)."""
-    token = _READ.set({})
+    token = _READ.set(_Reads(asyncio.current_task()))
     try:
         yield
     finally:
@@ -112,21 +125,21 @@ def reads_kept() -> Iterator[None]:
 
 def kept(key: Hashable) -> Any:
     """What this update read under ``key`` since it last began a write; None if nothing."""
-    found = _READ.get()
-    return None if found is None else found.get(key)
+    reads = _READ.get()
+    return reads.found.get(key) if reads is not None and reads.mine() else None
 
 
 def keep(key: Hashable, value: Any) -> None:
     """Keep ``value`` as read under ``key`` for the rest of this update (until it writes)."""
-    found = _READ.get()
-    if found is not None:
-        found[key] = value
+    reads = _READ.get()
+    if reads is not None and reads.mine():
+        reads.found[key] = value
 
 
 def _forget() -> None:
-    found = _READ.get()
-    if found is not None:
-        found.clear()
+    reads = _READ.get()
+    if reads is not None:
+        reads.found.clear()
 
 
 class Database:
