@@ -22,7 +22,7 @@ from bot.settings import Settings
 from bot.updates import OnePersonAtATime
 from bot.userdata import UserData
 from db import migrate
-from db.engine import Database
+from db.engine import Database, reads_kept
 from handlers import typed
 from schedules import outbox
 from schedules import work as scheduler
@@ -48,11 +48,13 @@ class MusterApplication(Application[Any, Any, Any, Any, Any, Any]):
         # What the bot shows while handling it, for the question just put (handlers.typed).
         shown = Shown()
         token = SHOWN.set(shown)
-        try:
-            await super().process_update(update)
-        finally:
-            SHOWN.reset(token)
-        await typed.after_update(self, update, shown)
+        # A volunteer read twice while handling it is read once (db.engine.kept).
+        with reads_kept():
+            try:
+                await super().process_update(update)
+            finally:
+                SHOWN.reset(token)
+            await typed.after_update(self, update, shown)
         await self.update_persistence()
 
 

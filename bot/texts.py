@@ -2444,6 +2444,19 @@ NEAREST_LOOKING = "Thanks, looking around there. I won't keep it."
 NEAREST_TAP = "Tap one to see its shifts and say you're going."
 
 
+NEAREST_USAGE = (
+    "Send /nearest on its own to look from where you live, or with a postcode to look from "
+    "there, like /nearest SE15 4QR."
+)
+
+
+def nearest_argument_unknown(postcode: str) -> str:
+    return (
+        f"I can't find {esc(postcode)} on the map. Try another postcode, like /nearest SE15 4QR, "
+        "or send /nearest on its own."
+    )
+
+
 def nearest_postcode_unknown(postcode: str) -> str:
     return (
         f"I can't find {esc(postcode)} on the map. Type another postcode, or share your "

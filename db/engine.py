@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import math
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Hashable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +94,54 @@ def _null_safe(function: Any) -> Any:
     return lambda value: None if value is None else function(value)
 
 
+# What the update being handled has read, for a second read of the same thing in that update
+# (note_contact, then the handler, both want the volunteer): bot.app gives each update its own,
+# and every writing transaction begun while it is handled forgets all of it, so nothing the update
+# wrote is ever answered from before the write. Only the update's own task keeps and answers:
+# work it starts in the background (bot.context.in_background) may read while the update writes,
+# and must not leave what it read behind; its writes still make the update forget. None outside
+# updates: nothing is kept there.
+@dataclass
+class _Reads:
+    task: asyncio.Task[Any] | None
+    found: dict[Hashable, Any] = field(default_factory=dict)
+
+    def mine(self) -> bool:
+        return asyncio.current_task() is self.task
+
+
+_READ: ContextVar[_Reads | None] = ContextVar("muster_read", default=None)
+
+
+@contextlib.contextmanager
+def reads_kept() -> Iterator[None]:
+    """While one update is handled: what it reads may be kept for it (see :func:`kept`)."""
+    token = _READ.set(_Reads(asyncio.current_task()))
+    try:
+        yield
+    finally:
+        _READ.reset(token)
+
+
+def kept(key: Hashable) -> Any:
+    """What this update read under ``key`` since it last began a write; None if nothing."""
+    reads = _READ.get()
+    return reads.found.get(key) if reads is not None and reads.mine() else None
+
+
+def keep(key: Hashable, value: Any) -> None:
+    """Keep ``value`` as read under ``key`` for the rest of this update (until it writes)."""
+    reads = _READ.get()
+    if reads is not None and reads.mine():
+        reads.found[key] = value
+
+
+def _forget() -> None:
+    reads = _READ.get()
+    if reads is not None:
+        reads.found.clear()
+
+
 class Database:
     """The application's database: ``begin()`` for work that writes (committed at the end), and
     ``connect()`` for work that only reads, which never holds up a writer."""
@@ -106,12 +156,17 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncConnection]:
-        if self._turns is None:
-            async with self.engine.begin() as conn:
+        # What was read before may change here, and what is read meanwhile may miss the change.
+        _forget()
+        try:
+            if self._turns is None:
+                async with self.engine.begin() as conn:
+                    yield conn
+                return
+            async with self._turns, self.engine.begin() as conn:
                 yield conn
-            return
-        async with self._turns, self.engine.begin() as conn:
-            yield conn
+        finally:
+            _forget()
 
     def connect(self) -> Any:
         return self._reader.connect()

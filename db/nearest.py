@@ -33,6 +33,23 @@ class Session:
     target: Target | None
 
 
+@dataclass(frozen=True)
+class Nearby:
+    """An upcoming shift as the ranking weighs it: most in reach are never shown, so only the
+    few that are (:func:`sessions`) are read in full."""
+
+    shift_id: int
+    starts_at: datetime
+    capacity: int
+    going: int
+    meeting: Place
+    # The target it works for (None: none), with what the ranking weighs of it.
+    target_id: int | None
+    priority: int | None
+    target_kind: str | None
+    helpers_wanted: int | None
+
+
 def _target(row: object) -> Target:
     m = row._mapping  # type: ignore[attr-defined]
     return Target(**{column.name: m[f"t_{column.name}"] for column in targets.c})
@@ -50,7 +67,7 @@ async def sessions_around(
     at: datetime,
     until: datetime,
     volunteer_id: int | None,
-) -> list[Session]:
+) -> list[Nearby]:
     """Shifts open for answers that start before ``until``, whose meeting point may be within
     ``reach_km`` (plus the allowance for places known only roughly, both ends), leaving out those
     ``volunteer_id`` already answered; soonest first. Meeting points without a map pin come
@@ -84,21 +101,32 @@ async def sessions_around(
     # shift is under way, and these shifts have not started.
     going = func.coalesce(shift_totals.c.going, 0)
     in_box = and_(events.c.latitude.between(south, north), events.c.longitude.between(west, east))
-    conditions = [
-        in_window,
+    # The events around come first, as a list of ids: SQLite would otherwise go through every
+    # shift in the window (thousands), asking of each whether the volunteer answered it, before
+    # finding the few whose event is near (9 ms against under 1 ms at 2,000 shifts).
+    nearby_events = select(events.c.id).where(
         events.c.status == EventStatus.ACTIVE,
         or_(in_box, events.c.id.in_(sorted(around))) if around else in_box,
-    ]
+    )
+    conditions = [in_window, shifts.c.event_id.in_(nearby_events)]
     if volunteer_id is not None:
         conditions.append(
             ~exists().where(rsvps.c.shift_id == shifts.c.id, rsvps.c.volunteer_id == volunteer_id)
         )
     rows = await conn.execute(
         select(
-            shifts,
+            shifts.c.id,
+            shifts.c.starts_at,
+            shifts.c.capacity,
             going.label("going"),
-            *(c.label(f"e_{c.name}") for c in events.c),
-            *_TARGET_COLUMNS,
+            events.c.id.label("event_id"),
+            events.c.latitude,
+            events.c.longitude,
+            events.c.address,
+            events.c.target_id,
+            targets.c.priority,
+            targets.c.kind,
+            targets.c.helpers_wanted,
         )
         .select_from(
             shifts.join(events, events.c.id == shifts.c.event_id)
@@ -110,16 +138,60 @@ async def sessions_around(
     )
     found = []
     for row in rows:
-        m = row._mapping
-        event = Event(**{c.name: m[f"e_{c.name}"] for c in events.c})
-        if event.has_location:
-            meeting = Place(event.latitude, event.longitude, event.address)
+        if row.latitude is not None and row.longitude is not None:
+            meeting = Place(row.latitude, row.longitude, row.address)
         else:
-            located = around[event.id]
-            meeting = Place(located.latitude, located.longitude, event.address, located.approximate)
-        shift = Shift(**{c.name: m[c.name] for c in shifts.c}, going=m["going"])
-        target = _target(row) if m["t_id"] is not None else None
-        found.append(Session(event, shift, meeting, target))
+            located = around[row.event_id]
+            meeting = Place(located.latitude, located.longitude, row.address, located.approximate)
+        found.append(
+            Nearby(
+                shift_id=row.id,
+                starts_at=row.starts_at,
+                capacity=row.capacity,
+                going=row.going,
+                meeting=meeting,
+                target_id=row.target_id,
+                priority=row.priority,
+                target_kind=row.kind,
+                helpers_wanted=row.helpers_wanted,
+            )
+        )
+    return found
+
+
+async def sessions(conn: AsyncConnection, chosen: Sequence[Nearby]) -> list[Session]:
+    """The chosen shifts in full, in the order given, with their events and targets; each as the
+    ranking saw it (its going and meeting point), and left out if it has gone since."""
+    if not chosen:
+        return []
+    rows = await conn.execute(
+        select(
+            shifts,
+            *(c.label(f"e_{c.name}") for c in events.c),
+            *_TARGET_COLUMNS,
+        )
+        .select_from(
+            shifts.join(events, events.c.id == shifts.c.event_id).outerjoin(
+                targets, targets.c.id == events.c.target_id
+            )
+        )
+        .where(shifts.c.id.in_([nearby.shift_id for nearby in chosen]))
+    )
+    loaded = {}
+    for row in rows:
+        m = row._mapping
+        loaded[m["id"]] = (
+            Event(**{c.name: m[f"e_{c.name}"] for c in events.c}),
+            m,
+            _target(row) if m["t_id"] is not None else None,
+        )
+    found = []
+    for nearby in chosen:
+        if nearby.shift_id not in loaded:
+            continue
+        event, m, target = loaded[nearby.shift_id]
+        shift = Shift(**{c.name: m[c.name] for c in shifts.c}, going=nearby.going)
+        found.append(Session(event, shift, nearby.meeting, target))
     return found
 
 

@@ -4,6 +4,7 @@ The ranking is bot.domain.nearest's; the search is bot.services.nearest."""
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Message, ReplyKeyboardRemove, Update
 
 from bot import clock, keyboards, texts
@@ -17,21 +18,54 @@ from handlers.common import load_volunteer, not_signed_up
 
 
 async def nearest(update: Update, context: MusterContext) -> None:
+    """/nearest from where they live, or /nearest SE15 4QR from a postcode for this search only
+    (as if typed in answer to the question); the volunteer, the place and the search share one
+    connection."""
     message = update.effective_message
     assert message and update.effective_user
+    words = " ".join(context.args or [])
+    postcode = _postcode(words)
+    origin: Place | None = None
+    found: finding.Found | None = None
     async with context.db.connect() as conn:
         volunteer = await load_volunteer(conn, update.effective_user)
+        if volunteer is not None and volunteer.signed_up:
+            if postcode is not None:
+                origin = await finding.place_of_postcode(conn, postcode)
+            elif not words:
+                origin = finding.place_of(volunteer)
+            if origin is not None:
+                found = await _search(conn, context, volunteer, origin)
     if volunteer is None or not volunteer.signed_up:
         await not_signed_up(update, context, volunteer)
         return
-    origin = finding.place_of(volunteer)
-    if origin is None:
+    if words and postcode is None:
+        await message.reply_text(texts.NEAREST_USAGE)
+        return
+    if postcode is not None and found is None:
+        await message.reply_text(texts.nearest_argument_unknown(postcode))
+        return
+    if found is None:
         context.user_data.looking_from = True
         await message.reply_text(
             texts.NEAREST_ASK_PLACE, reply_markup=keyboards.share_location_once()
         )
         return
-    await _answer(message, context, volunteer, origin)
+    if postcode is not None:
+        # Answered as the question would be: it is put no more.
+        context.user_data.looking_from = False
+        await message.reply_text(texts.NEAREST_LOOKING, reply_markup=ReplyKeyboardRemove())
+    await _reply(message, context, found)
+
+
+def _postcode(words: str) -> str | None:
+    """The postcode typed after /nearest; None when there is none or it is not one."""
+    if not words:
+        return None
+    try:
+        return normalise_postcode(words)
+    except InvalidAnswer:
+        return None
 
 
 async def typed_place(update: Update, context: MusterContext) -> bool:
@@ -70,10 +104,22 @@ async def shared_place(update: Update, context: MusterContext, volunteer: Volunt
 async def _answer(
     message: Message, context: MusterContext, volunteer: Volunteer, origin: Place
 ) -> None:
-    zone = context.settings.zone
-    at = clock.now()
     async with context.db.connect() as conn:
-        found = await finding.nearest(conn, at, origin=origin, volunteer_id=volunteer.id, zone=zone)
+        found = await _search(conn, context, volunteer, origin)
+    await _reply(message, context, found)
+
+
+async def _search(
+    conn: AsyncConnection, context: MusterContext, volunteer: Volunteer, origin: Place
+) -> finding.Found:
+    zone = context.settings.zone
+    return await finding.nearest(
+        conn, clock.now(), origin=origin, volunteer_id=volunteer.id, zone=zone
+    )
+
+
+async def _reply(message: Message, context: MusterContext, found: finding.Found) -> None:
+    zone = context.settings.zone
     if not found.suggestions:
         await message.reply_text(
             texts.nearest_nothing(

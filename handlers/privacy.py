@@ -17,7 +17,7 @@ from bot.context import MusterContext
 from bot.domain.events import BadEventInput, parse_date
 from bot.domain.permissions import Access, Role
 from bot.domain.retention import campaign_end, last_day
-from bot.services import privacy, retention
+from bot.services import actors, privacy, retention
 from handlers.common import load_volunteer, requires
 
 
@@ -41,6 +41,8 @@ async def note_contact(update: Update, context: MusterContext) -> None:
     # the same contact, so reading them again inside the write would cost a tap for nothing.
     async with context.db.begin() as conn:
         ask = await retention.note_contact(conn, at, volunteer, version)
+    # The handler the update is for loads them next: as just written, without a second read.
+    actors.remember(retention.as_noted(volunteer, at, version))
     message = update.effective_message
     # /start and the notice's own buttons show the notice themselves.
     shows_notice = (message is not None and (message.text or "").startswith("/start")) or (

@@ -191,6 +191,53 @@ async def test_a_place_given_for_one_search_is_used_and_never_stored(
     assert bea.last.text == texts.NOTHING_TO_CHECK_IN
 
 
+async def test_a_postcode_after_the_command_is_searched_from_and_never_stored(
+    app: Application, fake: FakeTelegram, engine: AsyncEngine
+) -> None:
+    await _campaign(fake, engine)
+    # Lee lives in Leeds, far from it all; Bea in Belfast, which the packaged map lacks.
+    lee = fake.user(6003, first_name="Lee")
+    await sign_up(lee, postcode="LS1 4AP")
+    bea = fake.user(6002, first_name="Bea")
+    await sign_up(bea, postcode="BT1 5GS")
+    before = await every_row(engine)
+
+    await lee.send("/nearest se15 4qr")
+    assert lee.messages[-2].text == texts.NEAREST_LOOKING
+    lines = lee.last.text.splitlines()
+    assert lines[2] == (
+        "1. Battersea doors · target seat, priority 1, 20 more helpers wanted that day · "
+        "Sat 28 Nov, 10:00, 12 places left · about 6 km"
+    )
+    assert lines[3] == "2. Peckham stall · Sat 28 Nov, 10:00, 6 places left · about 1 km"
+    assert lee.last.buttons[0] == "1. Battersea doors · Sat 28 Nov, 10:00"
+
+    # Words that are not a postcode, and a postcode not on the map: a reply saying what to do,
+    # and no question put (a postcode typed next is not taken as an answer).
+    await lee.send("/nearest Peckham please")
+    assert lee.last.text == texts.NEAREST_USAGE
+    await lee.send("/nearest ZZ1 1ZZ")
+    assert lee.last.text == texts.nearest_argument_unknown("ZZ1 1ZZ")
+    assert not app.user_data[lee.id].looking_from
+
+    # Asked where to look from, the command with a postcode answers it as typing one would.
+    await bea.send("/nearest")
+    assert bea.last.text == texts.NEAREST_ASK_PLACE
+    assert bea.reply_buttons() == [texts.SHARE_LOCATION_ONCE]
+    await bea.send("/nearest SE15 4QR")
+    assert bea.messages[-2].text == texts.NEAREST_LOOKING
+    assert bea.reply_buttons() == []
+    assert bea.last.text.splitlines()[2].startswith("1. Battersea doors")
+    assert not app.user_data[bea.id].looking_from
+
+    # Used for those answers only: not a row anywhere changed.
+    assert await every_row(engine) == before
+    lee_now, bea_now = await stored(engine, 6003), await stored(engine, 6002)
+    assert lee_now is not None and lee_now.postcode == "LS1 4AP"
+    assert bea_now is not None
+    assert (bea_now.postcode, bea_now.latitude, bea_now.longitude) == ("BT1 5GS", None, None)
+
+
 async def test_nothing_near_says_so_and_shows_the_nearest_targets(
     app: Application, fake: FakeTelegram, engine: AsyncEngine
 ) -> None:

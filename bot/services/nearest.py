@@ -24,7 +24,7 @@ from bot.domain.places import APPROXIMATE
 from bot.domain.targets import Target
 from bot.domain.volunteers import Volunteer
 from db import nearest as queries
-from db.nearest import Session
+from db.nearest import Nearby, Session
 from db.places import lookup
 
 TARGETS_SHOWN = 3
@@ -95,7 +95,7 @@ async def nearest(
     shifts ``volunteer_id`` already answered are left out."""
     assert origin.latitude is not None and origin.longitude is not None
     until = at + timedelta(days=days)
-    sessions = await queries.sessions_around(
+    around = await queries.sessions_around(
         conn,
         latitude=origin.latitude,
         longitude=origin.longitude,
@@ -104,17 +104,17 @@ async def nearest(
         until=until,
         volunteer_id=volunteer_id,
     )
-    measured: list[tuple[Session, float, float]] = []
-    for session in sessions:
+    measured: list[tuple[Nearby, float, float]] = []
+    for nearby in around:
         km = distance_km(
             origin.latitude,
             origin.longitude,
-            session.meeting.latitude,  # type: ignore[arg-type]
-            session.meeting.longitude,  # type: ignore[arg-type]
+            nearby.meeting.latitude,  # type: ignore[arg-type]
+            nearby.meeting.longitude,  # type: ignore[arg-type]
         )
-        allowance = origin.allowance_km + session.meeting.allowance_km
+        allowance = origin.allowance_km + nearby.meeting.allowance_km
         if within_reach(km, allowance):
-            measured.append((session, km, allowance))
+            measured.append((nearby, km, allowance))
     if not measured:
         return Found([], await _nearest_targets(conn, origin))
 
@@ -123,29 +123,37 @@ async def nearest(
     local_days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     helpers = await queries.booked(
         conn,
-        {s.target.id for s, _, _ in measured if s.target is not None},
+        {n.target_id for n, _, _ in measured if n.target_id is not None},
         [_day_bounds(day, zone) for day in local_days],
     )
     index = {day: n for n, day in enumerate(local_days)}
 
-    def candidate(session: Session, km: float, allowance: float) -> Candidate:
-        target = session.target
-        day = session.shift.starts_at.astimezone(zone).date()
+    def candidate(nearby: Nearby, km: float, allowance: float) -> Candidate:
+        day = nearby.starts_at.astimezone(zone).date()
         return Candidate(
-            capacity=session.shift.capacity,
-            going=session.shift.going,
-            priority=target.priority if target else None,
-            target_kind=target.kind if target else None,
-            wanted=target.helpers_wanted if target else None,
-            booked=helpers.get((target.id, index[day]), 0) if target else 0,
+            capacity=nearby.capacity,
+            going=nearby.going,
+            priority=nearby.priority,
+            target_kind=nearby.target_kind,
+            wanted=nearby.helpers_wanted,
+            booked=helpers.get((nearby.target_id, index[day]), 0)
+            if nearby.target_id is not None
+            else 0,
             km=km,
             allowance_km=allowance,
         )
 
-    ranked = rank(
-        (session, candidate(session, km, allowance)) for session, km, allowance in measured
+    ranked = rank((nearby, candidate(nearby, km, allowance)) for nearby, km, allowance in measured)
+    shown = ranked[:SHOWN]
+    full = {s.shift.id: s for s in await queries.sessions(conn, [n for n, _ in shown])}
+    return Found(
+        [
+            Suggestion(full[nearby.shift_id], weighed)
+            for nearby, weighed in shown
+            if nearby.shift_id in full
+        ],
+        [],
     )
-    return Found([Suggestion(session, weighed) for session, weighed in ranked[:SHOWN]], [])
 
 
 async def _nearest_targets(conn: AsyncConnection, origin: Place) -> list[FarTarget]:

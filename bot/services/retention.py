@@ -11,7 +11,7 @@ privacy notice they agreed to.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -44,13 +44,22 @@ async def note_contact(
     conn: AsyncConnection, at: datetime, volunteer: Volunteer, notice_version: str
 ) -> bool:
     """They messaged or tapped: note it, and say whether to ask them (once) to agree to the
-    privacy notice as it is now."""
+    privacy notice as it is now. :func:`as_noted` is them afterwards."""
     if contact_worth_noting(volunteer.last_contact_at, volunteer.retention_warned_at, at):
         await retention.touch(conn, volunteer.id, at)
     ask = _to_ask(volunteer, notice_version)
     if ask:
         await volunteers.update_fields(conn, volunteer.id, notice_asked=notice_version)
     return ask
+
+
+def as_noted(volunteer: Volunteer, at: datetime, notice_version: str) -> Volunteer:
+    """``volunteer`` as :func:`note_contact` leaves them, without reading them again."""
+    if contact_worth_noting(volunteer.last_contact_at, volunteer.retention_warned_at, at):
+        volunteer = replace(volunteer, last_contact_at=at)
+    if _to_ask(volunteer, notice_version):
+        volunteer = replace(volunteer, notice_asked=notice_version)
+    return volunteer
 
 
 def needs_to_note(volunteer: Volunteer, at: datetime, notice_version: str) -> bool:
