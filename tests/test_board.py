@@ -106,7 +106,7 @@ async def test_a_managers_board_in_a_private_chat_edited_as_people_arrive(
         # Vera and Will arrive: the same message says so at the next turn.
         await vera.send("/here")
         await will.send("/here")
-        assert will.last.text == texts.CHECKED_IN
+        assert will.last.text == texts.ROOM_CHECKED_IN
         await _later(app, engine)
         text = _shown(olly, board.message_id)
         assert "⚠️ Peckham committee room: 6 short" in text
