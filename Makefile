@@ -30,10 +30,12 @@ run: $(STAMP)
 migrate: $(STAMP)
 	$(BIN)/python -m bot migrate
 
+# Two test workers (pytest-xdist): end-to-end tests mostly wait on HTTP and the databases, and
+# the suite outgrew one process within CI's 20 minutes.
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 # Refreshes the lock from pyproject.toml: new or changed requirements are resolved, and what is
 # already locked stays as it is. `make lock UPGRADE=1` moves everything to the newest allowed.
