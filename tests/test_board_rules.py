@@ -12,7 +12,16 @@ import pytest
 
 from bot import texts
 from bot.budget import Budget
-from bot.domain.board import OnShift, RoomLine, RoomShift, fingerprint, ordered, room_line, wanted
+from bot.domain.board import (
+    OnShift,
+    RoomLine,
+    RoomShift,
+    fingerprint,
+    next_turn,
+    ordered,
+    room_line,
+    wanted,
+)
 from bot.domain.polling import Election
 from bot.domain.sending import BOARD_EDIT, Lane, lane_of
 
@@ -98,3 +107,10 @@ async def test_the_one_budget_holds_a_groups_board_edits_to_its_messages_a_minut
             await budget.turn(group, lane_of(BOARD_EDIT))
     async with asyncio.timeout(0.2), budget.slot(20_001, lane_of(BOARD_EDIT)):
         pass
+
+
+def test_a_board_is_brought_up_to_date_every_few_minutes_and_at_the_close_of_polls() -> None:
+    closes = datetime(2027, 5, 6, 21, 0, tzinfo=UTC)
+    assert next_turn(closes - timedelta(minutes=10), 2, closes) == closes - timedelta(minutes=8)
+    assert next_turn(closes - timedelta(minutes=1), 2, closes) == closes
+    assert next_turn(closes - timedelta(seconds=5), 2, closes) == closes

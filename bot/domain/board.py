@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -107,3 +107,9 @@ def ordered(lines: Iterable[RoomLine]) -> list[RoomLine]:
 def fingerprint(text: str) -> str:
     """What a board shows, short: an edit to the same text is not sent (Telegram refuses it)."""
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def next_turn(at: datetime, every_minutes: int, closes_at: datetime) -> datetime:
+    """When a live board is next brought up to date: every few minutes, and at the close of polls
+    itself, so that its last edit says the polls have closed as they do, not minutes later."""
+    return min(at + timedelta(minutes=every_minutes), closes_at)

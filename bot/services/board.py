@@ -14,14 +14,22 @@ deleted or the bot left the group, the board stops.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import keyboards, texts
-from bot.domain.board import Ended, RoomShift, fingerprint, ordered, room_line, wanted
+from bot.domain.board import (
+    Ended,
+    RoomShift,
+    fingerprint,
+    next_turn,
+    ordered,
+    room_line,
+    wanted,
+)
 from bot.domain.permissions import Access, Role
 from bot.domain.planning import Kind
 from bot.domain.polling import Election
@@ -97,6 +105,7 @@ class Opened:
     text: str
     shown: str
     live: bool  # False once polls have closed: shown as it ends, without Stop
+    closes_at: datetime
 
 
 async def open_board(
@@ -106,11 +115,12 @@ async def open_board(
     scope = await scope_for(conn, at, access, zone)
     if scope is None:
         return None
-    closed = at >= scope.election.closes_at(zone)
+    closes_at = scope.election.closes_at(zone)
+    closed = at >= closes_at
     text, shown = await render(
         conn, at, scope, zone, every=every, state="closed" if closed else "live"
     )
-    return Opened(scope, text, shown, live=not closed)
+    return Opened(scope, text, shown, live=not closed, closes_at=closes_at)
 
 
 def _detail(board_id: int, due_at: datetime) -> str:
@@ -155,7 +165,7 @@ async def remember(
     if not opened.live:
         await boards.stop(conn, board_id, at, Ended.CLOSED)
     else:
-        due = at + timedelta(minutes=every)
+        due = next_turn(at, every, opened.closes_at)
         await work.schedule(conn, Kind.BOARD, _detail(board_id, due), due)
     return board_id
 
@@ -191,7 +201,8 @@ async def refresh(
     election = await polls.by_id(conn, found.election_id)
     assert election is not None  # its boards go with it
     scope = Scope(election, found.whole, found.started_by)
-    closed = at >= election.closes_at(zone)
+    closes_at = election.closes_at(zone)
+    closed = at >= closes_at
     text, shown = await render(
         conn, at, scope, zone, every=every, state="closed" if closed else "live"
     )
@@ -204,7 +215,7 @@ async def refresh(
         await outbox.enqueue(conn, [_edit(found, text, markup)], at=at)
         edit_id = await boards.latest_edit(conn, found.chat_id, BOARD_EDIT)
         await boards.shown(conn, found.id, shown, edit_id)
-    due = at + timedelta(minutes=every)
+    due = next_turn(at, every, closes_at)
     await work.schedule(conn, Kind.BOARD, _detail(found.id, due), due)
     return WorkStatus.DONE
 
