@@ -6,6 +6,7 @@ organiser of another area."""
 
 from __future__ import annotations
 
+import bisect
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -13,8 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application
 
 from bot import clock, texts
+from bot.context import DeepLinkHandler
+from bot.settings import Settings
 from db.schema import events, rsvps, shifts, surge_asks, volunteers
-from tests.conftest import ADMIN_ID
+from tests.conftest import ADMIN_ID, start_application, stop_application
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.fake_telegram.models import SentMessage
 from tests.flows import new_event, outbox_drained, run_scheduler, sign_up, until
@@ -207,3 +210,69 @@ async def test_surges_ask_the_nearest_free_people_in_batches_until_enough_come(
     await people[3].press(texts.SURGE_YES)
     assert f"{PECKHAM} has stopped asking: no need to come now" in (stopped_ask.text or "")
     assert 6204 not in await _going(engine)
+
+
+async def test_a_surge_at_telegrams_pace_sends_each_person_a_message_a_second_at_most(
+    fake: FakeTelegram,
+    settings: Settings,
+    engine: AsyncEngine,
+    deep_links: list[DeepLinkHandler],
+) -> None:
+    """The asks and their map pins go in the one budget: within the rate, and one chat's two
+    messages at least a second apart (each pin waits for its own question's second to pass)."""
+    pace = {"send_rate": 10, "send_per_chat_seconds": 1.0}
+    app = await start_application(fake, settings.model_copy(update=pace), engine, deep_links)
+    try:
+        admin = fake.user(ADMIN_ID, "Admin")
+        olly = fake.user(6102, "Olly", username="olly")
+        people = [fake.user(6200 + n, f"Vol{n}") for n in range(1, 5)]
+        await sign_up(olly, postcode="M1 1AE")
+        for person in people:
+            await sign_up(person, when=("Polling day",))
+        await admin.send("/grant @olly coordinator Peckham")
+        await olly.send("/election")
+        await olly.press(texts.NEW_ELECTION)
+        await olly.send("By-election")
+        await olly.send("6/5/2027")
+        await olly.press("07:00-22:00")
+        await olly.send("Peckham")
+        await new_event(
+            olly,
+            kind="Polling-day committee room",
+            title=PECKHAM,
+            area="Peckham",
+            pin=(51.4693, -0.0692),
+            address="Rye Lane Library, SE15 4QR",
+            day="6/5/2027",
+            shifts=("07:00-12:00 10",),
+        )
+        clock.set_time(datetime(2027, 5, 6, 8, 0, tzinfo=UTC))
+        began = len(fake.timeline())
+        await olly.send("/surge")
+        await olly.press(PECKHAM)  # asked for even when there is only one
+        await olly.press("2")  # six asked: more than the four there are, so all four
+        await olly.press("Now")
+        await outbox_drained(engine)
+        for person in people:
+            await until(lambda p=person: any(m.venue for m in p.messages), within=10)
+    finally:
+        await stop_application(app)
+
+    timeline = fake.timeline()[began:]
+    asked = {p.id for p in people}
+    sent = [
+        (at, method, int(params["chat_id"]))
+        for at, method, params in timeline
+        if int(params.get("chat_id", 0)) in asked
+    ]
+    assert len(sent) == 2 * len(people)
+    for person in people:
+        ask, pin = [(at, method) for at, method, chat in sent if chat == person.id]
+        assert (ask[1], pin[1]) == ("sendMessage", "sendVenue")
+        assert pin[0] - ask[0] >= 1.0
+    # Within the rate in every sliding second, counting all the bot sent meanwhile.
+    naming = sorted(at for at, _, params in timeline if params.get("chat_id") is not None)
+    busiest = max(
+        bisect.bisect_left(naming, start + 1.0) - index for index, start in enumerate(naming)
+    )
+    assert busiest <= pace["send_rate"]
