@@ -59,6 +59,28 @@ async def not_signed_up(
     )
 
 
+async def signed_up(update: Update, conn: AsyncConnection) -> Volunteer | None:
+    """The volunteer who acted, if they have finished sign-up, on the caller's connection.
+    Refusing the others (:func:`refuse_not_signed_up`) is left to the caller, once its connection
+    is back in the pool: nothing holds one while it waits to send."""
+    assert update.effective_user
+    volunteer = await load_volunteer(conn, update.effective_user)
+    return volunteer if volunteer is not None and volunteer.signed_up else None
+
+
+async def signed_up_or_refused(update: Update, context: MusterContext) -> Volunteer | None:
+    """The volunteer who acted, if they have finished sign-up; the others are told what to do
+    (:func:`not_signed_up`), and get None. Only reads: the contact note every update makes has
+    already kept what their message tells us."""
+    assert update.effective_user
+    async with context.db.connect() as conn:
+        volunteer = await load_volunteer(conn, update.effective_user)
+    if volunteer is not None and volunteer.signed_up:
+        return volunteer
+    await not_signed_up(update, context, volunteer)
+    return None
+
+
 async def refuse_not_signed_up(update: Update, context: MusterContext) -> None:
     """:func:`not_signed_up` for a handler that has already given its connection back (nothing
     holds one while it waits to send): where they are in sign-up is read again, briefly."""

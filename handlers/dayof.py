@@ -19,7 +19,7 @@ from bot.domain.statuses import RsvpStatus
 from bot.domain.volunteers import Volunteer
 from bot.services import actors, dayof, rounds
 from bot.services.dayof import CheckInAction, NotOrganiser, Said, Sheet
-from handlers.common import load_volunteer, refuse_not_signed_up
+from handlers.common import refuse_not_signed_up, signed_up
 from handlers.rsvp import ask_reason, record_answer
 
 NOTE_MAX = 500
@@ -35,15 +35,6 @@ SAID = {
 ACTIONS = {"h": CheckInAction.HERE, "l": CheckInAction.LATE, "x": CheckInAction.CANT_COME}
 
 
-async def _signed_up(update: Update, conn: AsyncConnection) -> Volunteer | None:
-    """The volunteer who acted, if signed up. Refusing the others (`refuse_not_signed_up`) is left
-    to the caller, once its database connection is back in the pool: nothing holds one while it
-    waits to send."""
-    assert update.effective_user
-    volunteer = await load_volunteer(conn, update.effective_user)
-    return volunteer if volunteer is not None and volunteer.signed_up else None
-
-
 # --- "Still coming?" ------------------------------------------------------------------------------
 
 
@@ -52,7 +43,7 @@ async def still_coming(update: Update, context: MusterContext) -> None:
     assert query and isinstance(query.message, Message)
     pressed = StillComing.unpack(query.data)
     async with context.db.connect() as conn:
-        volunteer = await _signed_up(update, conn)
+        volunteer = await signed_up(update, conn)
     if volunteer is None:
         await refuse_not_signed_up(update, context)
         return
@@ -98,7 +89,7 @@ async def checkin_button(update: Update, context: MusterContext) -> None:
     assert query and isinstance(query.message, Message)
     pressed = CheckIn.unpack(query.data)
     async with context.db.connect() as conn:
-        volunteer = await _signed_up(update, conn)
+        volunteer = await signed_up(update, conn)
     if volunteer is None:
         await refuse_not_signed_up(update, context)
         return
@@ -208,7 +199,7 @@ async def here(update: Update, context: MusterContext) -> None:
     zone = context.settings.zone
     at = clock.now()
     async with context.db.begin() as conn:
-        volunteer = await _signed_up(update, conn)
+        volunteer = await signed_up(update, conn)
         done = volunteer and await dayof.here(conn, at, volunteer, zone=zone)
         offer = (
             await _round_offer(conn, at, volunteer, done.said, None)
@@ -263,7 +254,7 @@ async def doors_button(update: Update, context: MusterContext) -> None:
     assert query and isinstance(query.message, Message)
     pressed = Doors.unpack(query.data)
     async with context.db.begin() as conn:
-        volunteer = await _signed_up(update, conn)
+        volunteer = await signed_up(update, conn)
         if volunteer is not None:
             await dayof.record_doors(
                 conn, volunteer=volunteer, shift_id=pressed.shift_id, doors=pressed.count

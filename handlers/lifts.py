@@ -19,14 +19,7 @@ from bot.domain.volunteers import Volunteer
 from bot.services import lifts
 from bot.services.lifts import Reply, Said
 from bot.userdata import Asked
-from handlers.common import load_volunteer, refuse_not_signed_up
-
-
-async def _signed_up(update: Update, context: MusterContext) -> Volunteer | None:
-    assert update.effective_user
-    async with context.db.begin() as conn:
-        volunteer = await load_volunteer(conn, update.effective_user)
-    return volunteer if volunteer is not None and volunteer.signed_up else None
+from handlers.common import signed_up_or_refused
 
 
 async def _choose(
@@ -58,9 +51,8 @@ async def tap_answer(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and isinstance(query.message, Message)
     pressed = LiftAnswer.unpack(query.data)
-    volunteer = await _signed_up(update, context)
+    volunteer = await signed_up_or_refused(update, context)
     if volunteer is None:
-        await refuse_not_signed_up(update, context)
         return
     chosen = await _choose(context, volunteer, pressed.shift_id, pressed.choice)
     try:
@@ -89,9 +81,8 @@ async def ask(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and isinstance(query.message, Message)
     shift_id = LiftAsk.unpack(query.data).shift_id
-    volunteer = await _signed_up(update, context)
+    volunteer = await signed_up_or_refused(update, context)
     if volunteer is None:
-        await refuse_not_signed_up(update, context)
         return
     async with context.db.connect() as conn:
         asked = await lifts.question(conn, clock.now(), volunteer=volunteer, shift_id=shift_id)
@@ -142,9 +133,8 @@ async def tap_reply(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and isinstance(query.message, Message)
     pressed = LiftReply.unpack(query.data)
-    volunteer = await _signed_up(update, context)
+    volunteer = await signed_up_or_refused(update, context)
     if volunteer is None:
-        await refuse_not_signed_up(update, context)
         return
     replied = await _reply(context, volunteer, pressed.match_id, pressed.answer == "y")
     try:

@@ -46,7 +46,12 @@ from bot.domain.volunteers import Volunteer
 from bot.services import actors, offers
 from bot.services import polling as polls
 from bot.userdata import Asked, ElectionDraft
-from handlers.common import load_volunteer, offered_only, refuse_not_signed_up, requires
+from handlers.common import (
+    offered_only,
+    requires,
+    signed_up,
+    signed_up_or_refused,
+)
 
 MENU, NAME, DAY, HOURS, AREAS, EDIT, ROOMS, MANAGER, TARGET = range(9)
 TARGET_MAX = 1000
@@ -473,13 +478,6 @@ async def pledgecall_button(update: Update, context: MusterContext) -> None:
 # --- Pledging ----------------------------------------------------------------------------------
 
 
-async def _signed_up(update: Update, context: MusterContext) -> Volunteer | None:
-    assert update.effective_user
-    async with context.db.begin() as conn:
-        volunteer = await load_volunteer(conn, update.effective_user)
-    return volunteer if volunteer is not None and volunteer.signed_up else None
-
-
 async def _question(
     message: Message, context: MusterContext, volunteer: Volunteer, election_id: int
 ) -> None:
@@ -501,14 +499,11 @@ async def _question(
 async def pledge_command(update: Update, context: MusterContext) -> None:
     message = update.effective_message
     assert message
-    volunteer = await _signed_up(update, context)
+    volunteer = await signed_up_or_refused(update, context)
     if volunteer is None:
-        await refuse_not_signed_up(update, context)
         return
     async with context.db.connect() as conn:
-        found = await polls.elections_to_pledge(
-            conn, clock.now(), volunteer, context.settings.zone
-        )
+        found = await polls.elections_to_pledge(conn, clock.now(), volunteer, context.settings.zone)
     if not found:
         await message.reply_text(texts.PLEDGE_NO_ELECTION)
     elif len(found) == 1:
@@ -526,9 +521,8 @@ def _choices(found: list[Election]) -> list[tuple[int, str]]:
 async def pledge_for(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and isinstance(query.message, Message)
-    volunteer = await _signed_up(update, context)
+    volunteer = await signed_up_or_refused(update, context)
     if volunteer is None:
-        await refuse_not_signed_up(update, context)
         return
     await query.answer()
     await query.edit_message_reply_markup(None)
@@ -563,9 +557,8 @@ async def pledge_part(update: Update, context: MusterContext) -> None:
     """A part of the day ticked or unticked, All day, or Done on a pledge question."""
     query = update.callback_query
     assert query and isinstance(query.message, Message)
-    volunteer = await _signed_up(update, context)
+    volunteer = await signed_up_or_refused(update, context)
     if volunteer is None:
-        await refuse_not_signed_up(update, context)
         return
     pressed = PledgePart.unpack(query.data)
     ticked = keyboards.parts_on(query.message.reply_markup)
@@ -604,8 +597,11 @@ async def typed_pledge(update: Update, context: MusterContext, asked: Asked) -> 
         None,
     )
     parts = read_parts(message.text) if election_id is not None else None
-    volunteer = await _signed_up(update, context) if parts else None
-    if election_id is None or parts is None or volunteer is None:
+    if election_id is None or not parts:
+        return False
+    async with context.db.connect() as conn:
+        volunteer = await signed_up(update, conn)
+    if volunteer is None:
         return False
     chosen = {part.value for part in parts}
     result, election = await _pledge(context, volunteer, election_id, chosen)
@@ -625,9 +621,7 @@ async def on_typed_parts(update: Update, context: MusterContext, volunteer: Volu
     if parts is None:
         return False
     async with context.db.connect() as conn:
-        found = await polls.elections_to_pledge(
-            conn, clock.now(), volunteer, context.settings.zone
-        )
+        found = await polls.elections_to_pledge(conn, clock.now(), volunteer, context.settings.zone)
     if not found:
         return False
     if len(found) > 1:
@@ -660,9 +654,8 @@ async def offer_button(update: Update, context: MusterContext) -> None:
     into the next room, or says none is left."""
     query = update.callback_query
     assert query and isinstance(query.message, Message)
-    volunteer = await _signed_up(update, context)
+    volunteer = await signed_up_or_refused(update, context)
     if volunteer is None:
-        await refuse_not_signed_up(update, context)
         return
     pressed = RoomOffer.unpack(query.data)
     at, zone = clock.now(), context.settings.zone
@@ -727,7 +720,4 @@ async def pledges(update: Update, context: MusterContext, access: Access) -> Non
     if not views:
         await message.reply_text(texts.PLEDGES_NONE)
     for view in views:
-        await message.reply_text(
-            texts.pledges_view(view.election, view.figures, view.short, zone)
-        )
-
+        await message.reply_text(texts.pledges_view(view.election, view.figures, view.short, zone))

@@ -13,7 +13,7 @@ from bot.domain.places import PlaceSource
 from bot.domain.signup import Step
 from bot.domain.volunteers import Volunteer
 from bot.services import volunteers
-from handlers.common import load_volunteer, not_signed_up
+from handlers.common import load_volunteer, signed_up_or_refused
 from handlers.questions import ask
 
 PAUSE_LENGTHS: dict[PauseLength, timedelta | None] = {
@@ -48,19 +48,8 @@ async def send_profile(
     )
 
 
-async def _signed_up(update: Update, context: MusterContext) -> Volunteer | None:
-    """The caller if they have finished sign-up; otherwise tells them what to do and gives None."""
-    assert update.effective_user and update.effective_message
-    async with context.db.begin() as conn:
-        volunteer = await load_volunteer(conn, update.effective_user)
-    if volunteer is None or not volunteer.signed_up:
-        await not_signed_up(update, context, volunteer)
-        return None
-    return volunteer
-
-
 async def profile(update: Update, context: MusterContext) -> None:
-    volunteer = await _signed_up(update, context)
+    volunteer = await signed_up_or_refused(update, context)
     if volunteer is not None:
         assert update.effective_message
         await send_profile(update.effective_message, context, volunteer, clock.now())
@@ -115,7 +104,7 @@ async def choose_consent(update: Update, context: MusterContext) -> None:
 
 
 async def pause(update: Update, context: MusterContext) -> None:
-    volunteer = await _signed_up(update, context)
+    volunteer = await signed_up_or_refused(update, context)
     if volunteer is not None:
         assert update.effective_message
         await update.effective_message.reply_text(texts.ASK_PAUSE, reply_markup=keyboards.pause())
@@ -144,7 +133,7 @@ async def _pause(message: Message, context: MusterContext, user: User, length: P
 
 
 async def resume(update: Update, context: MusterContext) -> None:
-    volunteer = await _signed_up(update, context)
+    volunteer = await signed_up_or_refused(update, context)
     if volunteer is None:
         return
     assert update.effective_message

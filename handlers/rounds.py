@@ -21,14 +21,7 @@ from bot.domain.rounds import Refused, typed_doors
 from bot.domain.volunteers import Volunteer
 from bot.services import rounds
 from bot.userdata import Asked
-from handlers.common import load_volunteer, refuse_not_signed_up
-
-
-async def _signed_up(update: Update, context: MusterContext) -> Volunteer | None:
-    assert update.effective_user
-    async with context.db.connect() as conn:
-        volunteer = await load_volunteer(conn, update.effective_user)
-    return volunteer if volunteer is not None and volunteer.signed_up else None
+from handlers.common import signed_up_or_refused
 
 
 async def _next(
@@ -98,9 +91,8 @@ async def _doors(
 async def round_button(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and isinstance(query.message, Message)
-    volunteer = await _signed_up(update, context)
+    volunteer = await signed_up_or_refused(update, context)
     if volunteer is None:
-        await refuse_not_signed_up(update, context)
         return
     pressed = RoundTap.unpack(query.data)
     refused = await _tap(context, query.message, volunteer, pressed, query.message.message_id)
@@ -110,9 +102,8 @@ async def round_button(update: Update, context: MusterContext) -> None:
 async def doors_button(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and isinstance(query.message, Message)
-    volunteer = await _signed_up(update, context)
+    volunteer = await signed_up_or_refused(update, context)
     if volunteer is None:
-        await refuse_not_signed_up(update, context)
         return
     pressed = RoundDoors.unpack(query.data)
     refused = await _doors(
@@ -125,8 +116,7 @@ async def add_note(update: Update, context: MusterContext) -> None:
     """Anything to report: the debrief's note, typed next (handlers.dayof.on_free_text)."""
     query = update.callback_query
     assert query and isinstance(query.message, Message)
-    if await _signed_up(update, context) is None:
-        await refuse_not_signed_up(update, context)
+    if await signed_up_or_refused(update, context) is None:
         return
     context.user_data.debrief_shift_id = AddNote.unpack(query.data).shift_id
     await query.answer()

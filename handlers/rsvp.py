@@ -30,7 +30,7 @@ from bot.domain.statuses import RsvpStatus
 from bot.domain.volunteers import Volunteer
 from bot.services import cards, polling
 from bot.services import rsvps as answering
-from handlers.common import load_volunteer, not_signed_up, refuse_not_signed_up, requires
+from handlers.common import load_volunteer, not_signed_up, refuse_not_signed_up, requires, signed_up
 
 # --- Showing an RSVP card -----------------------------------------------------------------------
 
@@ -130,14 +130,6 @@ async def ask_reason(
 # --- Taps -------------------------------------------------------------------------------------
 
 
-async def _signed_up(update: Update, conn: AsyncConnection) -> Volunteer | None:
-    """The volunteer who tapped, if signed up. Refusing the others is left to the caller, once
-    its database connection is back in the pool: nothing holds one while it waits to send."""
-    assert update.effective_user
-    volunteer = await load_volunteer(conn, update.effective_user)
-    return volunteer if volunteer is not None and volunteer.signed_up else None
-
-
 async def tap_shift(update: Update, context: MusterContext) -> None:
     query = update.callback_query
     assert query and isinstance(query.message, Message)
@@ -145,7 +137,7 @@ async def tap_shift(update: Update, context: MusterContext) -> None:
     shift_id = Rsvp.unpack(query.data).shift_id
     at = clock.now()
     async with context.db.begin() as conn:
-        volunteer = await _signed_up(update, conn)
+        volunteer = await signed_up(update, conn)
         tapped = volunteer and await answering.tap_going(
             conn,
             at,
@@ -185,7 +177,7 @@ async def tap_cant(update: Update, context: MusterContext) -> None:
     event_id = CantMakeIt.unpack(query.data).event_id
     at = clock.now()
     async with context.db.begin() as conn:
-        volunteer = await _signed_up(update, conn)
+        volunteer = await signed_up(update, conn)
         tapped = volunteer and await answering.tap_cant(
             conn,
             at,
@@ -358,7 +350,7 @@ async def _shift_card(update: Update, context: MusterContext, shift_id: int) -> 
     assert query and isinstance(query.message, Message)
     at = clock.now()
     async with context.db.connect() as conn:
-        volunteer = await _signed_up(update, conn)
+        volunteer = await signed_up(update, conn)
         card = volunteer and await answering.shift_card(
             conn, at, volunteer=volunteer, shift_id=shift_id
         )
@@ -381,7 +373,7 @@ async def myshift_cancel(update: Update, context: MusterContext) -> None:
     shift_id = MyShiftCancel.unpack(query.data).shift_id
     at = clock.now()
     async with context.db.begin() as conn:
-        volunteer = await _signed_up(update, conn)
+        volunteer = await signed_up(update, conn)
         answered = volunteer and await record_answer(
             context, conn, at, volunteer, [shift_id], RsvpStatus.CANT, None
         )
