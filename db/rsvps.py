@@ -121,8 +121,10 @@ async def respond(
     """Record ``answer`` (going, maybe or cant) for one shift (``joining``: a surge's helper, to
     a shift that may be under way).
 
-    Going becomes waitlisted when the shift is full; saying going again keeps one's place. Leaving
-    "going" frees a place, which goes to the first on the waitlist. Raises ShiftClosed.
+    Going becomes waitlisted when the shift is full, except for a surge's helper: the room's
+    manager called them in now, and places booked by people who have not come are no reason to
+    turn them away. Saying going again keeps one's place. Leaving "going" frees a place, which
+    goes to the first on the waitlist. Raises ShiftClosed.
     """
     if answer not in ANSWERS:
         raise ValueError(answer)
@@ -139,7 +141,11 @@ async def respond(
     if answer == RsvpStatus.GOING and previous in (RsvpStatus.GOING, RsvpStatus.WAITLISTED):
         return Outcome(shift_id, previous, previous, await position(conn, shift_id, volunteer_id))
     status, seq = answer, None
-    if answer == RsvpStatus.GOING and await _count(conn, shift_id, RsvpStatus.GOING) >= capacity:
+    if (
+        answer == RsvpStatus.GOING
+        and not joining
+        and await _count(conn, shift_id, RsvpStatus.GOING) >= capacity
+    ):
         status = RsvpStatus.WAITLISTED
         seq = (
             int(

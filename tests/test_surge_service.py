@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot import clock
@@ -24,7 +24,7 @@ from bot.settings import Settings
 from db import events, volunteers
 from db import polling as polls
 from db import surges as found_surges
-from db.schema import outbox, rsvps, scheduled_work, surge_asks, volunteer_availability
+from db.schema import outbox, rsvps, scheduled_work, shifts, surge_asks, volunteer_availability
 from db.schema import volunteers as volunteers_table
 from tests.flows import agreed_to_notice
 
@@ -490,3 +490,53 @@ async def test_stop_ends_the_batches_and_thanks_later_yeses(each_engine: AsyncEn
         ]
         await privacy.forget(conn, at, volunteer=people[0], admin_ids=frozenset(), zone=ZONE)
         assert people[0].id not in await _asked(conn, surge_id)
+
+
+async def test_a_surge_helper_is_going_even_when_the_shift_has_no_places_left(
+    each_engine: AsyncEngine,
+) -> None:
+    """The room's places are taken by two who have not come: the helper its manager calls in now
+    is going, not put on a waitlist while being told to come."""
+    at = _at(9)
+    async with each_engine.begin() as conn:
+        election_id = await _election(conn)
+        peckham = await _room(conn, "Peckham room", PECKHAM, "Peckham", 4)
+        (morning, _) = await events.shifts_of(conn, peckham)
+        await conn.execute(update(shifts).where(shifts.c.id == morning.id).values(capacity=2))
+        manager = await _person(conn, 1, PECKHAM)
+        await polls.set_manager(conn, peckham, manager.id)
+        for n in (20, 21):
+            await _rsvp(conn, morning.id, await _person(conn, n, _near(5.0)))
+        helper = await _person(conn, 10, _near(0.3))
+        await polling.pledge(
+            conn, at, volunteer=helper, election_id=election_id, parts={"morning"}, zone=ZONE
+        )
+        started = await surges.start(
+            conn,
+            at,
+            access=_manager_access(40_001, "Peckham"),
+            manager=manager,
+            event_id=peckham,
+            wanted=1,
+            minutes=0,
+            chat_id=40_001,
+            message_id=77,
+            settings=SETTINGS,
+        )
+        assert not isinstance(started, str)
+        answered = await surges.answer(
+            conn,
+            at,
+            volunteer=helper,
+            ask_id=await _ask_id(conn, started.surge.id, helper),
+            yes=True,
+            settings=SETTINGS,
+        )
+        assert answered is not None and answered.after is AfterYes.CONFIRM
+        assert [status for _, status, _ in answered.taken] == ["going"]
+        status = await conn.scalar(
+            select(rsvps.c.status).where(
+                rsvps.c.shift_id == morning.id, rsvps.c.volunteer_id == helper.id
+            )
+        )
+        assert status == "going"
