@@ -14,7 +14,17 @@ from bot import clock, texts
 from bot.domain.volunteers import Purpose, Volunteer
 from bot.settings import Settings
 from db import volunteers
-from db.schema import callouts, consents, events, metadata, outbox
+from db.schema import (
+    callouts,
+    consents,
+    events,
+    metadata,
+    outbox,
+    rsvps,
+    shifts,
+    surge_asks,
+)
+from db.schema import volunteers as volunteer_rows
 from tests.fake_telegram import FakeUser
 
 
@@ -143,6 +153,54 @@ async def new_event(
     created = organiser.last.text or ""
     assert created.startswith(f"✅ Created {title} with {len(shifts)} shift(s).")
     return created.split("start=")[1].split()[0]
+
+
+async def new_election(
+    coordinator: FakeUser,
+    *,
+    name: str = "By-election",
+    day: str = "6/5/2027",
+    areas: str = "Peckham, Brixton",
+) -> None:
+    """A coordinator sets up an election with /election, polls 07:00-22:00, as they would."""
+    await coordinator.send("/election")
+    await coordinator.press(texts.NEW_ELECTION)
+    await coordinator.send(name)
+    await coordinator.send(day)
+    await coordinator.press("07:00-22:00")
+    await coordinator.send(areas)
+    assert (coordinator.last.text or "").startswith("✅ Election set up.")
+
+
+async def going_where(engine: AsyncEngine) -> dict[int, list[str]]:
+    """Who is going where, by Telegram id: the titles of the events of their shifts."""
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(volunteer_rows.c.telegram_id, events.c.title)
+            .select_from(
+                rsvps.join(volunteer_rows, volunteer_rows.c.id == rsvps.c.volunteer_id)
+                .join(shifts, shifts.c.id == rsvps.c.shift_id)
+                .join(events, events.c.id == shifts.c.event_id)
+            )
+            .where(rsvps.c.status == "going")
+            .order_by(volunteer_rows.c.telegram_id, rsvps.c.id)
+        )
+        found: dict[int, list[str]] = {}
+        for row in rows:
+            found.setdefault(row.telegram_id, []).append(row.title)
+        return found
+
+
+async def surge_asked(engine: AsyncEngine) -> list[int]:
+    """Telegram ids of everyone any surge asked, in the order asked."""
+    async with engine.connect() as conn:
+        return list(
+            await conn.scalars(
+                select(volunteer_rows.c.telegram_id)
+                .join(surge_asks, surge_asks.c.volunteer_id == volunteer_rows.c.id)
+                .order_by(surge_asks.c.id)
+            )
+        )
 
 
 async def insert_call(

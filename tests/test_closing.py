@@ -20,7 +20,7 @@ from bot.settings import Settings
 from db.schema import pledges, rounds, rsvps, volunteers
 from tests.conftest import ADMIN_ID, start_application, stop_application
 from tests.fake_telegram import FakeTelegram, FakeUser
-from tests.flows import new_event, run_scheduler, sign_up
+from tests.flows import new_election, new_event, run_scheduler, sign_up
 
 PECKHAM = (51.4693, -0.0692)
 CAMBERWELL = (51.4740, -0.0930)
@@ -82,13 +82,7 @@ async def test_close_of_polls_report_and_the_election_on_demand(
         await admin.send("/grant @olly organiser Peckham")
         await admin.send("/grant @lou organiser Lewisham")
 
-        await cora.send("/election")
-        await cora.press(texts.NEW_ELECTION)
-        await cora.send("Peckham by-election")
-        await cora.send("6/5/2027")
-        await cora.press("07:00-22:00")
-        await cora.send("Peckham, Camberwell")
-        assert (cora.last.text or "").startswith("✅ Election set up.")
+        await new_election(cora, name="Peckham by-election", areas="Peckham, Camberwell")
         peckham_room = await new_event(
             olly,
             kind="Polling-day committee room",

@@ -18,11 +18,20 @@ from telegram.ext import Application
 
 from bot import clock, texts
 from bot.domain.rounds import Tally
-from db.schema import events, pledges, rsvps, shifts, surge_asks, volunteers
+from db.schema import pledges
 from tests.conftest import ADMIN_ID
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.fake_telegram.models import SentMessage
-from tests.flows import new_event, outbox_drained, run_scheduler, sign_up, until
+from tests.flows import (
+    going_where,
+    new_election,
+    new_event,
+    outbox_drained,
+    run_scheduler,
+    sign_up,
+    surge_asked,
+    until,
+)
 
 PECKHAM = "Peckham committee room"
 BRIXTON = "Brixton committee room"
@@ -38,33 +47,6 @@ async def _at(app: Application, engine: AsyncEngine, moment: datetime) -> None:
     """The clock moved on, and what the scheduler does on its own by then done."""
     clock.set_time(moment)
     await run_scheduler(app, engine)
-
-
-async def _going(engine: AsyncEngine) -> dict[int, str]:
-    """Each volunteer going to a room's shift on the day, by Telegram id: the room."""
-    async with engine.connect() as conn:
-        rows = await conn.execute(
-            select(volunteers.c.telegram_id, events.c.title)
-            .select_from(
-                rsvps.join(volunteers, volunteers.c.id == rsvps.c.volunteer_id)
-                .join(shifts, shifts.c.id == rsvps.c.shift_id)
-                .join(events, events.c.id == shifts.c.event_id)
-            )
-            .where(rsvps.c.status == "going")
-        )
-        return {row.telegram_id: row.title for row in rows}
-
-
-async def _asked(engine: AsyncEngine) -> list[int]:
-    """Telegram ids of everyone any surge asked, in the order asked."""
-    async with engine.connect() as conn:
-        return list(
-            await conn.scalars(
-                select(volunteers.c.telegram_id)
-                .join(surge_asks, surge_asks.c.volunteer_id == volunteers.c.id)
-                .order_by(surge_asks.c.id)
-            )
-        )
 
 
 async def _offered(user: FakeUser, room: str) -> SentMessage:
@@ -119,13 +101,7 @@ async def test_a_whole_polling_day(
     assert p[1].last.text == texts.not_allowed("organiser")
 
     # --- The election, its rooms, a manager and a target -----------------------------------
-    await cora.send("/election")
-    await cora.press(texts.NEW_ELECTION)
-    await cora.send("Peckham and Brixton by-election")
-    await cora.send("6/5/2027")
-    await cora.press("07:00-22:00")
-    await cora.send("Peckham, Brixton")
-    assert (cora.last.text or "").startswith("✅ Election set up.")
+    await new_election(cora, name="Peckham and Brixton by-election")
     await new_event(
         olly,
         kind="Polling-day committee room",
@@ -204,7 +180,7 @@ async def test_a_whole_polling_day(
     async with engine.connect() as conn:
         assert await conn.scalar(select(pledges.c.id).where(pledges.c.area != "Peckham")) is None
         assert len((await conn.execute(select(pledges))).all()) == 9
-    assert await _going(engine) == {5601: PECKHAM, 5602: BRIXTON}
+    assert await going_where(engine) == {5601: [PECKHAM], 5602: [BRIXTON]}
 
     # --- The countdown, at local times ------------------------------------------------------
     await _at(app, engine, _bst(4, 29, 17, 59))
@@ -282,7 +258,7 @@ async def test_a_whole_polling_day(
     count = olly.last
     await olly.press("Now")
     await outbox_drained(engine)
-    assert await _asked(engine) == [5603, 5604, 5605]
+    assert await surge_asked(engine) == [5603, 5604, 5605]
     ask = _surge_ask(p[3], PECKHAM)
     assert "Rye Lane Library, SE15 4QR · about 1 km from you" in (ask.text or "")
     await p[3].press(texts.SURGE_YES)
@@ -296,7 +272,12 @@ async def test_a_whole_polling_day(
     await p[5].press(texts.SURGE_CANT)
     await outbox_drained(engine)
     await until(lambda: "✅ 1 of 1 coming · ❌ 1 can't" in (count.text or ""))
-    assert await _going(engine) == {5601: PECKHAM, 5602: BRIXTON, 5603: PECKHAM, 5604: BRIXTON}
+    assert await going_where(engine) == {
+        5601: [PECKHAM],
+        5602: [BRIXTON],
+        5603: [PECKHAM],
+        5604: [BRIXTON],
+    }
 
     # --- A surge with too few: the next batch ten minutes on -------------------------------
     clock.set_time(_bst(5, 6, 9, 5))
@@ -306,12 +287,12 @@ async def test_a_whole_polling_day(
     brixton_count = cora.last
     await cora.press("Now")
     await outbox_drained(engine)
-    assert (await _asked(engine))[3:] == [5605, 5606, 5608]
+    assert (await surge_asked(engine))[3:] == [5605, 5606, 5608]
     await p[5].press(texts.SURGE_CANT)
     await _at(app, engine, _bst(5, 6, 9, 14))
-    assert len(await _asked(engine)) == 6
+    assert len(await surge_asked(engine)) == 6
     await _at(app, engine, _bst(5, 6, 9, 15))
-    assert (await _asked(engine))[6:] == [5609]
+    assert (await surge_asked(engine))[6:] == [5609]
     await until(lambda: any("urgently needs helpers" in (m.text or "") for m in p[9].messages))
     late = _surge_ask(p[9], BRIXTON)
     await p[9].press(texts.SURGE_YES)

@@ -7,44 +7,34 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application
 
 from bot import clock, texts
-from db.schema import events, rsvps, shifts, volunteers
 from tests.conftest import ADMIN_ID
 from tests.fake_telegram import FakeTelegram, FakeUser
-from tests.flows import new_event, outbox_drained, run_scheduler, sign_up, until
+from tests.flows import (
+    going_where,
+    new_election,
+    new_event,
+    outbox_drained,
+    run_scheduler,
+    sign_up,
+    until,
+)
 
 PECKHAM = "Peckham committee room"
 BRIXTON = "Brixton committee room"
 
 
-async def _going(engine: AsyncEngine) -> dict[int, list[str]]:
-    """Who is going where, by Telegram id: the rooms' titles."""
-    async with engine.connect() as conn:
-        rows = await conn.execute(
-            select(volunteers.c.telegram_id, events.c.title)
-            .select_from(
-                rsvps.join(volunteers, volunteers.c.id == rsvps.c.volunteer_id)
-                .join(shifts, shifts.c.id == rsvps.c.shift_id)
-                .join(events, events.c.id == shifts.c.event_id)
-            )
-            .where(rsvps.c.status == "going")
-            .order_by(volunteers.c.telegram_id)
-        )
-        found: dict[int, list[str]] = {}
-        for row in rows:
-            found.setdefault(row.telegram_id, []).append(row.title)
-        return found
-
-
 async def _offered(user: FakeUser, room: str) -> None:
     """Wait until the newest message is the offer of ``room`` with its three buttons."""
     await until(
-        lambda: f"{room} needs" in (user.last.text or "")
-        and user.buttons(user.last) == [texts.OFFER_YES, texts.OFFER_ANOTHER, texts.OFFER_NOT_SURE]
+        lambda: (
+            f"{room} needs" in (user.last.text or "")
+            and user.buttons(user.last)
+            == [texts.OFFER_YES, texts.OFFER_ANOTHER, texts.OFFER_NOT_SURE]
+        )
     )
 
 
@@ -61,22 +51,26 @@ async def test_pledges_are_offered_rooms_and_the_countdown_asks_again(
     for area in ("Peckham", "Brixton"):
         await admin.send(f"/grant @cora coordinator {area}")
         await admin.send(f"/grant @olly organiser {area}")
-    await cora.send("/election")
-    await cora.press(texts.NEW_ELECTION)
-    await cora.send("By-election")
-    await cora.send("6/5/2027")
-    await cora.press("07:00-22:00")
-    await cora.send("Peckham, Brixton")
-    assert (cora.last.text or "").startswith("✅ Election set up.")
+    await new_election(cora)
     # Peckham, round the corner, wants 6; Brixton, 4 km off, 3.
     await new_event(
-        olly, kind="Polling-day committee room", title=PECKHAM, area="Peckham",
-        pin=(51.4693, -0.0692), address="Rye Lane Library, SE15 4QR", day="6/5/2027",
+        olly,
+        kind="Polling-day committee room",
+        title=PECKHAM,
+        area="Peckham",
+        pin=(51.4693, -0.0692),
+        address="Rye Lane Library, SE15 4QR",
+        day="6/5/2027",
         shifts=("07:00-12:00 6",),
     )
     brixton = await new_event(
-        olly, kind="Polling-day committee room", title=BRIXTON, area="Brixton",
-        pin=(51.4613, -0.1156), address="Brixton Library, SW2 1JQ", day="6/5/2027",
+        olly,
+        kind="Polling-day committee room",
+        title=BRIXTON,
+        area="Brixton",
+        pin=(51.4613, -0.1156),
+        address="Brixton Library, SW2 1JQ",
+        day="6/5/2027",
         shifts=("07:00-12:00 3",),
     )
 
@@ -100,7 +94,7 @@ async def test_pledges_are_offered_rooms_and_the_countdown_asks_again(
     # a map link) and the lift question; no map pin as well, which the "See you soon!" brings.
     assert any(m.method == "sendDocument" and PECKHAM in (m.text or "") for m in vera.messages)
     assert not any(m.venue for m in vera.messages)
-    assert await _going(engine) == {6201: [PECKHAM]}
+    assert await going_where(engine) == {6201: [PECKHAM]}
 
     # Will pledges by typing, and asks for another room by typing too, then says yes.
     await will.send("/pledge")
@@ -123,7 +117,7 @@ async def test_pledges_are_offered_rooms_and_the_countdown_asks_again(
     assert f"{BRIXTON} needs 3 more" in (second.text or "")
     await will.send("yes")
     assert f"✅ {BRIXTON}: thank you!" in (second.text or "")
-    assert await _going(engine) == {6201: [PECKHAM], 6202: [BRIXTON]}
+    assert await going_where(engine) == {6201: [PECKHAM], 6202: [BRIXTON]}
 
     # Xan pledges twice before answering: the first offer's buttons have lapsed.
     await xan.send("/pledge")
@@ -142,7 +136,7 @@ async def test_pledges_are_offered_rooms_and_the_countdown_asks_again(
     # Not sure yet: nothing is stored, and the countdown asks again.
     await xan.press(texts.OFFER_NOT_SURE)
     assert xan.last.text == texts.OFFER_LATER
-    assert 6203 not in await _going(engine)
+    assert 6203 not in await going_where(engine)
     # He looks at Brixton's card from its link, and leaves it.
     await xan.send(f"/start {brixton}")
     assert BRIXTON in (xan.last.text or "")
@@ -163,4 +157,4 @@ async def test_pledges_are_offered_rooms_and_the_countdown_asks_again(
     await xan.send("yes")
     assert f"✅ {PECKHAM}: thank you!" in (week.text or "")
     await outbox_drained(engine)
-    assert await _going(engine) == {6201: [PECKHAM], 6202: [BRIXTON], 6203: [PECKHAM]}
+    assert await going_where(engine) == {6201: [PECKHAM], 6202: [BRIXTON], 6203: [PECKHAM]}

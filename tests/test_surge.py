@@ -9,52 +9,28 @@ from __future__ import annotations
 import bisect
 from datetime import UTC, datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application
 
 from bot import clock, texts
 from bot.context import DeepLinkHandler
 from bot.settings import Settings
-from db.schema import events, rsvps, shifts, surge_asks, volunteers
 from tests.conftest import ADMIN_ID, start_application, stop_application
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.fake_telegram.models import SentMessage
-from tests.flows import new_event, outbox_drained, run_scheduler, sign_up, until
+from tests.flows import (
+    going_where,
+    new_election,
+    new_event,
+    outbox_drained,
+    run_scheduler,
+    sign_up,
+    surge_asked,
+    until,
+)
 
 PECKHAM = "Peckham committee room"
 BRIXTON = "Brixton committee room"
-
-
-async def _going(engine: AsyncEngine) -> dict[int, list[str]]:
-    """Who is going where, by Telegram id: the rooms' titles."""
-    async with engine.connect() as conn:
-        rows = await conn.execute(
-            select(volunteers.c.telegram_id, events.c.title)
-            .select_from(
-                rsvps.join(volunteers, volunteers.c.id == rsvps.c.volunteer_id)
-                .join(shifts, shifts.c.id == rsvps.c.shift_id)
-                .join(events, events.c.id == shifts.c.event_id)
-            )
-            .where(rsvps.c.status == "going")
-            .order_by(volunteers.c.telegram_id)
-        )
-        found: dict[int, list[str]] = {}
-        for row in rows:
-            found.setdefault(row.telegram_id, []).append(row.title)
-        return found
-
-
-async def _asked(engine: AsyncEngine) -> list[int]:
-    """Telegram ids of everyone asked by any surge, in the order asked."""
-    async with engine.connect() as conn:
-        return list(
-            await conn.scalars(
-                select(volunteers.c.telegram_id)
-                .join(surge_asks, surge_asks.c.volunteer_id == volunteers.c.id)
-                .order_by(surge_asks.c.id)
-            )
-        )
 
 
 async def _asked_now(user: FakeUser, room: str) -> None:
@@ -85,12 +61,7 @@ async def test_surges_ask_the_nearest_free_people_in_batches_until_enough_come(
         await admin.send(f"/grant @cora coordinator {area}")
         await admin.send(f"/grant @olly organiser {area}")
     await admin.send("/grant @bea organiser Lewisham")
-    await cora.send("/election")
-    await cora.press(texts.NEW_ELECTION)
-    await cora.send("By-election")
-    await cora.send("6/5/2027")
-    await cora.press("07:00-22:00")
-    await cora.send("Peckham, Brixton")
+    await new_election(cora)
     await new_event(
         olly,
         kind="Polling-day committee room",
@@ -144,7 +115,7 @@ async def test_surges_ask_the_nearest_free_people_in_batches_until_enough_come(
     assert olly.buttons(count) == [texts.SURGE_STOP]
     await outbox_drained(engine)
     first_three = people[:3]
-    assert await _asked(engine) == [6201, 6202, 6203]
+    assert await surge_asked(engine) == [6201, 6202, 6203]
     asks = {}
     for person in first_three:
         await _asked_now(person, PECKHAM)
@@ -171,7 +142,7 @@ async def test_surges_ask_the_nearest_free_people_in_batches_until_enough_come(
     await outbox_drained(engine)
     await until(lambda: "✅ 1 of 1 coming · ❌ 1 can't" in (count.text or ""))
     assert count.edited and not olly.buttons(count)  # filled: no Stop
-    assert await _going(engine) == {6201: [PECKHAM], 6202: [BRIXTON]}
+    assert await going_where(engine) == {6201: [PECKHAM], 6202: [BRIXTON]}
 
     # Cora, a coordinator, wants 1 at Brixton: three asked (not those going somewhere now).
     await cora.send("/surge")
@@ -180,13 +151,13 @@ async def test_surges_ask_the_nearest_free_people_in_batches_until_enough_come(
     brixton_count = cora.last
     await cora.press("Now")
     await outbox_drained(engine)
-    assert await _asked(engine) == [6201, 6202, 6203, 6203, 6204, 6205]
+    assert await surge_asked(engine) == [6201, 6202, 6203, 6203, 6204, 6205]
     await people[2].press(texts.SURGE_CANT)
     # Ten minutes on, nobody has said yes: the next batch asks the one left, who comes.
     clock.set_time(datetime(2027, 5, 6, 8, 10, tzinfo=UTC))
     await run_scheduler(app, engine)
     await _asked_now(people[5], BRIXTON)
-    assert (await _asked(engine))[-1] == 6206
+    assert (await surge_asked(engine))[-1] == 6206
     late_ask = _ask(people[5], BRIXTON)
     await people[5].press(texts.SURGE_YES)
     assert f"✅ {BRIXTON}: thank you!" in (late_ask.text or "")
@@ -202,14 +173,14 @@ async def test_surges_ask_the_nearest_free_people_in_batches_until_enough_come(
     third = olly.last
     await olly.press("Now")
     await outbox_drained(engine)
-    assert (await _asked(engine))[-2:] == [6204, 6205]
-    assert (await _asked(engine)).count(6203) == 2
+    assert (await surge_asked(engine))[-2:] == [6204, 6205]
+    assert (await surge_asked(engine)).count(6203) == 2
     await olly.press(texts.SURGE_STOP)
     assert "Stopped" in (third.text or "") and not olly.buttons(third)
     stopped_ask = _ask(people[3], PECKHAM)
     await people[3].press(texts.SURGE_YES)
     assert f"{PECKHAM} has stopped asking: no need to come now" in (stopped_ask.text or "")
-    assert 6204 not in await _going(engine)
+    assert 6204 not in await going_where(engine)
 
 
 async def test_a_surge_at_telegrams_pace_sends_each_person_a_message_a_second_at_most(
@@ -230,12 +201,7 @@ async def test_a_surge_at_telegrams_pace_sends_each_person_a_message_a_second_at
         for person in people:
             await sign_up(person, when=("Polling day",))
         await admin.send("/grant @olly coordinator Peckham")
-        await olly.send("/election")
-        await olly.press(texts.NEW_ELECTION)
-        await olly.send("By-election")
-        await olly.send("6/5/2027")
-        await olly.press("07:00-22:00")
-        await olly.send("Peckham")
+        await new_election(olly, areas="Peckham")
         await new_event(
             olly,
             kind="Polling-day committee room",

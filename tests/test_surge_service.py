@@ -152,6 +152,33 @@ def _manager_access(telegram_id: int, area: str) -> Access:
     return Access(telegram_id, False, (Grant(1, telegram_id, "M", Role.ORGANISER.value, area),))
 
 
+async def _start(
+    conn: AsyncConnection,
+    at: datetime,
+    access: Access,
+    manager: Volunteer,
+    event_id: int,
+    *,
+    wanted: int = 1,
+    minutes: int = 0,
+    chat_id: int,
+    message_id: int,
+) -> surges.Started | str:
+    """A surge started from the manager's chat, as its handler starts one."""
+    return await surges.start(
+        conn,
+        at,
+        access=access,
+        manager=manager,
+        event_id=event_id,
+        wanted=wanted,
+        minutes=minutes,
+        chat_id=chat_id,
+        message_id=message_id,
+        settings=SETTINGS,
+    )
+
+
 async def test_a_surge_asks_the_best_people_now_and_answers_go_where_they_are_needed(
     each_engine: AsyncEngine,
 ) -> None:
@@ -215,17 +242,14 @@ async def test_a_surge_asks_the_best_people_now_and_answers_go_where_they_are_ne
             conn, at, _manager_access(40_002, "Brixton"), other.id, ZONE
         )
         assert [r.event.id for r in theirs] == [brixton]
-        refused = await surges.start(
+        refused = await _start(
             conn,
             at,
-            access=_manager_access(40_002, "Brixton"),
-            manager=other,
-            event_id=peckham,
-            wanted=1,
-            minutes=0,
+            _manager_access(40_002, "Brixton"),
+            other,
+            peckham,
             chat_id=40_002,
             message_id=5,
-            settings=SETTINGS,
         )
         assert isinstance(refused, str)
         mine = _manager_access(40_001, "Peckham")
@@ -234,18 +258,7 @@ async def test_a_surge_asks_the_best_people_now_and_answers_go_where_they_are_ne
         ]
 
         # One wanted now: a batch of three, the nearest band first and in it the most reliable.
-        started = await surges.start(
-            conn,
-            at,
-            access=mine,
-            manager=manager,
-            event_id=peckham,
-            wanted=1,
-            minutes=0,
-            chat_id=40_001,
-            message_id=77,
-            settings=SETTINGS,
-        )
+        started = await _start(conn, at, mine, manager, peckham, chat_id=40_001, message_id=77)
         assert not isinstance(started, str)
         surge_id = started.surge.id
         assert await _asked(conn, surge_id) == {steady.id, near.id, free.id}
@@ -265,18 +278,7 @@ async def test_a_surge_asks_the_best_people_now_and_answers_go_where_they_are_ne
         assert "Can you come now?" in ask_text and "under 1 km from you" in ask_text
         assert sent[-1].payload["venue"]["title"] == "Peckham room"
         # Another surge for the same room waits for this one to end.
-        again = await surges.start(
-            conn,
-            at,
-            access=mine,
-            manager=manager,
-            event_id=peckham,
-            wanted=1,
-            minutes=0,
-            chat_id=40_001,
-            message_id=78,
-            settings=SETTINGS,
-        )
+        again = await _start(conn, at, mine, manager, peckham, chat_id=40_001, message_id=78)
         assert again == surges.texts.SURGE_ALREADY
 
         # The first yes is confirmed: going to the morning shift, and it has filled.
@@ -372,17 +374,16 @@ async def test_a_surge_asks_the_best_people_now_and_answers_go_where_they_are_ne
         coordinator = Access(
             COORD, False, (Grant(1, COORD, "C", Role.COORDINATOR.value, "Brixton"),)
         )
-        brix = await surges.start(
+        brix = await _start(
             conn,
             at,
-            access=coordinator,
-            manager=manager,
-            event_id=brixton,
+            coordinator,
+            manager,
+            brixton,
             wanted=3,
             minutes=30,
             chat_id=40_001,
             message_id=90,
-            settings=SETTINGS,
         )
         assert not isinstance(brix, str)
         assert await _asked(conn, brix.surge.id) == {free.id, flaky.id, later_band.id}
@@ -392,17 +393,8 @@ async def test_a_surge_asks_the_best_people_now_and_answers_go_where_they_are_ne
         assert surge is not None and surge.status is SurgeStatus.EXHAUSTED
         # The daily cap: free has been asked by two surges today, and a third passes them by
         # (as it does those going to a room's shift now, and those pledged for the evening).
-        third = await surges.start(
-            conn,
-            _at(9, 30),
-            access=mine,
-            manager=manager,
-            event_id=peckham,
-            wanted=5,
-            minutes=0,
-            chat_id=40_001,
-            message_id=95,
-            settings=SETTINGS,
+        third = await _start(
+            conn, _at(9, 30), mine, manager, peckham, wanted=5, chat_id=40_001, message_id=95
         )
         assert not isinstance(third, str)
         assert await _asked(conn, third.surge.id) == {flaky.id, later_band.id}
@@ -428,17 +420,8 @@ async def test_stop_ends_the_batches_and_thanks_later_yeses(each_engine: AsyncEn
             )
             people.append(person)
         mine = _manager_access(40_001, "Peckham")
-        started = await surges.start(
-            conn,
-            at,
-            access=mine,
-            manager=manager,
-            event_id=peckham,
-            wanted=2,
-            minutes=0,
-            chat_id=40_001,
-            message_id=77,
-            settings=SETTINGS,
+        started = await _start(
+            conn, at, mine, manager, peckham, wanted=2, chat_id=40_001, message_id=77
         )
         assert not isinstance(started, str)
         surge_id = started.surge.id
@@ -511,17 +494,14 @@ async def test_a_surge_helper_is_going_even_when_the_shift_has_no_places_left(
         await polling.pledge(
             conn, at, volunteer=helper, election_id=election_id, parts={"morning"}, zone=ZONE
         )
-        started = await surges.start(
+        started = await _start(
             conn,
             at,
-            access=_manager_access(40_001, "Peckham"),
-            manager=manager,
-            event_id=peckham,
-            wanted=1,
-            minutes=0,
+            _manager_access(40_001, "Peckham"),
+            manager,
+            peckham,
             chat_id=40_001,
             message_id=77,
-            settings=SETTINGS,
         )
         assert not isinstance(started, str)
         answered = await surges.answer(
