@@ -172,6 +172,29 @@ async def new_election(
     assert (coordinator.last.text or "").startswith("✅ Election set up.")
 
 
+# Two committee rooms about 3 km apart, for polling-day tests: title, map pin, address.
+ROOMS = {
+    "Peckham": ("Peckham committee room", (51.4693, -0.0692), "Rye Lane Library, SE15 4QR"),
+    "Brixton": ("Brixton committee room", (51.4613, -0.1156), "Brixton Library, SW2 1JQ"),
+}
+
+
+async def committee_room(organiser: FakeUser, area: str, *shifts: str) -> str:
+    """An organiser makes ``area``'s committee room (ROOMS) for 6 May 2027 with /newevent;
+    returns its share link payload."""
+    title, pin, address = ROOMS[area]
+    return await new_event(
+        organiser,
+        kind="Polling-day committee room",
+        title=title,
+        area=area,
+        pin=pin,
+        address=address,
+        day="6/5/2027",
+        shifts=shifts,
+    )
+
+
 async def going_where(engine: AsyncEngine) -> dict[int, list[str]]:
     """Who is going where, by Telegram id: the titles of the events of their shifts."""
     async with engine.connect() as conn:

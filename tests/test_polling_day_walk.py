@@ -23,9 +23,9 @@ from tests.conftest import ADMIN_ID
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.fake_telegram.models import SentMessage
 from tests.flows import (
+    committee_room,
     going_where,
     new_election,
-    new_event,
     outbox_drained,
     run_scheduler,
     sign_up,
@@ -102,26 +102,8 @@ async def test_a_whole_polling_day(
 
     # --- The election, its rooms, a manager and a target -----------------------------------
     await new_election(cora, name="Peckham and Brixton by-election")
-    await new_event(
-        olly,
-        kind="Polling-day committee room",
-        title=PECKHAM,
-        area="Peckham",
-        pin=(51.4693, -0.0692),
-        address="Rye Lane Library, SE15 4QR",
-        day="6/5/2027",
-        shifts=("07:00-12:00 6", "17:00-22:00 6"),
-    )
-    await new_event(
-        olly,
-        kind="Polling-day committee room",
-        title=BRIXTON,
-        area="Brixton",
-        pin=(51.4613, -0.1156),
-        address="Brixton Library, SW2 1JQ",
-        day="6/5/2027",
-        shifts=("07:00-12:00 3",),
-    )
+    await committee_room(olly, "Peckham", "07:00-12:00 6", "17:00-22:00 6")
+    await committee_room(olly, "Brixton", "07:00-12:00 3")
     await cora.send("/election")
     await cora.press("✏️ Peckham and Brixton by-election")
     await cora.press("Committee rooms")

@@ -14,9 +14,9 @@ from bot import clock, texts
 from tests.conftest import ADMIN_ID
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.flows import (
+    committee_room,
     going_where,
     new_election,
-    new_event,
     outbox_drained,
     run_scheduler,
     sign_up,
@@ -53,26 +53,8 @@ async def test_pledges_are_offered_rooms_and_the_countdown_asks_again(
         await admin.send(f"/grant @olly organiser {area}")
     await new_election(cora)
     # Peckham, round the corner, wants 6; Brixton, 4 km off, 3.
-    await new_event(
-        olly,
-        kind="Polling-day committee room",
-        title=PECKHAM,
-        area="Peckham",
-        pin=(51.4693, -0.0692),
-        address="Rye Lane Library, SE15 4QR",
-        day="6/5/2027",
-        shifts=("07:00-12:00 6",),
-    )
-    brixton = await new_event(
-        olly,
-        kind="Polling-day committee room",
-        title=BRIXTON,
-        area="Brixton",
-        pin=(51.4613, -0.1156),
-        address="Brixton Library, SW2 1JQ",
-        day="6/5/2027",
-        shifts=("07:00-12:00 3",),
-    )
+    await committee_room(olly, "Peckham", "07:00-12:00 6")
+    brixton = await committee_room(olly, "Brixton", "07:00-12:00 3")
 
     # Vera pledges by tapping: Peckham is offered, and she taps Yes.
     await vera.send("/pledge")

@@ -19,9 +19,9 @@ from tests.conftest import ADMIN_ID, start_application, stop_application
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.fake_telegram.models import SentMessage
 from tests.flows import (
+    committee_room,
     going_where,
     new_election,
-    new_event,
     outbox_drained,
     run_scheduler,
     sign_up,
@@ -62,26 +62,8 @@ async def test_surges_ask_the_nearest_free_people_in_batches_until_enough_come(
         await admin.send(f"/grant @olly organiser {area}")
     await admin.send("/grant @bea organiser Lewisham")
     await new_election(cora)
-    await new_event(
-        olly,
-        kind="Polling-day committee room",
-        title=PECKHAM,
-        area="Peckham",
-        pin=(51.4693, -0.0692),
-        address="Rye Lane Library, SE15 4QR",
-        day="6/5/2027",
-        shifts=("07:00-12:00 10",),
-    )
-    await new_event(
-        olly,
-        kind="Polling-day committee room",
-        title=BRIXTON,
-        area="Brixton",
-        pin=(51.4613, -0.1156),
-        address="Brixton Library, SW2 1JQ",
-        day="6/5/2027",
-        shifts=("07:00-12:00 3",),
-    )
+    await committee_room(olly, "Peckham", "07:00-12:00 10")
+    await committee_room(olly, "Brixton", "07:00-12:00 3")
     for person in people[:5]:
         await person.send("/pledge")
         await person.send("morning")
@@ -202,16 +184,7 @@ async def test_a_surge_at_telegrams_pace_sends_each_person_a_message_a_second_at
             await sign_up(person, when=("Polling day",))
         await admin.send("/grant @olly coordinator Peckham")
         await new_election(olly, areas="Peckham")
-        await new_event(
-            olly,
-            kind="Polling-day committee room",
-            title=PECKHAM,
-            area="Peckham",
-            pin=(51.4693, -0.0692),
-            address="Rye Lane Library, SE15 4QR",
-            day="6/5/2027",
-            shifts=("07:00-12:00 10",),
-        )
+        await committee_room(olly, "Peckham", "07:00-12:00 10")
         clock.set_time(datetime(2027, 5, 6, 8, 0, tzinfo=UTC))
         began = len(fake.timeline())
         await olly.send("/surge")
