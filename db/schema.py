@@ -278,7 +278,8 @@ Index(
     rsvps.c.doors,
 )
 # A volunteer's answers; with who came and their doors, the leaderboard counts its busiest
-# volunteers (a thousand answers each) from the index alone.
+# volunteers (a thousand answers each) from the index alone, and with who said going, a staffing
+# forecast their show rates (db.attendance.show_rates).
 Index(
     "ix_rsvps_volunteer_came",
     rsvps.c.volunteer_id,
@@ -286,6 +287,8 @@ Index(
     rsvps.c.attendance,
     rsvps.c.checked_in_at,
     rsvps.c.doors,
+    rsvps.c.status,
+    rsvps.c.walk_in,
 )
 # New sign-ups in a period (/summary), counted from the index.
 Index("ix_volunteers_signed_up_at", volunteers.c.signed_up_at)
