@@ -22,6 +22,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     false,
+    func,
     true,
 )
 
@@ -76,6 +77,13 @@ volunteers = Table(
     Column("notice_asked", String(16), nullable=True),
 )
 Index("ix_volunteers_username_lower", volunteers.c.username)
+# When someone was last in touch (bot.domain.retention): their last contact, else when they
+# signed up or started to.
+LAST_CONTACT = func.coalesce(
+    volunteers.c.last_contact_at, volunteers.c.signed_up_at, volunteers.c.created_at
+)
+# The daily retention sweep reads through it only those quiet for months (db.retention.people).
+Index("ix_volunteers_last_contact", LAST_CONTACT)
 # A call's "within N km" reads a latitude band of volunteers through it (db.callouts).
 Index("ix_volunteers_place", volunteers.c.latitude, volunteers.c.longitude)
 
