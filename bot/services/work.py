@@ -216,18 +216,19 @@ async def _call_work(
     call_shifts = [s for s in await events.shifts_by_ids(conn, call.shift_ids) if s.open_at(at)]
     if event is None or not call_shifts:
         return []
-    silent = await callouts.silent(conn, call, at)
     if item.kind is Kind.CHASER:
         assert call.rsvp_deadline is not None  # only calls with a deadline get a chaser
         markup = keyboards.rsvp(call_shifts, event.id, settings.zone).to_dict()
         text = texts.chaser(event, call.rsvp_deadline, settings.zone)
         card = cards.marker(cards.EVENT, event.id, [s.id for s in call_shifts])
-        return [
-            Outgoing(telegram_id, volunteer_id, "chaser", text, markup, card=card)
-            for volunteer_id, telegram_id in silent
-        ]
+        # Queued by the database, a row for each of the silent (the chat and volunteer here are
+        # theirs): as many as a call reached, too many to build one by one.
+        chaser = Outgoing(0, None, "chaser", text, markup, card=card)
+        await callouts.chase(conn, call, at, chaser)
+        return []
     counts = [(shift, await rsvps.answers_by_status(conn, shift.id)) for shift in call_shifts]
-    text = texts.close_report(event, counts, len(silent), settings.zone)
+    silent = await callouts.count_silent(conn, call, at)
+    text = texts.close_report(event, counts, silent, settings.zone)
     return _to(await _organisers(conn, event), "report", text)
 
 
