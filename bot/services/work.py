@@ -221,8 +221,8 @@ async def _call_work(
         markup = keyboards.rsvp(call_shifts, event.id, settings.zone).to_dict()
         text = texts.chaser(event, call.rsvp_deadline, settings.zone)
         card = cards.marker(cards.EVENT, event.id, [s.id for s in call_shifts])
-        # Queued by the database, a row for each of the silent (the chat and volunteer here are
-        # theirs): as many as a call reached, too many to build one by one.
+        # The database queues a row for each of the silent, with their own chat and volunteer
+        # (the ones here are placeholders): as many as a call reached, too many to build here.
         chaser = Outgoing(0, None, "chaser", text, markup, card=card)
         await callouts.chase(conn, call, at, chaser)
         return []
