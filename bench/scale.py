@@ -24,7 +24,8 @@ Then it times, as the handlers call them (each the median of ``--repeat`` runs, 
 * every report command over the last 30 days and over 366 days (all of it): /summary,
   /turnout, /chart, /leaderboard and /export (with the volunteers file an admin gets), target
   <= 100 ms each, export <= 2 s; /roster (every event not ended over a day ago) and the reports
-  the scheduler sends (turnout, final, forecast, digest);
+  the scheduler sends (turnout, final, forecast, digest), and the earlier call's chaser and close
+  report;
 * how many a shift call reaches (``bot.services.calls.live_count``) with each audience filter of
   /callout, target <= 200 ms;
 * queueing a call to everyone (``bot.services.calls.send_now``, rolled back), target <= 1 s;
@@ -518,22 +519,34 @@ async def measure(
             )
         ).all()
         first_call = await conn.scalar(select(shifts.c.starts_at).where(shifts.c.id == 1))
+        call = (
+            await conn.execute(
+                select(callouts.c.id, callouts.c.rsvp_deadline).where(
+                    callouts.c.event_id == world.called_event
+                )
+            )
+        ).one()
     assert first_call is not None
     sent_reports = {
         "turnout report": (Kind.TURNOUT, past, "", ended.starts_at + timedelta(minutes=30)),
         "final report": (Kind.FINAL, past, "", ended.ends_at + timedelta(minutes=30)),
         "forecast": (Kind.FORECAST, 1, "", first_call - timedelta(hours=48)),
         "digest": (Kind.DIGEST, None, today.isoformat(), at),
+        # The earlier call's nudge to those who have not answered, and its report at the deadline.
+        "chaser": (Kind.CHASER, None, "", at, call.id),
+        "close report": (Kind.CLOSE, None, "", call.rsvp_deadline, call.id),
     }
 
-    def scheduled(kind: Kind, shift_id: int | None, detail: str, when: datetime):
+    def scheduled(
+        kind: Kind, shift_id: int | None, detail: str, when: datetime, call_id: int | None = None
+    ):
         async def run() -> None:
             async with engine.connect() as conn, conn.begin() as tx:
                 await due_work.run(
                     conn,
                     when,
                     settings,
-                    Work(0, kind, shift_id, None, detail, when),
+                    Work(0, kind, shift_id, call_id, detail, when),
                     bot_username="muster_bot",
                 )
                 await tx.rollback()

@@ -132,13 +132,23 @@ async def shifts_by_ids(conn: AsyncConnection, shift_ids: Iterable[int]) -> list
     return [Shift(**row._mapping) for row in await conn.execute(query)]
 
 
+# A shift's event alongside the shift's own columns, in one row.
+_EVENT_COLUMNS = [column.label(f"of_event_{column.name}") for column in events.c]
+
+
+def _shift_and_event(row: Any) -> tuple[Shift, Event]:
+    values = row._mapping
+    shift = Shift(**{key: values[key] for key in (*shifts.c.keys(), "going", "waitlisted")})
+    event = Event(**{column.name: values[f"of_event_{column.name}"] for column in events.c})
+    return shift, event
+
+
 async def shift_with_event(conn: AsyncConnection, shift_id: int) -> tuple[Shift, Event] | None:
     """A shift (with its counts) and its event in one round trip: a tap needs both, often more
     than once."""
-    event_columns = [column.label(f"of_event_{column.name}") for column in events.c]
     row = (
         await conn.execute(
-            select(shifts, *_COUNTS, *event_columns)
+            select(shifts, *_COUNTS, *_EVENT_COLUMNS)
             .select_from(
                 shifts.join(events, events.c.id == shifts.c.event_id).outerjoin(
                     rsvps, rsvps.c.shift_id == shifts.c.id
@@ -148,12 +158,32 @@ async def shift_with_event(conn: AsyncConnection, shift_id: int) -> tuple[Shift,
             .group_by(shifts.c.id, events.c.id)
         )
     ).first()
-    if row is None:
-        return None
-    values = row._mapping
-    shift = Shift(**{key: values[key] for key in (*shifts.c.keys(), "going", "waitlisted")})
-    event = Event(**{column.name: values[f"of_event_{column.name}"] for column in events.c})
-    return shift, event
+    return None if row is None else _shift_and_event(row)
+
+
+async def starting_between(
+    conn: AsyncConnection, start: datetime, end: datetime
+) -> list[tuple[Shift, Event]]:
+    """Live shifts (active, of an active event) starting in [start, end), in time order, each
+    with its counts and its event, in every area: one query for what the morning digest shows
+    each of its readers, who see their own areas of it."""
+    rows = await conn.execute(
+        select(shifts, *_COUNTS, *_EVENT_COLUMNS)
+        .select_from(
+            shifts.join(events, events.c.id == shifts.c.event_id).outerjoin(
+                rsvps, rsvps.c.shift_id == shifts.c.id
+            )
+        )
+        .where(
+            shifts.c.status == EventStatus.ACTIVE,
+            events.c.status == EventStatus.ACTIVE,
+            shifts.c.starts_at >= start,
+            shifts.c.starts_at < end,
+        )
+        .group_by(shifts.c.id, events.c.id)
+        .order_by(shifts.c.starts_at, shifts.c.id)
+    )
+    return [_shift_and_event(row) for row in rows]
 
 
 def _upcoming(areas: Iterable[str] | None, at: datetime) -> Select[Any]:

@@ -65,6 +65,22 @@ class Outgoing:
     paid: bool = False
 
 
+def payload_of(message: Outgoing) -> dict[str, Any]:
+    """What a row stores of ``message``: everything it sends."""
+    return {
+        "text": message.text,
+        "reply_markup": message.reply_markup,
+        **({"venue": message.venue} if message.venue else {}),
+        **({"document": message.document} if message.document else {}),
+        **({"photo": message.photo} if message.photo else {}),
+        **({"progress_of": message.progress_of} if message.progress_of else {}),
+        **({"about": message.about} if message.about else {}),
+        **({"card": message.card} if message.card else {}),
+        **({"edit_of": message.edit_of} if message.edit_of else {}),
+        **({"paid": True} if message.paid else {}),
+    }
+
+
 async def enqueue(conn: AsyncConnection, messages: Iterable[Outgoing], *, at: datetime) -> int:
     """Add messages to the outbox in the caller's transaction; returns how many."""
     rows = [
@@ -73,18 +89,7 @@ async def enqueue(conn: AsyncConnection, messages: Iterable[Outgoing], *, at: da
             "volunteer_id": message.volunteer_id,
             "chat_id": message.chat_id,
             "kind": message.kind,
-            "payload": {
-                "text": message.text,
-                "reply_markup": message.reply_markup,
-                **({"venue": message.venue} if message.venue else {}),
-                **({"document": message.document} if message.document else {}),
-                **({"photo": message.photo} if message.photo else {}),
-                **({"progress_of": message.progress_of} if message.progress_of else {}),
-                **({"about": message.about} if message.about else {}),
-                **({"card": message.card} if message.card else {}),
-                **({"edit_of": message.edit_of} if message.edit_of else {}),
-                **({"paid": True} if message.paid else {}),
-            },
+            "payload": payload_of(message),
             "status": OutboxStatus.PENDING,
             "attempts": 0,
             "next_attempt_at": at,
@@ -98,15 +103,22 @@ async def enqueue(conn: AsyncConnection, messages: Iterable[Outgoing], *, at: da
 
 
 async def enqueue_each(
-    conn: AsyncConnection, people: Select[Any], *, callout_id: int, kind: str, at: datetime
+    conn: AsyncConnection,
+    people: Select[Any],
+    *,
+    callout_id: int | None,
+    kind: str,
+    at: datetime,
+    payload: dict[str, Any] | None = None,
 ) -> int:
-    """A shift call's message to each of ``people`` (a select of volunteer id and chat id), in
-    one INSERT ... SELECT: the database writes the rows, none of them passes through Python. The
-    message itself is the call's (``callouts.payload``, see :func:`composed`). Returns how many."""
+    """One message to each of ``people`` (a select of volunteer id and chat id), in one
+    INSERT ... SELECT: the database writes the rows, none of them passes through Python. A shift
+    call's rows store nothing of their own: the message is the call's (``callouts.payload``, see
+    :func:`composed`); other rows (a call's chaser) store ``payload``. Returns how many."""
     rows = people.add_columns(
         literal(callout_id, Integer),
         literal(kind, String),
-        literal({}, JSON),
+        literal(payload or {}, JSON),
         literal(OutboxStatus.PENDING.value, String),
         literal(0, Integer),
         literal(at, UTCDateTime),

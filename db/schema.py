@@ -22,6 +22,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     false,
+    func,
     true,
 )
 
@@ -76,6 +77,13 @@ volunteers = Table(
     Column("notice_asked", String(16), nullable=True),
 )
 Index("ix_volunteers_username_lower", volunteers.c.username)
+# When someone was last in touch (bot.domain.retention): their last contact, else when they
+# signed up or started to.
+LAST_CONTACT = func.coalesce(
+    volunteers.c.last_contact_at, volunteers.c.signed_up_at, volunteers.c.created_at
+)
+# The daily retention sweep reads through it only those quiet for months (db.retention.people).
+Index("ix_volunteers_last_contact", LAST_CONTACT)
 # A call's "within N km" reads a latitude band of volunteers through it (db.callouts).
 Index("ix_volunteers_place", volunteers.c.latitude, volunteers.c.longitude)
 
@@ -278,7 +286,8 @@ Index(
     rsvps.c.doors,
 )
 # A volunteer's answers; with who came and their doors, the leaderboard counts its busiest
-# volunteers (a thousand answers each) from the index alone.
+# volunteers (a thousand answers each) from the index alone, and with who said going, a staffing
+# forecast their show rates (db.attendance.show_rates).
 Index(
     "ix_rsvps_volunteer_came",
     rsvps.c.volunteer_id,
@@ -286,6 +295,8 @@ Index(
     rsvps.c.attendance,
     rsvps.c.checked_in_at,
     rsvps.c.doors,
+    rsvps.c.status,
+    rsvps.c.walk_in,
 )
 # New sign-ups in a period (/summary), counted from the index.
 Index("ix_volunteers_signed_up_at", volunteers.c.signed_up_at)

@@ -5,7 +5,7 @@ anything being skipped with nothing queued. (The per-shift kinds are in tests/te
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -17,10 +17,10 @@ from bot import clock, keyboards, texts
 from bot.domain.audience import Audience
 from bot.domain.events import EventDraft, ShiftDraft
 from bot.domain.planning import DIGEST_LATEST, Kind
-from bot.domain.statuses import OutboxStatus, RsvpStatus, WorkStatus
+from bot.domain.statuses import Attendance, OutboxStatus, RsvpStatus, WorkStatus
 from bot.services import work as due_work
 from bot.settings import Settings
-from db import callouts, events, outbox, rsvps
+from db import attendance, callouts, events, outbox, rsvps
 from db.schema import outbox as outbox_table
 from db.schema import roles, volunteers
 from db.work import Work
@@ -213,6 +213,71 @@ async def test_the_digest_gives_each_reader_their_own_areas(db: AsyncEngine) -> 
     assert "Nothing planned yet" in lewisham
     assert "Doors: 1 of 2 places filled ⚠️" in everywhere
     assert "Doors" not in lewisham
+
+
+async def test_the_digest_counts_yesterday_as_the_final_reports_did(db: AsyncEngine) -> None:
+    """Yesterday's lines in time order, each reader's areas only, a cancelled event left out, and
+    only the doors of those who came: Ben, corrected to a no-show after his debrief, keeps his
+    answer but his doors do not count; Cal's as a walk-in do."""
+    at = clock.now()
+    today = at.astimezone(SETTINGS.zone).date()
+
+    def yesterday(hour: int) -> datetime:
+        return datetime.combine(today - timedelta(days=1), time(hour), tzinfo=SETTINGS.zone)
+
+    async with db.begin() as conn:
+        amy, ben, cal, lew = [
+            await _volunteer(conn, name, telegram_id)
+            for name, telegram_id in (("Amy", AMY), ("Ben", BEN), ("Cal", CAL), ("Lew", LEW))
+        ]
+        await conn.execute(
+            insert(roles).values(
+                volunteer_id=lew, role="coordinator", area="Lewisham", granted_at=at
+            )
+        )
+        shift_ids = {}
+        for title, area, hour in (
+            ("Doors", "Peckham", 10),
+            ("Leaflets", "lewisham", 9),
+            ("Stall", "Peckham", 8),
+        ):
+            draft = EventDraft(
+                "canvass",
+                title,
+                area,
+                shifts=(ShiftDraft(yesterday(hour), yesterday(hour) + timedelta(hours=2), 3),),
+            )
+            event_id = await events.create_event(conn, draft, created_by=ORGANISER, at=at)
+            (shift,) = await events.shifts_of(conn, event_id)
+            shift_ids[title] = shift.id
+        for shift_id, person in [(shift_ids["Doors"], amy), (shift_ids["Doors"], ben)] + [
+            (shift_ids[title], amy) for title in ("Leaflets", "Stall")
+        ]:
+            answered = yesterday(7)
+            await rsvps.respond(
+                conn, shift_id=shift_id, volunteer_id=person, answer=RsvpStatus.GOING, at=answered
+            )
+        doors = shift_ids["Doors"]
+        for person, knocked in ((amy, 20), (ben, 7), (cal, 3)):
+            await attendance.check_in(conn, doors, person, at=yesterday(10))
+            await attendance.debrief(conn, doors, person, doors=knocked)
+        await attendance.correct(conn, doors, ben, Attendance.NO_SHOW)
+        (stall,) = await events.shifts_by_ids(conn, [shift_ids["Stall"]])
+        await events.cancel_event(conn, stall.event_id, at=at)
+
+    item = Work(1, Kind.DIGEST, None, None, today.isoformat(), at)
+    assert await _run(db, at, item) == WorkStatus.DONE
+    lewisham, everywhere = (payload["text"] for _, _, payload in await _queued(db))
+    leaflets = (
+        "Leaflets: said going 1, of them came 0, walk-ins 0, running late 0, no-shows 1, 0 doors"
+    )
+    doors_line = (
+        "Doors: said going 2, of them came 1, walk-ins 1, running late 0, no-shows 1, 23 doors"
+    )
+    assert leaflets in lewisham
+    assert "Doors" not in lewisham
+    assert everywhere.index(leaflets) < everywhere.index(doors_line)
+    assert "Stall" not in everywhere
 
 
 async def test_a_digest_too_late_in_the_day_is_skipped(db: AsyncEngine) -> None:
