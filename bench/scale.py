@@ -468,7 +468,9 @@ async def _report_times(
 
     async def exporting() -> None:
         async with db.begin() as conn:
-            await svc.export(conn, at, ZONE, request, admin)
+            found = await svc.export(conn, at, ZONE, request, admin)
+        if isinstance(found, svc.Export) and found.people is not None:
+            found.people.file.close()
 
     timed = {
         "summary": lambda: reading(lambda c: svc.summary(c, at, ZONE, request, None)),
