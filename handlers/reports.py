@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date, datetime
 
-from telegram import InputFile, Update
+from telegram import InputFile, Message, Update
 
 from bot import clock, texts
 from bot.context import MusterContext
@@ -179,20 +179,33 @@ async def _election_export(
         return
     election = found.report.election
     day = _file_day(election.day)
-    if found.report.shifts:
-        await message.reply_document(
-            InputFile(
-                closing.export_csv(found.report, zone), filename=f"muster-polling-day-{day}.csv"
-            ),
-            caption=texts.election_export_caption(election, len(found.report.shifts)),
-        )
-    else:
-        await message.reply_text(texts.election_export_none(election))
-    if found.people is not None:
-        await message.reply_document(
-            InputFile(found.people.csv, filename=f"muster-polling-day-volunteers-{day}.csv"),
-            caption=texts.export_volunteers_caption(found.people.count),
-        )
+    try:
+        if found.report.shifts:
+            await message.reply_document(
+                InputFile(
+                    closing.export_csv(found.report, zone),
+                    filename=f"muster-polling-day-{day}.csv",
+                ),
+                caption=texts.election_export_caption(election, len(found.report.shifts)),
+            )
+        else:
+            await message.reply_text(texts.election_export_none(election))
+        if found.people is not None:
+            await _send_volunteers(
+                message, found.people, f"muster-polling-day-volunteers-{day}.csv"
+            )
+    finally:
+        if found.people is not None:
+            found.people.file.close()
+
+
+async def _send_volunteers(message: Message, people: svc.VolunteersFile, filename: str) -> None:
+    # From the file as it is sent, 64 kB at a time (PTB's HTTPXRequest hands the file to httpx,
+    # which streams it): PTB reads a file whole into memory unless told not to.
+    await message.reply_document(
+        InputFile(people.file, filename=filename, read_file_handle=False),
+        caption=texts.export_volunteers_caption(people.count),
+    )
 
 
 @requires(Role.ORGANISER)
@@ -217,21 +230,24 @@ async def export(update: Update, context: MusterContext, access: Access) -> None
         return
     period = _label(found.scope, today)
     span = f"{_file_day(found.scope.period.first)}-to-{_file_day(found.scope.period.last)}"
-    if found.figures:
-        await message.reply_document(
-            InputFile(
-                reports.attendance_csv(found.figures, zone),
-                filename=f"muster-attendance-{span}.csv",
-            ),
-            caption=texts.export_attendance_caption(period, len(found.figures)),
-        )
-    else:
-        await message.reply_text(texts.export_no_shifts(period))
-    if found.people is not None:
-        await message.reply_document(
-            InputFile(found.people.csv, filename=f"muster-volunteers-{_file_day(today)}.csv"),
-            caption=texts.export_volunteers_caption(found.people.count),
-        )
+    try:
+        if found.figures:
+            await message.reply_document(
+                InputFile(
+                    reports.attendance_csv(found.figures, zone),
+                    filename=f"muster-attendance-{span}.csv",
+                ),
+                caption=texts.export_attendance_caption(period, len(found.figures)),
+            )
+        else:
+            await message.reply_text(texts.export_no_shifts(period))
+        if found.people is not None:
+            await _send_volunteers(
+                message, found.people, f"muster-volunteers-{_file_day(today)}.csv"
+            )
+    finally:
+        if found.people is not None:
+            found.people.file.close()
 
 
 # --- /chart --------------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.scale import _verdicts
+
 ROOT = Path(__file__).resolve().parent.parent
 
 TINY = {
@@ -71,3 +73,20 @@ def test_the_benchmark_runs_to_its_json_line(module: str) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     last = done.stdout.strip().splitlines()[-1]
     assert isinstance(json.loads(last), dict)
+
+
+def test_the_scale_benchmark_judges_the_bots_peak_memory_not_its_idle_size() -> None:
+    """The bot idles well under its memory target after /summary and went over it during
+    /export: the verdict is on the peak over the whole run."""
+    def run(export_peak: float) -> dict[str, object]:
+        return {
+            "reports": {},
+            "audience": {},
+            "rss": {
+                "summary": {"rss_mb": 112.1, "peak_mb": 112.1},
+                "export": {"rss_mb": 140.0, "peak_mb": export_peak},
+            },
+        }
+
+    assert _verdicts({"sqlite": run(167.4)}) == ["sqlite bot peak RSS: 167.4 MB"]
+    assert _verdicts({"sqlite": run(149.9)}) == []

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.polling import PARTS, Election, Part, in_order
-from bot.domain.reports import Bar, CsvFile, local_stamp
+from bot.domain.reports import Bar, local_stamp, to_csv
 
 # What "/summary" and "/export" take to mean an election rather than a period or an area.
 ELECTION_WORDS = ("election", "elections", "polling day")
@@ -272,9 +272,9 @@ EXPORT_COLUMNS = (
 
 def export_csv(found: Report, zone: ZoneInfo) -> bytes:
     """The election's room shifts, one row each: no names (the volunteers file has people)."""
-    sheet = CsvFile(EXPORT_COLUMNS)
-    for s in found.shifts:
-        sheet.add(
+    return to_csv(
+        EXPORT_COLUMNS,
+        (
             (
                 s.title,
                 s.area,
@@ -286,5 +286,6 @@ def export_csv(found: Report, zone: ZoneInfo) -> bytes:
                 s.rounds,
                 s.doors,
             )
-        )
-    return sheet.data()
+            for s in found.shifts
+        ),
+    )

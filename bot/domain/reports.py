@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import NamedTuple, Protocol
+from typing import IO, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.domain.events import date_parts
@@ -415,12 +415,15 @@ def safe_cell(value: object) -> str:
 
 
 class CsvFile:
-    """A CSV file written a row at a time: UTF-8 with a byte-order mark (so Excel reads it as
-    UTF-8), every cell made safe."""
+    """A CSV file written a row at a time into a binary stream: UTF-8 with a byte-order mark (so
+    Excel reads it as UTF-8), every cell made safe. Rows are encoded and passed on a few
+    kilobytes at a time, so a file on disk is never held in memory whole; :meth:`finish` writes
+    out the last of them and leaves the stream open."""
 
-    def __init__(self, header: Sequence[str]) -> None:
-        self._out = io.StringIO(newline="")
-        self._writer = csv.writer(self._out, lineterminator="\r\n")
+    def __init__(self, header: Sequence[str], into: IO[bytes]) -> None:
+        # utf-8-sig starts the stream with the byte-order mark.
+        self._text = io.TextIOWrapper(into, encoding="utf-8-sig", newline="")
+        self._writer = csv.writer(self._text, lineterminator="\r\n")
         self._writer.writerow(safe_cells(header))
         self.rows = 0
 
@@ -428,15 +431,20 @@ class CsvFile:
         self._writer.writerow(safe_cells(row))
         self.rows += 1
 
-    def data(self) -> bytes:
-        return "\ufeff".encode() + self._out.getvalue().encode()
+    def finish(self) -> None:
+        self._text.flush()
+        # Detached, the wrapper no longer closes the stream when it goes.
+        self._text.detach()
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    sheet = CsvFile(header)
+    """A small CSV file (a row per shift, say) in memory."""
+    memory = io.BytesIO()
+    sheet = CsvFile(header, memory)
     for row in rows:
         sheet.add(row)
-    return sheet.data()
+    sheet.finish()
+    return memory.getvalue()
 
 
 def local_stamp(moment: datetime | None, zone: ZoneInfo) -> str:

@@ -21,15 +21,9 @@ from bot.domain.closing import Report
 from bot.domain.permissions import Access, Role
 from bot.domain.planning import polls_closed_meaningful, read_countdown_detail
 from bot.domain.polling import Election
-from bot.domain.reports import (
-    VOLUNTEER_COLUMNS,
-    CsvFile,
-    draw_chart,
-    local_midnight,
-    volunteer_cells,
-)
+from bot.domain.reports import draw_chart, local_midnight
 from bot.services import actors
-from bot.services.reports import VolunteersFile
+from bot.services.reports import VolunteersFile, volunteers_file
 from bot.settings import Settings
 from db import audit
 from db import closing as queries
@@ -194,11 +188,9 @@ async def export(
         every = len(coordinated) == len(election.areas)
         start, end = _day(election, zone)
         among = queries.people_of(election, start, end, None if every else coordinated)
-        sheet = CsvFile(VOLUNTEER_COLUMNS)
-        async for batch in report_queries.volunteer_records(conn, areas=None, among=among):
-            for person in batch:
-                sheet.add(volunteer_cells(person, zone))
-        people = VolunteersFile(sheet.rows, sheet.data())
+        people = await volunteers_file(
+            report_queries.volunteer_records(conn, areas=None, among=among), zone
+        )
     await audit.record(
         conn,
         actor_telegram_id=access.telegram_id,

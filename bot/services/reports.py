@@ -9,15 +9,26 @@ the queries in db.reports.
 
 from __future__ import annotations
 
+import contextlib
+import tempfile
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import IO
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain import reports
 from bot.domain.permissions import Access, Role
-from bot.domain.reports import LeaderLine, Period, Request, ShiftFigures, Totals
+from bot.domain.reports import (
+    LeaderLine,
+    Period,
+    Request,
+    ShiftFigures,
+    Totals,
+    VolunteerRecord,
+)
 from bot.domain.volunteers import Purpose
 from bot.services import actors, volunteers
 from db import audit
@@ -71,10 +82,19 @@ class Turnout:
 
 @dataclass(frozen=True)
 class VolunteersFile:
-    """The volunteers export as CSV, and how many volunteers are in it."""
+    """The volunteers export as CSV, and how many volunteers are in it. The CSV is in a temporary
+    file, not in memory: a campaign's is 12 MB, and held as text, then bytes, then a request
+    body, it took the bot from 112 MB to a peak of 167 MB. Whoever sends it closes it (the file
+    goes then)."""
 
     count: int
-    csv: bytes
+    file: IO[bytes]
+
+    @property
+    def csv(self) -> bytes:
+        """The whole file, read back."""
+        self.file.seek(0)
+        return self.file.read()
 
 
 @dataclass(frozen=True)
@@ -199,7 +219,11 @@ async def export(
     )
     if with_people and scope.area is not None:
         people_areas = frozenset({scope.area})
-    people = await _volunteers_file(conn, zone, people_areas) if with_people else None
+    people = (
+        await volunteers_file(queries.volunteer_records(conn, areas=people_areas), zone)
+        if with_people
+        else None
+    )
     files = ["attendance"] if figures else []
     if people is not None:
         files.append("volunteers")
@@ -218,15 +242,21 @@ async def export(
     return Export(scope, figures, people)
 
 
-async def _volunteers_file(
-    conn: AsyncConnection, zone: ZoneInfo, areas: frozenset[str] | None
+async def volunteers_file(
+    records: AsyncIterator[list[VolunteerRecord]], zone: ZoneInfo
 ) -> VolunteersFile:
-    """Written as the volunteers are read, so that they are never all held at once."""
-    sheet = reports.CsvFile(reports.VOLUNTEER_COLUMNS)
-    async for batch in queries.volunteer_records(conn, areas=areas):
-        for person in batch:
-            sheet.add(reports.volunteer_cells(person, zone))
-    return VolunteersFile(sheet.rows, sheet.data())
+    """The volunteers export of ``records``, written as they are read, a batch at a time, so
+    that they are never all held at once, nor is the file."""
+    with contextlib.ExitStack() as on_failure:
+        file = on_failure.enter_context(tempfile.TemporaryFile())
+        sheet = reports.CsvFile(reports.VOLUNTEER_COLUMNS, file)
+        async for batch in records:
+            for person in batch:
+                sheet.add(reports.volunteer_cells(person, zone))
+        sheet.finish()
+        # Written: kept open for the caller.
+        on_failure.pop_all()
+    return VolunteersFile(sheet.rows, file)
 
 
 async def chart(
