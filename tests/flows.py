@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 from collections.abc import Callable
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -153,6 +155,13 @@ async def new_event(
     created = organiser.last.text or ""
     assert created.startswith(f"✅ Created {title} with {len(shifts)} shift(s).")
     return created.split("start=")[1].split()[0]
+
+
+def read_csv(file: IO[bytes]) -> list[list[str]]:
+    """The rows of a CSV file an export wrote (UTF-8 with a byte-order mark), the file closed."""
+    with file:
+        file.seek(0)
+        return list(csv.reader(io.StringIO(file.read().decode("utf-8-sig"))))
 
 
 async def new_election(

@@ -5,8 +5,6 @@ of polls and queued once, to the right people, each seeing their areas; "/summar
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,7 +22,7 @@ from bot.settings import Settings
 from db import events, roles, work
 from db.schema import audit_log, outbox, pledges, rounds, rsvps, scheduled_work
 from db.schema import volunteers as volunteers_table
-from tests.flows import agreed_to_notice
+from tests.flows import agreed_to_notice, read_csv
 
 ZONE = ZoneInfo("Europe/London")
 DAY = date(2027, 5, 6)  # a Thursday, in summer time
@@ -355,8 +353,9 @@ async def test_summary_and_export_of_an_election(each_engine: AsyncEngine) -> No
         # The coordinator of Peckham: also Peckham's people (pledged or answered there).
         files = await closing.export(conn, CLOSE_UTC, ZONE, coordinator, "")
         assert isinstance(files, closing.Exported) and files.people is not None
-        rows = list(csv.DictReader(io.StringIO(files.people.csv.decode("utf-8-sig"))))
-        assert sorted(int(r["id"]) for r in rows) == sorted([made["v1"], made["v2"], made["v6"]])
+        header, *rows = read_csv(files.people.file)
+        ids = [int(row[header.index("id")]) for row in rows]
+        assert sorted(ids) == sorted([made["v1"], made["v2"], made["v6"]])
         logged = (await conn.execute(select(audit_log.c.detail))).scalars().all()
     assert [d.get("files") for d in logged if d.get("election")] == [
         ["election"],

@@ -7,8 +7,6 @@ Saturday with two shifts, Lewisham a Sunday; Cora coordinates Peckham, Olly orga
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -26,7 +24,7 @@ from db import events
 from db import reports as queries
 from db.schema import audit_log, volunteer_availability, volunteers
 from tests.conftest import ADMIN_ID
-from tests.flows import agreed_to_notice
+from tests.flows import agreed_to_notice, read_csv
 from tests.test_reports import CORA, OLLY, SAT, World, _world
 
 ZONE = ZoneInfo("Europe/London")
@@ -146,10 +144,8 @@ async def test_export_gives_personal_data_only_to_coordinators_and_is_audited(
     assert by_coordinator.people is not None
     # Within Peckham: those who answered for a shift there, and nobody else.
     answered_in_peckham = {"ann", "bob", "hyp", "plus", "sum"}
-    listed = csv.reader(io.StringIO(by_coordinator.people.csv.decode("utf-8-sig")))
-    assert {int(row[0]) for row in list(listed)[1:]} == {
-        world.people[key] for key in answered_in_peckham
-    }
+    listed = read_csv(by_coordinator.people.file)
+    assert {int(row[0]) for row in listed[1:]} == {world.people[key] for key in answered_in_peckham}
     assert by_coordinator.people.count == len(answered_in_peckham)
     assert isinstance(by_organiser, svc.Export)
     assert [f.shift_id for f in by_organiser.figures] == [world.shifts["s3"]]

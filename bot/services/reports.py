@@ -90,12 +90,6 @@ class VolunteersFile:
     count: int
     file: IO[bytes]
 
-    @property
-    def csv(self) -> bytes:
-        """The whole file, read back."""
-        self.file.seek(0)
-        return self.file.read()
-
 
 @dataclass(frozen=True)
 class Export:
