@@ -179,33 +179,49 @@ async def _election_export(
         return
     election = found.report.election
     day = _file_day(election.day)
+    sheet = (
+        (
+            InputFile(
+                closing.export_csv(found.report, zone), filename=f"muster-polling-day-{day}.csv"
+            ),
+            texts.election_export_caption(election, len(found.report.shifts)),
+        )
+        if found.report.shifts
+        else None
+    )
+    await _send_export(
+        message,
+        sheet,
+        texts.election_export_none(election),
+        found.people,
+        f"muster-polling-day-volunteers-{day}.csv",
+    )
+
+
+async def _send_export(
+    message: Message,
+    sheet: tuple[InputFile, str] | None,
+    nothing: str,
+    people: svc.VolunteersFile | None,
+    people_name: str,
+) -> None:
+    """An export's files: the figures with their caption (or ``nothing``, why there are none),
+    then the volunteers file if there is one, closed once sent or if sending fails."""
     try:
-        if found.report.shifts:
-            await message.reply_document(
-                InputFile(
-                    closing.export_csv(found.report, zone),
-                    filename=f"muster-polling-day-{day}.csv",
-                ),
-                caption=texts.election_export_caption(election, len(found.report.shifts)),
-            )
+        if sheet is not None:
+            await message.reply_document(sheet[0], caption=sheet[1])
         else:
-            await message.reply_text(texts.election_export_none(election))
-        if found.people is not None:
-            await _send_volunteers(
-                message, found.people, f"muster-polling-day-volunteers-{day}.csv"
+            await message.reply_text(nothing)
+        if people is not None:
+            # From the file as it is sent, 64 kB at a time (PTB's HTTPXRequest hands the file to
+            # httpx, which streams it): PTB reads a file whole into memory unless told not to.
+            await message.reply_document(
+                InputFile(people.file, filename=people_name, read_file_handle=False),
+                caption=texts.export_volunteers_caption(people.count),
             )
     finally:
-        if found.people is not None:
-            found.people.file.close()
-
-
-async def _send_volunteers(message: Message, people: svc.VolunteersFile, filename: str) -> None:
-    # From the file as it is sent, 64 kB at a time (PTB's HTTPXRequest hands the file to httpx,
-    # which streams it): PTB reads a file whole into memory unless told not to.
-    await message.reply_document(
-        InputFile(people.file, filename=filename, read_file_handle=False),
-        caption=texts.export_volunteers_caption(people.count),
-    )
+        if people is not None:
+            people.file.close()
 
 
 @requires(Role.ORGANISER)
@@ -230,24 +246,24 @@ async def export(update: Update, context: MusterContext, access: Access) -> None
         return
     period = _label(found.scope, today)
     span = f"{_file_day(found.scope.period.first)}-to-{_file_day(found.scope.period.last)}"
-    try:
-        if found.figures:
-            await message.reply_document(
-                InputFile(
-                    reports.attendance_csv(found.figures, zone),
-                    filename=f"muster-attendance-{span}.csv",
-                ),
-                caption=texts.export_attendance_caption(period, len(found.figures)),
-            )
-        else:
-            await message.reply_text(texts.export_no_shifts(period))
-        if found.people is not None:
-            await _send_volunteers(
-                message, found.people, f"muster-volunteers-{_file_day(today)}.csv"
-            )
-    finally:
-        if found.people is not None:
-            found.people.file.close()
+    sheet = (
+        (
+            InputFile(
+                reports.attendance_csv(found.figures, zone),
+                filename=f"muster-attendance-{span}.csv",
+            ),
+            texts.export_attendance_caption(period, len(found.figures)),
+        )
+        if found.figures
+        else None
+    )
+    await _send_export(
+        message,
+        sheet,
+        texts.export_no_shifts(period),
+        found.people,
+        f"muster-volunteers-{_file_day(today)}.csv",
+    )
 
 
 # --- /chart --------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from db.schema import (
 )
 from db.schema import volunteers as volunteer_rows
 from tests.fake_telegram import FakeUser
+from tests.fake_telegram.models import SentMessage
 
 
 async def sign_up(
@@ -202,6 +203,19 @@ async def committee_room(organiser: FakeUser, area: str, *shifts: str) -> str:
         day="6/5/2027",
         shifts=shifts,
     )
+
+
+async def room_offered(user: FakeUser, room: str) -> SentMessage:
+    """The offer of ``room`` that follows a pledge (with its three buttons), once it is the
+    newest message."""
+    await until(
+        lambda: (
+            f"{room} needs" in (user.last.text or "")
+            and user.buttons(user.last)
+            == [texts.OFFER_YES, texts.OFFER_ANOTHER, texts.OFFER_NOT_SURE]
+        )
+    )
+    return user.last
 
 
 async def going_where(engine: AsyncEngine) -> dict[int, list[str]]:

@@ -27,6 +27,7 @@ from tests.flows import (
     going_where,
     new_election,
     outbox_drained,
+    room_offered,
     run_scheduler,
     sign_up,
     surge_asked,
@@ -47,18 +48,6 @@ async def _at(app: Application, engine: AsyncEngine, moment: datetime) -> None:
     """The clock moved on, and what the scheduler does on its own by then done."""
     clock.set_time(moment)
     await run_scheduler(app, engine)
-
-
-async def _offered(user: FakeUser, room: str) -> SentMessage:
-    """The room offer that follows a pledge, once it has arrived."""
-    await until(
-        lambda: (
-            f"{room} needs" in (user.last.text or "")
-            and user.buttons(user.last)
-            == [texts.OFFER_YES, texts.OFFER_ANOTHER, texts.OFFER_NOT_SURE]
-        )
-    )
-    return user.last
 
 
 def _surge_ask(user: FakeUser, room: str) -> SentMessage:
@@ -133,7 +122,7 @@ async def test_a_whole_polling_day(
     await p[1].press("Morning")
     await p[1].press(texts.PLEDGE_DONE)
     await outbox_drained(engine)
-    offer = await _offered(p[1], PECKHAM)
+    offer = await room_offered(p[1], PECKHAM)
     assert f"{PECKHAM} needs 5 more from 07:00: can you be there?" in (offer.text or "")
     await p[1].press(texts.OFFER_YES)
     assert f"✅ {PECKHAM}: thank you!" in (offer.text or "")
@@ -141,7 +130,7 @@ async def test_a_whole_polling_day(
     # P2 types a morning, asks for another room, and takes Brixton.
     await p[2].send("morning")
     await outbox_drained(engine)
-    offer = await _offered(p[2], PECKHAM)
+    offer = await room_offered(p[2], PECKHAM)
     await p[2].press(texts.OFFER_ANOTHER)
     assert f"{BRIXTON} needs 3 more from 07:00" in (offer.text or "")
     await p[2].send("yes")
@@ -150,7 +139,7 @@ async def test_a_whole_polling_day(
     # P3 gives all day but is not sure yet; the others pledge and leave their offers.
     await p[3].send("all day")
     await outbox_drained(engine)
-    await _offered(p[3], PECKHAM)
+    await room_offered(p[3], PECKHAM)
     await p[3].press(texts.OFFER_NOT_SURE)
     assert p[3].last.text == texts.OFFER_LATER
     for n, parts in ((4, "morning"), (5, "morning"), (6, "all day"), (7, "evening")):

@@ -12,30 +12,19 @@ from telegram.ext import Application
 
 from bot import clock, texts
 from tests.conftest import ADMIN_ID
-from tests.fake_telegram import FakeTelegram, FakeUser
+from tests.fake_telegram import FakeTelegram
 from tests.flows import (
     committee_room,
     going_where,
     new_election,
     outbox_drained,
+    room_offered,
     run_scheduler,
     sign_up,
-    until,
 )
 
 PECKHAM = "Peckham committee room"
 BRIXTON = "Brixton committee room"
-
-
-async def _offered(user: FakeUser, room: str) -> None:
-    """Wait until the newest message is the offer of ``room`` with its three buttons."""
-    await until(
-        lambda: (
-            f"{room} needs" in (user.last.text or "")
-            and user.buttons(user.last)
-            == [texts.OFFER_YES, texts.OFFER_ANOTHER, texts.OFFER_NOT_SURE]
-        )
-    )
 
 
 async def test_pledges_are_offered_rooms_and_the_countdown_asks_again(
@@ -63,7 +52,7 @@ async def test_pledges_are_offered_rooms_and_the_countdown_asks_again(
     await vera.press(texts.PLEDGE_DONE)
     assert (question.text or "").startswith("🙌 Thank you for pledging")
     await outbox_drained(engine)
-    await _offered(vera, PECKHAM)
+    await room_offered(vera, PECKHAM)
     offer = vera.last
     assert f"{PECKHAM} needs 6 more from 07:00: can you be there?" in (offer.text or "")
     assert "Thu 6 May: 07:00-12:00 · Rye Lane Library, SE15 4QR" in (offer.text or "")
@@ -82,7 +71,7 @@ async def test_pledges_are_offered_rooms_and_the_countdown_asks_again(
     await will.send("/pledge")
     await will.send("morning")
     await outbox_drained(engine)
-    await _offered(will, PECKHAM)
+    await room_offered(will, PECKHAM)
     assert f"{PECKHAM} needs 5 more from 07:00" in (will.last.text or "")
     first = will.last
     await will.send("another room")
@@ -93,7 +82,7 @@ async def test_pledges_are_offered_rooms_and_the_countdown_asks_again(
     await will.send("/pledge")
     await will.send("morning")  # the same pledge again: a new chain, Peckham first again
     await outbox_drained(engine)
-    await _offered(will, PECKHAM)
+    await room_offered(will, PECKHAM)
     second = will.last
     await will.press(texts.OFFER_ANOTHER)
     assert f"{BRIXTON} needs 3 more" in (second.text or "")
@@ -105,12 +94,12 @@ async def test_pledges_are_offered_rooms_and_the_countdown_asks_again(
     await xan.send("/pledge")
     await xan.send("all day")
     await outbox_drained(engine)
-    await _offered(xan, PECKHAM)
+    await room_offered(xan, PECKHAM)
     lapsed = xan.last
     await xan.send("/pledge")
     await xan.send("all day")
     await outbox_drained(engine)
-    await _offered(xan, PECKHAM)
+    await room_offered(xan, PECKHAM)
     assert xan.last is not lapsed
     (yes, *_), *_ = (lapsed.reply_markup or {})["inline_keyboard"]
     await xan.press_data(yes["callback_data"], lapsed)
