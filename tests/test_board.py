@@ -83,7 +83,7 @@ async def test_a_managers_board_in_a_private_chat_edited_as_people_arrive(
 ) -> None:
     app = await start_application(fake, settings, engine, deep_links)
     try:
-        people = await _people(fake, app)
+        people = await _people(fake, engine)
         olly, lou, vera, will = people["olly"], people["lou"], people["vera"], people["will"]
         answers = await _polling_day(people, engine)
         clock.set_time(NINE)
@@ -161,7 +161,7 @@ async def test_a_managers_board_in_a_private_chat_edited_as_people_arrive(
 async def test_a_board_in_a_rooms_group_with_figures_only(
     fake: FakeTelegram, app: Application, engine: AsyncEngine
 ) -> None:
-    people = await _people(fake, app)
+    people = await _people(fake, engine)
     olly, lou, vera, will = people["olly"], people["lou"], people["vera"], people["will"]
     await _polling_day(people, engine)
     async with engine.begin() as conn:
@@ -221,7 +221,7 @@ async def test_a_board_in_a_rooms_group_with_figures_only(
 async def test_a_board_whose_message_was_deleted_stops(
     fake: FakeTelegram, app: Application, engine: AsyncEngine
 ) -> None:
-    people = await _people(fake, app)
+    people = await _people(fake, engine)
     olly = people["olly"]
     await _polling_day(people, engine)
     clock.set_time(NINE)

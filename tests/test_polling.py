@@ -33,7 +33,7 @@ MEETING = (51.4693, -0.0692)  # Rye Lane, Peckham
 ROOM = "Peckham committee room"
 
 
-async def _people(fake: FakeTelegram, app: Application) -> dict[str, FakeUser]:
+async def _people(fake: FakeTelegram, engine: AsyncEngine) -> dict[str, FakeUser]:
     """A coordinator and an organiser of Peckham, an organiser of Lewisham (all living far off,
     so pledge calls do not reach them), three volunteers in Peckham and one in Manchester."""
     admin = fake.user(ADMIN_ID, "Admin")
@@ -53,6 +53,9 @@ async def _people(fake: FakeTelegram, app: Application) -> dict[str, FakeUser]:
     await admin.send("/grant @cora coordinator Peckham")
     await admin.send("/grant @olly organiser Peckham")
     await admin.send("/grant @lou organiser Lewisham")
+    # Each is told of their role through the outbox: before they act, so that it does not land
+    # between what they send and the answer a test then reads.
+    await outbox_drained(engine)
     return people
 
 
@@ -75,7 +78,7 @@ async def _set_up_election(cora: FakeUser) -> None:
 async def test_polling_day_from_election_to_morning(
     fake: FakeTelegram, app: Application, engine: AsyncEngine
 ) -> None:
-    people = await _people(fake, app)
+    people = await _people(fake, engine)
     cora, olly, lou = people["cora"], people["olly"], people["lou"]
     vera, will, xan, yas = people["vera"], people["will"], people["xan"], people["yas"]
 
@@ -225,7 +228,7 @@ async def test_election_edits_rooms_and_a_restart_half_way(
 ) -> None:
     app = await start_application(fake, settings, engine, deep_links)
     try:
-        people = await _people(fake, app)
+        people = await _people(fake, engine)
         cora, olly = people["cora"], people["olly"]
         await _set_up_election(cora)
         await new_event(

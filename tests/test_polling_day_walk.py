@@ -78,6 +78,7 @@ async def test_a_whole_polling_day(
         await admin.send(f"/grant @cora coordinator {area}")
         await admin.send(f"/grant @olly organiser {area}")
     await admin.send("/grant @bea organiser Lewisham")
+    await outbox_drained(engine)  # each told of their role before they act
 
     # Only those who may are let in: /election is a coordinator's; /surge and /board a
     # manager's or an organiser's of the room's area.

@@ -16,7 +16,7 @@ from db import events
 from db.schema import rsvps as rsvps_table
 from tests.conftest import ADMIN_ID
 from tests.fake_telegram import FakeTelegram
-from tests.flows import every_row, sign_up, stored
+from tests.flows import every_row, outbox_drained, sign_up, stored
 
 
 async def test_mydata_sends_everything_as_json(
@@ -55,6 +55,7 @@ async def test_forget_asks_once_then_erases_every_personal_field(
     await uma.send("/profile")
     await admin.send("/grant @uma_x organiser Shetland")
     assert "Umaima is now an organiser" in admin.last.text
+    await outbox_drained(engine)  # her notice of it, before she sends anything else
 
     await uma.send("/forget")
     assert uma.last.text == texts.ASK_FORGET

@@ -123,6 +123,7 @@ async def test_area_coordinator_manages_organisers_in_their_area_only(
         await sign_up(person)
     await admin.send("/grant @zoe coordinator Peckham")
     await admin.send("/grant @bea organiser Lewisham")
+    await outbox_drained(engine)  # each told of their role before they act
 
     await zoe.send("/grant @abe organiser peckham")
     assert zoe.last.text == "Done: Abe is now an organiser for peckham."
